@@ -1,0 +1,388 @@
+//! The audit log: every entry and every query through the engine, allowed or denied,
+//! with who (name and personal code), what kind, which object, when (seed
+//! `002_b4b88f78f180845d.txt` §9), for what purpose and with what decision.
+//!
+//! Entries form a hash chain. Each entry's `content_digest` is the SHA-256 of its
+//! content (canonical JSON); its `hash` is the SHA-256 of the previous entry's hash, its
+//! sequence number and its content digest. Keeping the digest apart from the content
+//! lets a destruction act remove an entry's content and keep the chain verifiable.
+//! A chain cannot show that its newest entries were cut off; a [`Checkpoint`] taken
+//! earlier (entry count and head hash, kept elsewhere) can.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ids::{ClientFileId, OrganizationId};
+use crate::org::Role;
+
+/// The hash before the first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who acted, as recorded: a snapshot, so later renames do not rewrite history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorRef {
+    /// `worker:<uuid>`, `person:<uuid>`, `system`, or the unknown id given.
+    pub id: String,
+    /// Full name (empty for the operator or an unknown actor).
+    pub name: String,
+    /// Personal code or foreign document key (seed 002 §9(1)); empty when none.
+    pub personal_code: String,
+    /// Role, for workers.
+    pub role: Option<Role>,
+    /// Employer, for workers.
+    pub organization: Option<OrganizationId>,
+}
+
+/// The decision recorded for a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditDecision {
+    /// Allowed, with its basis in words.
+    Allowed(String),
+    /// Denied, with its reason in words.
+    Denied(String),
+    /// The call failed before a decision could be made (e.g. an unknown file id).
+    NotDecided,
+}
+
+/// One audit entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Position in the chain, from 1.
+    pub seq: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: ActorRef,
+    /// Kind of entry or query (`client_file.read`, `network.add_member`, ...).
+    pub operation: String,
+    /// The object: an id, or a description of the query.
+    pub object: String,
+    /// The client file concerned, if any (for the client's access log).
+    pub file: Option<ClientFileId>,
+    /// Why: service provision, supervision with its case, own data, operation.
+    pub purpose: String,
+    /// Allowed or denied, and why.
+    pub decision: AuditDecision,
+    /// `ok`, or the error kind the call ended with.
+    pub outcome: String,
+    /// SHA-256 of the content (hex).
+    pub content_digest: String,
+    /// Hash of the previous entry (hex), [`GENESIS_HASH`] for the first.
+    pub prev_hash: String,
+    /// This entry's chain hash (hex).
+    pub hash: String,
+}
+
+#[derive(Serialize)]
+struct Content<'a> {
+    seq: u64,
+    at: &'a DateTime<Utc>,
+    actor: &'a ActorRef,
+    operation: &'a str,
+    object: &'a str,
+    file: &'a Option<ClientFileId>,
+    purpose: &'a str,
+    decision: &'a AuditDecision,
+    outcome: &'a str,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+impl AuditEntry {
+    /// SHA-256 of this entry's content, as it stands now.
+    pub fn compute_content_digest(&self) -> String {
+        let content = Content {
+            seq: self.seq,
+            at: &self.at,
+            actor: &self.actor,
+            operation: &self.operation,
+            object: &self.object,
+            file: &self.file,
+            purpose: &self.purpose,
+            decision: &self.decision,
+            outcome: &self.outcome,
+        };
+        let json = serde_json::to_vec(&content).expect("audit content serialises: plain fields only");
+        hex(&Sha256::digest(&json))
+    }
+
+    /// The chain hash of an entry with this sequence number and content digest after
+    /// `prev_hash`.
+    pub fn chain_hash(prev_hash: &str, seq: u64, content_digest: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(prev_hash.as_bytes());
+        h.update(b":");
+        h.update(seq.to_string().as_bytes());
+        h.update(b":");
+        h.update(content_digest.as_bytes());
+        hex(&h.finalize())
+    }
+
+    /// Fills in `seq`, `prev_hash`, `content_digest` and `hash` to append after `head`.
+    pub fn seal(&mut self, head: Option<&ChainHead>) {
+        self.seq = head.map_or(1, |h| h.seq + 1);
+        self.prev_hash = head.map_or_else(|| GENESIS_HASH.to_string(), |h| h.hash.clone());
+        self.content_digest = self.compute_content_digest();
+        self.hash = Self::chain_hash(&self.prev_hash, self.seq, &self.content_digest);
+    }
+}
+
+/// The newest entry's sequence number and hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainHead {
+    /// Sequence number of the newest entry.
+    pub seq: u64,
+    /// Its hash.
+    pub hash: String,
+}
+
+/// A checkpoint: the number of entries and the head hash at some moment, to be kept
+/// outside the database (printed, signed, sent elsewhere) and verified against later.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Number of entries when taken.
+    pub entries: u64,
+    /// Hash of the newest entry then.
+    pub head_hash: String,
+}
+
+impl Checkpoint {
+    /// `ENTRIES:HASH`, the form the CLI prints and reads.
+    pub fn to_text(&self) -> String {
+        format!("{}:{}", self.entries, self.head_hash)
+    }
+
+    /// Parses `ENTRIES:HASH`.
+    pub fn parse(s: &str) -> Result<Self, crate::TehoError> {
+        let bad = || crate::TehoError::invalid("checkpoint", s, "expected ENTRIES:HASH, HASH 64 hex digits");
+        let (n, h) = s.trim().split_once(':').ok_or_else(bad)?;
+        let entries = n.parse().map_err(|_| bad())?;
+        if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(Self {
+            entries,
+            head_hash: h.to_ascii_lowercase(),
+        })
+    }
+}
+
+/// What is wrong at the first break of the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BreakKind {
+    /// The entry's content no longer matches its digest: it was changed.
+    ContentAltered,
+    /// The entry's hash does not follow from its predecessor, sequence and digest.
+    HashMismatch,
+    /// The entry does not point at its predecessor's hash.
+    PrevHashMismatch,
+    /// The entry with this sequence number is missing (deleted or moved).
+    Missing,
+    /// The chain is shorter than, or differs from, a checkpoint taken earlier.
+    CheckpointMismatch,
+}
+
+/// The first entry at which the chain fails.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainBreak {
+    /// Sequence number of the failing entry.
+    pub seq: u64,
+    /// What is wrong there.
+    pub kind: BreakKind,
+}
+
+/// The result of verifying the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// Entries read.
+    pub entries: u64,
+    /// The newest entry's hash, if any.
+    pub head_hash: Option<String>,
+    /// The first break, if any.
+    pub first_break: Option<ChainBreak>,
+}
+
+impl VerifyReport {
+    /// Whether the chain verified.
+    pub fn is_intact(&self) -> bool {
+        self.first_break.is_none()
+    }
+}
+
+/// Verifies a chain read page by page, in sequence order; stops at the first break.
+#[derive(Debug)]
+pub struct Verifier {
+    expected_seq: u64,
+    prev_hash: String,
+    report: VerifyReport,
+    hashes_at: Vec<(u64, String)>,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Self::new(&[])
+    }
+}
+
+impl Verifier {
+    /// A verifier that also remembers the hash at each of the given sequence numbers
+    /// (for checkpoints).
+    pub fn new(remember: &[u64]) -> Self {
+        Self {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.into(),
+            report: VerifyReport {
+                entries: 0,
+                head_hash: None,
+                first_break: None,
+            },
+            hashes_at: remember.iter().map(|s| (*s, String::new())).collect(),
+        }
+    }
+
+    /// Feeds the next entry; returns false once a break was found.
+    pub fn feed(&mut self, e: &AuditEntry) -> bool {
+        if self.report.first_break.is_some() {
+            return false;
+        }
+        let kind = if e.seq != self.expected_seq {
+            Some((self.expected_seq, BreakKind::Missing))
+        } else if e.compute_content_digest() != e.content_digest {
+            Some((e.seq, BreakKind::ContentAltered))
+        } else if e.prev_hash != self.prev_hash {
+            Some((e.seq, BreakKind::PrevHashMismatch))
+        } else if AuditEntry::chain_hash(&e.prev_hash, e.seq, &e.content_digest) != e.hash {
+            Some((e.seq, BreakKind::HashMismatch))
+        } else {
+            None
+        };
+        if let Some((seq, kind)) = kind {
+            self.report.first_break = Some(ChainBreak { seq, kind });
+            return false;
+        }
+        for (s, h) in &mut self.hashes_at {
+            if *s == e.seq {
+                *h = e.hash.clone();
+            }
+        }
+        self.report.entries += 1;
+        self.report.head_hash = Some(e.hash.clone());
+        self.prev_hash = e.hash.clone();
+        self.expected_seq += 1;
+        true
+    }
+
+    /// The report, checked against `checkpoint` if given.
+    pub fn finish(mut self, checkpoint: Option<&Checkpoint>) -> VerifyReport {
+        if let (None, Some(cp)) = (&self.report.first_break, checkpoint) {
+            let seen = self
+                .hashes_at
+                .iter()
+                .find(|(s, _)| *s == cp.entries)
+                .map(|(_, h)| h.as_str());
+            let matches = if cp.entries == 0 {
+                true
+            } else {
+                cp.entries <= self.report.entries && seen == Some(cp.head_hash.as_str())
+            };
+            if !matches {
+                self.report.first_break = Some(ChainBreak {
+                    seq: cp.entries.min(self.report.entries + 1).max(1),
+                    kind: BreakKind::CheckpointMismatch,
+                });
+            }
+        }
+        self.report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn entry(n: u64) -> AuditEntry {
+        AuditEntry {
+            seq: 0,
+            at: Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, n as u32).unwrap(),
+            actor: ActorRef {
+                id: "system".into(),
+                name: String::new(),
+                personal_code: String::new(),
+                role: None,
+                organization: None,
+            },
+            operation: "test".into(),
+            object: format!("object {n}"),
+            file: None,
+            purpose: "operation".into(),
+            decision: AuditDecision::Allowed("operator".into()),
+            outcome: "ok".into(),
+            content_digest: String::new(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn chain(n: u64) -> Vec<AuditEntry> {
+        let mut out: Vec<AuditEntry> = Vec::new();
+        for i in 0..n {
+            let mut e = entry(i);
+            let head = out.last().map(|l| ChainHead {
+                seq: l.seq,
+                hash: l.hash.clone(),
+            });
+            e.seal(head.as_ref());
+            out.push(e);
+        }
+        out
+    }
+
+    fn verify(entries: &[AuditEntry], cp: Option<&Checkpoint>) -> VerifyReport {
+        let mut v = Verifier::new(&cp.map(|c| vec![c.entries]).unwrap_or_default());
+        for e in entries {
+            if !v.feed(e) {
+                break;
+            }
+        }
+        v.finish(cp)
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let c = chain(5);
+        let r = verify(&c, None);
+        assert!(r.is_intact());
+        assert_eq!(r.entries, 5);
+        assert_eq!(r.head_hash.as_deref(), Some(c[4].hash.as_str()));
+    }
+
+    #[test]
+    fn a_changed_entry_is_named() {
+        let mut c = chain(5);
+        c[2].object = "something else".into();
+        assert_eq!(
+            verify(&c, None).first_break,
+            Some(ChainBreak { seq: 3, kind: BreakKind::ContentAltered })
+        );
+    }
+
+    #[test]
+    fn a_cut_tail_fails_against_an_earlier_checkpoint() {
+        let c = chain(6);
+        let cp = Checkpoint { entries: 6, head_hash: c[5].hash.clone() };
+        assert!(verify(&c, Some(&cp)).is_intact());
+        let r = verify(&c[..4], Some(&cp));
+        assert_eq!(r.first_break.map(|b| b.kind), Some(BreakKind::CheckpointMismatch));
+        let cp_text = Checkpoint::parse(&cp.to_text()).unwrap();
+        assert_eq!(cp_text, cp);
+        assert!(Checkpoint::parse("12:zz").is_err());
+    }
+}

@@ -1,0 +1,52 @@
+//! Notifications (teavitused) between network members and from the system: each to one
+//! recipient, optionally about a client file so the recipient can go straight to it
+//! (if still authorized).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ClientFileId, NotificationId, PersonId, WorkerId};
+
+/// Who receives a notification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Recipient {
+    /// A worker, by employment.
+    Worker(WorkerId),
+    /// A client or a person at their side.
+    Person(PersonId),
+}
+
+/// What a notification is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NotificationKind {
+    /// A departed worker's access was terminated after the statutory deadline (seed
+    /// `002_b4b88f78f180845d.txt` §7(2)3); sent to the organisation's administrators.
+    ComplianceBreach {
+        /// The departed worker.
+        worker: WorkerId,
+    },
+    /// A worker was added to a client's network.
+    AddedToNetwork,
+    /// A substitution was granted to the recipient.
+    SubstitutionGranted {
+        /// The absent worker.
+        substituted: WorkerId,
+    },
+}
+
+/// A notification in someone's inbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Id in TEHO.
+    pub id: NotificationId,
+    /// Who receives it.
+    pub recipient: Recipient,
+    /// The client file it is about, if any.
+    pub about: Option<ClientFileId>,
+    /// What it is about.
+    pub kind: NotificationKind,
+    /// Human-readable text (no personal codes).
+    pub text: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}

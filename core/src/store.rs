@@ -1,0 +1,306 @@
+//! The storage port: what the engine needs from a store, in one write transaction per
+//! call, and [`MemoryStore`], the in-memory adapter (tests, the browser demo).
+//!
+//! A transaction sees a consistent snapshot and either commits whole or leaves nothing
+//! behind: dropping a [`StoreTx`] without [`StoreTx::commit`] rolls it back.
+
+use std::sync::{Mutex, MutexGuard};
+
+use crate::audit::{AuditEntry, ChainHead};
+use crate::file::{ClientCard, ClientFile, Entry};
+use crate::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, WorkerId};
+use crate::network::{Membership, Substitution};
+use crate::notify::{Notification, Recipient};
+use crate::org::{ComplianceBreach, Organization, Worker};
+use crate::person::Person;
+
+/// A storage failure, with the backend's message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The backend failed.
+    #[error("{0}")]
+    Backend(String),
+    /// The file was written by a newer schema.
+    #[error("schema version {found} is newer than supported {supported}")]
+    SchemaTooNew {
+        /// Found in the file.
+        found: i64,
+        /// Supported by this build.
+        supported: i64,
+    },
+}
+
+impl From<StoreError> for crate::TehoError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Backend(message) => crate::TehoError::Storage { message },
+            StoreError::SchemaTooNew { found, supported } => {
+                crate::TehoError::SchemaTooNew { found, supported }
+            }
+        }
+    }
+}
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A store: begins write transactions.
+pub trait Store: Send + Sync {
+    /// The transaction type.
+    type Tx<'a>: StoreTx
+    where
+        Self: 'a;
+    /// Begins a write transaction (SQLite: `BEGIN IMMEDIATE`), waiting for other writers.
+    fn begin(&self) -> StoreResult<Self::Tx<'_>>;
+}
+
+/// One write transaction. `put_*` inserts or replaces by id.
+pub trait StoreTx {
+    /// Saves an organisation.
+    fn put_organization(&mut self, o: &Organization) -> StoreResult<()>;
+    /// An organisation by id.
+    fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>>;
+    /// Every organisation.
+    fn organizations(&mut self) -> StoreResult<Vec<Organization>>;
+    /// Saves a worker.
+    fn put_worker(&mut self, w: &Worker) -> StoreResult<()>;
+    /// A worker by id.
+    fn worker(&mut self, id: WorkerId) -> StoreResult<Option<Worker>>;
+    /// The workers of an organisation.
+    fn workers_of(&mut self, org: OrganizationId) -> StoreResult<Vec<Worker>>;
+    /// Saves a person.
+    fn put_person(&mut self, p: &Person) -> StoreResult<()>;
+    /// A person by id.
+    fn person(&mut self, id: PersonId) -> StoreResult<Option<Person>>;
+    /// A person by identity key ([`crate::person::PersonIdentity::key`]).
+    fn person_by_identity(&mut self, key: &str) -> StoreResult<Option<Person>>;
+    /// Saves a client file.
+    fn put_file(&mut self, f: &ClientFile) -> StoreResult<()>;
+    /// A client file by id.
+    fn file(&mut self, id: ClientFileId) -> StoreResult<Option<ClientFile>>;
+    /// The client file of a person.
+    fn file_of_client(&mut self, client: PersonId) -> StoreResult<Option<ClientFile>>;
+    /// Saves a card.
+    fn put_card(&mut self, c: &ClientCard) -> StoreResult<()>;
+    /// The card of a file.
+    fn card(&mut self, file: ClientFileId) -> StoreResult<Option<ClientCard>>;
+    /// Saves a membership.
+    fn put_membership(&mut self, m: &Membership) -> StoreResult<()>;
+    /// A membership by id.
+    fn membership(&mut self, id: MembershipId) -> StoreResult<Option<Membership>>;
+    /// Every membership of a file's network.
+    fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>>;
+    /// Saves a substitution.
+    fn put_substitution(&mut self, s: &Substitution) -> StoreResult<()>;
+    /// Substitutions in which `worker` is the substitute.
+    fn substitutions_by_substitute(&mut self, worker: WorkerId) -> StoreResult<Vec<Substitution>>;
+    /// Saves an entry.
+    fn put_entry(&mut self, e: &Entry) -> StoreResult<()>;
+    /// The entries of a file, in writing order.
+    fn entries_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Entry>>;
+    /// Saves a notification.
+    fn put_notification(&mut self, n: &Notification) -> StoreResult<()>;
+    /// A recipient's notifications, oldest first.
+    fn notifications_for(&mut self, r: Recipient) -> StoreResult<Vec<Notification>>;
+    /// Saves a compliance breach.
+    fn put_breach(&mut self, b: &ComplianceBreach) -> StoreResult<()>;
+    /// Breaches of one organisation, or of all when `None`.
+    fn breaches(&mut self, org: Option<OrganizationId>) -> StoreResult<Vec<ComplianceBreach>>;
+    /// The newest audit entry's sequence number and hash.
+    fn audit_head(&mut self) -> StoreResult<Option<ChainHead>>;
+    /// Appends a sealed audit entry.
+    fn append_audit(&mut self, e: &AuditEntry) -> StoreResult<()>;
+    /// Up to `limit` audit entries with `seq >= from`, in sequence order.
+    fn audit_page(&mut self, from: u64, limit: usize) -> StoreResult<Vec<AuditEntry>>;
+    /// Commits.
+    fn commit(self) -> StoreResult<()>;
+}
+
+/// Everything a [`MemoryStore`] holds.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryData {
+    organizations: Vec<Organization>,
+    workers: Vec<Worker>,
+    persons: Vec<Person>,
+    files: Vec<ClientFile>,
+    cards: Vec<ClientCard>,
+    memberships: Vec<Membership>,
+    substitutions: Vec<Substitution>,
+    entries: Vec<Entry>,
+    notifications: Vec<Notification>,
+    breaches: Vec<ComplianceBreach>,
+    audit: Vec<AuditEntry>,
+}
+
+/// An in-memory store for tests and the browser demo. A transaction works on a copy
+/// and swaps it in on commit, so a failed call leaves nothing behind.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    data: Mutex<MemoryData>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `f` on the audit log directly, bypassing the engine: only for tests that
+    /// tamper with the log on purpose.
+    pub fn tamper_audit(&self, f: impl FnOnce(&mut Vec<AuditEntry>)) {
+        f(&mut self.lock().audit)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, MemoryData> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A [`MemoryStore`] transaction.
+#[derive(Debug)]
+pub struct MemoryTx<'a> {
+    guard: MutexGuard<'a, MemoryData>,
+    work: MemoryData,
+}
+
+impl Store for MemoryStore {
+    type Tx<'a> = MemoryTx<'a>;
+    fn begin(&self) -> StoreResult<MemoryTx<'_>> {
+        let guard = self.lock();
+        let work = guard.clone();
+        Ok(MemoryTx { guard, work })
+    }
+}
+
+fn upsert<T: Clone>(v: &mut Vec<T>, item: &T, same: impl Fn(&T) -> bool) {
+    match v.iter_mut().find(|x| same(x)) {
+        Some(slot) => *slot = item.clone(),
+        None => v.push(item.clone()),
+    }
+}
+
+impl StoreTx for MemoryTx<'_> {
+    fn put_organization(&mut self, o: &Organization) -> StoreResult<()> {
+        upsert(&mut self.work.organizations, o, |x| x.id == o.id);
+        Ok(())
+    }
+    fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>> {
+        Ok(self.work.organizations.iter().find(|x| x.id == id).cloned())
+    }
+    fn organizations(&mut self) -> StoreResult<Vec<Organization>> {
+        Ok(self.work.organizations.clone())
+    }
+    fn put_worker(&mut self, w: &Worker) -> StoreResult<()> {
+        upsert(&mut self.work.workers, w, |x| x.id == w.id);
+        Ok(())
+    }
+    fn worker(&mut self, id: WorkerId) -> StoreResult<Option<Worker>> {
+        Ok(self.work.workers.iter().find(|x| x.id == id).cloned())
+    }
+    fn workers_of(&mut self, org: OrganizationId) -> StoreResult<Vec<Worker>> {
+        Ok(self.work.workers.iter().filter(|x| x.organization == org).cloned().collect())
+    }
+    fn put_person(&mut self, p: &Person) -> StoreResult<()> {
+        upsert(&mut self.work.persons, p, |x| x.id == p.id);
+        Ok(())
+    }
+    fn person(&mut self, id: PersonId) -> StoreResult<Option<Person>> {
+        Ok(self.work.persons.iter().find(|x| x.id == id).cloned())
+    }
+    fn person_by_identity(&mut self, key: &str) -> StoreResult<Option<Person>> {
+        Ok(self.work.persons.iter().find(|x| x.identity.key() == key).cloned())
+    }
+    fn put_file(&mut self, f: &ClientFile) -> StoreResult<()> {
+        upsert(&mut self.work.files, f, |x| x.id == f.id);
+        Ok(())
+    }
+    fn file(&mut self, id: ClientFileId) -> StoreResult<Option<ClientFile>> {
+        Ok(self.work.files.iter().find(|x| x.id == id).cloned())
+    }
+    fn file_of_client(&mut self, client: PersonId) -> StoreResult<Option<ClientFile>> {
+        Ok(self.work.files.iter().find(|x| x.client == client).cloned())
+    }
+    fn put_card(&mut self, c: &ClientCard) -> StoreResult<()> {
+        upsert(&mut self.work.cards, c, |x| x.file == c.file);
+        Ok(())
+    }
+    fn card(&mut self, file: ClientFileId) -> StoreResult<Option<ClientCard>> {
+        Ok(self.work.cards.iter().find(|x| x.file == file).cloned())
+    }
+    fn put_membership(&mut self, m: &Membership) -> StoreResult<()> {
+        upsert(&mut self.work.memberships, m, |x| x.id == m.id);
+        Ok(())
+    }
+    fn membership(&mut self, id: MembershipId) -> StoreResult<Option<Membership>> {
+        Ok(self.work.memberships.iter().find(|x| x.id == id).cloned())
+    }
+    fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>> {
+        Ok(self.work.memberships.iter().filter(|x| x.file == file).cloned().collect())
+    }
+    fn put_substitution(&mut self, s: &Substitution) -> StoreResult<()> {
+        upsert(&mut self.work.substitutions, s, |x| x.id == s.id);
+        Ok(())
+    }
+    fn substitutions_by_substitute(&mut self, worker: WorkerId) -> StoreResult<Vec<Substitution>> {
+        Ok(self
+            .work
+            .substitutions
+            .iter()
+            .filter(|x| x.substitute == worker)
+            .cloned()
+            .collect())
+    }
+    fn put_entry(&mut self, e: &Entry) -> StoreResult<()> {
+        upsert(&mut self.work.entries, e, |x| x.id == e.id);
+        Ok(())
+    }
+    fn entries_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Entry>> {
+        Ok(self.work.entries.iter().filter(|x| x.file == file).cloned().collect())
+    }
+    fn put_notification(&mut self, n: &Notification) -> StoreResult<()> {
+        upsert(&mut self.work.notifications, n, |x| x.id == n.id);
+        Ok(())
+    }
+    fn notifications_for(&mut self, r: Recipient) -> StoreResult<Vec<Notification>> {
+        Ok(self
+            .work
+            .notifications
+            .iter()
+            .filter(|x| x.recipient == r)
+            .cloned()
+            .collect())
+    }
+    fn put_breach(&mut self, b: &ComplianceBreach) -> StoreResult<()> {
+        upsert(&mut self.work.breaches, b, |x| x.worker == b.worker);
+        Ok(())
+    }
+    fn breaches(&mut self, org: Option<OrganizationId>) -> StoreResult<Vec<ComplianceBreach>> {
+        Ok(self
+            .work
+            .breaches
+            .iter()
+            .filter(|x| org.is_none_or(|o| x.organization == o))
+            .cloned()
+            .collect())
+    }
+    fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
+        Ok(self.work.audit.last().map(|e| ChainHead {
+            seq: e.seq,
+            hash: e.hash.clone(),
+        }))
+    }
+    fn append_audit(&mut self, e: &AuditEntry) -> StoreResult<()> {
+        self.work.audit.push(e.clone());
+        Ok(())
+    }
+    fn audit_page(&mut self, from: u64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+        let mut page: Vec<AuditEntry> = self.work.audit.iter().filter(|e| e.seq >= from).cloned().collect();
+        page.sort_by_key(|e| e.seq);
+        page.truncate(limit);
+        Ok(page)
+    }
+    fn commit(mut self) -> StoreResult<()> {
+        *self.guard = std::mem::take(&mut self.work);
+        Ok(())
+    }
+}
