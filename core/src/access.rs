@@ -188,6 +188,8 @@ pub enum Target {
         substitute: WorkerFacts,
         /// The absent worker's facts.
         substituted: WorkerFacts,
+        /// Substitutions in which the actor is the substitute.
+        actor_stands_in: Vec<Substitution>,
     },
     /// A worker (employment end).
     Worker(WorkerFacts),
@@ -700,6 +702,7 @@ fn decide(
             Target::Substitution {
                 substitute,
                 substituted,
+                actor_stands_in,
             },
         ) => match actor {
             ActorFacts::Worker {
@@ -711,7 +714,10 @@ fn decide(
                 // Neither the substitute nor the absent worker may grant: a substitute
                 // cannot re-delegate or extend (seed 004 annex 7 §1–2: the unit head
                 // assigns).
-                if *id == substitute.id || *id == substituted.id {
+                if *id == substitute.id
+                    || *id == substituted.id
+                    || actor_stands_in.iter().any(|s| s.substituted == substituted.id)
+                {
                     return Err(DenyReason::SubstituteCannotDelegate);
                 }
                 if !role.is_manager() {

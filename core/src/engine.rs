@@ -784,9 +784,13 @@ impl<S: Store> ClientFiles<S> {
             let substitute = c.worker(new.substitute)?;
             let substituted = c.worker(new.substituted)?;
             let facts = |w: &Worker| WorkerFacts { id: w.id, role: w.role, organization: w.organization };
+            let actor_stands_in = match &c.facts {
+                ActorFacts::Worker { id, .. } => c.tx.substitutions_by_substitute(*id)?,
+                _ => Vec::new(),
+            };
             c.authorize(
                 Action::GrantSubstitution,
-                &Target::Substitution { substitute: facts(&substitute), substituted: facts(&substituted) },
+                &Target::Substitution { substitute: facts(&substitute), substituted: facts(&substituted), actor_stands_in },
             )?;
             if substitute.id == substituted.id {
                 return Err(TehoError::invalid("substitute", substitute.id, "a worker cannot substitute themselves"));

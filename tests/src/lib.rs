@@ -1,1 +1,240 @@
-//! placeholder
+//! # teho-tests
+//!
+//! Cross-crate tests of TEHO. The library part is the fixture they share: [`Town`], a
+//! small Tallinn service network built through the engine over any store, so the same
+//! tests run on [`teho_core::store::MemoryStore`] and [`teho_storage::SqliteStore`].
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Tallinn;
+use teho_core::access::Actor;
+use teho_core::file::{ContactKind, ContactPoint, NewCard};
+use teho_core::ids::{ClientFileId, OrganizationId, PersonId, WorkerId};
+use teho_core::network::{Member, NewMembership, NewSubstitution};
+use teho_core::org::{NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role};
+use teho_core::person::{NewPerson, PersonIdentity, PersonalCode, check_digit};
+use teho_core::ports::{FixedClock, SequentialIds};
+use teho_core::store::Store;
+use teho_core::ClientFiles;
+
+/// A valid personal code from its first ten digits.
+pub fn code(first_ten: &str) -> PersonalCode {
+    let digits: Vec<u8> = first_ten.bytes().map(|b| b - b'0').collect();
+    PersonalCode::parse(&format!("{first_ten}{}", check_digit(&digits)))
+        .unwrap_or_else(|e| panic!("fixture code {first_ten}: {e}"))
+}
+
+/// A Tallinn wall-clock instant.
+pub fn tallinn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Tallinn
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .earliest()
+        .expect("fixture instants avoid DST gaps")
+        .with_timezone(&Utc)
+}
+
+/// A calendar date.
+pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("fixture dates are real")
+}
+
+/// A small Tallinn network: a district social worker, a home-care provider with a care
+/// manager and two care workers, a home-nursing provider with a nursing manager and two
+/// nurses (the second substitutes the first 9–13 November 2026), supervisors, a
+/// special-care consultant, a client with a relative, and an outsider of each kind.
+pub struct Town<S: Store> {
+    /// The engine.
+    pub engine: ClientFiles<S>,
+    /// Its clock: 2 November 2026, 09:00 Tallinn, when built.
+    pub clock: Arc<FixedClock>,
+    /// The city's administrator.
+    pub admin: WorkerId,
+    /// Tallinn (municipality).
+    pub city: OrganizationId,
+    /// Home-care provider.
+    pub care_org: OrganizationId,
+    /// Home-nursing provider.
+    pub nursing_org: OrganizationId,
+    /// Social Insurance Board.
+    pub ska: OrganizationId,
+    /// Health Board.
+    pub health_board: OrganizationId,
+    /// District social worker (opened the file).
+    pub social_worker: WorkerId,
+    /// Care manager.
+    pub care_manager: WorkerId,
+    /// Care worker in the network.
+    pub care_worker: WorkerId,
+    /// Care worker of the same provider, not in the network.
+    pub other_care_worker: WorkerId,
+    /// Nursing manager.
+    pub nursing_manager: WorkerId,
+    /// Home nurse in the network.
+    pub nurse: WorkerId,
+    /// Home nurse substituting `nurse` 9–13 November 2026.
+    pub substitute_nurse: WorkerId,
+    /// SKA supervisor.
+    pub ska_supervisor: WorkerId,
+    /// Health Board supervisor.
+    pub tb_supervisor: WorkerId,
+    /// SKA special-care consultant, in the network.
+    pub consultant: WorkerId,
+    /// The client.
+    pub client: PersonId,
+    /// The client's relative, in the network.
+    pub relative: PersonId,
+    /// A person outside the network.
+    pub stranger: PersonId,
+    /// The client's file.
+    pub file: ClientFileId,
+}
+
+fn ok<T>(what: &str, r: teho_core::TehoResult<T>) -> T {
+    r.unwrap_or_else(|e| panic!("fixture step {what}: {e}"))
+}
+
+impl<S: Store> Town<S> {
+    /// Builds the town through the engine over `store`.
+    pub fn build(store: S) -> Self {
+        Self::build_with(store, 0)
+    }
+
+    /// Builds the town with ids prefixed by `id_prefix` (keeps processes apart).
+    pub fn build_with(store: S, id_prefix: u64) -> Self {
+        let clock = Arc::new(FixedClock::new(tallinn(2026, 11, 2, 9, 0)));
+        let engine = ClientFiles::new(store, clock.clone(), SequentialIds::new(id_prefix));
+        let since = day(2020, 1, 1);
+        let (city, admin) = ok(
+            "bootstrap",
+            engine.bootstrap(
+                &Actor::System,
+                NewOrganization {
+                    name: "Tallinna Sotsiaal- ja Tervishoiuamet".into(),
+                    kind: OrganizationKind::Municipality,
+                    registry_code: Some("75014920".into()),
+                },
+                NewAdministrator {
+                    personal_code: code("3800101001"),
+                    given_name: "Mari".into(),
+                    family_name: "Haldur".into(),
+                    employed_from: since,
+                },
+            ),
+        );
+        let a = Actor::Worker(admin.id);
+        let org = |name: &str, kind| {
+            ok(name, engine.register_organization(&a, NewOrganization { name: name.into(), kind, registry_code: None })).id
+        };
+        let care_org = org("Lasnamäe Sotsiaalkeskus", OrganizationKind::HomeCareProvider);
+        let nursing_org = org("Koduõde OÜ", OrganizationKind::HomeNursingProvider);
+        let ska = org("Sotsiaalkindlustusamet", OrganizationKind::SocialInsuranceBoard);
+        let health_board = org("Terviseamet", OrganizationKind::HealthBoard);
+        let worker = |first_ten: &str, name: &str, organization, role| {
+            ok(
+                name,
+                engine.register_worker(
+                    &a,
+                    NewWorker {
+                        personal_code: code(first_ten),
+                        given_name: name.into(),
+                        family_name: "Tallinn".into(),
+                        organization,
+                        role,
+                        employed_from: since,
+                        employed_until: None,
+                    },
+                ),
+            )
+            .id
+        };
+        let social_worker = worker("4850505002", "Sirje", city.id, Role::SocialWorker);
+        let care_manager = worker("4750303003", "Kadri", care_org, Role::CareManager);
+        let care_worker = worker("4900202004", "Hille", care_org, Role::CareWorker);
+        let other_care_worker = worker("4910202005", "Anu", care_org, Role::CareWorker);
+        let nursing_manager = worker("4700707006", "Andra", nursing_org, Role::NursingManager);
+        let nurse = worker("4880808007", "Teisi", nursing_org, Role::HomeNurse);
+        let substitute_nurse = worker("4890909008", "Piret", nursing_org, Role::HomeNurse);
+        let ska_supervisor = worker("3750101009", "Peeter", ska, Role::Supervisor);
+        let tb_supervisor = worker("3760101010", "Toomas", health_board, Role::Supervisor);
+        let consultant = worker("4780101011", "Kai", ska, Role::SpecialCareConsultant);
+
+        let sw = Actor::Worker(social_worker);
+        let person = |first_ten: &str, given: &str| {
+            ok(
+                given,
+                engine.register_person(
+                    &sw,
+                    NewPerson {
+                        identity: PersonIdentity::Estonian(code(first_ten)),
+                        given_name: given.into(),
+                        family_name: "Kask".into(),
+                        birth_date: None,
+                    },
+                ),
+            )
+            .id
+        };
+        let client = person("4380303012", "Laine");
+        let relative = person("3650606013", "Jaan");
+        let stranger = person("3700707014", "Võõras");
+        let file = ok(
+            "open file",
+            engine.open_client_file(
+                &sw,
+                client,
+                NewCard {
+                    residence: Some("Punane 16-4, Tallinn".into()),
+                    contacts: vec![ContactPoint { kind: ContactKind::Phone, value: "+372 5555 0101".into(), label: None }],
+                    good_to_know: "Spare key at the neighbour's, flat 5. Angry dog.".into(),
+                },
+            ),
+        )
+        .id;
+        let today = day(2026, 11, 2);
+        for (member, role) in [
+            (Member::Worker(care_manager), None),
+            (Member::Worker(care_worker), None),
+            (Member::Worker(nursing_manager), None),
+            (Member::Worker(nurse), None),
+            (Member::Worker(consultant), None),
+            (Member::Person(relative), Some(Role::Relative)),
+        ] {
+            ok(
+                "add member",
+                engine.add_member(&sw, NewMembership { file, member, role, valid_from: today, valid_until: None }),
+            );
+        }
+        ok(
+            "substitution",
+            engine.grant_substitution(
+                &Actor::Worker(nursing_manager),
+                NewSubstitution { substitute: substitute_nurse, substituted: nurse, from: day(2026, 11, 9), until: day(2026, 11, 13) },
+            ),
+        );
+        Self {
+            engine,
+            clock,
+            admin: admin.id,
+            city: city.id,
+            care_org,
+            nursing_org,
+            ska,
+            health_board,
+            social_worker,
+            care_manager,
+            care_worker,
+            other_care_worker,
+            nursing_manager,
+            nurse,
+            substitute_nurse,
+            ska_supervisor,
+            tb_supervisor,
+            consultant,
+            client,
+            relative,
+            stranger,
+            file,
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The SQLite schema, step by step (`PRAGMA user_version` counts the steps applied).
+//!
+//! Most tables keep a record as its serde JSON in `doc`, with the columns that are
+//! looked up or joined on pulled out beside it; the audit log is fully columnar so that
+//! it can be verified, queried and (later) partly destroyed field by field.
+//!
+//! Tables, step 1:
+//! - `organizations` — `id` uuid; `kind` the `OrganizationKind`; `doc` the record.
+//! - `workers` — `id` uuid of the employment; `organization` the employer (FK);
+//!   `doc` the `Worker`, with personal code, role and employment dates.
+//! - `persons` — `id` uuid; `identity_key` `EE:<code>` or `<country>:DOC:<number>`,
+//!   unique; `doc` the `Person`.
+//! - `client_files` — `id` uuid; `client` the person (FK, unique: one file per client);
+//!   `doc` the `ClientFile`.
+//! - `client_cards` — `file` (FK, primary key); `doc` the `ClientCard` with residence,
+//!   contacts, good-to-know note and providers.
+//! - `memberships` — `id` uuid; `file` (FK); `doc` the `Membership` (member, role,
+//!   provider, valid from/until).
+//! - `substitutions` — `id` uuid; `substitute` (FK worker); `doc` the `Substitution`.
+//! - `entries` — `id` uuid; `file` (FK); `doc` the `Entry` (category, visibility,
+//!   author, text, domain-only detail).
+//! - `notifications` — `id` uuid; `recipient` `worker:<uuid>` or `person:<uuid>`;
+//!   `doc` the `Notification`.
+//! - `compliance_breaches` — `worker` (FK, primary key); `organization`; `doc` the
+//!   `ComplianceBreach`.
+//! - `audit_log` — `seq` position in the chain from 1; `at` RFC 3339 UTC; `actor_id`,
+//!   `actor_name`, `actor_code`, `actor_role` (JSON), `actor_org`; `operation`;
+//!   `object`; `file` (the client file concerned, not an FK: the log outlives files);
+//!   `purpose`; `decision` (JSON `AuditDecision`); `outcome`; `content_digest`,
+//!   `prev_hash`, `hash` (hex SHA-256). Triggers refuse UPDATE and DELETE.
+
+use rusqlite::{Connection, TransactionBehavior};
+use teho_core::store::{StoreError, StoreResult};
+
+const STEPS: &[&str] = &[
+    // step 1: the foundation
+    r#"
+    CREATE TABLE organizations (
+        id TEXT PRIMARY KEY NOT NULL,
+        kind TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE workers (
+        id TEXT PRIMARY KEY NOT NULL,
+        organization TEXT NOT NULL REFERENCES organizations(id),
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX workers_by_organization ON workers(organization);
+    CREATE TABLE persons (
+        id TEXT PRIMARY KEY NOT NULL,
+        identity_key TEXT NOT NULL UNIQUE,
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE client_files (
+        id TEXT PRIMARY KEY NOT NULL,
+        client TEXT NOT NULL UNIQUE REFERENCES persons(id),
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE client_cards (
+        file TEXT PRIMARY KEY NOT NULL REFERENCES client_files(id),
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE memberships (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL REFERENCES client_files(id),
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX memberships_by_file ON memberships(file);
+    CREATE TABLE substitutions (
+        id TEXT PRIMARY KEY NOT NULL,
+        substitute TEXT NOT NULL REFERENCES workers(id),
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX substitutions_by_substitute ON substitutions(substitute);
+    CREATE TABLE entries (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL REFERENCES client_files(id),
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX entries_by_file ON entries(file);
+    CREATE TABLE notifications (
+        id TEXT PRIMARY KEY NOT NULL,
+        recipient TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX notifications_by_recipient ON notifications(recipient);
+    CREATE TABLE compliance_breaches (
+        worker TEXT PRIMARY KEY NOT NULL REFERENCES workers(id),
+        organization TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY NOT NULL,
+        at TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        actor_code TEXT NOT NULL,
+        actor_role TEXT,
+        actor_org TEXT,
+        operation TEXT NOT NULL,
+        object TEXT NOT NULL,
+        file TEXT,
+        purpose TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        content_digest TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_file ON audit_log(file);
+    CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    "#,
+];
+
+/// The schema version this build writes: the number of steps.
+pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
+
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Brings the schema of `conn` up to [`SCHEMA_VERSION`] step by step, in one immediate
+/// transaction. A database newer than this build is refused and left as it was.
+pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let found: i64 = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(backend)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, step) in STEPS.iter().enumerate().skip(found.max(0) as usize) {
+        tx.execute_batch(step).map_err(backend)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(backend)?;
+    }
+    tx.commit().map_err(backend)
+}

@@ -1,0 +1,424 @@
+//! [`SqliteStore`]: the engine's store in one SQLite file.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use teho_core::audit::{AuditEntry, ChainHead};
+use teho_core::file::{ClientCard, ClientFile, Entry};
+use teho_core::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, WorkerId};
+use teho_core::network::{Membership, Substitution};
+use teho_core::notify::{Notification, Recipient};
+use teho_core::org::{ComplianceBreach, Organization, Worker};
+use teho_core::person::Person;
+use teho_core::store::{Store, StoreError, StoreResult, StoreTx};
+
+use crate::schema::{backend, migrate};
+
+/// How long a writer waits for another process's write transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A TEHO store in one SQLite file (or in memory).
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database at `path`. Several processes
+    /// may open the same file. A corrupt file or one written by a newer TEHO is refused
+    /// with an error and left untouched — a client file is never replaced.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(backend)?;
+        Self::init(conn, true)
+    }
+
+    /// A private in-memory database (tests, throw-away demos).
+    pub fn open_memory() -> StoreResult<Self> {
+        Self::init(Connection::open_in_memory().map_err(backend)?, false)
+    }
+
+    fn init(mut conn: Connection, wal: bool) -> StoreResult<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
+        if wal {
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+                .map_err(backend)?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::Backend(format!(
+                    "could not switch the journal to WAL (got {mode})"
+                )));
+            }
+        }
+        conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;")
+            .map_err(backend)?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A write transaction on a [`SqliteStore`]; rolls back when dropped uncommitted.
+pub struct SqliteTx<'a> {
+    conn: MutexGuard<'a, Connection>,
+    open: bool,
+}
+
+impl Store for SqliteStore {
+    type Tx<'a> = SqliteTx<'a>;
+
+    fn begin(&self) -> StoreResult<SqliteTx<'_>> {
+        let conn = self.lock();
+        // IMMEDIATE takes the write lock now, waiting up to the busy timeout; a deferred
+        // transaction that reads the chain head and then writes would fail at once with
+        // "database is locked" when another process got there first.
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+        Ok(SqliteTx { conn, open: true })
+    }
+}
+
+impl Drop for SqliteTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+fn to_doc<T: Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("encoding a record: {e}")))
+}
+
+fn from_doc<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("decoding a record: {e}")))
+}
+
+fn recipient_key(r: Recipient) -> String {
+    match r {
+        Recipient::Worker(w) => format!("worker:{w}"),
+        Recipient::Person(p) => format!("person:{p}"),
+    }
+}
+
+fn instant(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+impl SqliteTx<'_> {
+    fn put(&mut self, sql: &str, key: &str, extra: &[&dyn rusqlite::ToSql], doc: String) -> StoreResult<()> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(extra.len() + 2);
+        values.push(&key);
+        values.extend_from_slice(extra);
+        values.push(&doc);
+        stmt.execute(values.as_slice()).map_err(backend)?;
+        Ok(())
+    }
+
+    fn one<T: DeserializeOwned>(&mut self, sql: &str, key: &str) -> StoreResult<Option<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        let doc: Option<String> = stmt
+            .query_row([key], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        doc.as_deref().map(from_doc).transpose()
+    }
+
+    fn many<T: DeserializeOwned>(&mut self, sql: &str, key: Option<&str>) -> StoreResult<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        let params: Vec<&dyn rusqlite::ToSql> = match &key {
+            Some(k) => vec![k],
+            None => vec![],
+        };
+        let docs: Vec<String> = stmt
+            .query_map(params.as_slice(), |r| r.get(0))
+            .map_err(backend)?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        docs.iter().map(|d| from_doc(d)).collect()
+    }
+}
+
+impl StoreTx for SqliteTx<'_> {
+    fn put_organization(&mut self, o: &Organization) -> StoreResult<()> {
+        let kind = format!("{:?}", o.kind);
+        self.put(
+            "INSERT INTO organizations (id, kind, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, doc = excluded.doc",
+            &o.id.to_string(),
+            &[&kind],
+            to_doc(o)?,
+        )
+    }
+    fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>> {
+        self.one("SELECT doc FROM organizations WHERE id = ?1", &id.to_string())
+    }
+    fn organizations(&mut self) -> StoreResult<Vec<Organization>> {
+        self.many("SELECT doc FROM organizations ORDER BY rowid", None)
+    }
+    fn put_worker(&mut self, w: &Worker) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO workers (id, organization, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET organization = excluded.organization, doc = excluded.doc",
+            &w.id.to_string(),
+            &[&w.organization.to_string()],
+            to_doc(w)?,
+        )
+    }
+    fn worker(&mut self, id: WorkerId) -> StoreResult<Option<Worker>> {
+        self.one("SELECT doc FROM workers WHERE id = ?1", &id.to_string())
+    }
+    fn workers_of(&mut self, org: OrganizationId) -> StoreResult<Vec<Worker>> {
+        self.many(
+            "SELECT doc FROM workers WHERE organization = ?1 ORDER BY rowid",
+            Some(&org.to_string()),
+        )
+    }
+    fn put_person(&mut self, p: &Person) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO persons (id, identity_key, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET identity_key = excluded.identity_key, doc = excluded.doc",
+            &p.id.to_string(),
+            &[&p.identity.key()],
+            to_doc(p)?,
+        )
+    }
+    fn person(&mut self, id: PersonId) -> StoreResult<Option<Person>> {
+        self.one("SELECT doc FROM persons WHERE id = ?1", &id.to_string())
+    }
+    fn person_by_identity(&mut self, key: &str) -> StoreResult<Option<Person>> {
+        self.one("SELECT doc FROM persons WHERE identity_key = ?1", key)
+    }
+    fn put_file(&mut self, f: &ClientFile) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO client_files (id, client, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET client = excluded.client, doc = excluded.doc",
+            &f.id.to_string(),
+            &[&f.client.to_string()],
+            to_doc(f)?,
+        )
+    }
+    fn file(&mut self, id: ClientFileId) -> StoreResult<Option<ClientFile>> {
+        self.one("SELECT doc FROM client_files WHERE id = ?1", &id.to_string())
+    }
+    fn file_of_client(&mut self, client: PersonId) -> StoreResult<Option<ClientFile>> {
+        self.one("SELECT doc FROM client_files WHERE client = ?1", &client.to_string())
+    }
+    fn put_card(&mut self, c: &ClientCard) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO client_cards (file, doc) VALUES (?1, ?2)
+             ON CONFLICT(file) DO UPDATE SET doc = excluded.doc",
+            &c.file.to_string(),
+            &[],
+            to_doc(c)?,
+        )
+    }
+    fn card(&mut self, file: ClientFileId) -> StoreResult<Option<ClientCard>> {
+        self.one("SELECT doc FROM client_cards WHERE file = ?1", &file.to_string())
+    }
+    fn put_membership(&mut self, m: &Membership) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO memberships (id, file, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            &m.id.to_string(),
+            &[&m.file.to_string()],
+            to_doc(m)?,
+        )
+    }
+    fn membership(&mut self, id: MembershipId) -> StoreResult<Option<Membership>> {
+        self.one("SELECT doc FROM memberships WHERE id = ?1", &id.to_string())
+    }
+    fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>> {
+        self.many(
+            "SELECT doc FROM memberships WHERE file = ?1 ORDER BY rowid",
+            Some(&file.to_string()),
+        )
+    }
+    fn put_substitution(&mut self, s: &Substitution) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO substitutions (id, substitute, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET substitute = excluded.substitute, doc = excluded.doc",
+            &s.id.to_string(),
+            &[&s.substitute.to_string()],
+            to_doc(s)?,
+        )
+    }
+    fn substitutions_by_substitute(&mut self, worker: WorkerId) -> StoreResult<Vec<Substitution>> {
+        self.many(
+            "SELECT doc FROM substitutions WHERE substitute = ?1 ORDER BY rowid",
+            Some(&worker.to_string()),
+        )
+    }
+    fn put_entry(&mut self, e: &Entry) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO entries (id, file, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            &e.id.to_string(),
+            &[&e.file.to_string()],
+            to_doc(e)?,
+        )
+    }
+    fn entries_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Entry>> {
+        self.many(
+            "SELECT doc FROM entries WHERE file = ?1 ORDER BY rowid",
+            Some(&file.to_string()),
+        )
+    }
+    fn put_notification(&mut self, n: &Notification) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO notifications (id, recipient, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET recipient = excluded.recipient, doc = excluded.doc",
+            &n.id.to_string(),
+            &[&recipient_key(n.recipient)],
+            to_doc(n)?,
+        )
+    }
+    fn notifications_for(&mut self, r: Recipient) -> StoreResult<Vec<Notification>> {
+        self.many(
+            "SELECT doc FROM notifications WHERE recipient = ?1 ORDER BY rowid",
+            Some(&recipient_key(r)),
+        )
+    }
+    fn put_breach(&mut self, b: &ComplianceBreach) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO compliance_breaches (worker, organization, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(worker) DO UPDATE SET organization = excluded.organization, doc = excluded.doc",
+            &b.worker.to_string(),
+            &[&b.organization.to_string()],
+            to_doc(b)?,
+        )
+    }
+    fn breaches(&mut self, org: Option<OrganizationId>) -> StoreResult<Vec<ComplianceBreach>> {
+        match org {
+            Some(o) => self.many(
+                "SELECT doc FROM compliance_breaches WHERE organization = ?1 ORDER BY rowid",
+                Some(&o.to_string()),
+            ),
+            None => self.many("SELECT doc FROM compliance_breaches ORDER BY rowid", None),
+        }
+    }
+    fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .map_err(backend)?;
+        stmt.query_row([], |r| {
+            Ok(ChainHead {
+                seq: r.get::<_, i64>(0)? as u64,
+                hash: r.get(1)?,
+            })
+        })
+        .optional()
+        .map_err(backend)
+    }
+    fn append_audit(&mut self, e: &AuditEntry) -> StoreResult<()> {
+        let role = e.actor.role.map(|r| to_doc(&r)).transpose()?;
+        let decision = to_doc(&e.decision)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO audit_log (seq, at, actor_id, actor_name, actor_code, actor_role,
+                    actor_org, operation, object, file, purpose, decision, outcome,
+                    content_digest, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )
+            .map_err(backend)?;
+        stmt.execute(params![
+            e.seq as i64,
+            instant(&e.at),
+            e.actor.id,
+            e.actor.name,
+            e.actor.personal_code,
+            role,
+            e.actor.organization.map(|o| o.to_string()),
+            e.operation,
+            e.object,
+            e.file.map(|f| f.to_string()),
+            e.purpose,
+            decision,
+            e.outcome,
+            e.content_digest,
+            e.prev_hash,
+            e.hash,
+        ])
+        .map_err(backend)?;
+        Ok(())
+    }
+    fn audit_page(&mut self, from: u64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, at, actor_id, actor_name, actor_code, actor_role, actor_org,
+                    operation, object, file, purpose, decision, outcome, content_digest,
+                    prev_hash, hash
+                 FROM audit_log WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![from as i64, limit as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    (r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?),
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    (r.get::<_, String>(7)?, r.get::<_, String>(8)?, r.get::<_, Option<String>>(9)?),
+                    (r.get::<_, String>(10)?, r.get::<_, String>(11)?, r.get::<_, String>(12)?),
+                    (r.get::<_, String>(13)?, r.get::<_, String>(14)?, r.get::<_, String>(15)?),
+                ))
+            })
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, at, (id, name, code), role, org, (operation, object, file), (purpose, decision, outcome), (digest, prev, hash)) =
+                row.map_err(backend)?;
+            let parse_uuid = |s: &str| {
+                s.parse::<uuid::Uuid>()
+                    .map_err(|e| StoreError::Backend(format!("audit entry {seq}: bad uuid {s:?}: {e}")))
+            };
+            out.push(AuditEntry {
+                seq: seq as u64,
+                at: DateTime::parse_from_rfc3339(&at)
+                    .map_err(|e| StoreError::Backend(format!("audit entry {seq}: bad instant {at:?}: {e}")))?
+                    .with_timezone(&Utc),
+                actor: teho_core::audit::ActorRef {
+                    id,
+                    name,
+                    personal_code: code,
+                    role: role.as_deref().map(from_doc).transpose()?,
+                    organization: org.as_deref().map(parse_uuid).transpose()?.map(OrganizationId),
+                },
+                operation,
+                object,
+                file: file.as_deref().map(parse_uuid).transpose()?.map(ClientFileId),
+                purpose,
+                decision: from_doc(&decision)?,
+                outcome,
+                content_digest: digest,
+                prev_hash: prev,
+                hash,
+            });
+        }
+        Ok(out)
+    }
+    fn commit(mut self) -> StoreResult<()> {
+        self.conn.execute_batch("COMMIT").map_err(backend)?;
+        self.open = false;
+        Ok(())
+    }
+}
