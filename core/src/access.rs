@@ -794,7 +794,9 @@ fn standing(actor: &ActorFacts, c: &ClientFacts, at: DateTime<Utc>) -> Result<St
                     organization: None,
                 });
             }
-            membership_standing(&c.network, Member::Person(*id), at, None)
+            // A person stands only in a self-side role (relative, guardian, carer),
+            // whatever a membership record may claim.
+            membership_standing(&c.network, Member::Person(*id), at, None, Role::is_self_side)
         }
         ActorFacts::Worker {
             id,
@@ -823,7 +825,15 @@ fn standing(actor: &ActorFacts, c: &ClientFacts, at: DateTime<Utc>) -> Result<St
                     action: "read or write client data".into(),
                 });
             }
-            let direct = membership_standing(&c.network, Member::Worker(*id), at, Some(*organization));
+            // A worker stands only in their employment role.
+            let own_role = *role;
+            let direct = membership_standing(
+                &c.network,
+                Member::Worker(*id),
+                at,
+                Some(*organization),
+                move |r| r == own_role,
+            );
             if direct.is_ok() {
                 return direct;
             }
@@ -867,9 +877,10 @@ fn membership_standing(
     member: Member,
     at: DateTime<Utc>,
     organization: Option<OrganizationId>,
+    role_fits: impl Fn(Role) -> bool,
 ) -> Result<Standing, DenyReason> {
     let mut inactive = None;
-    for m in network.iter().filter(|m| m.member == member) {
+    for m in network.iter().filter(|m| m.member == member && role_fits(m.role)) {
         if m.active_at(at) {
             return Ok(Standing {
                 role: m.role,

@@ -1,0 +1,121 @@
+//! No actor outside the client's network at that instant gets anything about the client
+//! through any query of the engine: every read is refused (and audited), and the inbox
+//! of someone who never served the client holds nothing about them.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, Utc};
+use proptest::prelude::*;
+use teho_core::access::{Actor, DataCategory, Visibility};
+use teho_core::file::NewEntry;
+use teho_core::network::Member;
+use teho_core::TehoError;
+use teho_storage::SqliteStore;
+use teho_tests::{Town, day, tallinn};
+
+struct Shared {
+    town: Town<SqliteStore>,
+    lock: std::sync::Mutex<()>,
+}
+
+/// One town for all cases (built once): the care worker's membership ends on
+/// 20 November; the substitute nurse stands in 9–13 November.
+fn shared() -> &'static Shared {
+    static S: OnceLock<Shared> = OnceLock::new();
+    S.get_or_init(|| {
+        let town = Town::build(SqliteStore::open_memory().expect("sqlite"));
+        let sw = Actor::Worker(town.social_worker);
+        for (cat, vis, text) in [
+            (DataCategory::ServiceLog, Visibility::Network, "Shopping done"),
+            (DataCategory::Income, Visibility::Network, "Pension 700"),
+        ] {
+            town.engine
+                .add_entry(&sw, NewEntry { file: town.file, category: cat, visibility: vis, text: text.into(), domain_detail: None })
+                .expect("entry");
+        }
+        let m = town.engine.network(&sw, town.file).expect("network").into_iter()
+            .find(|m| m.member == Member::Worker(town.care_worker)).expect("care worker member");
+        town.engine.end_membership(&sw, m.id, day(2026, 11, 20)).expect("end");
+        Shared { town, lock: std::sync::Mutex::new(()) }
+    })
+}
+
+/// Whether `actor` has standing towards the client at `at`, from the fixture's facts
+/// written out plainly (the oracle).
+fn has_standing(t: &Town<SqliteStore>, actor: &Actor, at: DateTime<Utc>) -> bool {
+    let d = teho_core::time::local_date(at);
+    let member_from = day(2026, 11, 2);
+    match actor {
+        Actor::Person(p) if *p == t.client => true,
+        Actor::Person(p) if *p == t.relative => d >= member_from,
+        Actor::Person(_) => false,
+        Actor::Supervising { worker, .. } => *worker == t.ska_supervisor || *worker == t.tb_supervisor,
+        Actor::Worker(w) if *w == t.care_worker => d >= member_from && d <= day(2026, 11, 20),
+        Actor::Worker(w) if *w == t.substitute_nurse => d >= day(2026, 11, 9) && d <= day(2026, 11, 13),
+        Actor::Worker(w) => {
+            [t.social_worker, t.care_manager, t.nursing_manager, t.nurse, t.consultant].contains(w) && d >= member_from
+        }
+        Actor::System => false,
+    }
+}
+
+fn actors(t: &Town<SqliteStore>) -> Vec<Actor> {
+    let mut v: Vec<Actor> = [
+        t.admin, t.social_worker, t.care_manager, t.care_worker, t.other_care_worker, t.nursing_manager,
+        t.nurse, t.substitute_nurse, t.ska_supervisor, t.tb_supervisor, t.consultant,
+    ]
+    .into_iter()
+    .map(Actor::Worker)
+    .collect();
+    v.extend([t.client, t.relative, t.stranger].map(Actor::Person));
+    v.push(Actor::Supervising { worker: t.ska_supervisor, case_reference: "JV-1".into() });
+    v.push(Actor::Supervising { worker: t.care_manager, case_reference: "fake".into() });
+    v.push(Actor::System);
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_actor_outside_the_network_gets_anything_about_the_client(actor_ix in 0usize..17, minutes in 0i64..(60 * 24 * 50)) {
+        let s = shared();
+        let _guard = s.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let t = &s.town;
+        let at = tallinn(2026, 10, 28, 0, 0) + Duration::minutes(minutes);
+        t.clock.set(at);
+        let actor = &actors(t)[actor_ix];
+        let standing = has_standing(t, actor, at);
+        let results: Vec<(&str, Result<(), TehoError>)> = vec![
+            ("client_file", t.engine.client_file(actor, t.file).map(|_| ())),
+            ("client_card", t.engine.client_card(actor, t.file).map(|_| ())),
+            ("network", t.engine.network(actor, t.file).map(|_| ())),
+            ("entries", t.engine.entries(actor, t.file).map(|_| ())),
+        ];
+        for (query, r) in results {
+            if standing {
+                // Standing does not mean every category (a hospital social worker...), but
+                // every actor here with standing may read the file's identity and entries.
+                if query == "entries" || query == "client_file" {
+                    prop_assert!(r.is_ok(), "{:?} at {} should read {}: {:?}", actor, at, query, r);
+                }
+            } else {
+                prop_assert!(
+                    matches!(r, Err(TehoError::AccessDenied { .. })),
+                    "{:?} outside the network at {} got {} : {:?}", actor, at, query, r
+                );
+            }
+        }
+        // The inbox of someone who never served the client says nothing about them.
+        if let Ok(inbox) = t.engine.inbox(actor) {
+            let ever_member = matches!(actor, Actor::Worker(w) if [t.social_worker, t.care_manager, t.care_worker, t.nursing_manager, t.nurse, t.consultant].contains(w))
+                || matches!(actor, Actor::Person(p) if *p == t.relative);
+            if !ever_member {
+                prop_assert!(inbox.iter().all(|n| n.about != Some(t.file)), "{:?} inbox leaks {:?}", actor, inbox);
+            }
+            for n in &inbox {
+                prop_assert!(!n.text.contains("Laine") && !n.text.contains("438030301"), "notification text carries personal data: {}", n.text);
+            }
+        }
+    }
+}
