@@ -122,6 +122,20 @@ pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// Refuses a database whose schema is newer than this build, without writing to it.
+pub(crate) fn refuse_newer(conn: &Connection) -> StoreResult<()> {
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(backend)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
 /// Brings the schema of `conn` up to [`SCHEMA_VERSION`] step by step, in one immediate
 /// transaction. A database newer than this build is refused and left as it was.
 pub fn migrate(conn: &mut Connection) -> StoreResult<()> {

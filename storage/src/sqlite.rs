@@ -50,6 +50,9 @@ impl SqliteStore {
 
     fn init(mut conn: Connection, wal: bool) -> StoreResult<Self> {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
+        // Refuse a newer schema before anything writes to the file (switching to WAL
+        // rewrites the header).
+        crate::schema::refuse_newer(&conn)?;
         if wal {
             let mode: String = conn
                 .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
