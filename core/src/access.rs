@@ -24,9 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::file::Entry;
-use crate::ids::{
-    ClientFileId, MembershipId, OrganizationId, PersonId, SubstitutionId, WorkerId,
-};
+use crate::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, SubstitutionId, WorkerId};
 use crate::network::{Member, Membership, Substitution};
 use crate::org::{Domain, OrganizationKind, Role};
 
@@ -295,7 +293,9 @@ impl fmt::Display for AllowBasis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AllowBasis::Member { role, .. } => write!(f, "network member as {role:?}"),
-            AllowBasis::Substitute { for_worker, .. } => write!(f, "substitute for worker {for_worker}"),
+            AllowBasis::Substitute { for_worker, .. } => {
+                write!(f, "substitute for worker {for_worker}")
+            }
             AllowBasis::OwnFile => write!(f, "own file"),
             AllowBasis::Supervision { case_reference } => write!(f, "supervision {case_reference}"),
             AllowBasis::Role { role } => write!(f, "role {role:?}"),
@@ -523,9 +523,14 @@ pub fn write_scope(role: Role) -> &'static [DataCategory] {
         | Role::HomeNurse
         | Role::AlarmServiceProvider
         | Role::Physiotherapist
-        | Role::ActivityInstructor => {
-            &[Card, Calendar, ServiceLog, NotDone, Assessment, ProfessionalNote]
-        }
+        | Role::ActivityInstructor => &[
+            Card,
+            Calendar,
+            ServiceLog,
+            NotDone,
+            Assessment,
+            ProfessionalNote,
+        ],
         Role::FamilyDoctor | Role::FamilyNurse => &[ProfessionalNote],
         _ => &[],
     }
@@ -533,7 +538,12 @@ pub fn write_scope(role: Role) -> &'static [DataCategory] {
 
 /// Decides whether `actor` may do `action` to `target` at instant `at`, and why.
 /// Pure: everything it needs is in its arguments.
-pub fn authorize(actor: &ActorFacts, action: &Action, target: &Target, at: DateTime<Utc>) -> Decision {
+pub fn authorize(
+    actor: &ActorFacts,
+    action: &Action,
+    target: &Target,
+    at: DateTime<Utc>,
+) -> Decision {
     match decide(actor, action, target, at) {
         Ok(basis) => Decision::Allow(basis),
         Err(reason) => Decision::Deny(reason),
@@ -649,8 +659,7 @@ fn decide(
                     organization_kind,
                     ..
                 } => {
-                    if organization == id || *organization_kind == OrganizationKind::Municipality
-                    {
+                    if organization == id || *organization_kind == OrganizationKind::Municipality {
                         Ok(AllowBasis::Role {
                             role: Role::Administrator,
                         })
@@ -716,7 +725,9 @@ fn decide(
                 // assigns).
                 if *id == substitute.id
                     || *id == substituted.id
-                    || actor_stands_in.iter().any(|s| s.substituted == substituted.id)
+                    || actor_stands_in
+                        .iter()
+                        .any(|s| s.substituted == substituted.id)
                 {
                     return Err(DenyReason::SubstituteCannotDelegate);
                 }
@@ -771,9 +782,15 @@ fn actor_role(actor: &ActorFacts) -> Option<Role> {
     }
 }
 
-fn worker_role_in(actor: &ActorFacts, roles: &[Role], what: &str) -> Result<AllowBasis, DenyReason> {
+fn worker_role_in(
+    actor: &ActorFacts,
+    roles: &[Role],
+    what: &str,
+) -> Result<AllowBasis, DenyReason> {
     match actor {
-        ActorFacts::Worker { role, .. } if roles.contains(role) => Ok(AllowBasis::Role { role: *role }),
+        ActorFacts::Worker { role, .. } if roles.contains(role) => {
+            Ok(AllowBasis::Role { role: *role })
+        }
         _ => Err(DenyReason::RoleNotPermitted {
             role: actor_role(actor),
             action: what.into(),
@@ -783,7 +800,11 @@ fn worker_role_in(actor: &ActorFacts, roles: &[Role], what: &str) -> Result<Allo
 
 /// Finds the actor's standing towards the client at `at`: own file, a membership, a
 /// substitution, or supervision.
-fn standing(actor: &ActorFacts, c: &ClientFacts, at: DateTime<Utc>) -> Result<Standing, DenyReason> {
+fn standing(
+    actor: &ActorFacts,
+    c: &ClientFacts,
+    at: DateTime<Utc>,
+) -> Result<Standing, DenyReason> {
     match actor {
         ActorFacts::Person { id } => {
             if *id == c.client {
@@ -796,7 +817,13 @@ fn standing(actor: &ActorFacts, c: &ClientFacts, at: DateTime<Utc>) -> Result<St
             }
             // A person stands only in a self-side role (relative, guardian, carer),
             // whatever a membership record may claim.
-            membership_standing(&c.network, Member::Person(*id), at, None, Role::is_self_side)
+            membership_standing(
+                &c.network,
+                Member::Person(*id),
+                at,
+                None,
+                Role::is_self_side,
+            )
         }
         ActorFacts::Worker {
             id,
@@ -842,9 +869,10 @@ fn standing(actor: &ActorFacts, c: &ClientFacts, at: DateTime<Utc>) -> Result<St
             // substitute cannot pass clients on).
             let mut reason = direct.err().unwrap_or(DenyReason::NotInNetwork);
             for s in c.substitutions.iter().filter(|s| s.substitute == *id) {
-                let covers = c.network.iter().any(|m| {
-                    m.member == Member::Worker(s.substituted) && m.active_at(at)
-                });
+                let covers = c
+                    .network
+                    .iter()
+                    .any(|m| m.member == Member::Worker(s.substituted) && m.active_at(at));
                 if !covers {
                     continue;
                 }
@@ -880,7 +908,10 @@ fn membership_standing(
     role_fits: impl Fn(Role) -> bool,
 ) -> Result<Standing, DenyReason> {
     let mut inactive = None;
-    for m in network.iter().filter(|m| m.member == member && role_fits(m.role)) {
+    for m in network
+        .iter()
+        .filter(|m| m.member == member && role_fits(m.role))
+    {
         if m.active_at(at) {
             return Ok(Standing {
                 role: m.role,
@@ -943,21 +974,28 @@ fn record_rules(
     if write && supervising {
         return Err(DenyReason::ReadOnly { role: s.role });
     }
-    // One named role only (seed 001: psychiatric diagnosis -> special-care consultant).
-    let only = match (category.only_role(), visibility) {
-        (Some(r), _) | (None, Visibility::RoleOnly(r)) => Some(r),
-        _ => None,
-    };
-    if let Some(r) = only {
+    // One named role only (seed 001: psychiatric diagnosis -> special-care consultant);
+    // a category's own restriction and the record's visibility must both hold.
+    for r in [
+        category.only_role(),
+        match visibility {
+            Visibility::RoleOnly(r) => Some(r),
+            _ => None,
+        },
+    ]
+    .into_iter()
+    .flatten()
+    {
         if s.role != r {
             return Err(DenyReason::RoleOnly { role: r });
         }
     }
     // Domain-only records: that domain's roles, and supervisors of that domain reading.
-    if let Visibility::DomainOnly(d) = visibility {
-        if s.role.domain() != d && !(supervising && s.supervised.contains(&d)) {
-            return Err(DenyReason::DomainOnly { domain: d });
-        }
+    if let Visibility::DomainOnly(d) = visibility
+        && s.role.domain() != d
+        && !(supervising && s.supervised.contains(&d))
+    {
+        return Err(DenyReason::DomainOnly { domain: d });
     }
     let scope: &[DataCategory] = if supervising {
         // Supervision reads every category; role-only ones were refused above.
@@ -984,7 +1022,12 @@ fn record_rules(
 /// field of each kept entry unless the actor belongs to that domain (seed 000, care
 /// worker TO-BE: the detail field is "nähtav ainult valdkonna rollidele"). An actor
 /// without standing towards the client gets nothing.
-pub fn redact(actor: &ActorFacts, c: &ClientFacts, entries: Vec<Entry>, at: DateTime<Utc>) -> Vec<Entry> {
+pub fn redact(
+    actor: &ActorFacts,
+    c: &ClientFacts,
+    entries: Vec<Entry>,
+    at: DateTime<Utc>,
+) -> Vec<Entry> {
     let Ok(s) = check_actor(actor, at).and_then(|()| standing(actor, c, at)) else {
         return Vec::new();
     };

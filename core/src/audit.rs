@@ -109,7 +109,8 @@ impl AuditEntry {
             decision: &self.decision,
             outcome: &self.outcome,
         };
-        let json = serde_json::to_vec(&content).expect("audit content serialises: plain fields only");
+        let json =
+            serde_json::to_vec(&content).expect("audit content serialises: plain fields only");
         hex(&Sha256::digest(&json))
     }
 
@@ -161,7 +162,9 @@ impl Checkpoint {
 
     /// Parses `ENTRIES:HASH`.
     pub fn parse(s: &str) -> Result<Self, crate::TehoError> {
-        let bad = || crate::TehoError::invalid("checkpoint", s, "expected ENTRIES:HASH, HASH 64 hex digits");
+        let bad = || {
+            crate::TehoError::invalid("checkpoint", s, "expected ENTRIES:HASH, HASH 64 hex digits")
+        };
         let (n, h) = s.trim().split_once(':').ok_or_else(bad)?;
         let entries = n.parse().map_err(|_| bad())?;
         if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -370,17 +373,26 @@ mod tests {
         c[2].object = "something else".into();
         assert_eq!(
             verify(&c, None).first_break,
-            Some(ChainBreak { seq: 3, kind: BreakKind::ContentAltered })
+            Some(ChainBreak {
+                seq: 3,
+                kind: BreakKind::ContentAltered
+            })
         );
     }
 
     #[test]
     fn a_cut_tail_fails_against_an_earlier_checkpoint() {
         let c = chain(6);
-        let cp = Checkpoint { entries: 6, head_hash: c[5].hash.clone() };
+        let cp = Checkpoint {
+            entries: 6,
+            head_hash: c[5].hash.clone(),
+        };
         assert!(verify(&c, Some(&cp)).is_intact());
         let r = verify(&c[..4], Some(&cp));
-        assert_eq!(r.first_break.map(|b| b.kind), Some(BreakKind::CheckpointMismatch));
+        assert_eq!(
+            r.first_break.map(|b| b.kind),
+            Some(BreakKind::CheckpointMismatch)
+        );
         let cp_text = Checkpoint::parse(&cp.to_text()).unwrap();
         assert_eq!(cp_text, cp);
         assert!(Checkpoint::parse("12:zz").is_err());

@@ -20,8 +20,8 @@ use crate::ids::{ClientFileId, EntryId, MembershipId, OrganizationId, PersonId, 
 use crate::network::{Member, Membership, NewMembership, NewSubstitution, Substitution};
 use crate::notify::{Notification, NotificationKind, Recipient};
 use crate::org::{
-    ComplianceBreach, EmploymentEnd, NewAdministrator, NewOrganization, NewWorker,
-    Organization, OrganizationKind, Role, Worker, employment_end_deadline,
+    ComplianceBreach, EmploymentEnd, NewAdministrator, NewOrganization, NewWorker, Organization,
+    OrganizationKind, Role, Worker, employment_end_deadline,
 };
 use crate::person::{NewPerson, Person, PersonIdentity};
 use crate::ports::{Clock, Ids};
@@ -139,7 +139,13 @@ impl<X: StoreTx> Ctx<'_, X> {
     }
 }
 
-fn audit_entry(call: &Call, at: DateTime<Utc>, actor: &Actor, actor_ref: &ActorRef, outcome: &str) -> AuditEntry {
+fn audit_entry(
+    call: &Call,
+    at: DateTime<Utc>,
+    actor: &Actor,
+    actor_ref: &ActorRef,
+    outcome: &str,
+) -> AuditEntry {
     AuditEntry {
         seq: 0,
         at,
@@ -364,9 +370,16 @@ impl<S: Store> ClientFiles<S> {
 
     /// Verifies the audit chain, and against `checkpoint` when given; reports the first
     /// entry that fails.
-    pub fn verify_audit(&self, actor: &Actor, checkpoint: Option<&Checkpoint>) -> TehoResult<VerifyReport> {
+    pub fn verify_audit(
+        &self,
+        actor: &Actor,
+        checkpoint: Option<&Checkpoint>,
+    ) -> TehoResult<VerifyReport> {
         self.door(actor, "audit.verify", |c| {
-            c.object(checkpoint.map_or_else(|| "audit chain".into(), |cp| format!("audit chain against {}", cp.to_text())));
+            c.object(checkpoint.map_or_else(
+                || "audit chain".into(),
+                |cp| format!("audit chain against {}", cp.to_text()),
+            ));
             c.authorize(Action::VerifyAudit, &Target::System)?;
             let remember: Vec<u64> = checkpoint.map(|cp| vec![cp.entries]).unwrap_or_default();
             let mut v = Verifier::new(&remember);
@@ -409,7 +422,11 @@ impl<S: Store> ClientFiles<S> {
     // ----- directory ------------------------------------------------------------
 
     /// Registers an organisation (a municipality administrator's task).
-    pub fn register_organization(&self, actor: &Actor, new: NewOrganization) -> TehoResult<Organization> {
+    pub fn register_organization(
+        &self,
+        actor: &Actor,
+        new: NewOrganization,
+    ) -> TehoResult<Organization> {
         self.door(actor, "organization.register", |c| {
             c.object("new organization");
             c.authorize(Action::ManageOrganizations, &Target::System)?;
@@ -421,7 +438,12 @@ impl<S: Store> ClientFiles<S> {
     pub fn register_worker(&self, actor: &Actor, new: NewWorker) -> TehoResult<Worker> {
         self.door(actor, "worker.register", |c| {
             c.object(format!("organization:{}", new.organization));
-            c.authorize(Action::ManageWorkers, &Target::Organization { id: new.organization })?;
+            c.authorize(
+                Action::ManageWorkers,
+                &Target::Organization {
+                    id: new.organization,
+                },
+            )?;
             new_worker(c, new)
         })
     }
@@ -430,7 +452,12 @@ impl<S: Store> ClientFiles<S> {
     /// day; recording it after the following working day is a compliance breach that is
     /// stored and notified to the organisation's administrators (seed
     /// `002_b4b88f78f180845d.txt` §7(2)3).
-    pub fn record_employment_end(&self, actor: &Actor, worker: WorkerId, last_day: NaiveDate) -> TehoResult<EmploymentEnd> {
+    pub fn record_employment_end(
+        &self,
+        actor: &Actor,
+        worker: WorkerId,
+        last_day: NaiveDate,
+    ) -> TehoResult<EmploymentEnd> {
         self.door(actor, "worker.end_employment", |c| {
             c.object(format!("worker:{worker}"));
             let mut w = c.worker(worker)?;
@@ -506,10 +533,17 @@ impl<S: Store> ClientFiles<S> {
 
     /// Departures recorded after the statutory deadline, for an organisation (seed
     /// `002_b4b88f78f180845d.txt` §7(2)3).
-    pub fn compliance_breaches(&self, actor: &Actor, organization: OrganizationId) -> TehoResult<Vec<ComplianceBreach>> {
+    pub fn compliance_breaches(
+        &self,
+        actor: &Actor,
+        organization: OrganizationId,
+    ) -> TehoResult<Vec<ComplianceBreach>> {
         self.door(actor, "compliance.breaches", |c| {
             c.object(format!("organization:{organization}"));
-            c.authorize(Action::ReadCompliance, &Target::Organization { id: organization })?;
+            c.authorize(
+                Action::ReadCompliance,
+                &Target::Organization { id: organization },
+            )?;
             Ok(c.tx.breaches(Some(organization))?)
         })
     }
@@ -532,14 +566,14 @@ impl<S: Store> ClientFiles<S> {
             }
             let birth_date = match &new.identity {
                 PersonIdentity::Estonian(code) => {
-                    if let Some(given) = new.birth_date {
-                        if given != code.birth_date() {
-                            return Err(TehoError::invalid(
-                                "birth_date",
-                                given,
-                                "differs from the birth date in the personal code",
-                            ));
-                        }
+                    if let Some(given) = new.birth_date
+                        && given != code.birth_date()
+                    {
+                        return Err(TehoError::invalid(
+                            "birth_date",
+                            given,
+                            "differs from the birth date in the personal code",
+                        ));
                     }
                     Some(code.birth_date())
                 }
@@ -561,7 +595,12 @@ impl<S: Store> ClientFiles<S> {
 
     /// Opens the client file and card of a person who has none; the opener becomes a
     /// member of the client's network from today.
-    pub fn open_client_file(&self, actor: &Actor, client: PersonId, card: NewCard) -> TehoResult<ClientFile> {
+    pub fn open_client_file(
+        &self,
+        actor: &Actor,
+        client: PersonId,
+        card: NewCard,
+    ) -> TehoResult<ClientFile> {
         self.door(actor, "client_file.open", |c| {
             c.object(format!("person:{client}"));
             c.authorize(Action::OpenFile, &Target::System)?;
@@ -575,8 +614,16 @@ impl<S: Store> ClientFiles<S> {
                     problem: "this person already has a client file".into(),
                 });
             }
-            let ActorFacts::Worker { id, role, organization, .. } = c.facts.clone() else {
-                return Err(TehoError::Internal { message: "OpenFile allowed a non-worker".into() });
+            let ActorFacts::Worker {
+                id,
+                role,
+                organization,
+                ..
+            } = c.facts.clone()
+            else {
+                return Err(TehoError::Internal {
+                    message: "OpenFile allowed a non-worker".into(),
+                });
             };
             let today = local_date(c.at);
             let file = ClientFile {
@@ -589,7 +636,10 @@ impl<S: Store> ClientFiles<S> {
             c.call.file = Some(file.id);
             let card = ClientCard {
                 file: file.id,
-                residence: card.residence.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+                residence: card
+                    .residence
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty()),
                 contacts: card.contacts,
                 good_to_know: card.good_to_know.trim().to_string(),
                 providers: Vec::new(),
@@ -616,12 +666,30 @@ impl<S: Store> ClientFiles<S> {
         self.door(actor, "client_file.read", |c| {
             let (f, facts) = c.client(file)?;
             let target = Target::Client(facts);
-            c.authorize(Action::Read(DataCategory::Identity, Visibility::Network), &target)?;
-            let Target::Client(facts) = target else { unreachable!("constructed above") };
-            let readable = |c: &Ctx<'_, _>, cat| c.allowed(Action::Read(cat, Visibility::Network), &Target::Client(facts.clone()));
+            c.authorize(
+                Action::Read(DataCategory::Identity, Visibility::Network),
+                &target,
+            )?;
+            let Target::Client(facts) = target else {
+                unreachable!("constructed above")
+            };
+            let readable = |c: &Ctx<'_, _>, cat| {
+                c.allowed(
+                    Action::Read(cat, Visibility::Network),
+                    &Target::Client(facts.clone()),
+                )
+            };
             let client = c.tx.person(f.client)?;
-            let card = if readable(c, DataCategory::Card) { c.tx.card(file)? } else { None };
-            let network = if readable(c, DataCategory::Network) { Some(facts.network.clone()) } else { None };
+            let card = if readable(c, DataCategory::Card) {
+                c.tx.card(file)?
+            } else {
+                None
+            };
+            let network = if readable(c, DataCategory::Network) {
+                Some(facts.network.clone())
+            } else {
+                None
+            };
             let entries = access::redact(&c.facts, &facts, c.tx.entries_of_file(file)?, c.at);
             Ok(ClientFileView {
                 file: f,
@@ -637,22 +705,40 @@ impl<S: Store> ClientFiles<S> {
     pub fn client_card(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientCard> {
         self.door(actor, "client_card.read", |c| {
             let (_, facts) = c.client(file)?;
-            c.authorize(Action::Read(DataCategory::Card, Visibility::Network), &Target::Client(facts))?;
-            c.tx.card(file)?.ok_or_else(|| TehoError::not_found("client card", file))
+            c.authorize(
+                Action::Read(DataCategory::Card, Visibility::Network),
+                &Target::Client(facts),
+            )?;
+            c.tx.card(file)?
+                .ok_or_else(|| TehoError::not_found("client card", file))
         })
     }
 
     /// Replaces the card's "good to know" note (a care worker "may add important info to
     /// the card", seed 000, care worker TO-BE).
-    pub fn update_good_to_know(&self, actor: &Actor, file: ClientFileId, text: String) -> TehoResult<ClientCard> {
+    pub fn update_good_to_know(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        text: String,
+    ) -> TehoResult<ClientCard> {
         self.door(actor, "client_card.update_good_to_know", |c| {
             let (_, facts) = c.client(file)?;
-            c.authorize(Action::Write(DataCategory::Card, Visibility::Network), &Target::Client(facts))?;
+            c.authorize(
+                Action::Write(DataCategory::Card, Visibility::Network),
+                &Target::Client(facts),
+            )?;
             let t = text.trim();
             if t.chars().count() > MAX_TEXT {
-                return Err(TehoError::invalid("good_to_know", format!("{} characters", t.chars().count()), "too long"));
+                return Err(TehoError::invalid(
+                    "good_to_know",
+                    format!("{} characters", t.chars().count()),
+                    "too long",
+                ));
             }
-            let mut card = c.tx.card(file)?.ok_or_else(|| TehoError::not_found("client card", file))?;
+            let mut card =
+                c.tx.card(file)?
+                    .ok_or_else(|| TehoError::not_found("client card", file))?;
             card.good_to_know = t.to_string();
             c.tx.put_card(&card)?;
             Ok(card)
@@ -661,24 +747,52 @@ impl<S: Store> ClientFiles<S> {
 
     /// Sets a provider's two contacts on the card: the assigned worker and the general
     /// contact (seed `000_19cdf6fb7baf56d8.txt`, care manager TO-BE).
-    pub fn set_card_provider(&self, actor: &Actor, file: ClientFileId, provider: CardProvider) -> TehoResult<ClientCard> {
+    pub fn set_card_provider(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        provider: CardProvider,
+    ) -> TehoResult<ClientCard> {
         self.door(actor, "client_card.set_provider", |c| {
             let (_, facts) = c.client(file)?;
-            c.authorize(Action::EditCardProvider { provider: provider.organization }, &Target::Client(facts))?;
+            c.authorize(
+                Action::EditCardProvider {
+                    provider: provider.organization,
+                },
+                &Target::Client(facts),
+            )?;
             let org = c.organization(provider.organization)?;
             if !org.kind.is_provider() {
-                return Err(TehoError::invalid("organization", format!("{:?}", org.kind), "is not a service provider"));
+                return Err(TehoError::invalid(
+                    "organization",
+                    format!("{:?}", org.kind),
+                    "is not a service provider",
+                ));
             }
             let w = c.worker(provider.assigned_worker)?;
             if w.organization != org.id {
-                return Err(TehoError::invalid("assigned_worker", w.id, "does not work for this provider"));
+                return Err(TehoError::invalid(
+                    "assigned_worker",
+                    w.id,
+                    "does not work for this provider",
+                ));
             }
             if !w.employed_at(c.at) {
-                return Err(TehoError::invalid("assigned_worker", w.id, "is not employed today"));
+                return Err(TehoError::invalid(
+                    "assigned_worker",
+                    w.id,
+                    "is not employed today",
+                ));
             }
             check_contacts(std::slice::from_ref(&provider.general_contact))?;
-            let mut card = c.tx.card(file)?.ok_or_else(|| TehoError::not_found("client card", file))?;
-            match card.providers.iter_mut().find(|p| p.organization == provider.organization) {
+            let mut card =
+                c.tx.card(file)?
+                    .ok_or_else(|| TehoError::not_found("client card", file))?;
+            match card
+                .providers
+                .iter_mut()
+                .find(|p| p.organization == provider.organization)
+            {
                 Some(slot) => *slot = provider,
                 None => card.providers.push(provider),
             }
@@ -699,13 +813,27 @@ impl<S: Store> ClientFiles<S> {
                 Member::Worker(wid) => {
                     let w = c.worker(wid)?;
                     if let Some(r) = new.role.filter(|r| *r != w.role) {
-                        return Err(TehoError::invalid("role", format!("{r:?}"), "differs from the worker's employment role"));
+                        return Err(TehoError::invalid(
+                            "role",
+                            format!("{r:?}"),
+                            "differs from the worker's employment role",
+                        ));
                     }
-                    if w.role.is_self_side() || matches!(w.role, Role::Administrator | Role::Supervisor) {
-                        return Err(TehoError::invalid("role", format!("{:?}", w.role), "cannot be a network member"));
+                    if w.role.is_self_side()
+                        || matches!(w.role, Role::Administrator | Role::Supervisor)
+                    {
+                        return Err(TehoError::invalid(
+                            "role",
+                            format!("{:?}", w.role),
+                            "cannot be a network member",
+                        ));
                     }
                     if w.employed_until.is_some_and(|u| u < new.valid_from) {
-                        return Err(TehoError::invalid("valid_from", new.valid_from, "is after the worker's last day of employment"));
+                        return Err(TehoError::invalid(
+                            "valid_from",
+                            new.valid_from,
+                            "is after the worker's last day of employment",
+                        ));
                     }
                     (w.role, Some(w.organization))
                 }
@@ -714,11 +842,25 @@ impl<S: Store> ClientFiles<S> {
                         return Err(TehoError::not_found("person", pid));
                     }
                     if pid == facts.client {
-                        return Err(TehoError::invalid("member", pid, "the client is not a member of their own network"));
+                        return Err(TehoError::invalid(
+                            "member",
+                            pid,
+                            "the client is not a member of their own network",
+                        ));
                     }
-                    let role = new.role.ok_or_else(|| TehoError::invalid("role", "none", "give Relative, Guardian or InformalCarer"))?;
+                    let role = new.role.ok_or_else(|| {
+                        TehoError::invalid(
+                            "role",
+                            "none",
+                            "give Relative, Guardian or InformalCarer",
+                        )
+                    })?;
                     if !matches!(role, Role::Relative | Role::Guardian | Role::InformalCarer) {
-                        return Err(TehoError::invalid("role", format!("{role:?}"), "a person joins as Relative, Guardian or InformalCarer"));
+                        return Err(TehoError::invalid(
+                            "role",
+                            format!("{role:?}"),
+                            "a person joins as Relative, Guardian or InformalCarer",
+                        ));
                     }
                     (role, None)
                 }
@@ -739,18 +881,35 @@ impl<S: Store> ClientFiles<S> {
                 Member::Worker(w) => Recipient::Worker(w),
                 Member::Person(p) => Recipient::Person(p),
             };
-            c.notify(recipient, Some(new.file), NotificationKind::AddedToNetwork, format!("You were added to a client's network from {}", m.valid_from))?;
+            c.notify(
+                recipient,
+                Some(new.file),
+                NotificationKind::AddedToNetwork,
+                format!("You were added to a client's network from {}", m.valid_from),
+            )?;
             Ok(m)
         })
     }
 
     /// Ends a membership on `last_day` (nothing is deleted; the membership is dated).
-    pub fn end_membership(&self, actor: &Actor, membership: MembershipId, last_day: NaiveDate) -> TehoResult<Membership> {
+    pub fn end_membership(
+        &self,
+        actor: &Actor,
+        membership: MembershipId,
+        last_day: NaiveDate,
+    ) -> TehoResult<Membership> {
         self.door(actor, "network.end_member", |c| {
             c.object(format!("membership:{membership}"));
-            let mut m = c.tx.membership(membership)?.ok_or_else(|| TehoError::not_found("membership", membership))?;
+            let mut m =
+                c.tx.membership(membership)?
+                    .ok_or_else(|| TehoError::not_found("membership", membership))?;
             let (_, facts) = c.client(m.file)?;
-            c.authorize(Action::ManageNetwork { provider: m.provider }, &Target::Client(facts))?;
+            c.authorize(
+                Action::ManageNetwork {
+                    provider: m.provider,
+                },
+                &Target::Client(facts),
+            )?;
             check_period("membership", m.valid_from, Some(last_day))?;
             if let Some(u) = m.valid_until.filter(|u| *u < last_day) {
                 return Err(TehoError::Conflict {
@@ -770,7 +929,10 @@ impl<S: Store> ClientFiles<S> {
         self.door(actor, "network.read", |c| {
             let (_, facts) = c.client(file)?;
             let network = facts.network.clone();
-            c.authorize(Action::Read(DataCategory::Network, Visibility::Network), &Target::Client(facts))?;
+            c.authorize(
+                Action::Read(DataCategory::Network, Visibility::Network),
+                &Target::Client(facts),
+            )?;
             Ok(network)
         })
     }
@@ -778,29 +940,51 @@ impl<S: Store> ClientFiles<S> {
     /// Grants a substitution: `substitute` receives the absent worker's clients for the
     /// period (seed `004_4e44693abfa7524a.txt`, annex 7 §1). Only a manager of the same
     /// organisation and domain grants; a substitute cannot re-delegate or extend.
-    pub fn grant_substitution(&self, actor: &Actor, new: NewSubstitution) -> TehoResult<Substitution> {
+    pub fn grant_substitution(
+        &self,
+        actor: &Actor,
+        new: NewSubstitution,
+    ) -> TehoResult<Substitution> {
         self.door(actor, "substitution.grant", |c| {
             c.object(format!("worker:{}", new.substituted));
             let substitute = c.worker(new.substitute)?;
             let substituted = c.worker(new.substituted)?;
-            let facts = |w: &Worker| WorkerFacts { id: w.id, role: w.role, organization: w.organization };
+            let facts = |w: &Worker| WorkerFacts {
+                id: w.id,
+                role: w.role,
+                organization: w.organization,
+            };
             let actor_stands_in = match &c.facts {
                 ActorFacts::Worker { id, .. } => c.tx.substitutions_by_substitute(*id)?,
                 _ => Vec::new(),
             };
             c.authorize(
                 Action::GrantSubstitution,
-                &Target::Substitution { substitute: facts(&substitute), substituted: facts(&substituted), actor_stands_in },
+                &Target::Substitution {
+                    substitute: facts(&substitute),
+                    substituted: facts(&substituted),
+                    actor_stands_in,
+                },
             )?;
             if substitute.id == substituted.id {
-                return Err(TehoError::invalid("substitute", substitute.id, "a worker cannot substitute themselves"));
+                return Err(TehoError::invalid(
+                    "substitute",
+                    substitute.id,
+                    "a worker cannot substitute themselves",
+                ));
             }
             if substitute.role.domain() != substituted.role.domain() {
-                return Err(TehoError::invalid("substitute", format!("{:?}", substitute.role), "must work in the absent worker's domain"));
+                return Err(TehoError::invalid(
+                    "substitute",
+                    format!("{:?}", substitute.role),
+                    "must work in the absent worker's domain",
+                ));
             }
             check_period("substitution", new.from, Some(new.until))?;
             let ActorFacts::Worker { id: granted_by, .. } = c.facts else {
-                return Err(TehoError::Internal { message: "GrantSubstitution allowed a non-worker".into() });
+                return Err(TehoError::Internal {
+                    message: "GrantSubstitution allowed a non-worker".into(),
+                });
             };
             let s = Substitution {
                 id: c.ids.next_id().into(),
@@ -815,8 +999,13 @@ impl<S: Store> ClientFiles<S> {
             c.notify(
                 Recipient::Worker(s.substitute),
                 None,
-                NotificationKind::SubstitutionGranted { substituted: s.substituted },
-                format!("You stand in for worker {} from {} to {}", s.substituted, s.from, s.until),
+                NotificationKind::SubstitutionGranted {
+                    substituted: s.substituted,
+                },
+                format!(
+                    "You stand in for worker {} from {} to {}",
+                    s.substituted, s.from, s.until
+                ),
             )?;
             Ok(s)
         })
@@ -832,13 +1021,20 @@ impl<S: Store> ClientFiles<S> {
             let target = Target::Client(facts);
             c.authorize(Action::Write(new.category, new.visibility), &target)?;
             if let Some(d) = &new.domain_detail {
-                c.authorize(Action::Write(new.category, Visibility::DomainOnly(d.domain)), &target)?;
+                c.authorize(
+                    Action::Write(new.category, Visibility::DomainOnly(d.domain)),
+                    &target,
+                )?;
                 non_empty("domain_detail", &d.text)?;
             }
-            if let Some(r) = new.category.only_role() {
-                if new.visibility != Visibility::RoleOnly(r) {
-                    return Err(TehoError::invalid("visibility", format!("{:?}", new.visibility), "this category is visible to one role only; use RoleOnly of that role"));
-                }
+            if let Some(r) = new.category.only_role()
+                && new.visibility != Visibility::RoleOnly(r)
+            {
+                return Err(TehoError::invalid(
+                    "visibility",
+                    format!("{:?}", new.visibility),
+                    "this category is visible to one role only; use RoleOnly of that role",
+                ));
             }
             let text = non_empty("text", &new.text)?;
             let e = Entry {
@@ -862,8 +1058,13 @@ impl<S: Store> ClientFiles<S> {
         self.door(actor, "entry.list", |c| {
             let (_, facts) = c.client(file)?;
             let target = Target::Client(facts);
-            c.authorize(Action::Read(DataCategory::Identity, Visibility::Network), &target)?;
-            let Target::Client(facts) = target else { unreachable!("constructed above") };
+            c.authorize(
+                Action::Read(DataCategory::Identity, Visibility::Network),
+                &target,
+            )?;
+            let Target::Client(facts) = target else {
+                unreachable!("constructed above")
+            };
             let all = c.tx.entries_of_file(file)?;
             Ok(access::redact(&c.facts, &facts, all, c.at))
         })
@@ -879,7 +1080,11 @@ impl<S: Store> ClientFiles<S> {
             let recipient = match c.actor {
                 Actor::Worker(w) | Actor::Supervising { worker: w, .. } => Recipient::Worker(*w),
                 Actor::Person(p) => Recipient::Person(*p),
-                Actor::System => return Err(TehoError::Internal { message: "ReadInbox allowed the operator".into() }),
+                Actor::System => {
+                    return Err(TehoError::Internal {
+                        message: "ReadInbox allowed the operator".into(),
+                    });
+                }
             };
             Ok(c.tx.notifications_for(recipient)?)
         })
@@ -889,18 +1094,29 @@ impl<S: Store> ClientFiles<S> {
 fn check_contacts(contacts: &[crate::file::ContactPoint]) -> TehoResult<()> {
     for (i, cp) in contacts.iter().enumerate() {
         if cp.value.trim().is_empty() {
-            return Err(TehoError::invalid("contact.value", format!("contact #{}", i + 1), "must not be empty"));
+            return Err(TehoError::invalid(
+                "contact.value",
+                format!("contact #{}", i + 1),
+                "must not be empty",
+            ));
         }
     }
     Ok(())
 }
 
-fn new_organization<X: StoreTx>(c: &mut Ctx<'_, X>, new: NewOrganization) -> TehoResult<Organization> {
+fn new_organization<X: StoreTx>(
+    c: &mut Ctx<'_, X>,
+    new: NewOrganization,
+) -> TehoResult<Organization> {
     let name = non_empty("name", &new.name)?;
-    if let Some(code) = &new.registry_code {
-        if code.len() != 8 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(TehoError::invalid("registry_code", code, "expected 8 digits"));
-        }
+    if let Some(code) = &new.registry_code
+        && (code.len() != 8 || !code.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(TehoError::invalid(
+            "registry_code",
+            code,
+            "expected 8 digits",
+        ));
     }
     let o = Organization {
         id: c.ids.next_id().into(),

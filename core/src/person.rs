@@ -51,7 +51,9 @@ pub enum PersonalCodeError {
         digit: u8,
     },
     /// Digits 2–7 must form a real calendar date in the century the first digit gives.
-    #[error("personal code {value:?} encodes the impossible birth date {year:04}-{month:02}-{day:02}")]
+    #[error(
+        "personal code {value:?} encodes the impossible birth date {year:04}-{month:02}-{day:02}"
+    )]
     ImpossibleDate {
         /// The input as given.
         value: String,
@@ -380,7 +382,12 @@ mod tests {
         assert!(PersonalCode::parse(&with_check("6000229000")).is_ok());
         assert!(matches!(
             err(&with_check("4000229000")),
-            PersonalCodeError::ImpossibleDate { year: 1900, month: 2, day: 29, .. }
+            PersonalCodeError::ImpossibleDate {
+                year: 1900,
+                month: 2,
+                day: 29,
+                ..
+            }
         ));
         for bad in ['0', '9'] {
             let s = format!("{bad}7605030299");
@@ -403,26 +410,51 @@ mod tests {
     fn each_kind_of_wrong_input_has_its_own_error_naming_the_value() {
         assert_eq!(
             err("3760503029"),
-            PersonalCodeError::WrongLength { value: "3760503029".into(), length: 10 }
+            PersonalCodeError::WrongLength {
+                value: "3760503029".into(),
+                length: 10
+            }
         );
         assert_eq!(
             err(""),
-            PersonalCodeError::WrongLength { value: "".into(), length: 0 }
+            PersonalCodeError::WrongLength {
+                value: "".into(),
+                length: 0
+            }
         );
         assert_eq!(
             err("3760503O299"),
-            PersonalCodeError::NotADigit { value: "3760503O299".into(), position: 8, found: 'O' }
+            PersonalCodeError::NotADigit {
+                value: "3760503O299".into(),
+                position: 8,
+                found: 'O'
+            }
         );
         // A non-ASCII digit is not a digit here.
-        assert!(matches!(err("3760503029٩"), PersonalCodeError::NotADigit { position: 11, .. }));
+        assert!(matches!(
+            err("3760503029٩"),
+            PersonalCodeError::NotADigit { position: 11, .. }
+        ));
         assert_eq!(
             err("37613030299"),
-            PersonalCodeError::ImpossibleDate { value: "37613030299".into(), year: 1976, month: 13, day: 3 }
+            PersonalCodeError::ImpossibleDate {
+                value: "37613030299".into(),
+                year: 1976,
+                month: 13,
+                day: 3
+            }
         );
-        assert!(matches!(err("37600000299"), PersonalCodeError::ImpossibleDate { month: 0, .. }));
+        assert!(matches!(
+            err("37600000299"),
+            PersonalCodeError::ImpossibleDate { month: 0, .. }
+        ));
         assert_eq!(
             err("37605030298"),
-            PersonalCodeError::WrongCheckDigit { value: "37605030298".into(), found: 8, expected: 9 }
+            PersonalCodeError::WrongCheckDigit {
+                value: "37605030298".into(),
+                found: 8,
+                expected: 9
+            }
         );
         assert!(err("37605030298").to_string().contains("expected 9"));
     }
@@ -432,12 +464,26 @@ mod tests {
         // Walk a thousand serials and check every code against the definition written
         // out longhand; the walk must meet both the second round and the double ten.
         let longhand = |d: &[u8]| -> (u32, u32) {
-            let r1 = d[0] as u32 * 1 + d[1] as u32 * 2 + d[2] as u32 * 3 + d[3] as u32 * 4
-                + d[4] as u32 * 5 + d[5] as u32 * 6 + d[6] as u32 * 7 + d[7] as u32 * 8
-                + d[8] as u32 * 9 + d[9] as u32 * 1;
-            let r2 = d[0] as u32 * 3 + d[1] as u32 * 4 + d[2] as u32 * 5 + d[3] as u32 * 6
-                + d[4] as u32 * 7 + d[5] as u32 * 8 + d[6] as u32 * 9 + d[7] as u32 * 1
-                + d[8] as u32 * 2 + d[9] as u32 * 3;
+            let r1 = (d[0] as u32)
+                + d[1] as u32 * 2
+                + d[2] as u32 * 3
+                + d[3] as u32 * 4
+                + d[4] as u32 * 5
+                + d[5] as u32 * 6
+                + d[6] as u32 * 7
+                + d[7] as u32 * 8
+                + d[8] as u32 * 9
+                + (d[9] as u32);
+            let r2 = d[0] as u32 * 3
+                + d[1] as u32 * 4
+                + d[2] as u32 * 5
+                + d[3] as u32 * 6
+                + d[4] as u32 * 7
+                + d[5] as u32 * 8
+                + d[6] as u32 * 9
+                + (d[7] as u32)
+                + d[8] as u32 * 2
+                + d[9] as u32 * 3;
             (r1 % 11, r2 % 11)
         };
         let (mut second_round, mut both_ten) = (0, 0);
@@ -457,7 +503,10 @@ mod tests {
             }
             assert!(PersonalCode::parse(&format!("{s}{c}")).is_ok());
         }
-        assert!(second_round > 0 && both_ten > 0, "{second_round} {both_ten}");
+        assert!(
+            second_round > 0 && both_ten > 0,
+            "{second_round} {both_ten}"
+        );
     }
 
     #[test]

@@ -198,7 +198,13 @@ impl StoreTx for MemoryTx<'_> {
         Ok(self.work.workers.iter().find(|x| x.id == id).cloned())
     }
     fn workers_of(&mut self, org: OrganizationId) -> StoreResult<Vec<Worker>> {
-        Ok(self.work.workers.iter().filter(|x| x.organization == org).cloned().collect())
+        Ok(self
+            .work
+            .workers
+            .iter()
+            .filter(|x| x.organization == org)
+            .cloned()
+            .collect())
     }
     fn put_person(&mut self, p: &Person) -> StoreResult<()> {
         upsert(&mut self.work.persons, p, |x| x.id == p.id);
@@ -208,7 +214,12 @@ impl StoreTx for MemoryTx<'_> {
         Ok(self.work.persons.iter().find(|x| x.id == id).cloned())
     }
     fn person_by_identity(&mut self, key: &str) -> StoreResult<Option<Person>> {
-        Ok(self.work.persons.iter().find(|x| x.identity.key() == key).cloned())
+        Ok(self
+            .work
+            .persons
+            .iter()
+            .find(|x| x.identity.key() == key)
+            .cloned())
     }
     fn put_file(&mut self, f: &ClientFile) -> StoreResult<()> {
         upsert(&mut self.work.files, f, |x| x.id == f.id);
@@ -235,7 +246,13 @@ impl StoreTx for MemoryTx<'_> {
         Ok(self.work.memberships.iter().find(|x| x.id == id).cloned())
     }
     fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>> {
-        Ok(self.work.memberships.iter().filter(|x| x.file == file).cloned().collect())
+        Ok(self
+            .work
+            .memberships
+            .iter()
+            .filter(|x| x.file == file)
+            .cloned()
+            .collect())
     }
     fn put_substitution(&mut self, s: &Substitution) -> StoreResult<()> {
         upsert(&mut self.work.substitutions, s, |x| x.id == s.id);
@@ -255,7 +272,13 @@ impl StoreTx for MemoryTx<'_> {
         Ok(())
     }
     fn entries_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Entry>> {
-        Ok(self.work.entries.iter().filter(|x| x.file == file).cloned().collect())
+        Ok(self
+            .work
+            .entries
+            .iter()
+            .filter(|x| x.file == file)
+            .cloned()
+            .collect())
     }
     fn put_notification(&mut self, n: &Notification) -> StoreResult<()> {
         upsert(&mut self.work.notifications, n, |x| x.id == n.id);
@@ -294,7 +317,13 @@ impl StoreTx for MemoryTx<'_> {
         Ok(())
     }
     fn audit_page(&mut self, from: u64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
-        let mut page: Vec<AuditEntry> = self.work.audit.iter().filter(|e| e.seq >= from).cloned().collect();
+        let mut page: Vec<AuditEntry> = self
+            .work
+            .audit
+            .iter()
+            .filter(|e| e.seq >= from)
+            .cloned()
+            .collect();
         page.sort_by_key(|e| e.seq);
         page.truncate(limit);
         Ok(page)

@@ -123,7 +123,13 @@ fn instant(at: &DateTime<Utc>) -> String {
 }
 
 impl SqliteTx<'_> {
-    fn put(&mut self, sql: &str, key: &str, extra: &[&dyn rusqlite::ToSql], doc: String) -> StoreResult<()> {
+    fn put(
+        &mut self,
+        sql: &str,
+        key: &str,
+        extra: &[&dyn rusqlite::ToSql],
+        doc: String,
+    ) -> StoreResult<()> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(extra.len() + 2);
         values.push(&key);
@@ -169,7 +175,10 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>> {
-        self.one("SELECT doc FROM organizations WHERE id = ?1", &id.to_string())
+        self.one(
+            "SELECT doc FROM organizations WHERE id = ?1",
+            &id.to_string(),
+        )
     }
     fn organizations(&mut self) -> StoreResult<Vec<Organization>> {
         self.many("SELECT doc FROM organizations ORDER BY rowid", None)
@@ -217,10 +226,16 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn file(&mut self, id: ClientFileId) -> StoreResult<Option<ClientFile>> {
-        self.one("SELECT doc FROM client_files WHERE id = ?1", &id.to_string())
+        self.one(
+            "SELECT doc FROM client_files WHERE id = ?1",
+            &id.to_string(),
+        )
     }
     fn file_of_client(&mut self, client: PersonId) -> StoreResult<Option<ClientFile>> {
-        self.one("SELECT doc FROM client_files WHERE client = ?1", &client.to_string())
+        self.one(
+            "SELECT doc FROM client_files WHERE client = ?1",
+            &client.to_string(),
+        )
     }
     fn put_card(&mut self, c: &ClientCard) -> StoreResult<()> {
         self.put(
@@ -232,7 +247,10 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn card(&mut self, file: ClientFileId) -> StoreResult<Option<ClientCard>> {
-        self.one("SELECT doc FROM client_cards WHERE file = ?1", &file.to_string())
+        self.one(
+            "SELECT doc FROM client_cards WHERE file = ?1",
+            &file.to_string(),
+        )
     }
     fn put_membership(&mut self, m: &Membership) -> StoreResult<()> {
         self.put(
@@ -377,38 +395,73 @@ impl StoreTx for SqliteTx<'_> {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
-                    (r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?),
+                    (
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ),
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, Option<String>>(6)?,
-                    (r.get::<_, String>(7)?, r.get::<_, String>(8)?, r.get::<_, Option<String>>(9)?),
-                    (r.get::<_, String>(10)?, r.get::<_, String>(11)?, r.get::<_, String>(12)?),
-                    (r.get::<_, String>(13)?, r.get::<_, String>(14)?, r.get::<_, String>(15)?),
+                    (
+                        r.get::<_, String>(7)?,
+                        r.get::<_, String>(8)?,
+                        r.get::<_, Option<String>>(9)?,
+                    ),
+                    (
+                        r.get::<_, String>(10)?,
+                        r.get::<_, String>(11)?,
+                        r.get::<_, String>(12)?,
+                    ),
+                    (
+                        r.get::<_, String>(13)?,
+                        r.get::<_, String>(14)?,
+                        r.get::<_, String>(15)?,
+                    ),
                 ))
             })
             .map_err(backend)?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, at, (id, name, code), role, org, (operation, object, file), (purpose, decision, outcome), (digest, prev, hash)) =
-                row.map_err(backend)?;
+            let (
+                seq,
+                at,
+                (id, name, code),
+                role,
+                org,
+                (operation, object, file),
+                (purpose, decision, outcome),
+                (digest, prev, hash),
+            ) = row.map_err(backend)?;
             let parse_uuid = |s: &str| {
-                s.parse::<uuid::Uuid>()
-                    .map_err(|e| StoreError::Backend(format!("audit entry {seq}: bad uuid {s:?}: {e}")))
+                s.parse::<uuid::Uuid>().map_err(|e| {
+                    StoreError::Backend(format!("audit entry {seq}: bad uuid {s:?}: {e}"))
+                })
             };
             out.push(AuditEntry {
                 seq: seq as u64,
                 at: DateTime::parse_from_rfc3339(&at)
-                    .map_err(|e| StoreError::Backend(format!("audit entry {seq}: bad instant {at:?}: {e}")))?
+                    .map_err(|e| {
+                        StoreError::Backend(format!("audit entry {seq}: bad instant {at:?}: {e}"))
+                    })?
                     .with_timezone(&Utc),
                 actor: teho_core::audit::ActorRef {
                     id,
                     name,
                     personal_code: code,
                     role: role.as_deref().map(from_doc).transpose()?,
-                    organization: org.as_deref().map(parse_uuid).transpose()?.map(OrganizationId),
+                    organization: org
+                        .as_deref()
+                        .map(parse_uuid)
+                        .transpose()?
+                        .map(OrganizationId),
                 },
                 operation,
                 object,
-                file: file.as_deref().map(parse_uuid).transpose()?.map(ClientFileId),
+                file: file
+                    .as_deref()
+                    .map(parse_uuid)
+                    .transpose()?
+                    .map(ClientFileId),
                 purpose,
                 decision: from_doc(&decision)?,
                 outcome,

@@ -1,5 +1,7 @@
 //! Opening databases of every earlier schema version, a newer one, and a corrupt one.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use rusqlite::Connection;
 use teho_core::store::StoreError;
 use teho_storage::{SCHEMA_VERSION, SqliteStore};
@@ -16,7 +18,8 @@ fn schema_of(conn: &Connection) -> Vec<(String, String, Option<String>)> {
 }
 
 fn version(conn: &Connection) -> i64 {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -26,7 +29,9 @@ fn a_new_file_gets_the_current_schema() {
     drop(SqliteStore::open(&path).unwrap());
     let conn = Connection::open(&path).unwrap();
     assert_eq!(version(&conn), SCHEMA_VERSION);
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     assert!(schema_of(&conn).iter().any(|(_, n, _)| n == "audit_log"));
 }
@@ -40,7 +45,10 @@ fn every_earlier_version_migrates_to_the_current_schema() {
     drop(SqliteStore::open(&fresh).unwrap());
     let want = schema_of(&Connection::open(&fresh).unwrap());
     for v in 1..=SCHEMA_VERSION {
-        let fixture = format!("{}/tests/fixtures/schema_v{v}.sql", env!("CARGO_MANIFEST_DIR"));
+        let fixture = format!(
+            "{}/tests/fixtures/schema_v{v}.sql",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let sql = std::fs::read_to_string(&fixture).unwrap_or_else(|e| panic!("{fixture}: {e}"));
         let path = dir.path().join(format!("v{v}.db"));
         {
@@ -51,7 +59,11 @@ fn every_earlier_version_migrates_to_the_current_schema() {
         drop(SqliteStore::open(&path).unwrap_or_else(|e| panic!("v{v}: {e}")));
         let conn = Connection::open(&path).unwrap();
         assert_eq!(version(&conn), SCHEMA_VERSION, "v{v}");
-        assert_eq!(schema_of(&conn), want, "v{v} migrated differs from a new database");
+        assert_eq!(
+            schema_of(&conn),
+            want,
+            "v{v} migrated differs from a new database"
+        );
     }
 }
 
@@ -61,14 +73,21 @@ fn a_database_from_a_newer_teho_is_refused_and_left_untouched() {
     let path = dir.path().join("future.db");
     {
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE from_the_future (x); PRAGMA user_version = 99;").unwrap();
+        conn.execute_batch("CREATE TABLE from_the_future (x); PRAGMA user_version = 99;")
+            .unwrap();
     }
     let bytes = std::fs::read(&path).unwrap();
     match SqliteStore::open(&path) {
-        Err(StoreError::SchemaTooNew { found: 99, supported }) => assert_eq!(supported, SCHEMA_VERSION),
+        Err(StoreError::SchemaTooNew {
+            found: 99,
+            supported,
+        }) => assert_eq!(supported, SCHEMA_VERSION),
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
-    assert!(std::fs::read(&path).unwrap() == bytes, "the file must be left as it was");
+    assert!(
+        std::fs::read(&path).unwrap() == bytes,
+        "the file must be left as it was"
+    );
 }
 
 #[test]
@@ -77,6 +96,12 @@ fn a_corrupt_file_is_refused_and_never_replaced() {
     let path = dir.path().join("corrupt.db");
     let garbage = b"this is not a database, but it is someone's client file".repeat(100);
     std::fs::write(&path, &garbage).unwrap();
-    assert!(matches!(SqliteStore::open(&path), Err(StoreError::Backend(_))));
-    assert!(std::fs::read(&path).unwrap() == garbage, "the file must be left as it was");
+    assert!(matches!(
+        SqliteStore::open(&path),
+        Err(StoreError::Backend(_))
+    ));
+    assert!(
+        std::fs::read(&path).unwrap() == garbage,
+        "the file must be left as it was"
+    );
 }

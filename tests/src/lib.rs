@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Tallinn;
+use teho_core::ClientFiles;
 use teho_core::access::Actor;
 use teho_core::file::{ContactKind, ContactPoint, NewCard};
 use teho_core::ids::{ClientFileId, OrganizationId, PersonId, WorkerId};
@@ -16,7 +17,6 @@ use teho_core::org::{NewAdministrator, NewOrganization, NewWorker, OrganizationK
 use teho_core::person::{NewPerson, PersonIdentity, PersonalCode, check_digit};
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::store::Store;
-use teho_core::ClientFiles;
 
 /// A valid personal code from its first ten digits.
 pub fn code(first_ten: &str) -> PersonalCode {
@@ -124,11 +124,28 @@ impl<S: Store> Town<S> {
         );
         let a = Actor::Worker(admin.id);
         let org = |name: &str, kind| {
-            ok(name, engine.register_organization(&a, NewOrganization { name: name.into(), kind, registry_code: None })).id
+            ok(
+                name,
+                engine.register_organization(
+                    &a,
+                    NewOrganization {
+                        name: name.into(),
+                        kind,
+                        registry_code: None,
+                    },
+                ),
+            )
+            .id
         };
-        let care_org = org("Lasnamäe Sotsiaalkeskus", OrganizationKind::HomeCareProvider);
+        let care_org = org(
+            "Lasnamäe Sotsiaalkeskus",
+            OrganizationKind::HomeCareProvider,
+        );
         let nursing_org = org("Koduõde OÜ", OrganizationKind::HomeNursingProvider);
-        let ska = org("Sotsiaalkindlustusamet", OrganizationKind::SocialInsuranceBoard);
+        let ska = org(
+            "Sotsiaalkindlustusamet",
+            OrganizationKind::SocialInsuranceBoard,
+        );
         let health_board = org("Terviseamet", OrganizationKind::HealthBoard);
         let worker = |first_ten: &str, name: &str, organization, role| {
             ok(
@@ -185,7 +202,11 @@ impl<S: Store> Town<S> {
                 client,
                 NewCard {
                     residence: Some("Punane 16-4, Tallinn".into()),
-                    contacts: vec![ContactPoint { kind: ContactKind::Phone, value: "+372 5555 0101".into(), label: None }],
+                    contacts: vec![ContactPoint {
+                        kind: ContactKind::Phone,
+                        value: "+372 5555 0101".into(),
+                        label: None,
+                    }],
                     good_to_know: "Spare key at the neighbour's, flat 5. Angry dog.".into(),
                 },
             ),
@@ -202,14 +223,28 @@ impl<S: Store> Town<S> {
         ] {
             ok(
                 "add member",
-                engine.add_member(&sw, NewMembership { file, member, role, valid_from: today, valid_until: None }),
+                engine.add_member(
+                    &sw,
+                    NewMembership {
+                        file,
+                        member,
+                        role,
+                        valid_from: today,
+                        valid_until: None,
+                    },
+                ),
             );
         }
         ok(
             "substitution",
             engine.grant_substitution(
                 &Actor::Worker(nursing_manager),
-                NewSubstitution { substitute: substitute_nurse, substituted: nurse, from: day(2026, 11, 9), until: day(2026, 11, 13) },
+                NewSubstitution {
+                    substitute: substitute_nurse,
+                    substituted: nurse,
+                    from: day(2026, 11, 9),
+                    until: day(2026, 11, 13),
+                },
             ),
         );
         Self {

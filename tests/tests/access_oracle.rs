@@ -2,13 +2,17 @@
 //! substitutions, employments and instants. The oracle below restates the rules of
 //! `DOMAIN.md` as plain tables and loops; it calls nothing in `teho_core::access`.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Tallinn;
 use proptest::prelude::*;
 use teho_core::access::{
     Action, ActorFacts, ClientFacts, DataCategory, Target, Visibility, authorize,
 };
-use teho_core::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, SubstitutionId, WorkerId};
+use teho_core::ids::{
+    ClientFileId, MembershipId, OrganizationId, PersonId, SubstitutionId, WorkerId,
+};
 use teho_core::network::{Member, Membership, Substitution};
 use teho_core::org::{Domain, OrganizationKind, Role};
 use uuid::Uuid;
@@ -39,15 +43,25 @@ fn domain_of(r: Role) -> Domain {
         (Role::Guardian, Domain::SelfCare),
         (Role::InformalCarer, Domain::SelfCare),
     ];
-    TABLE.iter().find(|(role, _)| *role == r).map(|(_, d)| *d).unwrap()
+    TABLE
+        .iter()
+        .find(|(role, _)| *role == r)
+        .map(|(_, d)| *d)
+        .unwrap()
 }
 
 use DataCategory as C;
 const PERSONAL: &[C] = &[C::Identity, C::ResidenceContacts];
 const SHARED: &[C] = &[C::Card, C::Network, C::Calendar, C::ServiceLog, C::NotDone];
 const MUNICIPAL: &[C] = &[
-    C::DirectingDecision, C::ApplicationDecision, C::Assessment, C::CasePlan,
-    C::Disability, C::Guardianship, C::Income, C::ProfessionalNote,
+    C::DirectingDecision,
+    C::ApplicationDecision,
+    C::Assessment,
+    C::CasePlan,
+    C::Disability,
+    C::Guardianship,
+    C::Income,
+    C::ProfessionalNote,
 ];
 
 /// What each role may read for records visible to the network.
@@ -60,9 +74,16 @@ fn may_read(r: Role, c: C) -> bool {
             matches!(c, C::Identity | C::ResidenceContacts | C::Network)
         }
         // Providers: seed 002 §17(3) points 1, 2, 11, 12 plus the shared working data.
-        Role::CareManager | Role::CareWorker | Role::NursingManager | Role::HomeNurse
-        | Role::AlarmServiceProvider | Role::Physiotherapist | Role::ActivityInstructor => {
-            PERSONAL.contains(&c) || SHARED.contains(&c) || matches!(c, C::DirectingDecision | C::ProfessionalNote)
+        Role::CareManager
+        | Role::CareWorker
+        | Role::NursingManager
+        | Role::HomeNurse
+        | Role::AlarmServiceProvider
+        | Role::Physiotherapist
+        | Role::ActivityInstructor => {
+            PERSONAL.contains(&c)
+                || SHARED.contains(&c)
+                || matches!(c, C::DirectingDecision | C::ProfessionalNote)
         }
         Role::FamilyDoctor | Role::FamilyNurse => {
             PERSONAL.contains(&c) || SHARED.contains(&c) || c == C::ProfessionalNote
@@ -77,15 +98,37 @@ fn may_read(r: Role, c: C) -> bool {
 /// What each role may write.
 fn may_write(r: Role, c: C) -> bool {
     match r {
-        Role::SocialWorker | Role::SocialWelfareHead => c != C::Network && c != C::PsychiatricDiagnosis,
-        Role::SpecialCareConsultant => matches!(c, C::Assessment | C::PsychiatricDiagnosis | C::ProfessionalNote),
+        Role::SocialWorker | Role::SocialWelfareHead => {
+            c != C::Network && c != C::PsychiatricDiagnosis
+        }
+        Role::SpecialCareConsultant => matches!(
+            c,
+            C::Assessment | C::PsychiatricDiagnosis | C::ProfessionalNote
+        ),
         Role::CareManager | Role::NursingManager => matches!(
             c,
-            C::ResidenceContacts | C::Card | C::Calendar | C::ServiceLog | C::NotDone | C::Assessment | C::ProfessionalNote
+            C::ResidenceContacts
+                | C::Card
+                | C::Calendar
+                | C::ServiceLog
+                | C::NotDone
+                | C::Assessment
+                | C::ProfessionalNote
         ),
-        Role::CareWorker | Role::HomeNurse | Role::AlarmServiceProvider | Role::Physiotherapist
+        Role::CareWorker
+        | Role::HomeNurse
+        | Role::AlarmServiceProvider
+        | Role::Physiotherapist
         | Role::ActivityInstructor => {
-            matches!(c, C::Card | C::Calendar | C::ServiceLog | C::NotDone | C::Assessment | C::ProfessionalNote)
+            matches!(
+                c,
+                C::Card
+                    | C::Calendar
+                    | C::ServiceLog
+                    | C::NotDone
+                    | C::Assessment
+                    | C::ProfessionalNote
+            )
         }
         Role::FamilyDoctor | Role::FamilyNurse => c == C::ProfessionalNote,
         _ => false,
@@ -105,7 +148,7 @@ fn tallinn_day(at: DateTime<Utc>) -> NaiveDate {
 }
 
 fn in_days(day: NaiveDate, from: NaiveDate, until: Option<NaiveDate>) -> bool {
-    from <= day && until.map_or(true, |u| day <= u)
+    from <= day && until.is_none_or(|u| day <= u)
 }
 
 /// The oracle's answer: allowed or not.
@@ -120,8 +163,14 @@ fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc
             } else {
                 let mut found = None;
                 for m in &c.network {
-                    let self_side = matches!(m.role, Role::Relative | Role::Guardian | Role::InformalCarer | Role::Client);
-                    if m.member == Member::Person(*id) && self_side && in_days(day, m.valid_from, m.valid_until) {
+                    let self_side = matches!(
+                        m.role,
+                        Role::Relative | Role::Guardian | Role::InformalCarer | Role::Client
+                    );
+                    if m.member == Member::Person(*id)
+                        && self_side
+                        && in_days(day, m.valid_from, m.valid_until)
+                    {
                         found = Some(m.role);
                     }
                 }
@@ -131,7 +180,15 @@ fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc
                 }
             }
         }
-        ActorFacts::Worker { id, role, organization, organization_kind, employed_from, employed_until, supervision } => {
+        ActorFacts::Worker {
+            id,
+            role,
+            organization,
+            organization_kind,
+            employed_from,
+            employed_until,
+            supervision,
+        } => {
             if !in_days(day, *employed_from, *employed_until) {
                 return false;
             }
@@ -142,13 +199,20 @@ fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc
                 if supervision.is_none() {
                     return false;
                 }
-                (Role::Supervisor, Some(*organization_kind), Some(*organization))
+                (
+                    Role::Supervisor,
+                    Some(*organization_kind),
+                    Some(*organization),
+                )
             } else if *role == Role::Administrator {
                 return false;
             } else {
                 let mut found = None;
                 for m in &c.network {
-                    if m.member == Member::Worker(*id) && m.role == *role && in_days(day, m.valid_from, m.valid_until) {
+                    if m.member == Member::Worker(*id)
+                        && m.role == *role
+                        && in_days(day, m.valid_from, m.valid_until)
+                    {
                         found = Some(*role);
                     }
                 }
@@ -158,7 +222,9 @@ fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc
                             continue;
                         }
                         for m in &c.network {
-                            if m.member == Member::Worker(s.substituted) && in_days(day, m.valid_from, m.valid_until) {
+                            if m.member == Member::Worker(s.substituted)
+                                && in_days(day, m.valid_from, m.valid_until)
+                            {
                                 found = Some(*role);
                             }
                         }
@@ -183,26 +249,32 @@ fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc
             if *cat == C::PsychiatricDiagnosis && role != Role::SpecialCareConsultant {
                 return false;
             }
-            if let Visibility::RoleOnly(r) = vis {
-                if role != *r {
-                    return false;
-                }
+            if let Visibility::RoleOnly(r) = vis
+                && role != *r
+            {
+                return false;
             }
             if let Some(kind) = supervising_kind {
                 if write {
                     return false;
                 }
                 return match vis {
-                    Visibility::DomainOnly(d) => supervised(kind).contains(d) || *d == Domain::Supervision,
+                    Visibility::DomainOnly(d) => {
+                        supervised(kind).contains(d) || *d == Domain::Supervision
+                    }
                     _ => true,
                 };
             }
-            if let Visibility::DomainOnly(d) = vis {
-                if domain_of(role) != *d {
-                    return false;
-                }
+            if let Visibility::DomainOnly(d) = vis
+                && domain_of(role) != *d
+            {
+                return false;
             }
-            if write { may_write(role, *cat) } else { may_read(role, *cat) }
+            if write {
+                may_write(role, *cat)
+            } else {
+                may_read(role, *cat)
+            }
         }
         _ => unreachable!("only client actions are generated"),
     }
@@ -235,32 +307,47 @@ fn any_category() -> impl Strategy<Value = DataCategory> {
 }
 fn any_domain() -> impl Strategy<Value = Domain> {
     proptest::sample::select(vec![
-        Domain::Social, Domain::Care, Domain::Nursing, Domain::Health, Domain::Other,
-        Domain::SelfCare, Domain::Supervision, Domain::Administration,
+        Domain::Social,
+        Domain::Care,
+        Domain::Nursing,
+        Domain::Health,
+        Domain::Other,
+        Domain::SelfCare,
+        Domain::Supervision,
+        Domain::Administration,
     ])
 }
 fn any_kind() -> impl Strategy<Value = OrganizationKind> {
     proptest::sample::select(vec![
-        OrganizationKind::Municipality, OrganizationKind::HomeCareProvider,
-        OrganizationKind::HomeNursingProvider, OrganizationKind::CareHome,
-        OrganizationKind::Hospital, OrganizationKind::FamilyMedicinePractice,
-        OrganizationKind::OtherProvider, OrganizationKind::SocialInsuranceBoard,
+        OrganizationKind::Municipality,
+        OrganizationKind::HomeCareProvider,
+        OrganizationKind::HomeNursingProvider,
+        OrganizationKind::CareHome,
+        OrganizationKind::Hospital,
+        OrganizationKind::FamilyMedicinePractice,
+        OrganizationKind::OtherProvider,
+        OrganizationKind::SocialInsuranceBoard,
         OrganizationKind::HealthBoard,
     ])
 }
 fn any_visibility() -> impl Strategy<Value = Visibility> {
     prop_oneof![
-        3 => Just(Visibility::Network),
+        6 => Just(Visibility::Network),
         2 => any_domain().prop_map(Visibility::DomainOnly),
         1 => any_role().prop_map(Visibility::RoleOnly),
     ]
 }
-/// A period within the window: from, and an optional until on or after it.
+/// A period within the window: from, and an optional until on or after it; often one
+/// that covers the whole window, so that standings are common.
 fn any_period() -> impl Strategy<Value = (NaiveDate, Option<NaiveDate>)> {
-    (0..SPAN_DAYS, proptest::option::of(0..SPAN_DAYS)).prop_map(|(a, len)| {
+    let random = (0..SPAN_DAYS, proptest::option::of(0..SPAN_DAYS)).prop_map(|(a, len)| {
         let from = base_day() + Duration::days(a - 2);
         (from, len.map(|l| from + Duration::days(l / 2)))
-    })
+    });
+    prop_oneof![
+        2 => Just((base_day() - Duration::days(30), None)),
+        3 => random,
+    ]
 }
 fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
     (0..SPAN_DAYS, 0..24u32, 0..60u32).prop_map(|(d, h, m)| {
@@ -268,7 +355,12 @@ fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
         Tallinn
             .from_local_datetime(&date.and_hms_opt(h, m, 0).unwrap())
             .earliest()
-            .unwrap_or_else(|| Tallinn.from_local_datetime(&date.and_hms_opt(h + 1, m, 0).unwrap()).earliest().unwrap())
+            .unwrap_or_else(|| {
+                Tallinn
+                    .from_local_datetime(&date.and_hms_opt(h + 1, m, 0).unwrap())
+                    .earliest()
+                    .unwrap()
+            })
             .with_timezone(&Utc)
     })
 }
@@ -284,66 +376,139 @@ struct World {
 /// Pool: workers 0..4 (0 is the actor when the actor is a worker), persons 0..3 (0 is
 /// the client), organisations 0..2.
 fn world() -> impl Strategy<Value = World> {
-    let worker_roles = proptest::collection::vec(any_role(), 4);
-    let memberships = proptest::collection::vec((0..7u8, any_period(), 0..3u8, any_role()), 0..6);
-    let substitutions = proptest::collection::vec((0..4u8, 0..4u8, any_period()), 0..3);
+    let network_role = proptest::sample::select(vec![
+        Role::SocialWorker,
+        Role::CareManager,
+        Role::CareWorker,
+        Role::NursingManager,
+        Role::HomeNurse,
+        Role::Physiotherapist,
+        Role::FamilyDoctor,
+        Role::SpecialCareConsultant,
+        Role::HospitalSocialWorker,
+    ]);
+    let worker_roles =
+        proptest::collection::vec(prop_oneof![3 => network_role, 1 => any_role()], 4);
+    let person_role = prop_oneof![
+        3 => proptest::sample::select(vec![Role::Relative, Role::Guardian, Role::InformalCarer]),
+        1 => any_role(),
+    ];
+    let member = prop_oneof![3 => Just(0u8), 2 => Just(4u8), 3 => 0..7u8];
+    let memberships = proptest::collection::vec((member, any_period(), 0..3u8, person_role), 0..6);
+    let substitutions = proptest::collection::vec(
+        (
+            prop_oneof![3 => Just(0u8), 1 => 0..4u8],
+            0..4u8,
+            any_period(),
+        ),
+        0..3,
+    );
     let actor_kind = prop_oneof![6 => Just(0u8), 1 => Just(1u8), 2 => Just(2u8), 1 => Just(3u8)];
-    let employment = any_period();
+    let employment =
+        prop_oneof![3 => Just((base_day() - Duration::days(400), None)), 1 => any_period()];
     let action = prop_oneof![
         4 => (any_category(), any_visibility()).prop_map(|(c, v)| Action::Read(c, v)),
         3 => (any_category(), any_visibility()).prop_map(|(c, v)| Action::Write(c, v)),
         1 => proptest::option::of(0..3u8).prop_map(|p| Action::ManageNetwork { provider: p.map(oid) }),
     ];
-    (worker_roles, memberships, substitutions, actor_kind, employment, any_kind(), 0..3u8, 0..3u8, any_instant(), action)
-        .prop_map(|(roles, ms, subs, kind, (from, until), org_kind, actor_org, actor_person, at, action)| {
-            let file = ClientFileId(Uuid::from_u128(0x4000));
-            let client = pid(0);
-            let network = ms
-                .into_iter()
-                .enumerate()
-                .map(|(i, (member, (f, u), org, person_role))| {
-                    // members 0..3 are workers (with their role), 4..6 persons 0..2
-                    let (member, role, provider) = if member < 4 {
-                        (Member::Worker(wid(member)), roles[member as usize], Some(oid(org)))
-                    } else {
-                        (Member::Person(pid(member - 4)), person_role, None)
-                    };
-                    Membership { id: MembershipId(Uuid::from_u128(0x5000 + i as u128)), file, member, role, provider, valid_from: f, valid_until: u }
-                })
-                .collect();
-            let substitutions = subs
-                .into_iter()
-                .enumerate()
-                .map(|(i, (substitute, substituted, (f, u)))| Substitution {
-                    id: SubstitutionId(Uuid::from_u128(0x6000 + i as u128)),
-                    substitute: wid(substitute),
-                    substituted: wid(substituted),
-                    from: f,
-                    until: u.unwrap_or(f + Duration::days(3)),
-                    granted_by: wid(3),
-                    granted_at: at,
-                })
-                .filter(|s| s.substitute == wid(0))
-                .collect();
-            let actor = match kind {
-                0 | 1 => ActorFacts::Worker {
-                    id: wid(0),
-                    role: roles[0],
-                    organization: oid(actor_org),
-                    organization_kind: org_kind,
-                    employed_from: from,
-                    employed_until: until,
-                    supervision: (kind == 1).then(|| "JV-1".to_string()),
-                },
-                2 => ActorFacts::Person { id: pid(actor_person) },
-                _ => ActorFacts::System,
-            };
-            World { actor, action, client: ClientFacts { file, client, network, substitutions }, at }
-        })
+    (
+        worker_roles,
+        memberships,
+        substitutions,
+        actor_kind,
+        employment,
+        any_kind(),
+        0..3u8,
+        0..3u8,
+        any_instant(),
+        action,
+    )
+        .prop_map(
+            |(
+                roles,
+                ms,
+                subs,
+                kind,
+                (from, until),
+                org_kind,
+                actor_org,
+                actor_person,
+                at,
+                action,
+            )| {
+                let file = ClientFileId(Uuid::from_u128(0x4000));
+                let client = pid(0);
+                let network = ms
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (member, (f, u), org, person_role))| {
+                        // members 0..3 are workers (with their role), 4..6 persons 0..2
+                        let (member, role, provider) = if member < 4 {
+                            (
+                                Member::Worker(wid(member)),
+                                roles[member as usize],
+                                Some(oid(org)),
+                            )
+                        } else {
+                            (Member::Person(pid(member - 4)), person_role, None)
+                        };
+                        Membership {
+                            id: MembershipId(Uuid::from_u128(0x5000 + i as u128)),
+                            file,
+                            member,
+                            role,
+                            provider,
+                            valid_from: f,
+                            valid_until: u,
+                        }
+                    })
+                    .collect();
+                let substitutions = subs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (substitute, substituted, (f, u)))| Substitution {
+                        id: SubstitutionId(Uuid::from_u128(0x6000 + i as u128)),
+                        substitute: wid(substitute),
+                        substituted: wid(substituted),
+                        from: f,
+                        until: u.unwrap_or(f + Duration::days(3)),
+                        granted_by: wid(3),
+                        granted_at: at,
+                    })
+                    .filter(|s| s.substitute == wid(0))
+                    .collect();
+                let actor = match kind {
+                    0 | 1 => ActorFacts::Worker {
+                        id: wid(0),
+                        role: roles[0],
+                        organization: oid(actor_org),
+                        organization_kind: org_kind,
+                        employed_from: from,
+                        employed_until: until,
+                        supervision: (kind == 1).then(|| "JV-1".to_string()),
+                    },
+                    2 => ActorFacts::Person {
+                        id: pid(actor_person),
+                    },
+                    _ => ActorFacts::System,
+                };
+                World {
+                    actor,
+                    action,
+                    client: ClientFacts {
+                        file,
+                        client,
+                        network,
+                        substitutions,
+                    },
+                    at,
+                }
+            },
+        )
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12_000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
 
     #[test]
     fn authorize_agrees_with_the_oracle(w in world()) {

@@ -1,6 +1,8 @@
 //! Every public engine method writes exactly one audit entry per call: allowed, denied
 //! and failed calls alike.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use teho_core::access::{Actor, DataCategory, Visibility};
 use teho_core::file::{CardProvider, ContactKind, ContactPoint, NewCard, NewEntry};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
@@ -10,7 +12,10 @@ use teho_core::store::MemoryStore;
 use teho_tests::{Town, code, day};
 
 fn entries(t: &Town<MemoryStore>) -> u64 {
-    t.engine.audit_checkpoint(&Actor::System).expect("checkpoint").entries
+    t.engine
+        .audit_checkpoint(&Actor::System)
+        .expect("checkpoint")
+        .entries
 }
 
 /// Runs `call` and returns how many audit entries it wrote.
@@ -28,8 +33,18 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
     let cw = Actor::Worker(t.care_worker);
     let admin = Actor::Worker(t.admin);
     let outsider = Actor::Worker(t.other_care_worker);
-    let contact = ContactPoint { kind: ContactKind::Phone, value: "+372 600 0000".into(), label: None };
-    let note = |text: &str| NewEntry { file: t.file, category: DataCategory::ProfessionalNote, visibility: Visibility::Network, text: text.into(), domain_detail: None };
+    let contact = ContactPoint {
+        kind: ContactKind::Phone,
+        value: "+372 600 0000".into(),
+        label: None,
+    };
+    let note = |text: &str| NewEntry {
+        file: t.file,
+        category: DataCategory::ProfessionalNote,
+        visibility: Visibility::Network,
+        text: text.into(),
+        domain_detail: None,
+    };
     let new_worker = |org| NewWorker {
         personal_code: code("4990101099"),
         given_name: "Uus".into(),
@@ -48,51 +63,386 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
     let added = std::cell::Cell::new(None);
     type Case<'a> = (&'a str, Box<dyn Fn(&Town<MemoryStore>) + 'a>);
     let cases: Vec<Case> = vec![
-        ("bootstrap (already initialised)", Box::new(|t| {
-            let _ = t.engine.bootstrap(&Actor::System, NewOrganization { name: "X".into(), kind: OrganizationKind::Municipality, registry_code: None },
-                NewAdministrator { personal_code: code("3800101001"), given_name: "A".into(), family_name: "B".into(), employed_from: day(2026, 1, 1) });
-        })),
-        ("bootstrap (denied)", Box::new(|t| { let _ = t.engine.bootstrap(&sw, NewOrganization { name: "X".into(), kind: OrganizationKind::Municipality, registry_code: None },
-                NewAdministrator { personal_code: code("3800101001"), given_name: "A".into(), family_name: "B".into(), employed_from: day(2026, 1, 1) }); })),
-        ("verify_audit", Box::new(|t| { t.engine.verify_audit(&Actor::System, None).unwrap(); })),
-        ("verify_audit (denied)", Box::new(|t| { let _ = t.engine.verify_audit(&cw, None); })),
-        ("audit_checkpoint (denied)", Box::new(|t| { let _ = t.engine.audit_checkpoint(&cw); })),
-        ("register_organization", Box::new(|t| { t.engine.register_organization(&admin, NewOrganization { name: "Füsio OÜ".into(), kind: OrganizationKind::OtherProvider, registry_code: Some("12345678".into()) }).unwrap(); })),
-        ("register_organization (denied)", Box::new(|t| { let _ = t.engine.register_organization(&cw, NewOrganization { name: "X".into(), kind: OrganizationKind::OtherProvider, registry_code: None }); })),
-        ("register_organization (invalid)", Box::new(|t| { let _ = t.engine.register_organization(&admin, NewOrganization { name: "X".into(), kind: OrganizationKind::OtherProvider, registry_code: Some("12".into()) }); })),
-        ("register_worker", Box::new(|t| { t.engine.register_worker(&admin, new_worker(t.care_org)).unwrap(); })),
-        ("register_worker (wrong role)", Box::new(|t| { let _ = t.engine.register_worker(&admin, new_worker(t.nursing_org)); })),
-        ("register_worker (denied)", Box::new(|t| { let _ = t.engine.register_worker(&cw, new_worker(t.care_org)); })),
-        ("record_employment_end (denied)", Box::new(|t| { let _ = t.engine.record_employment_end(&cw, t.nurse, day(2026, 12, 31)); })),
-        ("record_employment_end (invalid)", Box::new(|t| { let _ = t.engine.record_employment_end(&admin, t.nurse, day(2019, 12, 31)); })),
-        ("compliance_breaches", Box::new(|t| { t.engine.compliance_breaches(&admin, t.care_org).unwrap(); })),
-        ("register_person", Box::new(|t| { t.engine.register_person(&sw, new_person("6010101001")).unwrap(); })),
-        ("register_person (duplicate)", Box::new(|t| { let _ = t.engine.register_person(&sw, new_person("6010101001")); })),
-        ("register_person (denied)", Box::new(|t| { let _ = t.engine.register_person(&cw, new_person("6010101002")); })),
-        ("open_client_file (conflict)", Box::new(|t| { let _ = t.engine.open_client_file(&sw, t.client, NewCard::default()); })),
-        ("open_client_file (denied)", Box::new(|t| { let _ = t.engine.open_client_file(&cw, t.stranger, NewCard::default()); })),
-        ("open_client_file", Box::new(|t| { t.engine.open_client_file(&sw, t.stranger, NewCard::default()).unwrap(); })),
-        ("client_file", Box::new(|t| { t.engine.client_file(&cw, t.file).unwrap(); })),
-        ("client_file (denied)", Box::new(|t| { let _ = t.engine.client_file(&outsider, t.file); })),
-        ("client_file (not found)", Box::new(|t| { let _ = t.engine.client_file(&cw, teho_core::ids::ClientFileId(uuid::Uuid::nil())); })),
-        ("client_card", Box::new(|t| { t.engine.client_card(&cw, t.file).unwrap(); })),
-        ("update_good_to_know", Box::new(|t| { t.engine.update_good_to_know(&cw, t.file, "Doorbell broken, knock".into()).unwrap(); })),
-        ("update_good_to_know (denied)", Box::new(|t| { let _ = t.engine.update_good_to_know(&outsider, t.file, "x".into()); })),
-        ("set_card_provider", Box::new(|t| { t.engine.set_card_provider(&Actor::Worker(t.care_manager), t.file, CardProvider { organization: t.care_org, assigned_worker: t.care_worker, general_contact: contact.clone() }).unwrap(); })),
-        ("set_card_provider (other organisation)", Box::new(|t| { let _ = t.engine.set_card_provider(&Actor::Worker(t.care_manager), t.file, CardProvider { organization: t.nursing_org, assigned_worker: t.nurse, general_contact: contact.clone() }); })),
-        ("add_member", Box::new(|t| { added.set(Some(t.engine.add_member(&Actor::Worker(t.care_manager), NewMembership { file: t.file, member: Member::Worker(t.other_care_worker), role: None, valid_from: day(2026, 11, 2), valid_until: None }).unwrap().id)); })),
-        ("add_member (denied)", Box::new(|t| { let _ = t.engine.add_member(&cw, NewMembership { file: t.file, member: Member::Person(t.stranger), role: Some(Role::Relative), valid_from: day(2026, 11, 2), valid_until: None }); })),
-        ("network", Box::new(|t| { t.engine.network(&cw, t.file).unwrap(); })),
-        ("end_membership", Box::new(|t| { t.engine.end_membership(&Actor::Worker(t.care_manager), added.get().unwrap(), day(2026, 11, 30)).unwrap(); })),
-        ("end_membership (would extend)", Box::new(|t| { let _ = t.engine.end_membership(&Actor::Worker(t.care_manager), added.get().unwrap(), day(2026, 12, 30)); })),
-        ("grant_substitution", Box::new(|t| { t.engine.grant_substitution(&Actor::Worker(t.care_manager), NewSubstitution { substitute: t.other_care_worker, substituted: t.care_worker, from: day(2026, 12, 1), until: day(2026, 12, 5) }).unwrap(); })),
-        ("grant_substitution (denied)", Box::new(|t| { let _ = t.engine.grant_substitution(&cw, NewSubstitution { substitute: t.other_care_worker, substituted: t.care_worker, from: day(2026, 12, 1), until: day(2026, 12, 5) }); })),
-        ("add_entry", Box::new(|t| { t.engine.add_entry(&cw, note("Note")).unwrap(); })),
-        ("add_entry (empty)", Box::new(|t| { let _ = t.engine.add_entry(&cw, note("")); })),
-        ("entries", Box::new(|t| { t.engine.entries(&cw, t.file).unwrap(); })),
-        ("entries (denied)", Box::new(|t| { let _ = t.engine.entries(&Actor::Person(t.stranger), t.file); })),
-        ("inbox", Box::new(|t| { t.engine.inbox(&cw).unwrap(); })),
-        ("inbox (operator denied)", Box::new(|t| { let _ = t.engine.inbox(&Actor::System); })),
+        (
+            "bootstrap (already initialised)",
+            Box::new(|t| {
+                let _ = t.engine.bootstrap(
+                    &Actor::System,
+                    NewOrganization {
+                        name: "X".into(),
+                        kind: OrganizationKind::Municipality,
+                        registry_code: None,
+                    },
+                    NewAdministrator {
+                        personal_code: code("3800101001"),
+                        given_name: "A".into(),
+                        family_name: "B".into(),
+                        employed_from: day(2026, 1, 1),
+                    },
+                );
+            }),
+        ),
+        (
+            "bootstrap (denied)",
+            Box::new(|t| {
+                let _ = t.engine.bootstrap(
+                    &sw,
+                    NewOrganization {
+                        name: "X".into(),
+                        kind: OrganizationKind::Municipality,
+                        registry_code: None,
+                    },
+                    NewAdministrator {
+                        personal_code: code("3800101001"),
+                        given_name: "A".into(),
+                        family_name: "B".into(),
+                        employed_from: day(2026, 1, 1),
+                    },
+                );
+            }),
+        ),
+        (
+            "verify_audit",
+            Box::new(|t| {
+                t.engine.verify_audit(&Actor::System, None).unwrap();
+            }),
+        ),
+        (
+            "verify_audit (denied)",
+            Box::new(|t| {
+                let _ = t.engine.verify_audit(&cw, None);
+            }),
+        ),
+        (
+            "audit_checkpoint (denied)",
+            Box::new(|t| {
+                let _ = t.engine.audit_checkpoint(&cw);
+            }),
+        ),
+        (
+            "register_organization",
+            Box::new(|t| {
+                t.engine
+                    .register_organization(
+                        &admin,
+                        NewOrganization {
+                            name: "Füsio OÜ".into(),
+                            kind: OrganizationKind::OtherProvider,
+                            registry_code: Some("12345678".into()),
+                        },
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "register_organization (denied)",
+            Box::new(|t| {
+                let _ = t.engine.register_organization(
+                    &cw,
+                    NewOrganization {
+                        name: "X".into(),
+                        kind: OrganizationKind::OtherProvider,
+                        registry_code: None,
+                    },
+                );
+            }),
+        ),
+        (
+            "register_organization (invalid)",
+            Box::new(|t| {
+                let _ = t.engine.register_organization(
+                    &admin,
+                    NewOrganization {
+                        name: "X".into(),
+                        kind: OrganizationKind::OtherProvider,
+                        registry_code: Some("12".into()),
+                    },
+                );
+            }),
+        ),
+        (
+            "register_worker",
+            Box::new(|t| {
+                t.engine
+                    .register_worker(&admin, new_worker(t.care_org))
+                    .unwrap();
+            }),
+        ),
+        (
+            "register_worker (wrong role)",
+            Box::new(|t| {
+                let _ = t.engine.register_worker(&admin, new_worker(t.nursing_org));
+            }),
+        ),
+        (
+            "register_worker (denied)",
+            Box::new(|t| {
+                let _ = t.engine.register_worker(&cw, new_worker(t.care_org));
+            }),
+        ),
+        (
+            "record_employment_end (denied)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .record_employment_end(&cw, t.nurse, day(2026, 12, 31));
+            }),
+        ),
+        (
+            "record_employment_end (invalid)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .record_employment_end(&admin, t.nurse, day(2019, 12, 31));
+            }),
+        ),
+        (
+            "compliance_breaches",
+            Box::new(|t| {
+                t.engine.compliance_breaches(&admin, t.care_org).unwrap();
+            }),
+        ),
+        (
+            "register_person",
+            Box::new(|t| {
+                t.engine
+                    .register_person(&sw, new_person("6010101001"))
+                    .unwrap();
+            }),
+        ),
+        (
+            "register_person (duplicate)",
+            Box::new(|t| {
+                let _ = t.engine.register_person(&sw, new_person("6010101001"));
+            }),
+        ),
+        (
+            "register_person (denied)",
+            Box::new(|t| {
+                let _ = t.engine.register_person(&cw, new_person("6010101002"));
+            }),
+        ),
+        (
+            "open_client_file (conflict)",
+            Box::new(|t| {
+                let _ = t.engine.open_client_file(&sw, t.client, NewCard::default());
+            }),
+        ),
+        (
+            "open_client_file (denied)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .open_client_file(&cw, t.stranger, NewCard::default());
+            }),
+        ),
+        (
+            "open_client_file",
+            Box::new(|t| {
+                t.engine
+                    .open_client_file(&sw, t.stranger, NewCard::default())
+                    .unwrap();
+            }),
+        ),
+        (
+            "client_file",
+            Box::new(|t| {
+                t.engine.client_file(&cw, t.file).unwrap();
+            }),
+        ),
+        (
+            "client_file (denied)",
+            Box::new(|t| {
+                let _ = t.engine.client_file(&outsider, t.file);
+            }),
+        ),
+        (
+            "client_file (not found)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .client_file(&cw, teho_core::ids::ClientFileId(uuid::Uuid::nil()));
+            }),
+        ),
+        (
+            "client_card",
+            Box::new(|t| {
+                t.engine.client_card(&cw, t.file).unwrap();
+            }),
+        ),
+        (
+            "update_good_to_know",
+            Box::new(|t| {
+                t.engine
+                    .update_good_to_know(&cw, t.file, "Doorbell broken, knock".into())
+                    .unwrap();
+            }),
+        ),
+        (
+            "update_good_to_know (denied)",
+            Box::new(|t| {
+                let _ = t.engine.update_good_to_know(&outsider, t.file, "x".into());
+            }),
+        ),
+        (
+            "set_card_provider",
+            Box::new(|t| {
+                t.engine
+                    .set_card_provider(
+                        &Actor::Worker(t.care_manager),
+                        t.file,
+                        CardProvider {
+                            organization: t.care_org,
+                            assigned_worker: t.care_worker,
+                            general_contact: contact.clone(),
+                        },
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "set_card_provider (other organisation)",
+            Box::new(|t| {
+                let _ = t.engine.set_card_provider(
+                    &Actor::Worker(t.care_manager),
+                    t.file,
+                    CardProvider {
+                        organization: t.nursing_org,
+                        assigned_worker: t.nurse,
+                        general_contact: contact.clone(),
+                    },
+                );
+            }),
+        ),
+        (
+            "add_member",
+            Box::new(|t| {
+                added.set(Some(
+                    t.engine
+                        .add_member(
+                            &Actor::Worker(t.care_manager),
+                            NewMembership {
+                                file: t.file,
+                                member: Member::Worker(t.other_care_worker),
+                                role: None,
+                                valid_from: day(2026, 11, 2),
+                                valid_until: None,
+                            },
+                        )
+                        .unwrap()
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "add_member (denied)",
+            Box::new(|t| {
+                let _ = t.engine.add_member(
+                    &cw,
+                    NewMembership {
+                        file: t.file,
+                        member: Member::Person(t.stranger),
+                        role: Some(Role::Relative),
+                        valid_from: day(2026, 11, 2),
+                        valid_until: None,
+                    },
+                );
+            }),
+        ),
+        (
+            "network",
+            Box::new(|t| {
+                t.engine.network(&cw, t.file).unwrap();
+            }),
+        ),
+        (
+            "end_membership",
+            Box::new(|t| {
+                t.engine
+                    .end_membership(
+                        &Actor::Worker(t.care_manager),
+                        added.get().unwrap(),
+                        day(2026, 11, 30),
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "end_membership (would extend)",
+            Box::new(|t| {
+                let _ = t.engine.end_membership(
+                    &Actor::Worker(t.care_manager),
+                    added.get().unwrap(),
+                    day(2026, 12, 30),
+                );
+            }),
+        ),
+        (
+            "grant_substitution",
+            Box::new(|t| {
+                t.engine
+                    .grant_substitution(
+                        &Actor::Worker(t.care_manager),
+                        NewSubstitution {
+                            substitute: t.other_care_worker,
+                            substituted: t.care_worker,
+                            from: day(2026, 12, 1),
+                            until: day(2026, 12, 5),
+                        },
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "grant_substitution (denied)",
+            Box::new(|t| {
+                let _ = t.engine.grant_substitution(
+                    &cw,
+                    NewSubstitution {
+                        substitute: t.other_care_worker,
+                        substituted: t.care_worker,
+                        from: day(2026, 12, 1),
+                        until: day(2026, 12, 5),
+                    },
+                );
+            }),
+        ),
+        (
+            "add_entry",
+            Box::new(|t| {
+                t.engine.add_entry(&cw, note("Note")).unwrap();
+            }),
+        ),
+        (
+            "add_entry (empty)",
+            Box::new(|t| {
+                let _ = t.engine.add_entry(&cw, note(""));
+            }),
+        ),
+        (
+            "entries",
+            Box::new(|t| {
+                t.engine.entries(&cw, t.file).unwrap();
+            }),
+        ),
+        (
+            "entries (denied)",
+            Box::new(|t| {
+                let _ = t.engine.entries(&Actor::Person(t.stranger), t.file);
+            }),
+        ),
+        (
+            "inbox",
+            Box::new(|t| {
+                t.engine.inbox(&cw).unwrap();
+            }),
+        ),
+        (
+            "inbox (operator denied)",
+            Box::new(|t| {
+                let _ = t.engine.inbox(&Actor::System);
+            }),
+        ),
     ];
     for (name, call) in &cases {
         let n = written(&t, |t| call(t));

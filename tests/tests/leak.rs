@@ -2,14 +2,16 @@
 //! through any query of the engine: every read is refused (and audited), and the inbox
 //! of someone who never served the client holds nothing about them.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
+use teho_core::TehoError;
 use teho_core::access::{Actor, DataCategory, Visibility};
 use teho_core::file::NewEntry;
 use teho_core::network::Member;
-use teho_core::TehoError;
 use teho_storage::SqliteStore;
 use teho_tests::{Town, day, tallinn};
 
@@ -26,17 +28,40 @@ fn shared() -> &'static Shared {
         let town = Town::build(SqliteStore::open_memory().expect("sqlite"));
         let sw = Actor::Worker(town.social_worker);
         for (cat, vis, text) in [
-            (DataCategory::ServiceLog, Visibility::Network, "Shopping done"),
+            (
+                DataCategory::ServiceLog,
+                Visibility::Network,
+                "Shopping done",
+            ),
             (DataCategory::Income, Visibility::Network, "Pension 700"),
         ] {
             town.engine
-                .add_entry(&sw, NewEntry { file: town.file, category: cat, visibility: vis, text: text.into(), domain_detail: None })
+                .add_entry(
+                    &sw,
+                    NewEntry {
+                        file: town.file,
+                        category: cat,
+                        visibility: vis,
+                        text: text.into(),
+                        domain_detail: None,
+                    },
+                )
                 .expect("entry");
         }
-        let m = town.engine.network(&sw, town.file).expect("network").into_iter()
-            .find(|m| m.member == Member::Worker(town.care_worker)).expect("care worker member");
-        town.engine.end_membership(&sw, m.id, day(2026, 11, 20)).expect("end");
-        Shared { town, lock: std::sync::Mutex::new(()) }
+        let m = town
+            .engine
+            .network(&sw, town.file)
+            .expect("network")
+            .into_iter()
+            .find(|m| m.member == Member::Worker(town.care_worker))
+            .expect("care worker member");
+        town.engine
+            .end_membership(&sw, m.id, day(2026, 11, 20))
+            .expect("end");
+        Shared {
+            town,
+            lock: std::sync::Mutex::new(()),
+        }
     })
 }
 
@@ -49,11 +74,23 @@ fn has_standing(t: &Town<SqliteStore>, actor: &Actor, at: DateTime<Utc>) -> bool
         Actor::Person(p) if *p == t.client => true,
         Actor::Person(p) if *p == t.relative => d >= member_from,
         Actor::Person(_) => false,
-        Actor::Supervising { worker, .. } => *worker == t.ska_supervisor || *worker == t.tb_supervisor,
+        Actor::Supervising { worker, .. } => {
+            *worker == t.ska_supervisor || *worker == t.tb_supervisor
+        }
         Actor::Worker(w) if *w == t.care_worker => d >= member_from && d <= day(2026, 11, 20),
-        Actor::Worker(w) if *w == t.substitute_nurse => d >= day(2026, 11, 9) && d <= day(2026, 11, 13),
+        Actor::Worker(w) if *w == t.substitute_nurse => {
+            d >= day(2026, 11, 9) && d <= day(2026, 11, 13)
+        }
         Actor::Worker(w) => {
-            [t.social_worker, t.care_manager, t.nursing_manager, t.nurse, t.consultant].contains(w) && d >= member_from
+            [
+                t.social_worker,
+                t.care_manager,
+                t.nursing_manager,
+                t.nurse,
+                t.consultant,
+            ]
+            .contains(w)
+                && d >= member_from
         }
         Actor::System => false,
     }
@@ -61,15 +98,30 @@ fn has_standing(t: &Town<SqliteStore>, actor: &Actor, at: DateTime<Utc>) -> bool
 
 fn actors(t: &Town<SqliteStore>) -> Vec<Actor> {
     let mut v: Vec<Actor> = [
-        t.admin, t.social_worker, t.care_manager, t.care_worker, t.other_care_worker, t.nursing_manager,
-        t.nurse, t.substitute_nurse, t.ska_supervisor, t.tb_supervisor, t.consultant,
+        t.admin,
+        t.social_worker,
+        t.care_manager,
+        t.care_worker,
+        t.other_care_worker,
+        t.nursing_manager,
+        t.nurse,
+        t.substitute_nurse,
+        t.ska_supervisor,
+        t.tb_supervisor,
+        t.consultant,
     ]
     .into_iter()
     .map(Actor::Worker)
     .collect();
     v.extend([t.client, t.relative, t.stranger].map(Actor::Person));
-    v.push(Actor::Supervising { worker: t.ska_supervisor, case_reference: "JV-1".into() });
-    v.push(Actor::Supervising { worker: t.care_manager, case_reference: "fake".into() });
+    v.push(Actor::Supervising {
+        worker: t.ska_supervisor,
+        case_reference: "JV-1".into(),
+    });
+    v.push(Actor::Supervising {
+        worker: t.care_manager,
+        case_reference: "fake".into(),
+    });
     v.push(Actor::System);
     v
 }

@@ -1,6 +1,8 @@
 //! Two processes writing to one SQLite file at once: no "database is locked" reaches
 //! the caller, nothing is lost, and the audit chain still verifies.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::process::Command;
 
 use teho_core::access::Actor;
@@ -12,7 +14,10 @@ fn two_processes_write_one_file_and_the_chain_verifies() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("shared.db");
     let town = Town::build(SqliteStore::open(&path).expect("open"));
-    let before = town.engine.audit_checkpoint(&Actor::System).expect("checkpoint");
+    let before = town
+        .engine
+        .audit_checkpoint(&Actor::System)
+        .expect("checkpoint");
     const EACH: usize = 150;
     let spawn = |prefix: &str| {
         Command::new(env!("CARGO_BIN_EXE_teho-writer"))
@@ -29,16 +34,35 @@ fn two_processes_write_one_file_and_the_chain_verifies() {
     // The test process keeps its own connection open and writes too.
     let (a, b) = (spawn("1"), spawn("2"));
     for _ in 0..50 {
-        town.engine.client_card(&Actor::Worker(town.nurse), town.file).expect("reader in the test process");
+        town.engine
+            .client_card(&Actor::Worker(town.nurse), town.file)
+            .expect("reader in the test process");
     }
     for (name, child) in [("first", a), ("second", b)] {
         let out = child.wait_with_output().expect("wait");
-        assert!(out.status.success(), "{name} writer failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name} writer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let notes = town.engine.entries(&Actor::Worker(town.social_worker), town.file).expect("entries");
-    assert_eq!(notes.len(), 2 * EACH, "every write of both processes is there");
-    let report = town.engine.verify_audit(&Actor::System, Some(&before)).expect("verify");
+    let notes = town
+        .engine
+        .entries(&Actor::Worker(town.social_worker), town.file)
+        .expect("entries");
+    assert_eq!(
+        notes.len(),
+        2 * EACH,
+        "every write of both processes is there"
+    );
+    let report = town
+        .engine
+        .verify_audit(&Actor::System, Some(&before))
+        .expect("verify");
     assert!(report.is_intact(), "{report:?}");
     // 2 processes × EACH × (write + read) + 50 reads + checkpoint + entries
-    assert_eq!(report.entries, before.entries + 1 + (2 * 2 * EACH + 50 + 1) as u64);
+    assert_eq!(
+        report.entries,
+        before.entries + 1 + (2 * 2 * EACH + 50 + 1) as u64
+    );
 }

@@ -171,7 +171,10 @@ impl Role {
     pub fn domain(self) -> Domain {
         use Role::*;
         match self {
-            SocialWorker | SocialWelfareHead | HospitalSocialWorker | CareHomeSocialWorker
+            SocialWorker
+            | SocialWelfareHead
+            | HospitalSocialWorker
+            | CareHomeSocialWorker
             | SpecialCareConsultant => Domain::Social,
             CareManager | CareWorker => Domain::Care,
             NursingManager | HomeNurse => Domain::Nursing,

@@ -143,11 +143,17 @@ mod tests {
         ];
         for (day, holiday) in cases {
             let date = d(day);
-            assert!(!matches!(date.weekday(), Weekday::Sat | Weekday::Sun), "{day}");
+            assert!(
+                !matches!(date.weekday(), Weekday::Sat | Weekday::Sun),
+                "{day}"
+            );
             assert_eq!(public_holiday(date), Some(holiday), "{day}");
             assert!(!is_working_day(date), "{day}");
         }
-        assert_eq!(public_holiday(d("2028-12-26")), Some(PublicHoliday::BoxingDay));
+        assert_eq!(
+            public_holiday(d("2028-12-26")),
+            Some(PublicHoliday::BoxingDay)
+        );
         assert!(!is_working_day(d("2028-12-26")));
         // Christmas Eve became a public holiday in 2005.
         assert_eq!(public_holiday(d("2004-12-24")), None);
@@ -164,7 +170,10 @@ mod tests {
             (2038, "2038-04-25", "2038-04-23", "2038-06-13"),
         ] {
             assert_eq!(easter_sunday(year), d(easter), "{year}");
-            assert_eq!(public_holiday(d(good_friday)), Some(PublicHoliday::GoodFriday));
+            assert_eq!(
+                public_holiday(d(good_friday)),
+                Some(PublicHoliday::GoodFriday)
+            );
             assert!(!is_working_day(d(good_friday)), "{good_friday}");
             assert_eq!(public_holiday(d(easter)), Some(PublicHoliday::EasterSunday));
             assert_eq!(public_holiday(d(pentecost)), Some(PublicHoliday::Pentecost));

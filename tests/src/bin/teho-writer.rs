@@ -5,11 +5,11 @@
 
 use std::process::ExitCode;
 
+use teho_core::ClientFiles;
 use teho_core::access::{Actor, DataCategory, Visibility};
 use teho_core::file::NewEntry;
 use teho_core::ids::{ClientFileId, WorkerId};
 use teho_core::ports::{FixedClock, SequentialIds};
-use teho_core::ClientFiles;
 use teho_storage::SqliteStore;
 
 fn main() -> ExitCode {
@@ -51,7 +51,9 @@ fn run() -> Result<(), String> {
                 },
             )
             .map_err(|e| format!("write {i}: {e}"))?;
-        engine.network(&actor, file).map_err(|e| format!("read {i}: {e}"))?;
+        engine
+            .network(&actor, file)
+            .map_err(|e| format!("read {i}: {e}"))?;
     }
     Ok(())
 }

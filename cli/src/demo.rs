@@ -1,0 +1,589 @@
+//! `teho demo`: a small Tallinn service network built through the engine in a fresh
+//! SQLite file, then, actor by actor, what each may see and what is refused and why,
+//! and finally the audit chain verified.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Tallinn;
+use teho_core::access::{Actor, DataCategory, Visibility};
+use teho_core::file::{CardProvider, ContactKind, ContactPoint, DomainDetail, NewCard, NewEntry};
+use teho_core::ids::{ClientFileId, OrganizationId, WorkerId};
+use teho_core::network::{Member, NewMembership, NewSubstitution};
+use teho_core::org::{
+    Domain, NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role,
+};
+use teho_core::person::{NewPerson, PersonIdentity, PersonalCode};
+use teho_core::ports::{FixedClock, SequentialIds};
+use teho_core::{ClientFiles, TehoError, TehoResult};
+use teho_storage::SqliteStore;
+
+type Engine = ClientFiles<SqliteStore>;
+
+fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Tallinn
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| {
+            Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+                .single()
+                .unwrap_or_default()
+        })
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+fn code(s: &str) -> TehoResult<PersonalCode> {
+    Ok(PersonalCode::parse(s)?)
+}
+
+/// Runs the demo; `db` must not exist yet (a temporary file is used when `None`).
+pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
+    let _tmp;
+    let keep = db.is_some();
+    let path = match db {
+        Some(p) => {
+            if p.exists() {
+                return Err(TehoError::invalid_path(&p));
+            }
+            p
+        }
+        None => {
+            let dir = tempfile::tempdir().map_err(|e| TehoError::Storage {
+                message: e.to_string(),
+            })?;
+            let p = dir.path().join("teho-demo.db");
+            _tmp = dir;
+            p
+        }
+    };
+    let clock = Arc::new(FixedClock::new(at(2026, 11, 2, 9, 0)));
+    let engine = ClientFiles::new(
+        SqliteStore::open(&path)?,
+        clock.clone(),
+        SequentialIds::new(0x7e40),
+    );
+    println!("TEHO demo — shared client file for home care and home nursing, Tallinn");
+    println!("database: {}\n", path.display());
+    let town = build(&engine, &clock)?;
+    show(&engine, &clock, &town)?;
+    println!("\n== Audit ==");
+    let cp = engine.audit_checkpoint(&Actor::System)?;
+    let report = engine.verify_audit(&Actor::System, Some(&cp))?;
+    println!(
+        "every call above was audited: {} entries in the hash chain, {}",
+        report.entries,
+        if report.is_intact() {
+            "chain intact"
+        } else {
+            "CHAIN BROKEN"
+        }
+    );
+    println!("checkpoint to keep elsewhere: {}", cp.to_text());
+    if keep {
+        println!(
+            "verify again later with: teho audit verify --db {} --checkpoint {}",
+            path.display(),
+            cp.to_text()
+        );
+    } else {
+        println!(
+            "(the database was temporary; run `teho demo --db teho-demo.db` to keep it and verify it later)"
+        );
+    }
+    if !report.is_intact() {
+        return Err(TehoError::Internal {
+            message: format!("audit chain broken: {:?}", report.first_break),
+        });
+    }
+    Ok(())
+}
+
+trait InvalidPath {
+    fn invalid_path(p: &std::path::Path) -> TehoError;
+}
+impl InvalidPath for TehoError {
+    fn invalid_path(p: &std::path::Path) -> TehoError {
+        TehoError::InvalidInput {
+            field: "--db".into(),
+            value: p.display().to_string(),
+            problem: "already exists; the demo builds a fresh database, give a new path".into(),
+        }
+    }
+}
+
+struct DemoTown {
+    admin: WorkerId,
+    care_org: OrganizationId,
+    social_worker: WorkerId,
+    care_manager: WorkerId,
+    care_worker: WorkerId,
+    departed_care_worker: WorkerId,
+    nursing_manager: WorkerId,
+    nurse: WorkerId,
+    substitute_nurse: WorkerId,
+    client: teho_core::ids::PersonId,
+    relative: teho_core::ids::PersonId,
+    file: ClientFileId,
+}
+
+fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
+    println!("== Building the network (2 November 2026) ==");
+    let since = date(2020, 1, 1);
+    let (city, admin) = e.bootstrap(
+        &Actor::System,
+        NewOrganization {
+            name: "Lasnamäe linnaosa valitsus".into(),
+            kind: OrganizationKind::Municipality,
+            registry_code: None,
+        },
+        NewAdministrator {
+            personal_code: code("38001010015")?,
+            given_name: "Mari".into(),
+            family_name: "Haldur".into(),
+            employed_from: since,
+        },
+    )?;
+    let a = Actor::Worker(admin.id);
+    let care_org = e.register_organization(
+        &a,
+        NewOrganization {
+            name: "Lasnamäe Sotsiaalkeskus".into(),
+            kind: OrganizationKind::HomeCareProvider,
+            registry_code: None,
+        },
+    )?;
+    let nursing_org = e.register_organization(
+        &a,
+        NewOrganization {
+            name: "Koduõde OÜ".into(),
+            kind: OrganizationKind::HomeNursingProvider,
+            registry_code: None,
+        },
+    )?;
+    let worker = |c: &str,
+                  given: &str,
+                  family: &str,
+                  org: OrganizationId,
+                  role: Role|
+     -> TehoResult<WorkerId> {
+        let w = e.register_worker(
+            &a,
+            NewWorker {
+                personal_code: code(c)?,
+                given_name: given.into(),
+                family_name: family.into(),
+                organization: org,
+                role,
+                employed_from: since,
+                employed_until: None,
+            },
+        )?;
+        println!(
+            "  {:<22} {:<16} {}",
+            w.full_name(),
+            format!("{:?}", role),
+            org_name(org, city.id, care_org.id, nursing_org.id)
+        );
+        Ok(w.id)
+    };
+    let social_worker = worker("48505050029", "Sirje", "Saar", city.id, Role::SocialWorker)?;
+    let care_manager = worker(
+        "47503030036",
+        "Kadri",
+        "Kuusk",
+        care_org.id,
+        Role::CareManager,
+    )?;
+    let care_worker = worker(
+        "49002020046",
+        "Hille",
+        "Haab",
+        care_org.id,
+        Role::CareWorker,
+    )?;
+    let departed_care_worker =
+        worker("49102020051", "Anu", "Alder", care_org.id, Role::CareWorker)?;
+    let nursing_manager = worker(
+        "47007070069",
+        "Andra",
+        "Õismaa",
+        nursing_org.id,
+        Role::NursingManager,
+    )?;
+    let nurse = worker(
+        "48808080074",
+        "Teisi",
+        "Remmel",
+        nursing_org.id,
+        Role::HomeNurse,
+    )?;
+    let substitute_nurse = worker(
+        "48909090089",
+        "Piret",
+        "Pärn",
+        nursing_org.id,
+        Role::HomeNurse,
+    )?;
+
+    let sw = Actor::Worker(social_worker);
+    let client = e.register_person(
+        &sw,
+        NewPerson {
+            identity: PersonIdentity::Estonian(code("43803030124")?),
+            given_name: "Laine".into(),
+            family_name: "Kask".into(),
+            birth_date: None,
+        },
+    )?;
+    let relative = e.register_person(
+        &sw,
+        NewPerson {
+            identity: PersonIdentity::Estonian(code("36506060134")?),
+            given_name: "Jaan".into(),
+            family_name: "Kask".into(),
+            birth_date: None,
+        },
+    )?;
+    println!(
+        "  client {} (born {}), relative {}",
+        client.full_name(),
+        client.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+        relative.full_name()
+    );
+    let file = e.open_client_file(
+        &sw,
+        client.id,
+        NewCard {
+            residence: Some("Punane 16-4, Tallinn".into()),
+            contacts: vec![ContactPoint {
+                kind: ContactKind::Phone,
+                value: "+372 5555 0101".into(),
+                label: None,
+            }],
+            good_to_know: "Spare key at the neighbour's, flat 5. Angry dog.".into(),
+        },
+    )?;
+    let today = date(2026, 11, 2);
+    for (member, role) in [
+        (Member::Worker(care_manager), None),
+        (Member::Worker(care_worker), None),
+        (Member::Worker(departed_care_worker), None),
+        (Member::Worker(nursing_manager), None),
+        (Member::Worker(nurse), None),
+        (Member::Person(relative.id), Some(Role::Relative)),
+    ] {
+        e.add_member(
+            &sw,
+            NewMembership {
+                file: file.id,
+                member,
+                role,
+                valid_from: today,
+                valid_until: None,
+            },
+        )?;
+    }
+    let cm = Actor::Worker(care_manager);
+    e.set_card_provider(
+        &cm,
+        file.id,
+        CardProvider {
+            organization: care_org.id,
+            assigned_worker: care_worker,
+            general_contact: ContactPoint {
+                kind: ContactKind::Phone,
+                value: "+372 600 1234".into(),
+                label: Some("Lasnamäe Sotsiaalkeskus".into()),
+            },
+        },
+    )?;
+    e.grant_substitution(
+        &Actor::Worker(nursing_manager),
+        NewSubstitution {
+            substitute: substitute_nurse,
+            substituted: nurse,
+            from: date(2026, 11, 9),
+            until: date(2026, 11, 13),
+        },
+    )?;
+    println!(
+        "  file opened by the social worker; network of 6; Piret stands in for Teisi 9–13 Nov"
+    );
+
+    e.add_entry(
+        &sw,
+        NewEntry {
+            file: file.id,
+            category: DataCategory::DirectingDecision,
+            visibility: Visibility::Network,
+            text: "Directed to home care from 2 Nov 2026".into(),
+            domain_detail: None,
+        },
+    )?;
+    e.add_entry(
+        &sw,
+        NewEntry {
+            file: file.id,
+            category: DataCategory::Income,
+            visibility: Visibility::Network,
+            text: "Old-age pension 712 EUR/month".into(),
+            domain_detail: None,
+        },
+    )?;
+    e.add_entry(
+        &Actor::Worker(care_worker),
+        NewEntry {
+            file: file.id,
+            category: DataCategory::ServiceLog,
+            visibility: Visibility::Network,
+            text: "Shopping and cleaning done".into(),
+            domain_detail: None,
+        },
+    )?;
+    e.add_entry(
+        &Actor::Worker(nurse),
+        NewEntry {
+            file: file.id,
+            category: DataCategory::ServiceLog,
+            visibility: Visibility::Network,
+            text: "Wound dressing changed".into(),
+            domain_detail: Some(DomainDetail {
+                domain: Domain::Nursing,
+                text: "Wound 3 cm, slight exudate".into(),
+            }),
+        },
+    )?;
+    e.add_entry(
+        &Actor::Worker(nurse),
+        NewEntry {
+            file: file.id,
+            category: DataCategory::ProfessionalNote,
+            visibility: Visibility::DomainOnly(Domain::Nursing),
+            text: "Nursing-only: review insulin dose with the family doctor".into(),
+            domain_detail: None,
+        },
+    )?;
+    println!(
+        "  5 entries written: a directing decision, income, two service-log entries, a nursing-only note"
+    );
+
+    // Anu leaves on Friday 6 Nov; her end is recorded only on Tuesday 10 Nov (late).
+    clock.set(at(2026, 11, 10, 10, 0));
+    let end = e.record_employment_end(&cm, departed_care_worker, date(2026, 11, 6))?;
+    println!(
+        "  Anu's last day was {}; recorded on {} (deadline {}): {}",
+        end.last_day,
+        end.recorded_on,
+        end.deadline,
+        if end.late {
+            "LATE — a compliance breach"
+        } else {
+            "on time"
+        }
+    );
+    Ok(DemoTown {
+        admin: admin.id,
+        care_org: care_org.id,
+        social_worker,
+        care_manager,
+        care_worker,
+        departed_care_worker,
+        nursing_manager,
+        nurse,
+        substitute_nurse,
+        client: client.id,
+        relative: relative.id,
+        file: file.id,
+    })
+}
+
+fn org_name(
+    org: OrganizationId,
+    city: OrganizationId,
+    care: OrganizationId,
+    nursing: OrganizationId,
+) -> &'static str {
+    if org == city {
+        "Lasnamäe linnaosa valitsus"
+    } else if org == care {
+        "Lasnamäe Sotsiaalkeskus"
+    } else if org == nursing {
+        "Koduõde OÜ"
+    } else {
+        "?"
+    }
+}
+
+fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
+    clock.set(at(2026, 11, 10, 14, 0));
+    println!("\n== Who sees what, Tuesday 10 November 2026 14:00 ==");
+    let cast: [(&str, Actor); 9] = [
+        (
+            "Sirje, district social worker",
+            Actor::Worker(t.social_worker),
+        ),
+        ("Kadri, care manager", Actor::Worker(t.care_manager)),
+        ("Hille, care worker", Actor::Worker(t.care_worker)),
+        (
+            "Anu, care worker who left on 6 Nov",
+            Actor::Worker(t.departed_care_worker),
+        ),
+        ("Andra, nursing manager", Actor::Worker(t.nursing_manager)),
+        (
+            "Teisi, home nurse (on leave, still a member)",
+            Actor::Worker(t.nurse),
+        ),
+        (
+            "Piret, substituting nurse",
+            Actor::Worker(t.substitute_nurse),
+        ),
+        ("Laine, the client", Actor::Person(t.client)),
+        ("Jaan, relative", Actor::Person(t.relative)),
+    ];
+    for (who, actor) in &cast {
+        println!("\n{who}");
+        match e.client_file(actor, t.file) {
+            Err(err) => println!("  file: REFUSED — {}", reason(&err)),
+            Ok(view) => {
+                let card = view
+                    .card
+                    .as_ref()
+                    .map_or("hidden".to_string(), |c| format!("\"{}\"", c.good_to_know));
+                println!("  card: {card}");
+                println!(
+                    "  network: {}",
+                    view.network
+                        .as_ref()
+                        .map_or("hidden".to_string(), |n| format!("{} members", n.len()))
+                );
+                for entry in &view.entries {
+                    let detail = match &entry.domain_detail {
+                        Some(d) => format!(" [{:?} detail: {}]", d.domain, d.text),
+                        None => String::new(),
+                    };
+                    println!("  sees {:?}: {}{}", entry.category, entry.text, detail);
+                }
+            }
+        }
+    }
+    println!("\n== Refused, and why ==");
+    let attempts: Vec<(&str, TehoResult<()>)> = vec![
+        (
+            "Hille (care worker) writes an income record",
+            e.add_entry(
+                &Actor::Worker(t.care_worker),
+                NewEntry {
+                    file: t.file,
+                    category: DataCategory::Income,
+                    visibility: Visibility::Network,
+                    text: "x".into(),
+                    domain_detail: None,
+                },
+            )
+            .map(|_| ()),
+        ),
+        (
+            "Hille (care worker) writes into a nursing-only record",
+            e.add_entry(
+                &Actor::Worker(t.care_worker),
+                NewEntry {
+                    file: t.file,
+                    category: DataCategory::ProfessionalNote,
+                    visibility: Visibility::DomainOnly(Domain::Nursing),
+                    text: "x".into(),
+                    domain_detail: None,
+                },
+            )
+            .map(|_| ()),
+        ),
+        (
+            "Kadri (care manager) adds a nurse to the network",
+            e.add_member(
+                &Actor::Worker(t.care_manager),
+                NewMembership {
+                    file: t.file,
+                    member: Member::Worker(t.substitute_nurse),
+                    role: None,
+                    valid_from: date(2026, 11, 10),
+                    valid_until: None,
+                },
+            )
+            .map(|_| ()),
+        ),
+        (
+            "Piret (substitute) extends her own substitution",
+            e.grant_substitution(
+                &Actor::Worker(t.substitute_nurse),
+                NewSubstitution {
+                    substitute: t.substitute_nurse,
+                    substituted: t.nurse,
+                    from: date(2026, 11, 9),
+                    until: date(2026, 12, 31),
+                },
+            )
+            .map(|_| ()),
+        ),
+        (
+            "Jaan (relative) writes a service-log entry",
+            e.add_entry(
+                &Actor::Person(t.relative),
+                NewEntry {
+                    file: t.file,
+                    category: DataCategory::ServiceLog,
+                    visibility: Visibility::Network,
+                    text: "x".into(),
+                    domain_detail: None,
+                },
+            )
+            .map(|_| ()),
+        ),
+    ];
+    for (what, r) in attempts {
+        match r {
+            Err(err) => println!("  {what}: REFUSED — {}", reason(&err)),
+            Ok(()) => println!("  {what}: allowed (unexpected!)"),
+        }
+    }
+    clock.set(at(2026, 11, 16, 9, 0));
+    match e.client_file(&Actor::Worker(t.substitute_nurse), t.file) {
+        Err(err) => println!(
+            "  Piret on 16 Nov, after the substitution: REFUSED — {}",
+            reason(&err)
+        ),
+        Ok(_) => println!("  Piret on 16 Nov: allowed (unexpected!)"),
+    }
+    println!("\n== Compliance ==");
+    let admin = Actor::Worker(t.admin);
+    for b in e.compliance_breaches(&admin, t.care_org)? {
+        let who = if b.worker == t.departed_care_worker {
+            "Anu Alder"
+        } else {
+            "another worker"
+        };
+        println!(
+            "  departure recorded late: {who} left {}, access had to end by {}, recorded {} ({} day(s) late)",
+            b.last_day,
+            b.deadline,
+            b.recorded_at
+                .with_timezone(&Tallinn)
+                .format("%Y-%m-%d %H:%M"),
+            b.days_late
+        );
+    }
+    for n in e.inbox(&admin)? {
+        println!("  administrator's inbox: {}", n.text);
+    }
+    Ok(())
+}
+
+fn reason(e: &TehoError) -> String {
+    match e {
+        TehoError::AccessDenied { reason, .. } => reason.to_string(),
+        other => other.to_string(),
+    }
+}
