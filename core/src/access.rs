@@ -1021,23 +1021,26 @@ fn record_rules(
 /// Redaction: of `entries`, keeps those the actor may read, and blanks the domain-only
 /// field of each kept entry unless the actor belongs to that domain (seed 000, care
 /// worker TO-BE: the detail field is "nähtav ainult valdkonna rollidele"). An actor
-/// without standing towards the client gets nothing.
+/// without standing towards the client, or a target that is not a client, gets nothing.
 pub fn redact(
     actor: &ActorFacts,
-    c: &ClientFacts,
+    target: &Target,
     entries: Vec<Entry>,
     at: DateTime<Utc>,
 ) -> Vec<Entry> {
+    let Target::Client(c) = target else {
+        return Vec::new();
+    };
     let Ok(s) = check_actor(actor, at).and_then(|()| standing(actor, c, at)) else {
         return Vec::new();
     };
+    let supervising = matches!(s.basis, AllowBasis::Supervision { .. });
     entries
         .into_iter()
         .filter_map(|mut e| {
             record_rules(&s, e.category, e.visibility, false).ok()?;
             if let Some(detail) = &e.domain_detail {
                 let d = detail.domain;
-                let supervising = matches!(s.basis, AllowBasis::Supervision { .. });
                 if s.role.domain() != d && !(supervising && s.supervised.contains(&d)) {
                     e.domain_detail = None;
                 }

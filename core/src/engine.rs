@@ -665,32 +665,22 @@ impl<S: Store> ClientFiles<S> {
     pub fn client_file(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientFileView> {
         self.door(actor, "client_file.read", |c| {
             let (f, facts) = c.client(file)?;
+            let members = facts.network.clone();
             let target = Target::Client(facts);
             c.authorize(
                 Action::Read(DataCategory::Identity, Visibility::Network),
                 &target,
             )?;
-            let Target::Client(facts) = target else {
-                unreachable!("constructed above")
-            };
-            let readable = |c: &Ctx<'_, _>, cat| {
-                c.allowed(
-                    Action::Read(cat, Visibility::Network),
-                    &Target::Client(facts.clone()),
-                )
-            };
-            let client = c.tx.person(f.client)?;
+            let readable =
+                |c: &Ctx<'_, _>, cat| c.allowed(Action::Read(cat, Visibility::Network), &target);
             let card = if readable(c, DataCategory::Card) {
                 c.tx.card(file)?
             } else {
                 None
             };
-            let network = if readable(c, DataCategory::Network) {
-                Some(facts.network.clone())
-            } else {
-                None
-            };
-            let entries = access::redact(&c.facts, &facts, c.tx.entries_of_file(file)?, c.at);
+            let network = readable(c, DataCategory::Network).then_some(members);
+            let client = c.tx.person(f.client)?;
+            let entries = access::redact(&c.facts, &target, c.tx.entries_of_file(file)?, c.at);
             Ok(ClientFileView {
                 file: f,
                 client,
@@ -1062,11 +1052,8 @@ impl<S: Store> ClientFiles<S> {
                 Action::Read(DataCategory::Identity, Visibility::Network),
                 &target,
             )?;
-            let Target::Client(facts) = target else {
-                unreachable!("constructed above")
-            };
             let all = c.tx.entries_of_file(file)?;
-            Ok(access::redact(&c.facts, &facts, all, c.at))
+            Ok(access::redact(&c.facts, &target, all, c.at))
         })
     }
 
