@@ -51,4 +51,10 @@ id_type!(
     EntryId,
     /// A notification to a person or worker (teavitus).
     NotificationId,
+    /// A care or nursing plan (hoolduskava, õenduskava).
+    PlanId,
+    /// One item of a plan.
+    PlanItemId,
+    /// One visit in the client's and the worker's calendars.
+    VisitId,
 );

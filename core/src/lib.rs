@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod calendar;
 pub mod engine;
 pub mod error;
 pub mod file;
@@ -18,6 +19,7 @@ pub mod network;
 pub mod notify;
 pub mod org;
 pub mod person;
+pub mod plan;
 pub mod ports;
 pub mod store;
 pub mod time;

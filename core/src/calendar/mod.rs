@@ -1,0 +1,231 @@
+//! Calendars: the visits that plans generate (kliendi kalender, töötaja kalender), the
+//! daylight-saving policy that turns a plan's local times into instants, and
+//! regeneration when a plan item changes (seed `000_19cdf6fb7baf56d8.txt`,
+//! "põhimõisted"; `DOMAIN.md` rule 2).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::Europe::Tallinn;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ClientFileId, PlanItemId, VisitId, WorkerId};
+use crate::org::Domain;
+use crate::plan::{PlanItem, PlannedAction};
+
+/// The instant of a Tallinn wall-clock time, by TEHO's daylight-saving policy: a visit
+/// is never dropped or doubled.
+///
+/// - A time that does not exist (spring forward, e.g. 03:30 on 29 March 2026) moves
+///   forward by the gap: it is read with the offset in force before the gap, so 03:30
+///   becomes 04:30 EEST (01:30 UTC).
+/// - A time that exists twice (fall back, e.g. 03:30 on 25 October 2026) takes the
+///   earlier instant (03:30 EEST, 00:30 UTC).
+///
+/// RFC 5545 would drop the nonexistent time; TEHO deliberately does not, because a visit
+/// to a frail person must not vanish.
+///
+/// ```
+/// use chrono::{NaiveDate, TimeZone, Utc};
+/// use teho_core::calendar::tallinn_instant;
+/// let gap = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap().and_hms_opt(3, 30, 0).unwrap();
+/// assert_eq!(tallinn_instant(gap), Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap());
+/// let fold = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap().and_hms_opt(3, 30, 0).unwrap();
+/// assert_eq!(tallinn_instant(fold), Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap());
+/// ```
+pub fn tallinn_instant(local: NaiveDateTime) -> DateTime<Utc> {
+    match Tallinn.from_local_datetime(&local) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
+        LocalResult::None => {
+            // The offset in force before the gap: Tallinn's transitions are at night,
+            // so six hours earlier always lies before it.
+            let before = Tallinn
+                .from_local_datetime(&(local - Duration::hours(6)))
+                .earliest()
+                .map(|t| t.offset().fix())
+                .unwrap_or_else(|| {
+                    chrono::FixedOffset::east_opt(2 * 3600).expect("UTC+2 is a valid offset")
+                });
+            Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(before.local_minus_utc()))))
+        }
+    }
+}
+
+/// Where a visit stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum VisitStatus {
+    /// Planned, no outcome yet.
+    Planned,
+    /// Marked done (recorded).
+    Done,
+    /// Marked not done, with a reason (recorded).
+    NotDone,
+    /// This one occurrence was cancelled by hand.
+    Cancelled,
+    /// Replaced by regeneration after a plan change (kept, dated, not shown).
+    Superseded,
+}
+
+impl VisitStatus {
+    /// Done or not done: a recorded visit is never changed by regeneration.
+    pub fn is_recorded(self) -> bool {
+        matches!(self, VisitStatus::Done | VisitStatus::NotDone)
+    }
+}
+
+/// One visit in the client's and the worker's calendars.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    /// Id in TEHO.
+    pub id: VisitId,
+    /// The client file.
+    pub file: ClientFileId,
+    /// The plan item that generated it (none for an unplanned visit).
+    pub plan_item: Option<PlanItemId>,
+    /// The plan occurrence (local date and time) it stands for; the regeneration key.
+    pub slot: Option<NaiveDateTime>,
+    /// Planned start.
+    pub start: DateTime<Utc>,
+    /// Planned end.
+    pub end: DateTime<Utc>,
+    /// Who visits.
+    pub worker: Option<WorkerId>,
+    /// Domain of the visit (care, nursing, other).
+    pub domain: Domain,
+    /// What is done.
+    pub action: PlannedAction,
+    /// Where.
+    pub place: String,
+    /// Where it stands.
+    pub status: VisitStatus,
+    /// Moved by hand: never touched by regeneration.
+    pub moved_by_hand: bool,
+}
+
+impl Visit {
+    /// Recorded, moved or cancelled by hand: regeneration keeps it exactly as it is.
+    pub fn is_fixed(&self) -> bool {
+        self.status.is_recorded() || self.moved_by_hand || self.status == VisitStatus::Cancelled
+    }
+}
+
+/// The visit a plan item gives for one occurrence.
+fn planned_visit(item: &PlanItem, slot: NaiveDateTime, id: VisitId) -> Visit {
+    let start = tallinn_instant(slot);
+    Visit {
+        id,
+        file: item.file,
+        plan_item: Some(item.id),
+        slot: Some(slot),
+        start,
+        end: start + Duration::minutes(i64::from(item.duration_minutes)),
+        worker: item.worker,
+        domain: item.domain,
+        action: item.action.clone(),
+        place: item.place.clone(),
+        status: VisitStatus::Planned,
+        moved_by_hand: false,
+    }
+}
+
+/// The occurrences of a plan item within `from ..= to` (Tallinn days), within the item's
+/// validity.
+pub fn item_slots(item: &PlanItem, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDateTime> {
+    let to = item.valid_until.map_or(to, |u| u.min(to));
+    let from = from.max(item.valid_from);
+    if from > to {
+        return Vec::new();
+    }
+    item.recurrence.occurrences(item.valid_from, from, to)
+}
+
+/// Expands a plan item into new visits over `from ..= to`.
+pub fn expand(
+    item: &PlanItem,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut new_id: impl FnMut() -> VisitId,
+) -> Vec<Visit> {
+    item_slots(item, from, to)
+        .into_iter()
+        .map(|slot| planned_visit(item, slot, new_id()))
+        .collect()
+}
+
+/// What regenerating a plan item changed (`DOMAIN.md` rule 2): recorded visits and
+/// visits changed by hand are never changed or removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Regeneration {
+    /// New visits to store.
+    pub added: Vec<Visit>,
+    /// Planned future visits no longer in the plan: they become `Superseded`.
+    pub removed: Vec<VisitId>,
+    /// Planned future visits that the plan still gives exactly.
+    pub unchanged: Vec<VisitId>,
+    /// Done or not-done visits, kept as they are.
+    pub kept_recorded: Vec<VisitId>,
+    /// Visits moved or cancelled by hand, kept as they are.
+    pub kept_by_hand: Vec<VisitId>,
+}
+
+impl Regeneration {
+    /// Whether nothing is to be written.
+    pub fn is_noop(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// Regenerates the future visits of `item` over the Tallinn days `from ..= to`, given the
+/// item's `existing` visits. Only visits starting at or after `now` are replaced;
+/// recorded visits and visits moved or cancelled by hand are kept and keep their plan
+/// occurrence, so it is never planned twice. Regenerating an unchanged item is a no-op.
+pub fn regenerate(
+    item: &PlanItem,
+    existing: &[Visit],
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+    mut new_id: impl FnMut() -> VisitId,
+) -> Regeneration {
+    let wanted: Vec<NaiveDateTime> = item_slots(item, from, to)
+        .into_iter()
+        .filter(|slot| tallinn_instant(*slot) >= now)
+        .collect();
+    let wanted_set: HashSet<NaiveDateTime> = wanted.iter().copied().collect();
+    let mut out = Regeneration::default();
+    let mut occupied: HashMap<NaiveDateTime, VisitId> = HashMap::new();
+    let in_window = |v: &Visit| v.slot.is_some_and(|s| s.date() >= from && s.date() <= to);
+    for v in existing.iter().filter(|v| {
+        v.plan_item == Some(item.id) && v.status != VisitStatus::Superseded && in_window(v)
+    }) {
+        let slot = v.slot.expect("in_window admits only visits with a slot");
+        if v.status.is_recorded() {
+            out.kept_recorded.push(v.id);
+            occupied.insert(slot, v.id);
+        } else if v.is_fixed() {
+            out.kept_by_hand.push(v.id);
+            occupied.insert(slot, v.id);
+        } else if v.start < now {
+            // A past planned visit without an outcome stays (the missed-visit list).
+            occupied.insert(slot, v.id);
+        } else if wanted_set.contains(&slot)
+            && !occupied.contains_key(&slot)
+            && *v == planned_visit(item, slot, v.id)
+        {
+            out.unchanged.push(v.id);
+            occupied.insert(slot, v.id);
+        } else {
+            out.removed.push(v.id);
+        }
+    }
+    out.added = wanted
+        .into_iter()
+        .filter(|slot| !occupied.contains_key(slot))
+        .map(|slot| planned_visit(item, slot, new_id()))
+        .collect();
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,715 @@
+//! Recurrence: how often a planned action happens — every day at given local times,
+//! several times a day, on given weekdays, every N weeks, monthly on a day or an nth
+//! weekday, with an end date or a count, and with excluded dates.
+//!
+//! The text form is a subset of the RFC 5545 `RRULE` (so that a plan can travel to
+//! ordinary calendars), with excluded dates on an `EXDATE;VALUE=DATE:` line:
+//!
+//! ```text
+//! FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;BYHOUR=8,20;BYMINUTE=0;UNTIL=20261231
+//! EXDATE;VALUE=DATE:20261224,20261225
+//! ```
+//!
+//! Supported parts: `FREQ` (`DAILY`, `WEEKLY`, `MONTHLY`), `INTERVAL`, `BYDAY` (with an
+//! ordinal such as `2TU` or `-1FR` for `MONTHLY`), `BYMONTHDAY`, `BYHOUR` (required: a
+//! visit needs a time of day), `BYMINUTE` (default 0), `COUNT` or `UNTIL` (a date,
+//! inclusive), `WKST=MO`. Anything else is refused with an error naming the part.
+//! Times of day are the product of `BYHOUR` and `BYMINUTE`, as in RFC 5545. As in RFC
+//! 5545, a month day that a month lacks (the 31st of April) gives no occurrence, and
+//! excluded dates still count towards `COUNT`.
+//!
+//! Occurrences are local (Europe/Tallinn) date-times; turning them into instants, with
+//! the daylight-saving policy, is [`crate::calendar::tallinn_instant`]'s job.
+
+use std::fmt;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// How often the rule repeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Frequency {
+    /// Every `interval` days.
+    Daily,
+    /// Every `interval` weeks (weeks start on Monday).
+    Weekly,
+    /// Every `interval` months.
+    Monthly,
+}
+
+/// When the rule stops, besides the plan item's own validity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RecurrenceEnd {
+    /// Only the plan item's validity ends it.
+    Open,
+    /// Last date on which occurrences fall (inclusive, Tallinn).
+    Until(NaiveDate),
+    /// Number of occurrences.
+    Count(u32),
+}
+
+/// A parsed recurrence rule. Build it with [`Recurrence::parse`] or the constructors;
+/// fields are kept canonical (sorted, without repeats).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Recurrence {
+    /// Daily, weekly or monthly.
+    pub frequency: Frequency,
+    /// Every how many days, weeks or months (at least 1).
+    pub interval: u32,
+    /// Hours of the day (0–23), at least one.
+    pub hours: Vec<u8>,
+    /// Minutes of the hour (0–59), at least one.
+    pub minutes: Vec<u8>,
+    /// Weekdays (daily: a filter; weekly: the days; monthly: every such weekday).
+    pub weekdays: Vec<Weekday>,
+    /// Monthly: nth weekday of the month (`(2, Tue)` second Tuesday, `(-1, Fri)` last Friday).
+    pub nth_weekdays: Vec<(i8, Weekday)>,
+    /// Monthly: days of the month, 1–31 or -31..-1 counted from the end.
+    pub month_days: Vec<i8>,
+    /// Until a date, a count, or open.
+    pub end: RecurrenceEnd,
+    /// Dates without occurrences (holidays, the client away).
+    pub excluded: Vec<NaiveDate>,
+}
+
+/// Why a recurrence text is refused. Each variant names the part.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum RecurrenceError {
+    /// A part outside the supported subset.
+    #[error("unsupported recurrence part {part:?}: {why}")]
+    Unsupported {
+        /// The part as written.
+        part: String,
+        /// Why it is outside the subset.
+        why: String,
+    },
+    /// A part whose value cannot be read.
+    #[error("invalid value {value:?} for {part}: {why}")]
+    InvalidValue {
+        /// The part name.
+        part: String,
+        /// The value as written.
+        value: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// A required part is missing.
+    #[error("missing {part}: {why}")]
+    Missing {
+        /// The part name.
+        part: String,
+        /// Why it is needed.
+        why: String,
+    },
+    /// A part given twice.
+    #[error("{part} given twice")]
+    Duplicate {
+        /// The part name.
+        part: String,
+    },
+    /// Two parts that exclude each other.
+    #[error("{first} and {second} cannot be combined")]
+    Conflict {
+        /// One part.
+        first: String,
+        /// The other.
+        second: String,
+    },
+}
+
+const MAX_INTERVAL: u32 = 1000;
+const MAX_COUNT: u32 = 100_000;
+
+fn weekday_code(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "MO",
+        Weekday::Tue => "TU",
+        Weekday::Wed => "WE",
+        Weekday::Thu => "TH",
+        Weekday::Fri => "FR",
+        Weekday::Sat => "SA",
+        Weekday::Sun => "SU",
+    }
+}
+
+fn parse_weekday(s: &str) -> Option<Weekday> {
+    Some(match s {
+        "MO" => Weekday::Mon,
+        "TU" => Weekday::Tue,
+        "WE" => Weekday::Wed,
+        "TH" => Weekday::Thu,
+        "FR" => Weekday::Fri,
+        "SA" => Weekday::Sat,
+        "SU" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+fn invalid(part: &str, value: &str, why: &str) -> RecurrenceError {
+    RecurrenceError::InvalidValue {
+        part: part.into(),
+        value: value.into(),
+        why: why.into(),
+    }
+}
+
+fn parse_date(part: &str, s: &str) -> Result<NaiveDate, RecurrenceError> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(part, s, "expected a date YYYYMMDD"));
+    }
+    NaiveDate::parse_from_str(s, "%Y%m%d").map_err(|_| invalid(part, s, "not a calendar date"))
+}
+
+fn parse_list<T>(
+    part: &str,
+    value: &str,
+    one: impl Fn(&str) -> Option<T>,
+    why: &str,
+) -> Result<Vec<T>, RecurrenceError> {
+    if value.is_empty() {
+        return Err(invalid(part, value, why));
+    }
+    value
+        .split(',')
+        .map(|v| one(v).ok_or_else(|| invalid(part, v, why)))
+        .collect()
+}
+
+fn sorted<T: Ord + Clone>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn weekday_sort(mut v: Vec<Weekday>) -> Vec<Weekday> {
+    v.sort_by_key(|w| w.num_days_from_monday());
+    v.dedup();
+    v
+}
+
+impl Recurrence {
+    /// Every day at the given local times (all must share their minutes with the hours'
+    /// product: 08:00 and 20:00, or 08:30 and 20:30).
+    pub fn daily_at(times: &[NaiveTime]) -> Result<Self, RecurrenceError> {
+        Self::with_times(Frequency::Daily, times)
+    }
+
+    /// Every `interval` weeks on `days` at the given local times.
+    pub fn weekly_at(
+        interval: u32,
+        days: &[Weekday],
+        times: &[NaiveTime],
+    ) -> Result<Self, RecurrenceError> {
+        let mut r = Self::with_times(Frequency::Weekly, times)?;
+        r.interval = interval;
+        r.weekdays = weekday_sort(days.to_vec());
+        r.validated()
+    }
+
+    fn with_times(frequency: Frequency, times: &[NaiveTime]) -> Result<Self, RecurrenceError> {
+        use chrono::Timelike;
+        let hours = sorted(times.iter().map(|t| t.hour() as u8).collect());
+        let minutes = sorted(times.iter().map(|t| t.minute() as u8).collect());
+        let r = Self {
+            frequency,
+            interval: 1,
+            hours,
+            minutes,
+            weekdays: Vec::new(),
+            nth_weekdays: Vec::new(),
+            month_days: Vec::new(),
+            end: RecurrenceEnd::Open,
+            excluded: Vec::new(),
+        };
+        let product = r.times().len();
+        let distinct = sorted(times.iter().map(|t| (t.hour(), t.minute())).collect()).len();
+        if product != distinct {
+            let shown: Vec<String> = times
+                .iter()
+                .map(|t| t.format("%H:%M").to_string())
+                .collect();
+            return Err(invalid(
+                "BYHOUR/BYMINUTE",
+                &shown.join(","),
+                "these times are not the product of their hours and minutes; use one plan item per minute value",
+            ));
+        }
+        r.validated()
+    }
+
+    /// The local times of day, in order.
+    pub fn times(&self) -> Vec<NaiveTime> {
+        let mut out = Vec::with_capacity(self.hours.len() * self.minutes.len());
+        for h in &self.hours {
+            for m in &self.minutes {
+                if let Some(t) = NaiveTime::from_hms_opt(u32::from(*h), u32::from(*m), 0) {
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+
+    /// Parses the text form (an `RRULE`, optionally prefixed `RRULE:`, and optionally an
+    /// `EXDATE;VALUE=DATE:` line).
+    pub fn parse(text: &str) -> Result<Self, RecurrenceError> {
+        let mut rule_line: Option<&str> = None;
+        let mut excluded = Vec::new();
+        let mut saw_exdate = false;
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if let Some(dates) = line.strip_prefix("EXDATE;VALUE=DATE:") {
+                if saw_exdate {
+                    return Err(RecurrenceError::Duplicate {
+                        part: "EXDATE".into(),
+                    });
+                }
+                saw_exdate = true;
+                for d in dates.split(',') {
+                    excluded.push(parse_date("EXDATE", d)?);
+                }
+            } else if line.starts_with("EXDATE") {
+                return Err(RecurrenceError::Unsupported {
+                    part: line.split(':').next().unwrap_or(line).into(),
+                    why: "excluded dates are whole days: EXDATE;VALUE=DATE:YYYYMMDD,...".into(),
+                });
+            } else {
+                if rule_line.is_some() {
+                    return Err(RecurrenceError::Duplicate {
+                        part: "RRULE".into(),
+                    });
+                }
+                rule_line = Some(line.strip_prefix("RRULE:").unwrap_or(line));
+            }
+        }
+        let rule = rule_line.ok_or_else(|| RecurrenceError::Missing {
+            part: "RRULE".into(),
+            why: "no rule given".into(),
+        })?;
+        let mut seen: Vec<&str> = Vec::new();
+        let mut frequency = None;
+        let mut interval = 1u32;
+        let mut hours = None;
+        let mut minutes = None;
+        let mut weekdays = Vec::new();
+        let mut nth_weekdays = Vec::new();
+        let mut month_days = Vec::new();
+        let mut count = None;
+        let mut until = None;
+        for part in rule.split(';').filter(|p| !p.is_empty()) {
+            let (name, value) = part
+                .split_once('=')
+                .ok_or_else(|| invalid(part, "", "expected NAME=VALUE"))?;
+            if seen.contains(&name) {
+                return Err(RecurrenceError::Duplicate { part: name.into() });
+            }
+            seen.push(name);
+            match name {
+                "FREQ" => {
+                    frequency = Some(match value {
+                        "DAILY" => Frequency::Daily,
+                        "WEEKLY" => Frequency::Weekly,
+                        "MONTHLY" => Frequency::Monthly,
+                        "YEARLY" | "HOURLY" | "MINUTELY" | "SECONDLY" => {
+                            return Err(RecurrenceError::Unsupported {
+                                part: part.into(),
+                                why: "plans repeat daily, weekly or monthly".into(),
+                            });
+                        }
+                        _ => {
+                            return Err(invalid(
+                                "FREQ",
+                                value,
+                                "expected DAILY, WEEKLY or MONTHLY",
+                            ));
+                        }
+                    })
+                }
+                "INTERVAL" => {
+                    interval = value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=MAX_INTERVAL).contains(n))
+                        .ok_or_else(|| {
+                            invalid("INTERVAL", value, "expected a whole number 1-1000")
+                        })?
+                }
+                "BYHOUR" => {
+                    hours = Some(parse_list(
+                        "BYHOUR",
+                        value,
+                        |v| v.parse::<u8>().ok().filter(|h| *h < 24),
+                        "expected hours 0-23",
+                    )?)
+                }
+                "BYMINUTE" => {
+                    minutes = Some(parse_list(
+                        "BYMINUTE",
+                        value,
+                        |v| v.parse::<u8>().ok().filter(|m| *m < 60),
+                        "expected minutes 0-59",
+                    )?)
+                }
+                "BYDAY" => {
+                    for v in parse_list(
+                        "BYDAY",
+                        value,
+                        |v| Some(v.to_string()),
+                        "expected weekdays MO..SU",
+                    )? {
+                        let (ordinal, day) = v.split_at(v.len().saturating_sub(2));
+                        let day = parse_weekday(day).ok_or_else(|| {
+                            invalid(
+                                "BYDAY",
+                                &v,
+                                "expected a weekday MO..SU, optionally after an ordinal",
+                            )
+                        })?;
+                        if ordinal.is_empty() {
+                            weekdays.push(day);
+                        } else {
+                            let n: i8 = ordinal
+                                .trim_start_matches('+')
+                                .parse()
+                                .ok()
+                                .filter(|n: &i8| (1..=5).contains(&n.abs()))
+                                .ok_or_else(|| {
+                                    invalid("BYDAY", &v, "the ordinal must be 1..5 or -1..-5")
+                                })?;
+                            nth_weekdays.push((n, day));
+                        }
+                    }
+                }
+                "BYMONTHDAY" => {
+                    month_days = parse_list(
+                        "BYMONTHDAY",
+                        value,
+                        |v| {
+                            v.trim_start_matches('+')
+                                .parse::<i8>()
+                                .ok()
+                                .filter(|d| *d != 0 && (-31..=31).contains(d))
+                        },
+                        "expected days 1..31 or -31..-1",
+                    )?
+                }
+                "COUNT" => {
+                    count = Some(
+                        value
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|n| (1..=MAX_COUNT).contains(n))
+                            .ok_or_else(|| {
+                                invalid("COUNT", value, "expected a whole number 1-100000")
+                            })?,
+                    )
+                }
+                "UNTIL" => {
+                    if value.contains('T') {
+                        return Err(RecurrenceError::Unsupported {
+                            part: part.into(),
+                            why: "UNTIL is a date (YYYYMMDD), the last day with visits".into(),
+                        });
+                    }
+                    until = Some(parse_date("UNTIL", value)?)
+                }
+                "WKST" => {
+                    if value != "MO" {
+                        return Err(RecurrenceError::Unsupported {
+                            part: part.into(),
+                            why: "weeks start on Monday".into(),
+                        });
+                    }
+                }
+                "BYSECOND" | "BYWEEKNO" | "BYYEARDAY" | "BYMONTH" | "BYSETPOS" | "RSCALE"
+                | "SKIP" => {
+                    return Err(RecurrenceError::Unsupported {
+                        part: part.into(),
+                        why: "outside the TEHO subset".into(),
+                    });
+                }
+                _ => {
+                    return Err(RecurrenceError::Unsupported {
+                        part: part.into(),
+                        why: "not an RRULE part TEHO knows".into(),
+                    });
+                }
+            }
+        }
+        let frequency = frequency.ok_or_else(|| RecurrenceError::Missing {
+            part: "FREQ".into(),
+            why: "every rule needs a frequency".into(),
+        })?;
+        let hours = hours.ok_or_else(|| RecurrenceError::Missing {
+            part: "BYHOUR".into(),
+            why: "a visit needs a time of day".into(),
+        })?;
+        let end = match (count, until) {
+            (Some(_), Some(_)) => {
+                return Err(RecurrenceError::Conflict {
+                    first: "COUNT".into(),
+                    second: "UNTIL".into(),
+                });
+            }
+            (Some(n), None) => RecurrenceEnd::Count(n),
+            (None, Some(d)) => RecurrenceEnd::Until(d),
+            (None, None) => RecurrenceEnd::Open,
+        };
+        Self {
+            frequency,
+            interval,
+            hours: sorted(hours),
+            minutes: sorted(minutes.unwrap_or_else(|| vec![0])),
+            weekdays: weekday_sort(weekdays),
+            nth_weekdays: sorted_nth(nth_weekdays),
+            month_days: sorted(month_days),
+            end,
+            excluded: sorted(excluded),
+        }
+        .validated()
+    }
+
+    /// Checks the combination of parts; returns the rule in canonical order.
+    fn validated(mut self) -> Result<Self, RecurrenceError> {
+        self.hours = sorted(std::mem::take(&mut self.hours));
+        self.minutes = sorted(std::mem::take(&mut self.minutes));
+        self.weekdays = weekday_sort(std::mem::take(&mut self.weekdays));
+        self.nth_weekdays = sorted_nth(std::mem::take(&mut self.nth_weekdays));
+        self.month_days = sorted(std::mem::take(&mut self.month_days));
+        self.excluded = sorted(std::mem::take(&mut self.excluded));
+        if self.hours.is_empty() || self.hours.iter().any(|h| *h > 23) {
+            return Err(RecurrenceError::Missing {
+                part: "BYHOUR".into(),
+                why: "a visit needs a time of day".into(),
+            });
+        }
+        if self.minutes.is_empty() || self.minutes.iter().any(|m| *m > 59) {
+            return Err(invalid("BYMINUTE", "", "expected minutes 0-59"));
+        }
+        if !(1..=MAX_INTERVAL).contains(&self.interval) {
+            return Err(invalid(
+                "INTERVAL",
+                &self.interval.to_string(),
+                "expected a whole number 1-1000",
+            ));
+        }
+        match self.frequency {
+            Frequency::Daily | Frequency::Weekly => {
+                if !self.nth_weekdays.is_empty() {
+                    return Err(RecurrenceError::Unsupported {
+                        part: "BYDAY".into(),
+                        why: "an ordinal weekday (2TU) needs FREQ=MONTHLY".into(),
+                    });
+                }
+                if !self.month_days.is_empty() {
+                    return Err(RecurrenceError::Unsupported {
+                        part: "BYMONTHDAY".into(),
+                        why: "needs FREQ=MONTHLY".into(),
+                    });
+                }
+                if self.frequency == Frequency::Weekly && self.weekdays.is_empty() {
+                    return Err(RecurrenceError::Missing {
+                        part: "BYDAY".into(),
+                        why: "a weekly rule names its weekdays".into(),
+                    });
+                }
+            }
+            Frequency::Monthly => {
+                if self.month_days.is_empty()
+                    && self.nth_weekdays.is_empty()
+                    && self.weekdays.is_empty()
+                {
+                    return Err(RecurrenceError::Missing {
+                        part: "BYMONTHDAY or BYDAY".into(),
+                        why: "a monthly rule names its days".into(),
+                    });
+                }
+                let by_day = !self.nth_weekdays.is_empty() || !self.weekdays.is_empty();
+                if !self.month_days.is_empty() && by_day {
+                    return Err(RecurrenceError::Conflict {
+                        first: "BYMONTHDAY".into(),
+                        second: "BYDAY".into(),
+                    });
+                }
+            }
+        }
+        if let RecurrenceEnd::Count(n) = self.end
+            && !(1..=MAX_COUNT).contains(&n)
+        {
+            return Err(invalid(
+                "COUNT",
+                &n.to_string(),
+                "expected a whole number 1-100000",
+            ));
+        }
+        Ok(self)
+    }
+
+    /// Whether a date carries occurrences, before `COUNT`, `UNTIL` and exclusions.
+    fn matches(&self, start: NaiveDate, date: NaiveDate) -> bool {
+        if date < start {
+            return false;
+        }
+        let interval = i64::from(self.interval);
+        match self.frequency {
+            Frequency::Daily => {
+                (date - start).num_days() % interval == 0
+                    && (self.weekdays.is_empty() || self.weekdays.contains(&date.weekday()))
+            }
+            Frequency::Weekly => {
+                let monday = |d: NaiveDate| {
+                    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
+                };
+                ((monday(date) - monday(start)).num_days() / 7) % interval == 0
+                    && self.weekdays.contains(&date.weekday())
+            }
+            Frequency::Monthly => {
+                let months = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+                if (months(date) - months(start)) % interval != 0 {
+                    return false;
+                }
+                let len = days_in_month(date);
+                let day = date.day() as i8;
+                if !self.month_days.is_empty() {
+                    return self.month_days.iter().any(|d| {
+                        if *d > 0 {
+                            *d == day
+                        } else {
+                            len as i8 + 1 + *d == day
+                        }
+                    });
+                }
+                let wd = date.weekday();
+                let nth_from_start = (date.day() as i8 - 1) / 7 + 1;
+                let nth_from_end = -((len as i8 - date.day() as i8) / 7 + 1);
+                self.weekdays.contains(&wd)
+                    || self
+                        .nth_weekdays
+                        .iter()
+                        .any(|(n, w)| *w == wd && (*n == nth_from_start || *n == nth_from_end))
+            }
+        }
+    }
+
+    /// The local occurrences (date and wall-clock time) that fall within `from ..= to`,
+    /// for a rule that starts on `start` (the plan item's first day). `COUNT` counts from
+    /// `start`, whatever the window.
+    pub fn occurrences(
+        &self,
+        start: NaiveDate,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<NaiveDateTime> {
+        let times = self.times();
+        let last = match self.end {
+            RecurrenceEnd::Until(u) => u.min(to),
+            _ => to,
+        };
+        let mut out = Vec::new();
+        let mut counted = 0u32;
+        let mut date = start;
+        while date <= last {
+            if self.matches(start, date) {
+                for t in &times {
+                    if let RecurrenceEnd::Count(n) = self.end {
+                        if counted >= n {
+                            return out;
+                        }
+                        counted += 1;
+                    }
+                    if date >= from && self.excluded.binary_search(&date).is_err() {
+                        out.push(date.and_time(*t));
+                    }
+                }
+            }
+            date = match self.next_candidate(start, date) {
+                Some(d) => d,
+                None => break,
+            };
+        }
+        out
+    }
+
+    /// The next date worth testing after `date` (skips whole periods between intervals).
+    fn next_candidate(&self, start: NaiveDate, date: NaiveDate) -> Option<NaiveDate> {
+        match self.frequency {
+            Frequency::Daily if self.weekdays.is_empty() => {
+                let since = (date - start).num_days();
+                let step = i64::from(self.interval) - since % i64::from(self.interval);
+                date.checked_add_signed(Duration::days(step))
+            }
+            Frequency::Weekly if self.interval > 1 && date.weekday() == Weekday::Sun => {
+                date.checked_add_signed(Duration::days(1 + 7 * (i64::from(self.interval) - 1)))
+            }
+            _ => date.succ_opt(),
+        }
+    }
+}
+
+fn sorted_nth(mut v: Vec<(i8, Weekday)>) -> Vec<(i8, Weekday)> {
+    v.sort_by_key(|(n, w)| (*n, w.num_days_from_monday()));
+    v.dedup();
+    v
+}
+
+fn days_in_month(d: NaiveDate) -> u32 {
+    let (y, m) = (d.year(), d.month());
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)
+    };
+    next.map_or(31, |n| n.pred_opt().map_or(31, |l| l.day()))
+}
+
+impl fmt::Display for Recurrence {
+    /// The canonical text form: parts in a fixed order, lists sorted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let freq = match self.frequency {
+            Frequency::Daily => "DAILY",
+            Frequency::Weekly => "WEEKLY",
+            Frequency::Monthly => "MONTHLY",
+        };
+        write!(f, "FREQ={freq}")?;
+        if self.interval != 1 {
+            write!(f, ";INTERVAL={}", self.interval)?;
+        }
+        let mut days: Vec<String> = self
+            .weekdays
+            .iter()
+            .map(|w| weekday_code(*w).to_string())
+            .collect();
+        days.extend(
+            self.nth_weekdays
+                .iter()
+                .map(|(n, w)| format!("{n}{}", weekday_code(*w))),
+        );
+        if !days.is_empty() {
+            write!(f, ";BYDAY={}", days.join(","))?;
+        }
+        if !self.month_days.is_empty() {
+            let d: Vec<String> = self.month_days.iter().map(i8::to_string).collect();
+            write!(f, ";BYMONTHDAY={}", d.join(","))?;
+        }
+        let h: Vec<String> = self.hours.iter().map(u8::to_string).collect();
+        let m: Vec<String> = self.minutes.iter().map(u8::to_string).collect();
+        write!(f, ";BYHOUR={};BYMINUTE={}", h.join(","), m.join(","))?;
+        match self.end {
+            RecurrenceEnd::Open => {}
+            RecurrenceEnd::Until(d) => write!(f, ";UNTIL={}", d.format("%Y%m%d"))?,
+            RecurrenceEnd::Count(n) => write!(f, ";COUNT={n}")?,
+        }
+        if !self.excluded.is_empty() {
+            let d: Vec<String> = self
+                .excluded
+                .iter()
+                .map(|d| d.format("%Y%m%d").to_string())
+                .collect();
+            write!(f, "\nEXDATE;VALUE=DATE:{}", d.join(","))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "recurrence_tests.rs"]
+mod tests;
