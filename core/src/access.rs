@@ -238,6 +238,25 @@ pub enum Action {
         /// The provider.
         provider: OrganizationId,
     },
+    /// Compose or change a care, nursing or other provider's plan for the client.
+    ManagePlan {
+        /// The plan's domain.
+        domain: Domain,
+        /// The plan's provider.
+        provider: OrganizationId,
+    },
+    /// Move or cancel one visit in the client calendar.
+    ChangeVisit(VisitFacts),
+    /// Mark a visit done or not done, or write a log entry.
+    RecordVisit(VisitFacts),
+    /// Read a worker's calendar (target: the worker).
+    ReadWorkerCalendar,
+    /// Read a provider's lists for a domain: missed visits, monthly report (target: the
+    /// organisation).
+    ReadProviderData {
+        /// The domain.
+        domain: Domain,
+    },
     /// Register a person or open a client file.
     OpenFile,
     /// Register an organisation.
@@ -254,6 +273,17 @@ pub enum Action {
     VerifyAudit,
     /// Initialise an empty store.
     Bootstrap,
+}
+
+/// The facts about a visit that changing or recording it depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct VisitFacts {
+    /// The visit's domain.
+    pub domain: Domain,
+    /// The provider whose visit it is.
+    pub provider: Option<OrganizationId>,
+    /// The worker assigned to it.
+    pub assigned: Option<WorkerId>,
 }
 
 /// Why an action was allowed.
@@ -577,6 +607,35 @@ fn decide(
         (Action::Write(category, visibility), Target::Client(c)) => {
             record_rules(&standing(actor, c, at)?, *category, *visibility, true)
         }
+        (Action::ManagePlan { domain, provider }, Target::Client(c)) => {
+            let s = standing(actor, c, at)?;
+            // The care manager composes the care plan, the nursing manager the nursing
+            // plan, another provider its own activities (seed 000, TO-BE) — each for
+            // their own organisation.
+            let composes = match domain {
+                Domain::Care => s.role == Role::CareManager,
+                Domain::Nursing => s.role == Role::NursingManager,
+                Domain::Other => s.role.domain() == Domain::Other,
+                _ => false,
+            };
+            if s.role.domain() != *domain {
+                return Err(DenyReason::OtherDomain { domain: *domain });
+            }
+            if !composes {
+                return Err(DenyReason::RoleNotPermitted {
+                    role: Some(s.role),
+                    action: "compose a plan".into(),
+                });
+            }
+            if s.organization != Some(*provider) {
+                return Err(DenyReason::OtherOrganization);
+            }
+            Ok(s.basis)
+        }
+        (Action::ChangeVisit(v) | Action::RecordVisit(v), Target::Client(c)) => {
+            let s = standing(actor, c, at)?;
+            visit_rules(actor, &s, v, matches!(action, Action::RecordVisit(_)))
+        }
         (Action::ManageNetwork { provider }, Target::Client(c)) => {
             let s = standing(actor, c, at)?;
             // Social workers compose any client's network; a manager adds or ends the
@@ -751,6 +810,44 @@ fn decide(
             }
             _ => worker_role_in(actor, &[], "grant a substitution"),
         },
+        (Action::ReadWorkerCalendar, Target::Worker(w)) => match actor {
+            ActorFacts::Worker {
+                id,
+                role,
+                organization,
+                ..
+            } => {
+                if *id == w.id {
+                    Ok(AllowBasis::Role { role: *role })
+                } else if role.is_manager()
+                    && *organization == w.organization
+                    && role.domain() == w.role.domain()
+                {
+                    // A manager sees and changes their own workers' calendars.
+                    Ok(AllowBasis::Role { role: *role })
+                } else {
+                    Err(DenyReason::RoleNotPermitted {
+                        role: Some(*role),
+                        action: "read another worker's calendar".into(),
+                    })
+                }
+            }
+            _ => worker_role_in(actor, &[], "read a worker's calendar"),
+        },
+        (Action::ReadProviderData { domain }, Target::Organization { id }) => match actor {
+            ActorFacts::Worker {
+                role, organization, ..
+            } if organization == id
+                && (*role == Role::Administrator
+                    || (role.is_manager() && role.domain() == *domain)) =>
+            {
+                Ok(AllowBasis::Role { role: *role })
+            }
+            ActorFacts::Worker { organization, .. } if organization != id => {
+                Err(DenyReason::OtherOrganization)
+            }
+            _ => worker_role_in(actor, &[], "read a provider's lists"),
+        },
         (Action::VerifyAudit, Target::System) => match actor {
             ActorFacts::Worker {
                 role: Role::Administrator,
@@ -795,6 +892,54 @@ fn worker_role_in(
             role: actor_role(actor),
             action: what.into(),
         }),
+    }
+}
+
+/// Who may move, cancel or record a visit: only the visit's own domain (a care worker
+/// may not move nursing visits; seed 000, home nurse TO-BE: "koduõe osas muutmine");
+/// within it the provider's manager, the assigned worker or their substitute, any worker
+/// of the provider for an unassigned visit, and — for changes — a home nurse for the
+/// nursing part of the client calendar.
+fn visit_rules(
+    actor: &ActorFacts,
+    s: &Standing,
+    v: &VisitFacts,
+    record: bool,
+) -> Result<AllowBasis, DenyReason> {
+    if matches!(s.basis, AllowBasis::Supervision { .. }) || s.role.is_self_side() {
+        return Err(DenyReason::ReadOnly { role: s.role });
+    }
+    if s.role.domain() != v.domain {
+        return Err(DenyReason::OtherDomain { domain: v.domain });
+    }
+    let own_provider = v.provider.is_some() && v.provider == s.organization;
+    if !own_provider {
+        return Err(DenyReason::OtherOrganization);
+    }
+    let actor_id = match actor {
+        ActorFacts::Worker { id, .. } => Some(*id),
+        _ => None,
+    };
+    let stands_for = match &s.basis {
+        AllowBasis::Substitute { for_worker, .. } => Some(*for_worker),
+        _ => None,
+    };
+    let own = v.assigned.is_none()
+        || v.assigned == actor_id
+        || (v.assigned.is_some() && v.assigned == stands_for);
+    let nurse_changing = !record && s.role == Role::HomeNurse;
+    if s.role.is_manager() || own || nurse_changing {
+        Ok(s.basis.clone())
+    } else {
+        Err(DenyReason::RoleNotPermitted {
+            role: Some(s.role),
+            action: if record {
+                "record another worker's visit"
+            } else {
+                "change another worker's visit"
+            }
+            .into(),
+        })
     }
 }
 

@@ -57,4 +57,6 @@ id_type!(
     PlanItemId,
     /// One visit in the client's and the worker's calendars.
     VisitId,
+    /// One entry of the service log (teenuste logi).
+    LogEntryId,
 );

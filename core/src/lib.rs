@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod file;
 pub mod ids;
+pub mod log;
 pub mod network;
 pub mod notify;
 pub mod org;

@@ -6,13 +6,19 @@
 
 use std::sync::{Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
+
 use crate::audit::{AuditEntry, ChainHead};
+use crate::calendar::{Visit, VisitStatus};
 use crate::file::{ClientCard, ClientFile, Entry};
 use crate::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, WorkerId};
+use crate::ids::{PlanId, PlanItemId, VisitId};
+use crate::log::ServiceLogEntry;
 use crate::network::{Membership, Substitution};
 use crate::notify::{Notification, Recipient};
 use crate::org::{ComplianceBreach, Organization, Worker};
 use crate::person::Person;
+use crate::plan::{CarePlan, PlanItem};
 
 /// A storage failure, with the backend's message.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +112,67 @@ pub trait StoreTx {
     fn put_breach(&mut self, b: &ComplianceBreach) -> StoreResult<()>;
     /// Breaches of one organisation, or of all when `None`.
     fn breaches(&mut self, org: Option<OrganizationId>) -> StoreResult<Vec<ComplianceBreach>>;
+    /// Saves a plan.
+    fn put_plan(&mut self, p: &CarePlan) -> StoreResult<()>;
+    /// A plan by id.
+    fn plan(&mut self, id: PlanId) -> StoreResult<Option<CarePlan>>;
+    /// The plans of a file.
+    fn plans_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<CarePlan>>;
+    /// Saves a plan item.
+    fn put_plan_item(&mut self, i: &PlanItem) -> StoreResult<()>;
+    /// A plan item by id.
+    fn plan_item(&mut self, id: PlanItemId) -> StoreResult<Option<PlanItem>>;
+    /// The items of a plan.
+    fn items_of_plan(&mut self, plan: PlanId) -> StoreResult<Vec<PlanItem>>;
+    /// Saves visits (insert or replace by id).
+    fn put_visits(&mut self, v: &[Visit]) -> StoreResult<()>;
+    /// A visit by id.
+    fn visit(&mut self, id: VisitId) -> StoreResult<Option<Visit>>;
+    /// Every visit of a plan item, superseded ones too.
+    fn visits_of_item(&mut self, item: PlanItemId) -> StoreResult<Vec<Visit>>;
+    /// A file's visits starting in `from .. to`, superseded ones left out, by start.
+    fn visits_of_file(
+        &mut self,
+        file: ClientFileId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>>;
+    /// A worker's visits starting in `from .. to`, superseded ones left out, by start.
+    fn visits_of_worker(
+        &mut self,
+        worker: WorkerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>>;
+    /// Planned visits of a provider that ended before `before`, by start.
+    fn overdue_visits(
+        &mut self,
+        provider: OrganizationId,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>>;
+    /// Saves a service-log entry.
+    fn put_log_entry(&mut self, e: &ServiceLogEntry) -> StoreResult<()>;
+    /// A file's log entries with actual start in `from .. to`, by actual start.
+    fn log_of_file(
+        &mut self,
+        file: ClientFileId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceLogEntry>>;
+    /// A worker's log entries with actual start in `from .. to`, by actual start.
+    fn log_of_worker(
+        &mut self,
+        worker: WorkerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceLogEntry>>;
+    /// A provider's log entries with actual start in `from .. to`, by actual start.
+    fn log_of_provider(
+        &mut self,
+        provider: OrganizationId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceLogEntry>>;
     /// The newest audit entry's sequence number and hash.
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>>;
     /// Appends a sealed audit entry.
@@ -129,6 +196,10 @@ pub struct MemoryData {
     entries: Vec<Entry>,
     notifications: Vec<Notification>,
     breaches: Vec<ComplianceBreach>,
+    plans: Vec<CarePlan>,
+    items: Vec<PlanItem>,
+    visits: Vec<Visit>,
+    log: Vec<ServiceLogEntry>,
     audit: Vec<AuditEntry>,
 }
 
@@ -177,6 +248,38 @@ fn upsert<T: Clone>(v: &mut Vec<T>, item: &T, same: impl Fn(&T) -> bool) {
         Some(slot) => *slot = item.clone(),
         None => v.push(item.clone()),
     }
+}
+
+fn live_between(
+    all: &[Visit],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    keep: impl Fn(&Visit) -> bool,
+) -> Vec<Visit> {
+    let mut v: Vec<Visit> = all
+        .iter()
+        .filter(|v| {
+            v.status != VisitStatus::Superseded && v.start >= from && v.start < to && keep(v)
+        })
+        .cloned()
+        .collect();
+    v.sort_by_key(|v| (v.start, v.id));
+    v
+}
+
+fn log_between(
+    all: &[ServiceLogEntry],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    keep: impl Fn(&ServiceLogEntry) -> bool,
+) -> Vec<ServiceLogEntry> {
+    let mut v: Vec<ServiceLogEntry> = all
+        .iter()
+        .filter(|e| e.actual_start >= from && e.actual_start < to && keep(e))
+        .cloned()
+        .collect();
+    v.sort_by_key(|e| (e.actual_start, e.id));
+    v
 }
 
 impl StoreTx for MemoryTx<'_> {
@@ -305,6 +408,125 @@ impl StoreTx for MemoryTx<'_> {
             .filter(|x| org.is_none_or(|o| x.organization == o))
             .cloned()
             .collect())
+    }
+    fn put_plan(&mut self, p: &CarePlan) -> StoreResult<()> {
+        upsert(&mut self.work.plans, p, |x| x.id == p.id);
+        Ok(())
+    }
+    fn plan(&mut self, id: PlanId) -> StoreResult<Option<CarePlan>> {
+        Ok(self.work.plans.iter().find(|x| x.id == id).cloned())
+    }
+    fn plans_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<CarePlan>> {
+        Ok(self
+            .work
+            .plans
+            .iter()
+            .filter(|x| x.file == file)
+            .cloned()
+            .collect())
+    }
+    fn put_plan_item(&mut self, i: &PlanItem) -> StoreResult<()> {
+        upsert(&mut self.work.items, i, |x| x.id == i.id);
+        Ok(())
+    }
+    fn plan_item(&mut self, id: PlanItemId) -> StoreResult<Option<PlanItem>> {
+        Ok(self.work.items.iter().find(|x| x.id == id).cloned())
+    }
+    fn items_of_plan(&mut self, plan: PlanId) -> StoreResult<Vec<PlanItem>> {
+        Ok(self
+            .work
+            .items
+            .iter()
+            .filter(|x| x.plan == plan)
+            .cloned()
+            .collect())
+    }
+    fn put_visits(&mut self, v: &[Visit]) -> StoreResult<()> {
+        for visit in v {
+            upsert(&mut self.work.visits, visit, |x| x.id == visit.id);
+        }
+        Ok(())
+    }
+    fn visit(&mut self, id: VisitId) -> StoreResult<Option<Visit>> {
+        Ok(self.work.visits.iter().find(|x| x.id == id).cloned())
+    }
+    fn visits_of_item(&mut self, item: PlanItemId) -> StoreResult<Vec<Visit>> {
+        Ok(self
+            .work
+            .visits
+            .iter()
+            .filter(|x| x.plan_item == Some(item))
+            .cloned()
+            .collect())
+    }
+    fn visits_of_file(
+        &mut self,
+        file: ClientFileId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>> {
+        Ok(live_between(&self.work.visits, from, to, |v| {
+            v.file == file
+        }))
+    }
+    fn visits_of_worker(
+        &mut self,
+        worker: WorkerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>> {
+        Ok(live_between(&self.work.visits, from, to, |v| {
+            v.worker == Some(worker)
+        }))
+    }
+    fn overdue_visits(
+        &mut self,
+        provider: OrganizationId,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>> {
+        let mut v: Vec<Visit> = self
+            .work
+            .visits
+            .iter()
+            .filter(|v| {
+                v.provider == Some(provider) && v.status == VisitStatus::Planned && v.end < before
+            })
+            .cloned()
+            .collect();
+        v.sort_by_key(|v| (v.start, v.id));
+        Ok(v)
+    }
+    fn put_log_entry(&mut self, e: &ServiceLogEntry) -> StoreResult<()> {
+        upsert(&mut self.work.log, e, |x| x.id == e.id);
+        Ok(())
+    }
+    fn log_of_file(
+        &mut self,
+        file: ClientFileId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceLogEntry>> {
+        Ok(log_between(&self.work.log, from, to, |e| e.file == file))
+    }
+    fn log_of_worker(
+        &mut self,
+        worker: WorkerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceLogEntry>> {
+        Ok(log_between(&self.work.log, from, to, |e| {
+            e.worker == worker
+        }))
+    }
+    fn log_of_provider(
+        &mut self,
+        provider: OrganizationId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceLogEntry>> {
+        Ok(log_between(&self.work.log, from, to, |e| {
+            e.provider == Some(provider)
+        }))
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         Ok(self.work.audit.last().map(|e| ChainHead {

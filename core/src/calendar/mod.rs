@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, 
 use chrono_tz::Europe::Tallinn;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ClientFileId, PlanItemId, VisitId, WorkerId};
+use crate::ids::{ClientFileId, OrganizationId, PlanItemId, VisitId, WorkerId};
 use crate::org::Domain;
 use crate::plan::{PlanItem, PlannedAction};
 
@@ -93,6 +93,8 @@ pub struct Visit {
     pub worker: Option<WorkerId>,
     /// Domain of the visit (care, nursing, other).
     pub domain: Domain,
+    /// The provider whose plan it belongs to.
+    pub provider: Option<OrganizationId>,
     /// What is done.
     pub action: PlannedAction,
     /// Where.
@@ -101,6 +103,8 @@ pub struct Visit {
     pub status: VisitStatus,
     /// Moved by hand: never touched by regeneration.
     pub moved_by_hand: bool,
+    /// Why it was not done, once marked so.
+    pub not_done: Option<crate::log::NotDone>,
 }
 
 impl Visit {
@@ -122,10 +126,12 @@ fn planned_visit(item: &PlanItem, slot: NaiveDateTime, id: VisitId) -> Visit {
         end: start + Duration::minutes(i64::from(item.duration_minutes)),
         worker: item.worker,
         domain: item.domain,
+        provider: Some(item.provider),
         action: item.action.clone(),
         place: item.place.clone(),
         status: VisitStatus::Planned,
         moved_by_hand: false,
+        not_done: None,
     }
 }
 

@@ -15,6 +15,7 @@ fn item(rule: &str, from: &str) -> PlanItem {
         plan: PlanId(Uuid::from_u128(2)),
         file: ClientFileId(Uuid::from_u128(3)),
         domain: Domain::Care,
+        provider: crate::ids::OrganizationId(Uuid::from_u128(4)),
         action: PlannedAction {
             code: "HOOLD-01".into(),
             text: "Morning care".into(),

@@ -50,6 +50,8 @@ pub struct PlanItem {
     pub file: ClientFileId,
     /// The plan's domain.
     pub domain: Domain,
+    /// The plan's provider.
+    pub provider: OrganizationId,
     /// What is done.
     pub action: PlannedAction,
     /// Who does it (may be unassigned).
@@ -57,6 +59,36 @@ pub struct PlanItem {
     /// Where ("home", "Iru care home, room 12").
     pub place: String,
     /// How long one visit takes, in minutes.
+    pub duration_minutes: u32,
+    /// How often.
+    pub recurrence: Recurrence,
+    /// First day.
+    pub valid_from: NaiveDate,
+    /// Last day, when known.
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// What a caller supplies to create a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPlan {
+    /// The client file.
+    pub file: ClientFileId,
+    /// Care, Nursing or Other.
+    pub domain: Domain,
+    /// The provider composing it (the actor's own organisation).
+    pub provider: OrganizationId,
+}
+
+/// What a caller supplies to add a plan item (or to change one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanItemSpec {
+    /// What is done.
+    pub action: PlannedAction,
+    /// Who does it; a worker of the plan's provider.
+    pub worker: Option<WorkerId>,
+    /// Where.
+    pub place: String,
+    /// Minutes per visit, 1–720.
     pub duration_minutes: u32,
     /// How often.
     pub recurrence: Recurrence,

@@ -1,0 +1,198 @@
+//! Organisations and workers: registration, employment end, compliance.
+
+use chrono::NaiveDate;
+
+use super::{Ctx, check_period, non_empty};
+use crate::ClientFiles;
+use crate::access::{Action, Actor, Target, WorkerFacts};
+use crate::error::{TehoError, TehoResult};
+use crate::ids::{OrganizationId, WorkerId};
+use crate::notify::{NotificationKind, Recipient};
+use crate::org::{
+    ComplianceBreach, EmploymentEnd, NewOrganization, NewWorker, Organization, OrganizationKind,
+    Role, Worker, employment_end_deadline,
+};
+use crate::store::{Store, StoreTx};
+use crate::time::local_date;
+
+impl<S: Store> ClientFiles<S> {
+    // ----- directory ------------------------------------------------------------
+
+    /// Registers an organisation (a municipality administrator's task).
+    pub fn register_organization(
+        &self,
+        actor: &Actor,
+        new: NewOrganization,
+    ) -> TehoResult<Organization> {
+        self.door(actor, "organization.register", |c| {
+            c.object("new organization");
+            c.authorize(Action::ManageOrganizations, &Target::System)?;
+            new_organization(c, new)
+        })
+    }
+
+    /// Registers a worker of an organisation; the role must fit the organisation's kind.
+    pub fn register_worker(&self, actor: &Actor, new: NewWorker) -> TehoResult<Worker> {
+        self.door(actor, "worker.register", |c| {
+            c.object(format!("organization:{}", new.organization));
+            c.authorize(
+                Action::ManageWorkers,
+                &Target::Organization {
+                    id: new.organization,
+                },
+            )?;
+            new_worker(c, new)
+        })
+    }
+
+    /// Records the last day of a worker's employment. Access ends at the end of that
+    /// day; recording it after the following working day is a compliance breach that is
+    /// stored and notified to the organisation's administrators (seed
+    /// `002_b4b88f78f180845d.txt` §7(2)3).
+    pub fn record_employment_end(
+        &self,
+        actor: &Actor,
+        worker: WorkerId,
+        last_day: NaiveDate,
+    ) -> TehoResult<EmploymentEnd> {
+        self.door(actor, "worker.end_employment", |c| {
+            c.object(format!("worker:{worker}"));
+            let mut w = c.worker(worker)?;
+            c.authorize(
+                Action::ManageWorkers,
+                &Target::Worker(WorkerFacts {
+                    id: w.id,
+                    role: w.role,
+                    organization: w.organization,
+                }),
+            )?;
+            check_period("employment", w.employed_from, Some(last_day))?;
+            if let Some(prev) = w.employed_until.filter(|_| w.end_recorded_at.is_some()) {
+                return Err(TehoError::Conflict {
+                    kind: "worker".into(),
+                    id: worker.to_string(),
+                    problem: format!("employment end already recorded as {prev}"),
+                });
+            }
+            let recorded_on = local_date(c.at);
+            let (deadline, late) = employment_end_deadline(last_day, recorded_on);
+            w.employed_until = Some(last_day);
+            w.end_recorded_at = Some(c.at);
+            c.tx.put_worker(&w)?;
+            if late {
+                let breach = ComplianceBreach {
+                    worker,
+                    organization: w.organization,
+                    last_day,
+                    deadline,
+                    recorded_at: c.at,
+                    days_late: (recorded_on - deadline).num_days(),
+                };
+                c.tx.put_breach(&breach)?;
+                let mut admins: Vec<Worker> = c
+                    .tx
+                    .workers_of(w.organization)?
+                    .into_iter()
+                    .filter(|a| a.role == Role::Administrator && a.employed_at(c.at))
+                    .collect();
+                if admins.is_empty() {
+                    // No administrator of its own: the municipality's administrators.
+                    for o in c.tx.organizations()? {
+                        if o.kind == OrganizationKind::Municipality {
+                            admins.extend(
+                                c.tx.workers_of(o.id)?
+                                    .into_iter()
+                                    .filter(|a| a.role == Role::Administrator && a.employed_at(c.at)),
+                            );
+                        }
+                    }
+                }
+                for a in admins {
+                    c.notify(
+                        Recipient::Worker(a.id),
+                        None,
+                        NotificationKind::ComplianceBreach { worker },
+                        format!(
+                            "Access of worker {worker} ended on {last_day} but was recorded on {recorded_on}, after the deadline {deadline}"
+                        ),
+                    )?;
+                }
+            }
+            Ok(EmploymentEnd {
+                worker,
+                last_day,
+                deadline,
+                recorded_on,
+                late,
+            })
+        })
+    }
+
+    /// Departures recorded after the statutory deadline, for an organisation (seed
+    /// `002_b4b88f78f180845d.txt` §7(2)3).
+    pub fn compliance_breaches(
+        &self,
+        actor: &Actor,
+        organization: OrganizationId,
+    ) -> TehoResult<Vec<ComplianceBreach>> {
+        self.door(actor, "compliance.breaches", |c| {
+            c.object(format!("organization:{organization}"));
+            c.authorize(
+                Action::ReadCompliance,
+                &Target::Organization { id: organization },
+            )?;
+            Ok(c.tx.breaches(Some(organization))?)
+        })
+    }
+}
+
+pub(crate) fn new_organization<X: StoreTx>(
+    c: &mut Ctx<'_, X>,
+    new: NewOrganization,
+) -> TehoResult<Organization> {
+    let name = non_empty("name", &new.name)?;
+    if let Some(code) = &new.registry_code
+        && (code.len() != 8 || !code.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(TehoError::invalid(
+            "registry_code",
+            code,
+            "expected 8 digits",
+        ));
+    }
+    let o = Organization {
+        id: c.ids.next_id().into(),
+        name,
+        kind: new.kind,
+        registry_code: new.registry_code,
+    };
+    c.object(format!("organization:{}", o.id));
+    c.tx.put_organization(&o)?;
+    Ok(o)
+}
+
+pub(crate) fn new_worker<X: StoreTx>(c: &mut Ctx<'_, X>, new: NewWorker) -> TehoResult<Worker> {
+    let org = c.organization(new.organization)?;
+    if !new.role.allowed_in(org.kind) {
+        return Err(TehoError::invalid(
+            "role",
+            format!("{:?}", new.role),
+            &format!("is not a role of a {:?}", org.kind),
+        ));
+    }
+    check_period("employment", new.employed_from, new.employed_until)?;
+    let w = Worker {
+        id: c.ids.next_id().into(),
+        personal_code: new.personal_code,
+        given_name: non_empty("given_name", &new.given_name)?,
+        family_name: non_empty("family_name", &new.family_name)?,
+        organization: org.id,
+        role: new.role,
+        employed_from: new.employed_from,
+        employed_until: new.employed_until,
+        end_recorded_at: new.employed_until.map(|_| c.at),
+    };
+    c.object(format!("worker:{}", w.id));
+    c.tx.put_worker(&w)?;
+    Ok(w)
+}
