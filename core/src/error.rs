@@ -34,6 +34,13 @@ pub enum TehoError {
         /// End as given.
         until: String,
     },
+    /// A visit marked not done needs a coded reason, and free text when the reason is
+    /// `Other` (seed 000, care worker TO-BE: "Kohustuslik on selgitus").
+    #[error("a reason is required: {problem}")]
+    ReasonRequired {
+        /// What is missing.
+        problem: String,
+    },
     /// The one door refused the call.
     #[error("access denied to {action}: {reason}")]
     AccessDenied {
@@ -96,6 +103,7 @@ impl TehoError {
             Self::InvalidPersonalCode(_) => "invalid_personal_code",
             Self::InvalidInput { .. } => "invalid_input",
             Self::InvalidPeriod { .. } => "invalid_period",
+            Self::ReasonRequired { .. } => "reason_required",
             Self::AccessDenied { .. } => "access_denied",
             Self::NotFound { .. } => "not_found",
             Self::Conflict { .. } => "conflict",

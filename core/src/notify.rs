@@ -27,6 +27,28 @@ pub enum NotificationKind {
     },
     /// A worker was added to a client's network.
     AddedToNetwork,
+    /// A worker moved a visit in their calendar (seed 000: "Muutmise info läheb
+    /// hooldusjuhile teavitusena"), with before and after.
+    VisitMoved {
+        /// The visit.
+        visit: crate::ids::VisitId,
+        /// Planned start before.
+        before: chrono::DateTime<Utc>,
+        /// Planned start after.
+        after: chrono::DateTime<Utc>,
+    },
+    /// A worker cancelled one visit.
+    VisitCancelled {
+        /// The visit.
+        visit: crate::ids::VisitId,
+    },
+    /// A visit was marked not done, with its reason.
+    VisitNotDone {
+        /// The visit.
+        visit: crate::ids::VisitId,
+        /// The coded reason.
+        reason: crate::log::NotDoneReason,
+    },
     /// A substitution was granted to the recipient.
     SubstitutionGranted {
         /// The absent worker.

@@ -28,6 +28,16 @@
 //!   `object`; `file` (the client file concerned, not an FK: the log outlives files);
 //!   `purpose`; `decision` (JSON `AuditDecision`); `outcome`; `content_digest`,
 //!   `prev_hash`, `hash` (hex SHA-256). Triggers refuse UPDATE and DELETE.
+//!
+//! Tables, step 2 (plans and calendars):
+//! - `plans` — `id`; `file` (FK); `doc` the `CarePlan`.
+//! - `plan_items` — `id`; `plan` (FK); `doc` the `PlanItem` with its recurrence.
+//! - `visits` — `id`; `file` (FK); `plan_item` (FK, null for unplanned); `start_us`,
+//!   `end_us` planned start and end in microseconds since 1970 UTC (indexed ranges);
+//!   `worker`; `provider`; `status` (`Planned`, `Done`, `NotDone`, `Cancelled`,
+//!   `Superseded`); `doc` the `Visit`.
+//! - `service_log` — `id`; `file` (FK); `worker`; `provider`; `actual_start_us`;
+//!   `doc` the `ServiceLogEntry`.
 
 use rusqlite::{Connection, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -112,6 +122,47 @@ const STEPS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    "#,
+    // step 2: plans, visits, the service log
+    r#"
+    CREATE TABLE plans (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL REFERENCES client_files(id),
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX plans_by_file ON plans(file);
+    CREATE TABLE plan_items (
+        id TEXT PRIMARY KEY NOT NULL,
+        plan TEXT NOT NULL REFERENCES plans(id),
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX plan_items_by_plan ON plan_items(plan);
+    CREATE TABLE visits (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL REFERENCES client_files(id),
+        plan_item TEXT REFERENCES plan_items(id),
+        start_us INTEGER NOT NULL,
+        end_us INTEGER NOT NULL,
+        worker TEXT,
+        provider TEXT,
+        status TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX visits_by_file ON visits(file, start_us);
+    CREATE INDEX visits_by_worker ON visits(worker, start_us);
+    CREATE INDEX visits_by_item ON visits(plan_item);
+    CREATE INDEX visits_planned_by_provider ON visits(provider, end_us) WHERE status = 'Planned';
+    CREATE TABLE service_log (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL REFERENCES client_files(id),
+        worker TEXT NOT NULL,
+        provider TEXT,
+        actual_start_us INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX service_log_by_file ON service_log(file, actual_start_us);
+    CREATE INDEX service_log_by_worker ON service_log(worker, actual_start_us);
+    CREATE INDEX service_log_by_provider ON service_log(provider, actual_start_us);
     "#,
 ];
 

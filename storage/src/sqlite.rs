@@ -9,12 +9,16 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use teho_core::audit::{AuditEntry, ChainHead};
+use teho_core::calendar::Visit;
 use teho_core::file::{ClientCard, ClientFile, Entry};
 use teho_core::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, WorkerId};
+use teho_core::ids::{PlanId, PlanItemId, VisitId};
+use teho_core::log::ServiceLogEntry;
 use teho_core::network::{Membership, Substitution};
 use teho_core::notify::{Notification, Recipient};
 use teho_core::org::{ComplianceBreach, Organization, Worker};
 use teho_core::person::Person;
+use teho_core::plan::{CarePlan, PlanItem};
 use teho_core::store::{Store, StoreError, StoreResult, StoreTx};
 
 use crate::schema::{backend, migrate};
@@ -122,7 +126,27 @@ fn instant(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+fn micros(at: &DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
 impl SqliteTx<'_> {
+    fn many_in_range<T: DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        key: &str,
+        from: &DateTime<Utc>,
+        to: &DateTime<Utc>,
+    ) -> StoreResult<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        let docs: Vec<String> = stmt
+            .query_map(params![key, micros(from), micros(to)], |r| r.get(0))
+            .map_err(backend)?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        docs.iter().map(|d| from_doc(d)).collect()
+    }
+
     fn put(
         &mut self,
         sql: &str,
@@ -332,6 +356,187 @@ impl StoreTx for SqliteTx<'_> {
             ),
             None => self.many("SELECT doc FROM compliance_breaches ORDER BY rowid", None),
         }
+    }
+    fn put_plan(&mut self, p: &CarePlan) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO plans (id, file, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            &p.id.to_string(),
+            &[&p.file.to_string()],
+            to_doc(p)?,
+        )
+    }
+    fn plan(&mut self, id: PlanId) -> StoreResult<Option<CarePlan>> {
+        self.one("SELECT doc FROM plans WHERE id = ?1", &id.to_string())
+    }
+    fn plans_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<CarePlan>> {
+        self.many(
+            "SELECT doc FROM plans WHERE file = ?1 ORDER BY rowid",
+            Some(&file.to_string()),
+        )
+    }
+    fn put_plan_item(&mut self, i: &PlanItem) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO plan_items (id, plan, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET plan = excluded.plan, doc = excluded.doc",
+            &i.id.to_string(),
+            &[&i.plan.to_string()],
+            to_doc(i)?,
+        )
+    }
+    fn plan_item(&mut self, id: PlanItemId) -> StoreResult<Option<PlanItem>> {
+        self.one("SELECT doc FROM plan_items WHERE id = ?1", &id.to_string())
+    }
+    fn items_of_plan(&mut self, plan: PlanId) -> StoreResult<Vec<PlanItem>> {
+        self.many(
+            "SELECT doc FROM plan_items WHERE plan = ?1 ORDER BY rowid",
+            Some(&plan.to_string()),
+        )
+    }
+    fn put_visits(&mut self, visits: &[Visit]) -> StoreResult<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO visits (id, file, plan_item, start_us, end_us, worker, provider, status, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT(id) DO UPDATE SET start_us = excluded.start_us, end_us = excluded.end_us,
+                    worker = excluded.worker, provider = excluded.provider, status = excluded.status,
+                    doc = excluded.doc",
+            )
+            .map_err(backend)?;
+        for v in visits {
+            stmt.execute(params![
+                v.id.to_string(),
+                v.file.to_string(),
+                v.plan_item.map(|i| i.to_string()),
+                micros(&v.start),
+                micros(&v.end),
+                v.worker.map(|w| w.to_string()),
+                v.provider.map(|p| p.to_string()),
+                format!("{:?}", v.status),
+                to_doc(v)?,
+            ])
+            .map_err(backend)?;
+        }
+        Ok(())
+    }
+    fn visit(&mut self, id: VisitId) -> StoreResult<Option<Visit>> {
+        self.one("SELECT doc FROM visits WHERE id = ?1", &id.to_string())
+    }
+    fn visits_of_item(&mut self, item: PlanItemId) -> StoreResult<Vec<Visit>> {
+        self.many(
+            "SELECT doc FROM visits WHERE plan_item = ?1 ORDER BY start_us, id",
+            Some(&item.to_string()),
+        )
+    }
+    fn visits_of_file(
+        &mut self,
+        file: ClientFileId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>> {
+        self.many_in_range(
+            "SELECT doc FROM visits WHERE file = ?1 AND start_us >= ?2 AND start_us < ?3
+               AND status <> 'Superseded' ORDER BY start_us, id",
+            &file.to_string(),
+            &from,
+            &to,
+        )
+    }
+    fn visits_of_worker(
+        &mut self,
+        worker: WorkerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>> {
+        self.many_in_range(
+            "SELECT doc FROM visits WHERE worker = ?1 AND start_us >= ?2 AND start_us < ?3
+               AND status <> 'Superseded' ORDER BY start_us, id",
+            &worker.to_string(),
+            &from,
+            &to,
+        )
+    }
+    fn overdue_visits(
+        &mut self,
+        provider: OrganizationId,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Vec<Visit>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT doc FROM visits WHERE provider = ?1 AND status = 'Planned' AND end_us < ?2
+                 ORDER BY start_us, id",
+            )
+            .map_err(backend)?;
+        let docs: Vec<String> = stmt
+            .query_map(params![provider.to_string(), micros(&before)], |r| r.get(0))
+            .map_err(backend)?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        docs.iter().map(|d| from_doc(d)).collect()
+    }
+    fn put_log_entry(&mut self, e: &ServiceLogEntry) -> StoreResult<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO service_log (id, file, worker, provider, actual_start_us, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, actual_start_us = excluded.actual_start_us",
+            )
+            .map_err(backend)?;
+        stmt.execute(params![
+            e.id.to_string(),
+            e.file.to_string(),
+            e.worker.to_string(),
+            e.provider.map(|p| p.to_string()),
+            micros(&e.actual_start),
+            to_doc(e)?,
+        ])
+        .map_err(backend)?;
+        Ok(())
+    }
+    fn log_of_file(
+        &mut self,
+        file: ClientFileId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceLogEntry>> {
+        self.many_in_range(
+            "SELECT doc FROM service_log WHERE file = ?1 AND actual_start_us >= ?2 AND actual_start_us < ?3
+             ORDER BY actual_start_us, id",
+            &file.to_string(),
+            &from,
+            &to,
+        )
+    }
+    fn log_of_worker(
+        &mut self,
+        worker: WorkerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceLogEntry>> {
+        self.many_in_range(
+            "SELECT doc FROM service_log WHERE worker = ?1 AND actual_start_us >= ?2 AND actual_start_us < ?3
+             ORDER BY actual_start_us, id",
+            &worker.to_string(),
+            &from,
+            &to,
+        )
+    }
+    fn log_of_provider(
+        &mut self,
+        provider: OrganizationId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceLogEntry>> {
+        self.many_in_range(
+            "SELECT doc FROM service_log WHERE provider = ?1 AND actual_start_us >= ?2 AND actual_start_us < ?3
+             ORDER BY actual_start_us, id",
+            &provider.to_string(),
+            &from,
+            &to,
+        )
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         let mut stmt = self

@@ -13,8 +13,11 @@ use teho_core::access::Actor;
 use teho_core::file::{ContactKind, ContactPoint, NewCard};
 use teho_core::ids::{ClientFileId, OrganizationId, PersonId, WorkerId};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
-use teho_core::org::{NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role};
+use teho_core::org::{
+    Domain, NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role,
+};
 use teho_core::person::{NewPerson, PersonIdentity, PersonalCode, check_digit};
+use teho_core::plan::{NewPlan, PlanItemSpec, PlannedAction, Recurrence};
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::store::Store;
 
@@ -90,11 +93,99 @@ pub struct Town<S: Store> {
     pub file: ClientFileId,
 }
 
+/// The two plans [`Town::plan_week`] makes.
+pub struct Plans {
+    /// The care plan's daily 09:00 item for the care worker (30 minutes).
+    pub care: teho_core::engine::PlanItemOutcome,
+    /// The nursing plan's Monday and Thursday 11:00 item for the nurse (45 minutes).
+    pub nursing: teho_core::engine::PlanItemOutcome,
+}
+
+/// A plan item spec for tests: `rule` from 2 November 2026, open-ended.
+pub fn spec(
+    code: &str,
+    text: &str,
+    worker: Option<WorkerId>,
+    minutes: u32,
+    rule: &str,
+) -> PlanItemSpec {
+    PlanItemSpec {
+        action: PlannedAction {
+            code: code.into(),
+            text: text.into(),
+        },
+        worker,
+        place: "home".into(),
+        duration_minutes: minutes,
+        recurrence: Recurrence::parse(rule).unwrap_or_else(|e| panic!("fixture rule {rule}: {e}")),
+        valid_from: day(2026, 11, 2),
+        valid_until: None,
+    }
+}
+
 fn ok<T>(what: &str, r: teho_core::TehoResult<T>) -> T {
     r.unwrap_or_else(|e| panic!("fixture step {what}: {e}"))
 }
 
 impl<S: Store> Town<S> {
+    /// The care manager plans daily morning care by the care worker; the nursing manager
+    /// plans wound care by the nurse on Mondays and Thursdays.
+    pub fn plan_week(&self) -> Plans {
+        let cm = Actor::Worker(self.care_manager);
+        let care_plan = ok(
+            "care plan",
+            self.engine.create_plan(
+                &cm,
+                NewPlan {
+                    file: self.file,
+                    domain: Domain::Care,
+                    provider: self.care_org,
+                },
+            ),
+        );
+        let care = ok(
+            "care item",
+            self.engine.add_plan_item(
+                &cm,
+                care_plan.id,
+                spec(
+                    "HOOLD-01",
+                    "Morning care",
+                    Some(self.care_worker),
+                    30,
+                    "FREQ=DAILY;BYHOUR=9",
+                ),
+            ),
+        );
+        let nm = Actor::Worker(self.nursing_manager);
+        let nursing_plan = ok(
+            "nursing plan",
+            self.engine.create_plan(
+                &nm,
+                NewPlan {
+                    file: self.file,
+                    domain: Domain::Nursing,
+                    provider: self.nursing_org,
+                },
+            ),
+        );
+        let nursing = ok(
+            "nursing item",
+            self.engine.add_plan_item(
+                &nm,
+                nursing_plan.id,
+                spec(
+                    "ÕE-HAAV",
+                    "Wound care",
+                    Some(self.nurse),
+                    45,
+                    "FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=11",
+                ),
+            ),
+        );
+        Plans { care, nursing }
+    }
+
     /// Builds the town through the engine over `store`.
     pub fn build(store: S) -> Self {
         Self::build_with(store, 0)

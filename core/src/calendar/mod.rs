@@ -83,8 +83,12 @@ pub struct Visit {
     pub file: ClientFileId,
     /// The plan item that generated it (none for an unplanned visit).
     pub plan_item: Option<PlanItemId>,
-    /// The plan occurrence (local date and time) it stands for; the regeneration key.
+    /// The plan occurrence (local date and time) it stands for.
     pub slot: Option<NaiveDateTime>,
+    /// Which occurrence of its day it is (0 for the first). With the slot's date this is
+    /// the regeneration key: a new time for the same day's n-th visit replaces it rather
+    /// than adding a second visit.
+    pub slot_index: u16,
     /// Planned start.
     pub start: DateTime<Utc>,
     /// Planned end.
@@ -115,13 +119,14 @@ impl Visit {
 }
 
 /// The visit a plan item gives for one occurrence.
-fn planned_visit(item: &PlanItem, slot: NaiveDateTime, id: VisitId) -> Visit {
+fn planned_visit(item: &PlanItem, (slot, slot_index): (NaiveDateTime, u16), id: VisitId) -> Visit {
     let start = tallinn_instant(slot);
     Visit {
         id,
         file: item.file,
         plan_item: Some(item.id),
         slot: Some(slot),
+        slot_index,
         start,
         end: start + Duration::minutes(i64::from(item.duration_minutes)),
         worker: item.worker,
@@ -136,14 +141,29 @@ fn planned_visit(item: &PlanItem, slot: NaiveDateTime, id: VisitId) -> Visit {
 }
 
 /// The occurrences of a plan item within `from ..= to` (Tallinn days), within the item's
-/// validity.
-pub fn item_slots(item: &PlanItem, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDateTime> {
+/// validity, each with its index among that day's occurrences.
+pub fn item_slots(item: &PlanItem, from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDateTime, u16)> {
     let to = item.valid_until.map_or(to, |u| u.min(to));
     let from = from.max(item.valid_from);
     if from > to {
         return Vec::new();
     }
-    item.recurrence.occurrences(item.valid_from, from, to)
+    let mut out = Vec::new();
+    let mut day: Option<(NaiveDate, u16)> = None;
+    for slot in item.recurrence.occurrences(item.valid_from, from, to) {
+        let index = match day {
+            Some((d, i)) if d == slot.date() => i + 1,
+            _ => 0,
+        };
+        day = Some((slot.date(), index));
+        out.push((slot, index));
+    }
+    out
+}
+
+/// The regeneration key of a visit: its day and its index among that day's occurrences.
+fn key(v: &Visit) -> Option<(NaiveDate, u16)> {
+    v.slot.map(|s| (s.date(), v.slot_index))
 }
 
 /// Expands a plan item into new visits over `from ..= to`.
@@ -184,8 +204,9 @@ impl Regeneration {
 
 /// Regenerates the future visits of `item` over the Tallinn days `from ..= to`, given the
 /// item's `existing` visits. Only visits starting at or after `now` are replaced;
-/// recorded visits and visits moved or cancelled by hand are kept and keep their plan
-/// occurrence, so it is never planned twice. Regenerating an unchanged item is a no-op.
+/// recorded visits and visits moved or cancelled by hand are kept and keep their place —
+/// the n-th visit of their day — so a new time for that day does not add a second visit.
+/// Regenerating an unchanged item is a no-op.
 pub fn regenerate(
     item: &PlanItem,
     existing: &[Visit],
@@ -194,40 +215,40 @@ pub fn regenerate(
     now: DateTime<Utc>,
     mut new_id: impl FnMut() -> VisitId,
 ) -> Regeneration {
-    let wanted: Vec<NaiveDateTime> = item_slots(item, from, to)
+    let wanted: Vec<(NaiveDateTime, u16)> = item_slots(item, from, to)
         .into_iter()
-        .filter(|slot| tallinn_instant(*slot) >= now)
+        .filter(|(slot, _)| tallinn_instant(*slot) >= now)
         .collect();
-    let wanted_set: HashSet<NaiveDateTime> = wanted.iter().copied().collect();
+    let wanted_keys: HashMap<(NaiveDate, u16), NaiveDateTime> =
+        wanted.iter().map(|(s, i)| ((s.date(), *i), *s)).collect();
     let mut out = Regeneration::default();
-    let mut occupied: HashMap<NaiveDateTime, VisitId> = HashMap::new();
+    let mut occupied: HashSet<(NaiveDate, u16)> = HashSet::new();
     let in_window = |v: &Visit| v.slot.is_some_and(|s| s.date() >= from && s.date() <= to);
     for v in existing.iter().filter(|v| {
         v.plan_item == Some(item.id) && v.status != VisitStatus::Superseded && in_window(v)
     }) {
-        let slot = v.slot.expect("in_window admits only visits with a slot");
+        let Some(k) = key(v) else { continue };
         if v.status.is_recorded() {
             out.kept_recorded.push(v.id);
-            occupied.insert(slot, v.id);
+            occupied.insert(k);
         } else if v.is_fixed() {
             out.kept_by_hand.push(v.id);
-            occupied.insert(slot, v.id);
+            occupied.insert(k);
         } else if v.start < now {
             // A past planned visit without an outcome stays (the missed-visit list).
-            occupied.insert(slot, v.id);
-        } else if wanted_set.contains(&slot)
-            && !occupied.contains_key(&slot)
-            && *v == planned_visit(item, slot, v.id)
+            occupied.insert(k);
+        } else if let Some(slot) = wanted_keys.get(&k).filter(|_| !occupied.contains(&k))
+            && *v == planned_visit(item, (*slot, k.1), v.id)
         {
             out.unchanged.push(v.id);
-            occupied.insert(slot, v.id);
+            occupied.insert(k);
         } else {
             out.removed.push(v.id);
         }
     }
     out.added = wanted
         .into_iter()
-        .filter(|slot| !occupied.contains_key(slot))
+        .filter(|(slot, i)| !occupied.contains(&(slot.date(), *i)))
         .map(|slot| planned_visit(item, slot, new_id()))
         .collect();
     out

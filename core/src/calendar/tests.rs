@@ -258,11 +258,13 @@ proptest! {
         }
         // 2. Oracle: the live planned future visits are exactly the new plan's future
         //    slots that no kept visit already stands for.
-        let kept_slots: HashSet<NaiveDateTime> = stored.iter()
+        // (A day's n-th visit is one place: a kept visit holds it whatever its time.)
+        let kept_places: HashSet<(NaiveDate, u16)> = stored.iter()
             .filter(|v| v.status != VisitStatus::Superseded && (v.is_fixed() || v.start < now))
-            .filter_map(|v| v.slot).collect();
+            .filter_map(|v| v.slot.map(|s| (s.date(), v.slot_index))).collect();
         let mut want: Vec<NaiveDateTime> = item_slots(&changed, from, to).into_iter()
-            .filter(|s| tallinn_instant(*s) >= now && !kept_slots.contains(s)).collect();
+            .filter(|(s, i)| tallinn_instant(*s) >= now && !kept_places.contains(&(s.date(), *i)))
+            .map(|(s, _)| s).collect();
         want.sort();
         let mut live: Vec<NaiveDateTime> = stored.iter()
             .filter(|v| v.status == VisitStatus::Planned && !v.moved_by_hand && v.start >= now)

@@ -19,8 +19,13 @@ use crate::org::{
 use crate::ports::{Clock, Ids};
 use crate::store::{Store, StoreTx};
 
+mod calendar;
 mod directory;
 mod files;
+
+pub use calendar::{
+    Conflict, MonthlyReport, PlanItemOutcome, ReportLine, SplitOutcome, VisitChange,
+};
 
 pub(crate) use directory::{new_organization, new_worker};
 
@@ -33,7 +38,11 @@ pub struct ClientFiles<S: Store> {
     store: S,
     clock: Box<dyn Clock>,
     ids: Box<dyn Ids>,
+    horizon_days: u32,
 }
+
+/// How far ahead plans are expanded into visits by default: twelve weeks.
+pub const DEFAULT_HORIZON_DAYS: u32 = 84;
 
 /// What one call has gathered for its audit entry.
 pub(crate) struct Call {
@@ -277,7 +286,17 @@ impl<S: Store> ClientFiles<S> {
             store,
             clock: Box::new(clock),
             ids: Box::new(ids),
+            horizon_days: DEFAULT_HORIZON_DAYS,
         }
+    }
+
+    /// Expands plans this many days ahead (1–731) instead of the default twelve weeks.
+    pub fn with_horizon_days(mut self, days: u32) -> TehoResult<Self> {
+        if !(1..=731).contains(&days) {
+            return Err(TehoError::invalid("horizon_days", days, "expected 1-731"));
+        }
+        self.horizon_days = days;
+        Ok(self)
     }
 
     /// The one door: loads the actor, runs `body` (which must authorize), writes exactly

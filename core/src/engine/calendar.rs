@@ -1,0 +1,1073 @@
+//! Plans, calendars, visit changes, done / not done and the service log, through the one
+//! door (seed `000_19cdf6fb7baf56d8.txt`, TO-BE of the care manager, care worker,
+//! nursing manager and home nurse; `DOMAIN.md` rules 2 and 3).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, check_period, non_empty};
+use crate::ClientFiles;
+use crate::access::{
+    Action, Actor, ActorFacts, DataCategory, Target, Visibility, VisitFacts, WorkerFacts,
+};
+use crate::calendar::{Regeneration, Visit, VisitStatus, regenerate};
+use crate::error::{TehoError, TehoResult};
+use crate::file::DomainDetail;
+use crate::ids::{ClientFileId, LogEntryId, OrganizationId, PlanId, PlanItemId, VisitId, WorkerId};
+use crate::log::{DoneReport, NewLogEntry, NotDone, NotDoneReason, ServiceLogEntry};
+use crate::notify::{NotificationKind, Recipient};
+use crate::org::{Domain, Role};
+use crate::plan::{CarePlan, NewPlan, PlanItem, PlanItemSpec};
+use crate::store::{Store, StoreTx};
+use crate::time::{local_date, start_of_day};
+
+/// Longest window a calendar or log query may span, in days.
+pub const MAX_QUERY_DAYS: i64 = 366;
+/// Longest planned visit, in minutes.
+pub const MAX_DURATION_MINUTES: u32 = 720;
+
+/// Two visits of the same worker that overlap: a warning, not an error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The worker.
+    pub worker: WorkerId,
+    /// The visit being planned or moved.
+    pub visit: VisitId,
+    /// The visit it overlaps.
+    pub overlaps: VisitId,
+}
+
+/// A plan item after adding or changing it: its visits' diff and overlap warnings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanItemOutcome {
+    /// The item as stored.
+    pub item: PlanItem,
+    /// What happened to its visits.
+    pub regeneration: Regeneration,
+    /// Overlaps of the added visits with the worker's other visits.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// "This and following": the old item ends the day before the split, a new one starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitOutcome {
+    /// The old item, now ending before the split date, and its visits' diff.
+    pub ended: PlanItemOutcome,
+    /// The new item from the split date.
+    pub started: PlanItemOutcome,
+}
+
+/// A visit after a change, with overlap warnings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitChange {
+    /// The visit as stored.
+    pub visit: Visit,
+    /// Overlaps with the worker's other visits.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// A provider's monthly report of services provided (seed `002_b4b88f78f180845d.txt`
+/// §15(3): due by the 10th of the following month).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthlyReport {
+    /// The provider.
+    pub provider: OrganizationId,
+    /// The domain reported.
+    pub domain: Domain,
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u32,
+    /// The statutory deadline: the 10th of the following month.
+    pub deadline: NaiveDate,
+    /// One line per action code.
+    pub lines: Vec<ReportLine>,
+}
+
+/// One line of a monthly report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLine {
+    /// Action code.
+    pub code: String,
+    /// Action text.
+    pub text: String,
+    /// Services provided.
+    pub count: u32,
+    /// Minutes provided (actual).
+    pub minutes: i64,
+    /// Distinct clients served.
+    pub clients: u32,
+}
+
+fn window(from: NaiveDate, to: NaiveDate) -> TehoResult<(DateTime<Utc>, DateTime<Utc>)> {
+    check_period("window", from, Some(to))?;
+    if (to - from).num_days() >= MAX_QUERY_DAYS {
+        return Err(TehoError::invalid(
+            "window",
+            format!("{from} .. {to}"),
+            "at most 366 days",
+        ));
+    }
+    Ok((start_of_day(from), start_of_day(to + Duration::days(1))))
+}
+
+fn check_spec(spec: &PlanItemSpec) -> TehoResult<()> {
+    non_empty("action.code", &spec.action.code)?;
+    non_empty("action.text", &spec.action.text)?;
+    non_empty("place", &spec.place)?;
+    if !(1..=MAX_DURATION_MINUTES).contains(&spec.duration_minutes) {
+        return Err(TehoError::invalid(
+            "duration_minutes",
+            spec.duration_minutes,
+            "expected 1-720 minutes",
+        ));
+    }
+    check_period("plan item", spec.valid_from, spec.valid_until)
+}
+
+fn visit_facts(v: &Visit) -> VisitFacts {
+    VisitFacts {
+        domain: v.domain,
+        provider: v.provider,
+        assigned: v.worker,
+    }
+}
+
+impl<X: StoreTx> Ctx<'_, X> {
+    fn plan(&mut self, id: PlanId) -> TehoResult<CarePlan> {
+        self.tx
+            .plan(id)?
+            .ok_or_else(|| TehoError::not_found("plan", id))
+    }
+
+    fn plan_item(&mut self, id: PlanItemId) -> TehoResult<PlanItem> {
+        self.tx
+            .plan_item(id)?
+            .ok_or_else(|| TehoError::not_found("plan item", id))
+    }
+
+    fn visit(&mut self, id: VisitId) -> TehoResult<Visit> {
+        self.tx
+            .visit(id)?
+            .ok_or_else(|| TehoError::not_found("visit", id))
+    }
+
+    fn actor_worker(&self) -> Option<(WorkerId, Role)> {
+        match &self.facts {
+            ActorFacts::Worker { id, role, .. } => Some((*id, *role)),
+            _ => None,
+        }
+    }
+
+    /// The assigned worker must work for the plan's provider in the plan's domain.
+    fn check_assignee(&mut self, plan: &CarePlan, worker: Option<WorkerId>) -> TehoResult<()> {
+        if let Some(w) = worker {
+            let w = self.worker(w)?;
+            if w.organization != plan.provider {
+                return Err(TehoError::invalid(
+                    "worker",
+                    w.id,
+                    "does not work for the plan's provider",
+                ));
+            }
+            if w.role.domain() != plan.domain {
+                return Err(TehoError::invalid(
+                    "worker",
+                    format!("{:?}", w.role),
+                    "is not a role of the plan's domain",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn horizon(&self, days: u32) -> (NaiveDate, NaiveDate) {
+        let today = local_date(self.at);
+        (today, today + Duration::days(i64::from(days) - 1))
+    }
+
+    /// Regenerates an item's visits over the horizon and writes the diff.
+    fn regenerate_item(
+        &mut self,
+        item: &PlanItem,
+        days: u32,
+    ) -> TehoResult<(Regeneration, Vec<Conflict>)> {
+        let (from, to) = self.horizon(days);
+        let existing = self.tx.visits_of_item(item.id)?;
+        let ids = self.ids;
+        let diff = regenerate(item, &existing, from, to, self.at, || {
+            VisitId(ids.next_id())
+        });
+        let mut superseded: Vec<Visit> = existing
+            .into_iter()
+            .filter(|v| diff.removed.contains(&v.id))
+            .collect();
+        for v in &mut superseded {
+            v.status = VisitStatus::Superseded;
+        }
+        self.tx.put_visits(&superseded)?;
+        self.tx.put_visits(&diff.added)?;
+        let conflicts = self.conflicts(&diff.added)?;
+        Ok((diff, conflicts))
+    }
+
+    /// Overlaps of `visits` with other live visits of the same worker.
+    fn conflicts(&mut self, visits: &[Visit]) -> TehoResult<Vec<Conflict>> {
+        let mut by_worker: HashMap<WorkerId, Vec<&Visit>> = HashMap::new();
+        for v in visits.iter().filter(|v| v.status == VisitStatus::Planned) {
+            if let Some(w) = v.worker {
+                by_worker.entry(w).or_default().push(v);
+            }
+        }
+        let mut out = Vec::new();
+        for (worker, mine) in by_worker {
+            let (Some(lo), Some(hi)) = (
+                mine.iter().map(|v| v.start).min(),
+                mine.iter().map(|v| v.end).max(),
+            ) else {
+                continue;
+            };
+            let others = self
+                .tx
+                .visits_of_worker(worker, lo - Duration::hours(12), hi)?;
+            for v in &mine {
+                for o in others.iter().filter(|o| {
+                    o.id != v.id
+                        && matches!(o.status, VisitStatus::Planned | VisitStatus::Done)
+                        && o.start < v.end
+                        && v.start < o.end
+                }) {
+                    out.push(Conflict {
+                        worker,
+                        visit: v.id,
+                        overlaps: o.id,
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|c| (c.visit, c.overlaps));
+        Ok(out)
+    }
+
+    /// Notifies the managers of a domain at a provider (for Other: its administrators).
+    fn notify_managers(
+        &mut self,
+        provider: Option<OrganizationId>,
+        domain: Domain,
+        file: ClientFileId,
+        kind: NotificationKind,
+        text: String,
+    ) -> TehoResult<usize> {
+        let Some(provider) = provider else {
+            return Ok(0);
+        };
+        let wanted = Role::manager_of(domain).unwrap_or(Role::Administrator);
+        let at = self.at;
+        let managers: Vec<WorkerId> = self
+            .tx
+            .workers_of(provider)?
+            .into_iter()
+            .filter(|w| w.role == wanted && w.employed_at(at))
+            .map(|w| w.id)
+            .collect();
+        for m in &managers {
+            self.notify(
+                Recipient::Worker(*m),
+                Some(file),
+                kind.clone(),
+                text.clone(),
+            )?;
+        }
+        Ok(managers.len())
+    }
+
+    /// Keeps only the visits whose client the actor may see the calendar of now.
+    fn visible_visits(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<Visit>> {
+        let mut allowed: HashMap<ClientFileId, bool> = HashMap::new();
+        let mut out = Vec::with_capacity(visits.len());
+        for v in visits {
+            let ok = match allowed.get(&v.file) {
+                Some(ok) => *ok,
+                None => {
+                    let ok = self.may_read(v.file, DataCategory::Calendar)?;
+                    allowed.insert(v.file, ok);
+                    ok
+                }
+            };
+            if ok {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    fn may_read(&mut self, file: ClientFileId, category: DataCategory) -> TehoResult<bool> {
+        let Some(f) = self.tx.file(file)? else {
+            return Ok(false);
+        };
+        let network = self.tx.memberships_of_file(file)?;
+        let substitutions = match &self.facts {
+            ActorFacts::Worker { id, .. } => self.tx.substitutions_by_substitute(*id)?,
+            _ => Vec::new(),
+        };
+        let target = Target::Client(crate::access::ClientFacts {
+            file,
+            client: f.client,
+            network,
+            substitutions,
+        });
+        Ok(self.allowed(Action::Read(category, Visibility::Network), &target))
+    }
+
+    /// Redacts the domain-only detail of log entries for actors of another domain.
+    fn redact_log(&self, entries: Vec<ServiceLogEntry>, target: &Target) -> Vec<ServiceLogEntry> {
+        entries
+            .into_iter()
+            .map(|mut e| {
+                if let Some(d) = &e.detail
+                    && !self.allowed(
+                        Action::Read(DataCategory::ServiceLog, Visibility::DomainOnly(d.domain)),
+                        target,
+                    )
+                {
+                    e.detail = None;
+                }
+                e
+            })
+            .collect()
+    }
+}
+
+impl<S: Store> ClientFiles<S> {
+    /// Creates a care, nursing or other provider's plan for a client (seed 000: the care
+    /// manager composes the care plan, the nursing manager the nursing plan).
+    pub fn create_plan(&self, actor: &Actor, new: NewPlan) -> TehoResult<CarePlan> {
+        self.door(actor, "plan.create", |c| {
+            let (_, facts) = c.client(new.file)?;
+            if !matches!(new.domain, Domain::Care | Domain::Nursing | Domain::Other) {
+                return Err(TehoError::invalid(
+                    "domain",
+                    format!("{:?}", new.domain),
+                    "a plan is Care, Nursing or Other",
+                ));
+            }
+            c.authorize(
+                Action::ManagePlan {
+                    domain: new.domain,
+                    provider: new.provider,
+                },
+                &Target::Client(facts),
+            )?;
+            let (worker, _) = c.actor_worker().ok_or_else(|| TehoError::Internal {
+                message: "ManagePlan allowed a non-worker".into(),
+            })?;
+            let plan = CarePlan {
+                id: PlanId(c.ids.next_id()),
+                file: new.file,
+                domain: new.domain,
+                provider: new.provider,
+                created_by: worker,
+                created_at: c.at,
+            };
+            c.object(format!("plan:{}", plan.id));
+            c.tx.put_plan(&plan)?;
+            Ok(plan)
+        })
+    }
+
+    /// Adds an item to a plan and puts its visits into the client's and the worker's
+    /// calendars over the planning horizon. Overlaps with the worker's other visits are
+    /// returned as warnings.
+    pub fn add_plan_item(
+        &self,
+        actor: &Actor,
+        plan: PlanId,
+        spec: PlanItemSpec,
+    ) -> TehoResult<PlanItemOutcome> {
+        let days = self.horizon_days;
+        self.door(actor, "plan.add_item", |c| {
+            c.object(format!("plan:{plan}"));
+            let p = c.plan(plan)?;
+            let (_, facts) = c.client(p.file)?;
+            c.authorize(
+                Action::ManagePlan {
+                    domain: p.domain,
+                    provider: p.provider,
+                },
+                &Target::Client(facts),
+            )?;
+            check_spec(&spec)?;
+            c.check_assignee(&p, spec.worker)?;
+            let item = PlanItem {
+                id: PlanItemId(c.ids.next_id()),
+                plan,
+                file: p.file,
+                domain: p.domain,
+                provider: p.provider,
+                action: spec.action,
+                worker: spec.worker,
+                place: spec.place.trim().to_string(),
+                duration_minutes: spec.duration_minutes,
+                recurrence: spec.recurrence,
+                valid_from: spec.valid_from,
+                valid_until: spec.valid_until,
+            };
+            c.tx.put_plan_item(&item)?;
+            let (regeneration, conflicts) = c.regenerate_item(&item, days)?;
+            c.object(format!(
+                "plan_item:{} added={}",
+                item.id,
+                regeneration.added.len()
+            ));
+            Ok(PlanItemOutcome {
+                item,
+                regeneration,
+                conflicts,
+            })
+        })
+    }
+
+    /// Changes a plan item and regenerates its future visits. Visits done or not done,
+    /// or moved or cancelled by hand, are never changed or removed; the diff is returned
+    /// and recorded in the audit entry. Changing nothing changes no visit.
+    pub fn change_plan_item(
+        &self,
+        actor: &Actor,
+        item: PlanItemId,
+        spec: PlanItemSpec,
+    ) -> TehoResult<PlanItemOutcome> {
+        let days = self.horizon_days;
+        self.door(actor, "plan.change_item", |c| {
+            c.object(format!("plan_item:{item}"));
+            let old = c.plan_item(item)?;
+            let p = c.plan(old.plan)?;
+            let (_, facts) = c.client(p.file)?;
+            c.authorize(
+                Action::ManagePlan {
+                    domain: p.domain,
+                    provider: p.provider,
+                },
+                &Target::Client(facts),
+            )?;
+            check_spec(&spec)?;
+            c.check_assignee(&p, spec.worker)?;
+            let new = PlanItem {
+                action: spec.action,
+                worker: spec.worker,
+                place: spec.place.trim().to_string(),
+                duration_minutes: spec.duration_minutes,
+                recurrence: spec.recurrence,
+                valid_from: spec.valid_from,
+                valid_until: spec.valid_until,
+                ..old
+            };
+            c.tx.put_plan_item(&new)?;
+            let (regeneration, conflicts) = c.regenerate_item(&new, days)?;
+            c.object(summary(&new.id, &regeneration));
+            Ok(PlanItemOutcome {
+                item: new,
+                regeneration,
+                conflicts,
+            })
+        })
+    }
+
+    /// Changes "this and following": the item ends the day before `from`, and a new item
+    /// with `spec` starts on `from`.
+    pub fn split_plan_item(
+        &self,
+        actor: &Actor,
+        item: PlanItemId,
+        from: NaiveDate,
+        spec: PlanItemSpec,
+    ) -> TehoResult<SplitOutcome> {
+        let days = self.horizon_days;
+        self.door(actor, "plan.split_item", |c| {
+            c.object(format!("plan_item:{item} from {from}"));
+            let old = c.plan_item(item)?;
+            let p = c.plan(old.plan)?;
+            let (_, facts) = c.client(p.file)?;
+            c.authorize(
+                Action::ManagePlan {
+                    domain: p.domain,
+                    provider: p.provider,
+                },
+                &Target::Client(facts),
+            )?;
+            if from <= old.valid_from || old.valid_until.is_some_and(|u| from > u) {
+                return Err(TehoError::invalid(
+                    "from",
+                    from,
+                    "must fall after the item's first day and within its validity",
+                ));
+            }
+            if spec.valid_from != from {
+                return Err(TehoError::invalid(
+                    "valid_from",
+                    spec.valid_from,
+                    "the new item starts on the split date",
+                ));
+            }
+            check_spec(&spec)?;
+            c.check_assignee(&p, spec.worker)?;
+            let ended_item = PlanItem {
+                valid_until: Some(from - Duration::days(1)),
+                ..old.clone()
+            };
+            c.tx.put_plan_item(&ended_item)?;
+            let (regeneration, conflicts) = c.regenerate_item(&ended_item, days)?;
+            let ended = PlanItemOutcome {
+                item: ended_item,
+                regeneration,
+                conflicts,
+            };
+            let started_item = PlanItem {
+                id: PlanItemId(c.ids.next_id()),
+                action: spec.action,
+                worker: spec.worker,
+                place: spec.place.trim().to_string(),
+                duration_minutes: spec.duration_minutes,
+                recurrence: spec.recurrence,
+                valid_from: from,
+                valid_until: spec.valid_until,
+                ..old
+            };
+            c.tx.put_plan_item(&started_item)?;
+            let (regeneration, conflicts) = c.regenerate_item(&started_item, days)?;
+            c.object(format!(
+                "{} | {}",
+                summary(&ended.item.id, &ended.regeneration),
+                summary(&started_item.id, &regeneration)
+            ));
+            Ok(SplitOutcome {
+                ended,
+                started: PlanItemOutcome {
+                    item: started_item,
+                    regeneration,
+                    conflicts,
+                },
+            })
+        })
+    }
+
+    /// The client calendar: every visit of every domain and provider in `from ..= to`
+    /// (Tallinn days), with who and what (seed 000, "kliendi kalender").
+    pub fn client_calendar(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> TehoResult<Vec<Visit>> {
+        self.door(actor, "calendar.client", |c| {
+            c.object(format!("client_file:{file} {from}..{to}"));
+            let (_, facts) = c.client(file)?;
+            c.authorize(
+                Action::Read(DataCategory::Calendar, Visibility::Network),
+                &Target::Client(facts),
+            )?;
+            let (a, b) = window(from, to)?;
+            Ok(c.tx.visits_of_file(file, a, b)?)
+        })
+    }
+
+    /// A worker's calendar: whom to visit when, what and where (seed 000, "töötaja
+    /// kalender") — the worker's own, or a manager's view of their own workers'. Only
+    /// clients the reader may still see are included.
+    pub fn worker_calendar(
+        &self,
+        actor: &Actor,
+        worker: WorkerId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> TehoResult<Vec<Visit>> {
+        self.door(actor, "calendar.worker", |c| {
+            c.object(format!("worker:{worker} {from}..{to}"));
+            let w = c.worker(worker)?;
+            c.authorize(
+                Action::ReadWorkerCalendar,
+                &Target::Worker(WorkerFacts {
+                    id: w.id,
+                    role: w.role,
+                    organization: w.organization,
+                }),
+            )?;
+            let (a, b) = window(from, to)?;
+            let visits = c.tx.visits_of_worker(worker, a, b)?;
+            c.visible_visits(visits)
+        })
+    }
+
+    /// Moves one visit to a new start; it is then "moved by hand" and regeneration
+    /// leaves it alone. A worker's own change notifies the domain's manager with before
+    /// and after (seed 000: "Muutmise info läheb hooldusjuhile teavitusena").
+    pub fn move_visit(
+        &self,
+        actor: &Actor,
+        visit: VisitId,
+        new_start: DateTime<Utc>,
+    ) -> TehoResult<VisitChange> {
+        self.door(actor, "visit.move", |c| {
+            c.object(format!("visit:{visit}"));
+            let mut v = c.visit(visit)?;
+            let (_, facts) = c.client(v.file)?;
+            c.object(format!("visit:{visit}"));
+            c.authorize(Action::ChangeVisit(visit_facts(&v)), &Target::Client(facts))?;
+            open_visit(&v)?;
+            if (new_start - v.start).num_days().abs() > MAX_QUERY_DAYS {
+                return Err(TehoError::invalid(
+                    "new_start",
+                    new_start,
+                    "moves a visit by more than a year",
+                ));
+            }
+            let before = v.start;
+            let length = v.end - v.start;
+            v.start = new_start;
+            v.end = new_start + length;
+            v.moved_by_hand = true;
+            c.tx.put_visits(std::slice::from_ref(&v))?;
+            if c.actor_worker().is_some_and(|(_, r)| !r.is_manager()) {
+                let text = format!(
+                    "A visit was moved from {} to {}",
+                    local(before),
+                    local(new_start)
+                );
+                c.notify_managers(
+                    v.provider,
+                    v.domain,
+                    v.file,
+                    NotificationKind::VisitMoved {
+                        visit,
+                        before,
+                        after: new_start,
+                    },
+                    text,
+                )?;
+            }
+            let conflicts = c.conflicts(std::slice::from_ref(&v))?;
+            Ok(VisitChange {
+                visit: v,
+                conflicts,
+            })
+        })
+    }
+
+    /// Cancels one occurrence, with a reason; regeneration will not plan it again.
+    pub fn cancel_visit(&self, actor: &Actor, visit: VisitId, reason: String) -> TehoResult<Visit> {
+        self.door(actor, "visit.cancel", |c| {
+            c.object(format!("visit:{visit}"));
+            let mut v = c.visit(visit)?;
+            let (_, facts) = c.client(v.file)?;
+            c.object(format!("visit:{visit}"));
+            c.authorize(Action::ChangeVisit(visit_facts(&v)), &Target::Client(facts))?;
+            open_visit(&v)?;
+            let reason = non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
+                problem: "cancelling a visit needs a reason".into(),
+            })?;
+            v.status = VisitStatus::Cancelled;
+            c.tx.put_visits(std::slice::from_ref(&v))?;
+            if c.actor_worker().is_some_and(|(_, r)| !r.is_manager()) {
+                let text = format!("The visit of {} was cancelled: {reason}", local(v.start));
+                c.notify_managers(
+                    v.provider,
+                    v.domain,
+                    v.file,
+                    NotificationKind::VisitCancelled { visit },
+                    text,
+                )?;
+            }
+            Ok(v)
+        })
+    }
+
+    /// Marks a visit done: the service log gets an entry automatically (who, client,
+    /// action, planned and actual time, place), with an optional detail visible only to
+    /// the domain (seed 000, care worker TO-BE).
+    pub fn mark_done(
+        &self,
+        actor: &Actor,
+        visit: VisitId,
+        report: DoneReport,
+    ) -> TehoResult<ServiceLogEntry> {
+        self.door(actor, "visit.done", |c| {
+            c.object(format!("visit:{visit}"));
+            let mut v = c.visit(visit)?;
+            let (_, facts) = c.client(v.file)?;
+            c.object(format!("visit:{visit}"));
+            c.authorize(Action::RecordVisit(visit_facts(&v)), &Target::Client(facts))?;
+            open_visit(&v)?;
+            if v.start > c.at + Duration::hours(12) {
+                return Err(TehoError::invalid(
+                    "visit",
+                    format!("starts {}", local(v.start)),
+                    "has not taken place yet",
+                ));
+            }
+            let actual_start = report.actual_start.unwrap_or(v.start);
+            let actual_end = report
+                .actual_end
+                .unwrap_or(actual_start + (v.end - v.start));
+            if actual_end < actual_start || actual_end - actual_start > Duration::hours(24) {
+                return Err(TehoError::invalid(
+                    "actual_end",
+                    actual_end,
+                    "must be after the actual start, within a day",
+                ));
+            }
+            let (me, _) = c.actor_worker().ok_or_else(|| TehoError::Internal {
+                message: "RecordVisit allowed a non-worker".into(),
+            })?;
+            let detail = report
+                .detail
+                .as_deref()
+                .map(|d| non_empty("detail", d))
+                .transpose()?
+                .map(|text| DomainDetail {
+                    domain: v.domain,
+                    text,
+                });
+            v.status = VisitStatus::Done;
+            c.tx.put_visits(std::slice::from_ref(&v))?;
+            let entry = ServiceLogEntry {
+                id: LogEntryId(c.ids.next_id()),
+                file: v.file,
+                visit: Some(v.id),
+                worker: v.worker.unwrap_or(me),
+                provider: v.provider,
+                domain: v.domain,
+                action: v.action.clone(),
+                planned_start: Some(v.start),
+                planned_end: Some(v.end),
+                actual_start,
+                actual_end,
+                place: v.place.clone(),
+                detail,
+                manual: false,
+                recorded_at: c.at,
+            };
+            c.tx.put_log_entry(&entry)?;
+            Ok(entry)
+        })
+    }
+
+    /// Marks a visit not done. A coded reason is required, and free text when the
+    /// reason is `Other`; the domain's manager is notified, and the client and relatives
+    /// see it with its reason (seed 000, care worker TO-BE: "Kohustuslik on selgitus").
+    pub fn mark_not_done(
+        &self,
+        actor: &Actor,
+        visit: VisitId,
+        reason: Option<NotDoneReason>,
+        text: String,
+    ) -> TehoResult<Visit> {
+        self.door(actor, "visit.not_done", |c| {
+            c.object(format!("visit:{visit}"));
+            let mut v = c.visit(visit)?;
+            let (_, facts) = c.client(v.file)?;
+            c.object(format!("visit:{visit}"));
+            c.authorize(Action::RecordVisit(visit_facts(&v)), &Target::Client(facts))?;
+            open_visit(&v)?;
+            let reason = reason.ok_or_else(|| TehoError::ReasonRequired {
+                problem: "choose a coded reason".into(),
+            })?;
+            let text = text.trim().to_string();
+            if reason == NotDoneReason::Other && text.is_empty() {
+                return Err(TehoError::ReasonRequired {
+                    problem: "the reason Other needs a text".into(),
+                });
+            }
+            let (me, _) = c.actor_worker().ok_or_else(|| TehoError::Internal {
+                message: "RecordVisit allowed a non-worker".into(),
+            })?;
+            v.status = VisitStatus::NotDone;
+            v.not_done = Some(NotDone {
+                reason,
+                text: text.clone(),
+                by: me,
+                at: c.at,
+            });
+            c.tx.put_visits(std::slice::from_ref(&v))?;
+            let shown = if text.is_empty() {
+                format!("{reason:?}")
+            } else {
+                format!("{reason:?}: {text}")
+            };
+            c.notify_managers(
+                v.provider,
+                v.domain,
+                v.file,
+                NotificationKind::VisitNotDone { visit, reason },
+                format!("The visit of {} was not done ({shown})", local(v.start)),
+            )?;
+            Ok(v)
+        })
+    }
+
+    /// Writes a service-log entry by hand, e.g. for an unplanned visit.
+    pub fn add_log_entry(&self, actor: &Actor, new: NewLogEntry) -> TehoResult<ServiceLogEntry> {
+        self.door(actor, "log.add", |c| {
+            let (_, facts) = c.client(new.file)?;
+            // A hand-written entry is of the author's own domain and provider.
+            let facts_v = match &c.facts {
+                ActorFacts::Worker {
+                    role, organization, ..
+                } => VisitFacts {
+                    domain: role.domain(),
+                    provider: Some(*organization),
+                    assigned: None,
+                },
+                _ => VisitFacts {
+                    domain: Domain::SelfCare,
+                    provider: None,
+                    assigned: None,
+                },
+            };
+            c.authorize(Action::RecordVisit(facts_v), &Target::Client(facts))?;
+            let (me, role) = c.actor_worker().ok_or_else(|| TehoError::Internal {
+                message: "RecordVisit allowed a non-worker".into(),
+            })?;
+            let org = facts_v.provider;
+            non_empty("action.code", &new.action.code)?;
+            non_empty("action.text", &new.action.text)?;
+            if new.actual_end < new.actual_start
+                || new.actual_end - new.actual_start > Duration::hours(24)
+            {
+                return Err(TehoError::invalid(
+                    "actual_end",
+                    new.actual_end,
+                    "must be after the actual start, within a day",
+                ));
+            }
+            if new.actual_start > c.at + Duration::hours(1) {
+                return Err(TehoError::invalid(
+                    "actual_start",
+                    new.actual_start,
+                    "lies in the future",
+                ));
+            }
+            let detail = new
+                .detail
+                .as_deref()
+                .map(|d| non_empty("detail", d))
+                .transpose()?
+                .map(|text| DomainDetail {
+                    domain: role.domain(),
+                    text,
+                });
+            let entry = ServiceLogEntry {
+                id: LogEntryId(c.ids.next_id()),
+                file: new.file,
+                visit: None,
+                worker: me,
+                provider: org,
+                domain: role.domain(),
+                action: new.action,
+                planned_start: None,
+                planned_end: None,
+                actual_start: new.actual_start,
+                actual_end: new.actual_end,
+                place: non_empty("place", &new.place)?,
+                detail,
+                manual: true,
+                recorded_at: c.at,
+            };
+            c.object(format!("log_entry:{}", entry.id));
+            c.tx.put_log_entry(&entry)?;
+            Ok(entry)
+        })
+    }
+
+    /// The client's service log for `from ..= to`; domain-only details are shown only to
+    /// that domain.
+    pub fn service_log(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> TehoResult<Vec<ServiceLogEntry>> {
+        self.door(actor, "log.read", |c| {
+            c.object(format!("client_file:{file} {from}..{to}"));
+            let (_, facts) = c.client(file)?;
+            let target = Target::Client(facts);
+            c.authorize(
+                Action::Read(DataCategory::ServiceLog, Visibility::Network),
+                &target,
+            )?;
+            let (a, b) = window(from, to)?;
+            let entries = c.tx.log_of_file(file, a, b)?;
+            Ok(c.redact_log(entries, &target))
+        })
+    }
+
+    /// The manager's alert list: planned visits of the provider in `domain` whose
+    /// planned end passed more than `threshold_minutes` ago with no outcome.
+    pub fn missed_visits(
+        &self,
+        actor: &Actor,
+        provider: OrganizationId,
+        domain: Domain,
+        threshold_minutes: u32,
+    ) -> TehoResult<Vec<Visit>> {
+        self.door(actor, "visits.missed", |c| {
+            c.object(format!("organization:{provider} {domain:?}"));
+            c.authorize(
+                Action::ReadProviderData { domain },
+                &Target::Organization { id: provider },
+            )?;
+            if threshold_minutes > 7 * 24 * 60 {
+                return Err(TehoError::invalid(
+                    "threshold_minutes",
+                    threshold_minutes,
+                    "at most a week",
+                ));
+            }
+            let before = c.at - Duration::minutes(i64::from(threshold_minutes));
+            Ok(c.tx
+                .overdue_visits(provider, before)?
+                .into_iter()
+                .filter(|v| v.domain == domain)
+                .collect())
+        })
+    }
+
+    /// A worker's own report from the service log for `from ..= to` (the worker, or
+    /// their manager). Only clients the reader may still see are included.
+    pub fn worker_report(
+        &self,
+        actor: &Actor,
+        worker: WorkerId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> TehoResult<Vec<ServiceLogEntry>> {
+        self.door(actor, "report.worker", |c| {
+            c.object(format!("worker:{worker} {from}..{to}"));
+            let w = c.worker(worker)?;
+            c.authorize(
+                Action::ReadWorkerCalendar,
+                &Target::Worker(WorkerFacts {
+                    id: w.id,
+                    role: w.role,
+                    organization: w.organization,
+                }),
+            )?;
+            let (a, b) = window(from, to)?;
+            let mut out = Vec::new();
+            let mut seen: HashMap<ClientFileId, bool> = HashMap::new();
+            for e in c.tx.log_of_worker(worker, a, b)? {
+                let ok = match seen.get(&e.file) {
+                    Some(ok) => *ok,
+                    None => {
+                        let ok = c.may_read(e.file, DataCategory::ServiceLog)?;
+                        seen.insert(e.file, ok);
+                        ok
+                    }
+                };
+                if ok {
+                    out.push(e);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// A provider's monthly report of services provided in a domain, with its deadline:
+    /// the 10th of the following month (seed `002_b4b88f78f180845d.txt` §15(3)).
+    pub fn monthly_report(
+        &self,
+        actor: &Actor,
+        provider: OrganizationId,
+        domain: Domain,
+        year: i32,
+        month: u32,
+    ) -> TehoResult<MonthlyReport> {
+        self.door(actor, "report.monthly", |c| {
+            c.object(format!(
+                "organization:{provider} {domain:?} {year}-{month:02}"
+            ));
+            c.authorize(
+                Action::ReadProviderData { domain },
+                &Target::Organization { id: provider },
+            )?;
+            let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| {
+                TehoError::invalid("month", format!("{year}-{month}"), "not a calendar month")
+            })?;
+            let next = if month == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(year, month + 1, 1)
+            }
+            .ok_or_else(|| {
+                TehoError::invalid("month", format!("{year}-{month}"), "not a calendar month")
+            })?;
+            let entries =
+                c.tx.log_of_provider(provider, start_of_day(first), start_of_day(next))?;
+            let mut lines: BTreeMap<
+                String,
+                (String, u32, i64, std::collections::HashSet<ClientFileId>),
+            > = BTreeMap::new();
+            for e in entries.into_iter().filter(|e| e.domain == domain) {
+                let line = lines
+                    .entry(e.action.code.clone())
+                    .or_insert_with(|| (e.action.text.clone(), 0, 0, Default::default()));
+                line.1 += 1;
+                line.2 += (e.actual_end - e.actual_start).num_minutes();
+                line.3.insert(e.file);
+            }
+            let deadline = NaiveDate::from_ymd_opt(next.year(), next.month(), 10).unwrap_or(next);
+            Ok(MonthlyReport {
+                provider,
+                domain,
+                year,
+                month,
+                deadline,
+                lines: lines
+                    .into_iter()
+                    .map(|(code, (text, count, minutes, clients))| ReportLine {
+                        code,
+                        text,
+                        count,
+                        minutes,
+                        clients: clients.len() as u32,
+                    })
+                    .collect(),
+            })
+        })
+    }
+}
+
+/// A visit can be moved, cancelled or recorded only while planned and not yet recorded.
+fn open_visit(v: &Visit) -> TehoResult<()> {
+    let problem = match v.status {
+        VisitStatus::Planned => return Ok(()),
+        VisitStatus::Done => "already marked done",
+        VisitStatus::NotDone => "already marked not done",
+        VisitStatus::Cancelled => "cancelled",
+        VisitStatus::Superseded => "replaced by a plan change",
+    };
+    Err(TehoError::Conflict {
+        kind: "visit".into(),
+        id: v.id.to_string(),
+        problem: problem.into(),
+    })
+}
+
+fn local(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Tallinn)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn summary(item: &PlanItemId, r: &Regeneration) -> String {
+    format!(
+        "plan_item:{item} added={} removed={} unchanged={} kept_recorded={} kept_by_hand={}",
+        r.added.len(),
+        r.removed.len(),
+        r.unchanged.len(),
+        r.kept_recorded.len(),
+        r.kept_by_hand.len()
+    )
+}
