@@ -5,11 +5,14 @@
 
 use teho_core::access::{Actor, DataCategory, Visibility};
 use teho_core::file::{CardProvider, ContactKind, ContactPoint, NewCard, NewEntry};
+use teho_core::log::{DoneReport, NewLogEntry};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
+use teho_core::org::Domain;
 use teho_core::org::{NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::person::{NewPerson, PersonIdentity};
+use teho_core::plan::{NewPlan, PlannedAction};
 use teho_core::store::MemoryStore;
-use teho_tests::{Town, code, day};
+use teho_tests::{Town, code, day, spec, tallinn};
 
 fn entries(t: &Town<MemoryStore>) -> u64 {
     t.engine
@@ -61,6 +64,10 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
         birth_date: None,
     };
     let added = std::cell::Cell::new(None);
+    let plan = std::cell::Cell::new(None);
+    let item = std::cell::Cell::new(None);
+    let visit = std::cell::Cell::new(None);
+    let cm = Actor::Worker(t.care_manager);
     type Case<'a> = (&'a str, Box<dyn Fn(&Town<MemoryStore>) + 'a>);
     let cases: Vec<Case> = vec![
         (
@@ -435,6 +442,232 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
             "inbox",
             Box::new(|t| {
                 t.engine.inbox(&cw).unwrap();
+            }),
+        ),
+        (
+            "create_plan",
+            Box::new(|t| {
+                plan.set(Some(
+                    t.engine
+                        .create_plan(
+                            &cm,
+                            NewPlan {
+                                file: t.file,
+                                domain: Domain::Care,
+                                provider: t.care_org,
+                            },
+                        )
+                        .unwrap()
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "create_plan (denied)",
+            Box::new(|t| {
+                let _ = t.engine.create_plan(
+                    &cw,
+                    NewPlan {
+                        file: t.file,
+                        domain: Domain::Care,
+                        provider: t.care_org,
+                    },
+                );
+            }),
+        ),
+        (
+            "add_plan_item",
+            Box::new(|t| {
+                item.set(Some(
+                    t.engine
+                        .add_plan_item(
+                            &cm,
+                            plan.get().unwrap(),
+                            spec("H", "Care", Some(t.care_worker), 30, "FREQ=DAILY;BYHOUR=9"),
+                        )
+                        .unwrap()
+                        .item
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "add_plan_item (invalid)",
+            Box::new(|t| {
+                let _ = t.engine.add_plan_item(
+                    &cm,
+                    plan.get().unwrap(),
+                    spec("", "Care", None, 30, "FREQ=DAILY;BYHOUR=9"),
+                );
+            }),
+        ),
+        (
+            "change_plan_item",
+            Box::new(|t| {
+                t.engine
+                    .change_plan_item(
+                        &cm,
+                        item.get().unwrap(),
+                        spec("H", "Care", Some(t.care_worker), 30, "FREQ=DAILY;BYHOUR=10"),
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "change_plan_item (denied)",
+            Box::new(|t| {
+                let _ = t.engine.change_plan_item(
+                    &cw,
+                    item.get().unwrap(),
+                    spec("H", "Care", None, 30, "FREQ=DAILY;BYHOUR=10"),
+                );
+            }),
+        ),
+        (
+            "split_plan_item",
+            Box::new(|t| {
+                let mut s = spec("H", "Care", Some(t.care_worker), 30, "FREQ=DAILY;BYHOUR=11");
+                s.valid_from = day(2026, 11, 20);
+                t.engine
+                    .split_plan_item(&cm, item.get().unwrap(), day(2026, 11, 20), s)
+                    .unwrap();
+            }),
+        ),
+        (
+            "client_calendar",
+            Box::new(|t| {
+                visit.set(Some(
+                    t.engine
+                        .client_calendar(&cw, t.file, day(2026, 11, 3), day(2026, 11, 9))
+                        .unwrap()[0]
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "client_calendar (denied)",
+            Box::new(|t| {
+                let _ =
+                    t.engine
+                        .client_calendar(&outsider, t.file, day(2026, 11, 3), day(2026, 11, 9));
+            }),
+        ),
+        (
+            "worker_calendar",
+            Box::new(|t| {
+                t.engine
+                    .worker_calendar(&cw, t.care_worker, day(2026, 11, 3), day(2026, 11, 9))
+                    .unwrap();
+            }),
+        ),
+        (
+            "move_visit",
+            Box::new(|t| {
+                t.engine
+                    .move_visit(&cw, visit.get().unwrap(), tallinn(2026, 11, 3, 12, 0))
+                    .unwrap();
+            }),
+        ),
+        (
+            "move_visit (denied)",
+            Box::new(|t| {
+                let _ = t.engine.move_visit(
+                    &outsider,
+                    visit.get().unwrap(),
+                    tallinn(2026, 11, 3, 13, 0),
+                );
+            }),
+        ),
+        (
+            "mark_not_done (no reason)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .mark_not_done(&cw, visit.get().unwrap(), None, String::new());
+            }),
+        ),
+        (
+            "mark_done",
+            Box::new(|t| {
+                t.clock.set(tallinn(2026, 11, 3, 14, 0));
+                t.engine
+                    .mark_done(&cw, visit.get().unwrap(), DoneReport::default())
+                    .unwrap();
+            }),
+        ),
+        (
+            "mark_done (twice)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .mark_done(&cw, visit.get().unwrap(), DoneReport::default());
+            }),
+        ),
+        (
+            "cancel_visit (recorded)",
+            Box::new(|t| {
+                let _ = t.engine.cancel_visit(&cw, visit.get().unwrap(), "x".into());
+            }),
+        ),
+        (
+            "add_log_entry",
+            Box::new(|t| {
+                t.engine
+                    .add_log_entry(
+                        &cw,
+                        NewLogEntry {
+                            file: t.file,
+                            action: PlannedAction {
+                                code: "X".into(),
+                                text: "Extra".into(),
+                            },
+                            actual_start: tallinn(2026, 11, 3, 13, 0),
+                            actual_end: tallinn(2026, 11, 3, 13, 20),
+                            place: "home".into(),
+                            detail: None,
+                        },
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "service_log",
+            Box::new(|t| {
+                t.engine
+                    .service_log(&cw, t.file, day(2026, 11, 1), day(2026, 11, 30))
+                    .unwrap();
+            }),
+        ),
+        (
+            "missed_visits",
+            Box::new(|t| {
+                t.engine
+                    .missed_visits(&cm, t.care_org, Domain::Care, 60)
+                    .unwrap();
+            }),
+        ),
+        (
+            "worker_report",
+            Box::new(|t| {
+                t.engine
+                    .worker_report(&cw, t.care_worker, day(2026, 11, 1), day(2026, 11, 30))
+                    .unwrap();
+            }),
+        ),
+        (
+            "monthly_report",
+            Box::new(|t| {
+                t.engine
+                    .monthly_report(&cm, t.care_org, Domain::Care, 2026, 11)
+                    .unwrap();
+            }),
+        ),
+        (
+            "monthly_report (denied)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .monthly_report(&cw, t.care_org, Domain::Care, 2026, 11);
             }),
         ),
         (

@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use teho_core::TehoError;
 use teho_core::access::{Actor, DataCategory, Visibility};
 use teho_core::file::NewEntry;
+use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::network::Member;
 use teho_storage::SqliteStore;
 use teho_tests::{Town, day, tallinn};
@@ -58,6 +59,33 @@ fn shared() -> &'static Shared {
         town.engine
             .end_membership(&sw, m.id, day(2026, 11, 20))
             .expect("end");
+        // A month of care and nursing visits, some recorded, so that calendars, the log,
+        // reports and inboxes all hold something about the client.
+        town.plan_week();
+        town.clock.set(tallinn(2026, 11, 6, 20, 0));
+        let cw = Actor::Worker(town.care_worker);
+        let visits = town
+            .engine
+            .worker_calendar(&cw, town.care_worker, day(2026, 11, 2), day(2026, 11, 6))
+            .expect("calendar");
+        town.engine
+            .mark_done(
+                &cw,
+                visits[0].id,
+                DoneReport {
+                    detail: Some("Detail".into()),
+                    ..DoneReport::default()
+                },
+            )
+            .expect("done");
+        town.engine
+            .mark_not_done(
+                &cw,
+                visits[1].id,
+                Some(NotDoneReason::ClientNotAtHome),
+                String::new(),
+            )
+            .expect("not done");
         Shared {
             town,
             lock: std::sync::Mutex::new(()),
@@ -143,6 +171,8 @@ proptest! {
             ("client_card", t.engine.client_card(actor, t.file).map(|_| ())),
             ("network", t.engine.network(actor, t.file).map(|_| ())),
             ("entries", t.engine.entries(actor, t.file).map(|_| ())),
+            ("client_calendar", t.engine.client_calendar(actor, t.file, day(2026, 11, 1), day(2026, 12, 31)).map(|_| ())),
+            ("service_log", t.engine.service_log(actor, t.file, day(2026, 11, 1), day(2026, 12, 31)).map(|_| ())),
         ];
         for (query, r) in results {
             if standing {
@@ -156,6 +186,24 @@ proptest! {
                     matches!(r, Err(TehoError::AccessDenied { .. })),
                     "{:?} outside the network at {} got {} : {:?}", actor, at, query, r
                 );
+            }
+        }
+        // A worker's own calendar and report hold this client only while they serve them.
+        if let Actor::Worker(w) = actor {
+            if let Ok(cal) = t.engine.worker_calendar(actor, *w, day(2026, 11, 1), day(2026, 12, 31)) {
+                prop_assert!(standing || cal.iter().all(|v| v.file != t.file), "{:?} at {} sees the client's visits in their calendar", actor, at);
+            }
+            if let Ok(report) = t.engine.worker_report(actor, *w, day(2026, 11, 1), day(2026, 12, 31)) {
+                prop_assert!(standing || report.iter().all(|e| e.file != t.file), "{:?} at {} sees the client in their report", actor, at);
+            }
+        }
+        // A worker's own calendar and report hold this client only while they serve them.
+        if let Actor::Worker(w) = actor {
+            if let Ok(cal) = t.engine.worker_calendar(actor, *w, day(2026, 11, 1), day(2026, 12, 31)) {
+                prop_assert!(standing || cal.iter().all(|v| v.file != t.file), "{:?} at {} sees the client's visits in their calendar", actor, at);
+            }
+            if let Ok(report) = t.engine.worker_report(actor, *w, day(2026, 11, 1), day(2026, 12, 31)) {
+                prop_assert!(standing || report.iter().all(|e| e.file != t.file), "{:?} at {} sees the client in their report", actor, at);
             }
         }
         // The inbox of someone who never served the client says nothing about them.
