@@ -195,6 +195,11 @@ pub enum Target {
     System,
     /// The actor's own inbox.
     OwnInbox,
+    /// One notification, by its recipient.
+    Notification {
+        /// Whose it is.
+        recipient: crate::notify::Recipient,
+    },
 }
 
 /// The facts about a client file that access depends on.
@@ -269,6 +274,11 @@ pub enum Action {
     GrantSubstitution,
     /// Read one's own notifications.
     ReadInbox,
+    /// Mark one's own notification read or acknowledged (target: its recipient).
+    MarkNotification,
+    /// Send a message to the client's network (seed 000: every role "saab saata ja
+    /// saada teavitusi teenusevõrgustikule").
+    NotifyNetwork,
     /// Verify the audit chain or take a checkpoint.
     VerifyAudit,
     /// Initialise an empty store.
@@ -597,6 +607,31 @@ fn decide(
     }
     check_actor(actor, at)?;
     match (action, target) {
+        (Action::MarkNotification, Target::Notification { recipient }) => {
+            let mine = match (actor, recipient) {
+                (ActorFacts::Worker { id, .. }, crate::notify::Recipient::Worker(w)) => id == w,
+                (ActorFacts::Person { id }, crate::notify::Recipient::Person(p)) => id == p,
+                _ => false,
+            };
+            if mine {
+                Ok(match actor {
+                    ActorFacts::Worker { role, .. } => AllowBasis::Role { role: *role },
+                    _ => AllowBasis::OwnFile,
+                })
+            } else {
+                Err(DenyReason::RoleNotPermitted {
+                    role: actor_role(actor),
+                    action: "change someone else's notification".into(),
+                })
+            }
+        }
+        (Action::NotifyNetwork, Target::Client(c)) => {
+            let s = standing(actor, c, at)?;
+            if matches!(s.basis, AllowBasis::Supervision { .. }) {
+                return Err(DenyReason::ReadOnly { role: s.role });
+            }
+            Ok(s.basis)
+        }
         (Action::ReadInbox, Target::OwnInbox) => Ok(match actor {
             ActorFacts::Worker { role, .. } => AllowBasis::Role { role: *role },
             _ => AllowBasis::OwnFile,

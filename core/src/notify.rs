@@ -49,6 +49,11 @@ pub enum NotificationKind {
         /// The coded reason.
         reason: crate::log::NotDoneReason,
     },
+    /// A message from a member of the client's network (or the client).
+    Message {
+        /// Who sent it: name and role, as shown to the recipient.
+        from: String,
+    },
     /// A substitution was granted to the recipient.
     SubstitutionGranted {
         /// The absent worker.
@@ -71,4 +76,30 @@ pub struct Notification {
     pub text: String,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// Unread, read or acknowledged.
+    pub state: NotificationState,
+    /// When the state last changed.
+    pub state_changed_at: Option<DateTime<Utc>>,
+}
+
+/// Where a notification stands for its recipient; it only moves forward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum NotificationState {
+    /// Not opened yet.
+    Unread,
+    /// Opened.
+    Read,
+    /// Acknowledged: the recipient has taken it in hand.
+    Acknowledged,
+}
+
+/// Whom a message goes to within a client's network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Audience {
+    /// One member of the network, or the client.
+    Member(Recipient),
+    /// Every current member in a role (e.g. all care workers of the client).
+    Role(crate::org::Role),
+    /// The whole network and the client.
+    Network,
 }

@@ -106,6 +106,9 @@ pub trait StoreTx {
     fn entries_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Entry>>;
     /// Saves a notification.
     fn put_notification(&mut self, n: &Notification) -> StoreResult<()>;
+    /// A notification by id.
+    fn notification(&mut self, id: crate::ids::NotificationId)
+    -> StoreResult<Option<Notification>>;
     /// A recipient's notifications, oldest first.
     fn notifications_for(&mut self, r: Recipient) -> StoreResult<Vec<Notification>>;
     /// Saves a compliance breach.
@@ -386,6 +389,12 @@ impl StoreTx for MemoryTx<'_> {
     fn put_notification(&mut self, n: &Notification) -> StoreResult<()> {
         upsert(&mut self.work.notifications, n, |x| x.id == n.id);
         Ok(())
+    }
+    fn notification(
+        &mut self,
+        id: crate::ids::NotificationId,
+    ) -> StoreResult<Option<Notification>> {
+        Ok(self.work.notifications.iter().find(|x| x.id == id).cloned())
     }
     fn notifications_for(&mut self, r: Recipient) -> StoreResult<Vec<Notification>> {
         Ok(self

@@ -333,6 +333,15 @@ impl StoreTx for SqliteTx<'_> {
             to_doc(n)?,
         )
     }
+    fn notification(
+        &mut self,
+        id: teho_core::ids::NotificationId,
+    ) -> StoreResult<Option<Notification>> {
+        self.one(
+            "SELECT doc FROM notifications WHERE id = ?1",
+            &id.to_string(),
+        )
+    }
     fn notifications_for(&mut self, r: Recipient) -> StoreResult<Vec<Notification>> {
         self.many(
             "SELECT doc FROM notifications WHERE recipient = ?1 ORDER BY rowid",

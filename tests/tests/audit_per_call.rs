@@ -7,6 +7,7 @@ use teho_core::access::{Actor, DataCategory, Visibility};
 use teho_core::file::{CardProvider, ContactKind, ContactPoint, NewCard, NewEntry};
 use teho_core::log::{DoneReport, NewLogEntry};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
+use teho_core::notify::{Audience, NotificationState, Recipient};
 use teho_core::org::Domain;
 use teho_core::org::{NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::person::{NewPerson, PersonIdentity};
@@ -68,6 +69,7 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
     let item = std::cell::Cell::new(None);
     let visit = std::cell::Cell::new(None);
     let cm = Actor::Worker(t.care_manager);
+    let note_id = std::cell::Cell::new(None);
     type Case<'a> = (&'a str, Box<dyn Fn(&Town<MemoryStore>) + 'a>);
     let cases: Vec<Case> = vec![
         (
@@ -668,6 +670,48 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
                 let _ = t
                     .engine
                     .monthly_report(&cw, t.care_org, Domain::Care, 2026, 11);
+            }),
+        ),
+        (
+            "notify_network",
+            Box::new(|t| {
+                note_id.set(Some(
+                    t.engine
+                        .notify_network(
+                            &Actor::Person(t.relative),
+                            t.file,
+                            Audience::Member(Recipient::Worker(t.care_worker)),
+                            "Hello".into(),
+                        )
+                        .unwrap()[0]
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "notify_network (denied)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .notify_network(&outsider, t.file, Audience::Network, "x".into());
+            }),
+        ),
+        (
+            "mark_notification",
+            Box::new(|t| {
+                t.engine
+                    .mark_notification(&cw, note_id.get().unwrap(), NotificationState::Read)
+                    .unwrap();
+            }),
+        ),
+        (
+            "mark_notification (denied)",
+            Box::new(|t| {
+                let _ = t.engine.mark_notification(
+                    &outsider,
+                    note_id.get().unwrap(),
+                    NotificationState::Read,
+                );
             }),
         ),
         (

@@ -11,9 +11,9 @@ use crate::error::{TehoError, TehoResult};
 use crate::file::{
     CardProvider, ClientCard, ClientFile, ClientFileView, Entry, FileStatus, NewCard, NewEntry,
 };
-use crate::ids::{ClientFileId, EntryId, MembershipId, PersonId};
+use crate::ids::{ClientFileId, EntryId, MembershipId, NotificationId, PersonId};
 use crate::network::{Member, Membership, NewMembership, NewSubstitution, Substitution};
-use crate::notify::{Notification, NotificationKind, Recipient};
+use crate::notify::{Audience, Notification, NotificationKind, NotificationState, Recipient};
 use crate::org::{Role, Worker};
 use crate::person::{NewPerson, Person, PersonIdentity};
 use crate::store::{Store, StoreTx};
@@ -546,6 +546,131 @@ impl<S: Store> ClientFiles<S> {
                 }
             };
             Ok(c.tx.notifications_for(recipient)?)
+        })
+    }
+
+    /// Marks one of the actor's own notifications read or acknowledged. States only move
+    /// forward (unread → read → acknowledged).
+    pub fn mark_notification(
+        &self,
+        actor: &Actor,
+        id: NotificationId,
+        state: NotificationState,
+    ) -> TehoResult<Notification> {
+        self.door(actor, "inbox.mark", |c| {
+            c.object(format!("notification:{id}"));
+            let mut n =
+                c.tx.notification(id)?
+                    .ok_or_else(|| TehoError::not_found("notification", id))?;
+            c.authorize(
+                Action::MarkNotification,
+                &Target::Notification {
+                    recipient: n.recipient,
+                },
+            )?;
+            if state < n.state || state == NotificationState::Unread {
+                return Err(TehoError::Conflict {
+                    kind: "notification".into(),
+                    id: id.to_string(),
+                    problem: format!("is {:?}; it cannot go back to {state:?}", n.state),
+                });
+            }
+            if state != n.state {
+                n.state = state;
+                n.state_changed_at = Some(c.at);
+                c.tx.put_notification(&n)?;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Sends a message about the client to one member, to every current member in a
+    /// role, or to the whole network and the client. Returns the notifications written.
+    pub fn notify_network(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        audience: Audience,
+        text: String,
+    ) -> TehoResult<Vec<Notification>> {
+        self.door(actor, "inbox.send", |c| {
+            let (_, facts) = c.client(file)?;
+            let client = facts.client;
+            let at = c.at;
+            let members: Vec<Membership> = facts
+                .network
+                .iter()
+                .filter(|m| m.active_at(at))
+                .cloned()
+                .collect();
+            c.authorize(Action::NotifyNetwork, &Target::Client(facts))?;
+            let text = non_empty("text", &text)?;
+            let sender = match c.actor {
+                Actor::Worker(w) => Some(Recipient::Worker(*w)),
+                Actor::Person(p) => Some(Recipient::Person(*p)),
+                _ => None,
+            };
+            let as_recipient = |m: &Membership| match m.member {
+                Member::Worker(w) => Recipient::Worker(w),
+                Member::Person(p) => Recipient::Person(p),
+            };
+            let mut to: Vec<Recipient> = match audience {
+                Audience::Member(r) => {
+                    let known = r == Recipient::Person(client)
+                        || members.iter().any(|m| as_recipient(m) == r);
+                    if !known {
+                        return Err(TehoError::invalid(
+                            "audience",
+                            format!("{r:?}"),
+                            "is not a current member of the client's network",
+                        ));
+                    }
+                    vec![r]
+                }
+                Audience::Role(role) => {
+                    let v: Vec<Recipient> = members
+                        .iter()
+                        .filter(|m| m.role == role)
+                        .map(as_recipient)
+                        .collect();
+                    if v.is_empty() {
+                        return Err(TehoError::invalid(
+                            "audience",
+                            format!("{role:?}"),
+                            "no current member of the network has this role",
+                        ));
+                    }
+                    v
+                }
+                Audience::Network => {
+                    let mut v: Vec<Recipient> = members.iter().map(as_recipient).collect();
+                    v.push(Recipient::Person(client));
+                    v
+                }
+            };
+            to.retain(|r| Some(*r) != sender);
+            to.dedup();
+            let from = match &c.actor_ref.role {
+                Some(role) => format!("{} ({role:?})", c.actor_ref.name),
+                None => c.actor_ref.name.clone(),
+            };
+            let mut sent = Vec::with_capacity(to.len());
+            for r in to {
+                let n = Notification {
+                    id: NotificationId(c.ids.next_id()),
+                    recipient: r,
+                    about: Some(file),
+                    kind: NotificationKind::Message { from: from.clone() },
+                    text: text.clone(),
+                    created_at: c.at,
+                    state: NotificationState::Unread,
+                    state_changed_at: None,
+                };
+                c.tx.put_notification(&n)?;
+                sent.push(n);
+            }
+            c.object(format!("client_file:{file} to {} recipients", sent.len()));
+            Ok(sent)
         })
     }
 }

@@ -139,6 +139,8 @@ impl<X: StoreTx> Ctx<'_, X> {
             kind,
             text,
             created_at: self.at,
+            state: crate::notify::NotificationState::Unread,
+            state_changed_at: None,
         };
         Ok(self.tx.put_notification(&n)?)
     }
