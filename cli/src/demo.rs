@@ -8,13 +8,15 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Tallinn;
 use teho_core::access::{Actor, DataCategory, Visibility};
-use teho_core::file::{CardProvider, ContactKind, ContactPoint, DomainDetail, NewCard, NewEntry};
+use teho_core::file::{CardProvider, ContactKind, ContactPoint, NewCard, NewEntry};
 use teho_core::ids::{ClientFileId, OrganizationId, WorkerId};
+use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
 use teho_core::org::{
     Domain, NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role,
 };
 use teho_core::person::{NewPerson, PersonIdentity, PersonalCode};
+use teho_core::plan::{NewPlan, PlanItemSpec, PlannedAction, Recurrence};
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::{ClientFiles, TehoError, TehoResult};
 use teho_storage::SqliteStore;
@@ -336,29 +338,6 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         },
     )?;
     e.add_entry(
-        &Actor::Worker(care_worker),
-        NewEntry {
-            file: file.id,
-            category: DataCategory::ServiceLog,
-            visibility: Visibility::Network,
-            text: "Shopping and cleaning done".into(),
-            domain_detail: None,
-        },
-    )?;
-    e.add_entry(
-        &Actor::Worker(nurse),
-        NewEntry {
-            file: file.id,
-            category: DataCategory::ServiceLog,
-            visibility: Visibility::Network,
-            text: "Wound dressing changed".into(),
-            domain_detail: Some(DomainDetail {
-                domain: Domain::Nursing,
-                text: "Wound 3 cm, slight exudate".into(),
-            }),
-        },
-    )?;
-    e.add_entry(
         &Actor::Worker(nurse),
         NewEntry {
             file: file.id,
@@ -368,9 +347,57 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
             domain_detail: None,
         },
     )?;
+    println!("  3 entries written: a directing decision, income, a nursing-only note");
+
+    let care_plan = e.create_plan(
+        &cm,
+        NewPlan {
+            file: file.id,
+            domain: Domain::Care,
+            provider: care_org.id,
+        },
+    )?;
+    let care = e.add_plan_item(
+        &cm,
+        care_plan.id,
+        item(
+            "HOOLD-01",
+            "Morning care: washing, breakfast",
+            care_worker,
+            45,
+            "FREQ=DAILY;BYHOUR=9",
+        )?,
+    )?;
+    let nm = Actor::Worker(nursing_manager);
+    let nursing_plan = e.create_plan(
+        &nm,
+        NewPlan {
+            file: file.id,
+            domain: Domain::Nursing,
+            provider: nursing_org.id,
+        },
+    )?;
+    let nursing = e.add_plan_item(
+        &nm,
+        nursing_plan.id,
+        item(
+            "ÕE-HAAV",
+            "Wound care",
+            nurse,
+            30,
+            "FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=11",
+        )?,
+    )?;
     println!(
-        "  5 entries written: a directing decision, income, two service-log entries, a nursing-only note"
+        "  care plan: {} ({}) -> {} visits over 12 weeks; nursing plan: {} ({}) -> {} visits",
+        care.item.action.text,
+        care.item.recurrence,
+        care.regeneration.added.len(),
+        nursing.item.action.text,
+        nursing.item.recurrence,
+        nursing.regeneration.added.len()
     );
+    week(e, clock, care_worker, nurse, file.id)?;
 
     // Anu leaves on Friday 6 Nov; her end is recorded only on Tuesday 10 Nov (late).
     clock.set(at(2026, 11, 10, 10, 0));
@@ -400,6 +427,79 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         relative: relative.id,
         file: file.id,
     })
+}
+
+fn item(
+    code: &str,
+    text: &str,
+    worker: WorkerId,
+    minutes: u32,
+    rule: &str,
+) -> TehoResult<PlanItemSpec> {
+    Ok(PlanItemSpec {
+        action: PlannedAction {
+            code: code.into(),
+            text: text.into(),
+        },
+        worker: Some(worker),
+        place: "home, Punane 16-4".into(),
+        duration_minutes: minutes,
+        recurrence: Recurrence::parse(rule).map_err(|e| TehoError::InvalidInput {
+            field: "recurrence".into(),
+            value: rule.into(),
+            problem: e.to_string(),
+        })?,
+        valid_from: date(2026, 11, 2),
+        valid_until: None,
+    })
+}
+
+/// The week of 2–8 November: visits done, one not done with a reason, one left open.
+fn week(
+    e: &Engine,
+    clock: &FixedClock,
+    care_worker: WorkerId,
+    nurse: WorkerId,
+    file: ClientFileId,
+) -> TehoResult<()> {
+    println!("\n== The week of 2-8 November ==");
+    clock.set(at(2026, 11, 8, 20, 0));
+    let hille = Actor::Worker(care_worker);
+    for v in e.worker_calendar(&hille, care_worker, date(2026, 11, 2), date(2026, 11, 7))? {
+        if local(v.start).starts_with("2026-11-04") {
+            e.mark_not_done(
+                &hille,
+                v.id,
+                Some(NotDoneReason::ClientNotAtHome),
+                "No answer at the door; neighbour says she went to her son's".into(),
+            )?;
+        } else {
+            e.mark_done(&hille, v.id, DoneReport::default())?;
+        }
+    }
+    let teisi = Actor::Worker(nurse);
+    for v in e.worker_calendar(&teisi, nurse, date(2026, 11, 2), date(2026, 11, 8))? {
+        e.mark_done(
+            &teisi,
+            v.id,
+            DoneReport {
+                actual_start: None,
+                actual_end: None,
+                detail: Some("Wound 3 cm, clean, dressing changed".into()),
+            },
+        )?;
+    }
+    println!(
+        "  Hille marked Mon-Sat (Wednesday not done: client not at home); Teisi marked Mon and Thu done; Sunday's care visit is still open"
+    );
+    let _ = file;
+    Ok(())
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Tallinn)
+        .format("%Y-%m-%d %a %H:%M")
+        .to_string()
 }
 
 fn org_name(
@@ -461,6 +561,16 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
                         .as_ref()
                         .map_or("hidden".to_string(), |n| format!("{} members", n.len()))
                 );
+                let log = e.service_log(actor, t.file, date(2026, 11, 1), date(2026, 11, 30))?;
+                let details = log.iter().filter(|l| l.detail.is_some()).count();
+                let nursing = log.iter().filter(|l| l.domain == Domain::Nursing).count();
+                println!(
+                    "  service log: {} entries; nursing details shown: {details} of {nursing}{}",
+                    log.len(),
+                    log.iter()
+                        .find_map(|l| l.detail.as_ref())
+                        .map_or(String::new(), |d| format!(" (\"{}\")", d.text))
+                );
                 for entry in &view.entries {
                     let detail = match &entry.domain_detail {
                         Some(d) => format!(" [{:?} detail: {}]", d.domain, d.text),
@@ -470,6 +580,36 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
                 }
             }
         }
+    }
+    println!("\n== The client calendar 2-8 November, as Jaan (relative) sees it ==");
+    for v in e.client_calendar(
+        &Actor::Person(t.relative),
+        t.file,
+        date(2026, 11, 2),
+        date(2026, 11, 8),
+    )? {
+        let outcome = match (&v.status, &v.not_done) {
+            (_, Some(nd)) => format!("NOT DONE ({:?}: {})", nd.reason, nd.text),
+            (status, None) => format!("{status:?}"),
+        };
+        println!(
+            "  {}  {:<8?} {:<34} {}",
+            local(v.start),
+            v.domain,
+            v.action.text,
+            outcome
+        );
+    }
+    println!("\n== Kadri's (care manager) inbox and alert list ==");
+    for n in e.inbox(&Actor::Worker(t.care_manager))? {
+        println!("  inbox: {}", n.text);
+    }
+    for v in e.missed_visits(&Actor::Worker(t.care_manager), t.care_org, Domain::Care, 60)? {
+        println!(
+            "  missed (no outcome 1 h after its end): {} {}",
+            local(v.start),
+            v.action.text
+        );
     }
     println!("\n== Refused, and why ==");
     let attempts: Vec<(&str, TehoResult<()>)> = vec![
