@@ -14,6 +14,9 @@ pub enum TehoError {
     /// A personal code failed to parse.
     #[error(transparent)]
     InvalidPersonalCode(#[from] PersonalCodeError),
+    /// A recurrence rule outside the supported RRULE subset, or malformed.
+    #[error(transparent)]
+    InvalidRecurrence(#[from] crate::plan::RecurrenceError),
     /// A field of a command had a value the rules do not admit.
     #[error("invalid {field} {value:?}: {problem}")]
     InvalidInput {
@@ -101,6 +104,7 @@ impl TehoError {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::InvalidPersonalCode(_) => "invalid_personal_code",
+            Self::InvalidRecurrence(_) => "invalid_recurrence",
             Self::InvalidInput { .. } => "invalid_input",
             Self::InvalidPeriod { .. } => "invalid_period",
             Self::ReasonRequired { .. } => "reason_required",

@@ -78,6 +78,29 @@ fn plans_fill_the_client_and_worker_calendars(t: Town<impl Store>) {
         && v.place == "home"
         && v.action.code == "HOOLD-01"
         && v.file == t.file));
+    assert!(
+        mine.iter()
+            .all(|v| v.client_name.as_deref() == Some("Laine Kask")),
+        "the worker calendar names the client"
+    );
+    let seen_by_relative = t
+        .engine
+        .client_calendar(
+            &Actor::Person(t.relative),
+            t.file,
+            day(2026, 11, 5),
+            day(2026, 11, 5),
+        )
+        .unwrap();
+    let who: Vec<_> = seen_by_relative
+        .iter()
+        .map(|v| v.worker_name.clone().unwrap())
+        .collect();
+    assert_eq!(
+        who,
+        ["Hille Tallinn", "Teisi Tallinn"],
+        "the client calendar says who comes"
+    );
     // A manager sees their own workers' calendars, nobody else's.
     assert_eq!(
         t.engine

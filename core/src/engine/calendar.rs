@@ -59,6 +59,25 @@ pub struct SplitOutcome {
     pub started: PlanItemOutcome,
 }
 
+/// A visit as a calendar shows it: with the worker's and the client's names (the
+/// client calendar shows who comes; the worker calendar, whom to visit).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarVisit {
+    /// The visit.
+    pub visit: Visit,
+    /// The assigned worker's name, if any.
+    pub worker_name: Option<String>,
+    /// The client's name.
+    pub client_name: Option<String>,
+}
+
+impl std::ops::Deref for CalendarVisit {
+    type Target = Visit;
+    fn deref(&self) -> &Visit {
+        &self.visit
+    }
+}
+
 /// A visit after a change, with overlap warnings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitChange {
@@ -281,6 +300,43 @@ impl<X: StoreTx> Ctx<'_, X> {
             )?;
         }
         Ok(managers.len())
+    }
+
+    /// Adds the worker's and the client's names to visits, for a calendar.
+    fn with_names(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<CalendarVisit>> {
+        let mut workers: HashMap<WorkerId, Option<String>> = HashMap::new();
+        let mut clients: HashMap<ClientFileId, Option<String>> = HashMap::new();
+        let mut out = Vec::with_capacity(visits.len());
+        for v in visits {
+            let worker_name = match v.worker {
+                None => None,
+                Some(w) => match workers.get(&w) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = self.tx.worker(w)?.map(|w| w.full_name());
+                        workers.insert(w, n.clone());
+                        n
+                    }
+                },
+            };
+            let client_name = match clients.get(&v.file) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = match self.tx.file(v.file)? {
+                        Some(f) => self.tx.person(f.client)?.map(|p| p.full_name()),
+                        None => None,
+                    };
+                    clients.insert(v.file, n.clone());
+                    n
+                }
+            };
+            out.push(CalendarVisit {
+                visit: v,
+                worker_name,
+                client_name,
+            });
+        }
+        Ok(out)
     }
 
     /// Keeps only the visits whose client the actor may see the calendar of now.
@@ -560,7 +616,7 @@ impl<S: Store> ClientFiles<S> {
         file: ClientFileId,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> TehoResult<Vec<Visit>> {
+    ) -> TehoResult<Vec<CalendarVisit>> {
         self.door(actor, "calendar.client", |c| {
             c.object(format!("client_file:{file} {from}..{to}"));
             let (_, facts) = c.client(file)?;
@@ -569,7 +625,8 @@ impl<S: Store> ClientFiles<S> {
                 &Target::Client(facts),
             )?;
             let (a, b) = window(from, to)?;
-            Ok(c.tx.visits_of_file(file, a, b)?)
+            let visits = c.tx.visits_of_file(file, a, b)?;
+            c.with_names(visits)
         })
     }
 
@@ -582,7 +639,7 @@ impl<S: Store> ClientFiles<S> {
         worker: WorkerId,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> TehoResult<Vec<Visit>> {
+    ) -> TehoResult<Vec<CalendarVisit>> {
         self.door(actor, "calendar.worker", |c| {
             c.object(format!("worker:{worker} {from}..{to}"));
             let w = c.worker(worker)?;
@@ -596,7 +653,8 @@ impl<S: Store> ClientFiles<S> {
             )?;
             let (a, b) = window(from, to)?;
             let visits = c.tx.visits_of_worker(worker, a, b)?;
-            c.visible_visits(visits)
+            let visible = c.visible_visits(visits)?;
+            c.with_names(visible)
         })
     }
 
@@ -904,7 +962,8 @@ impl<S: Store> ClientFiles<S> {
     }
 
     /// The manager's alert list: planned visits of the provider in `domain` whose
-    /// planned end passed more than `threshold_minutes` ago with no outcome.
+    /// planned end passed more than `threshold_minutes` ago with no outcome. Only
+    /// clients the reader may see are included.
     pub fn missed_visits(
         &self,
         actor: &Actor,
@@ -926,11 +985,12 @@ impl<S: Store> ClientFiles<S> {
                 ));
             }
             let before = c.at - Duration::minutes(i64::from(threshold_minutes));
-            Ok(c.tx
-                .overdue_visits(provider, before)?
-                .into_iter()
-                .filter(|v| v.domain == domain)
-                .collect())
+            let overdue: Vec<Visit> =
+                c.tx.overdue_visits(provider, before)?
+                    .into_iter()
+                    .filter(|v| v.domain == domain)
+                    .collect();
+            c.visible_visits(overdue)
         })
     }
 
