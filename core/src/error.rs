@@ -17,6 +17,9 @@ pub enum TehoError {
     /// A recurrence rule outside the supported RRULE subset, or malformed.
     #[error(transparent)]
     InvalidRecurrence(#[from] crate::plan::RecurrenceError),
+    /// An ICF code that is malformed or of the body-structure (s) kind.
+    #[error(transparent)]
+    InvalidIcf(#[from] crate::case::IcfError),
     /// A field of a command had a value the rules do not admit.
     #[error("invalid {field} {value:?}: {problem}")]
     InvalidInput {
@@ -105,6 +108,7 @@ impl TehoError {
         match self {
             Self::InvalidPersonalCode(_) => "invalid_personal_code",
             Self::InvalidRecurrence(_) => "invalid_recurrence",
+            Self::InvalidIcf(_) => "invalid_icf",
             Self::InvalidInput { .. } => "invalid_input",
             Self::InvalidPeriod { .. } => "invalid_period",
             Self::ReasonRequired { .. } => "reason_required",

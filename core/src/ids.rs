@@ -59,4 +59,14 @@ id_type!(
     VisitId,
     /// One entry of the service log (teenuste logi).
     LogEntryId,
+    /// An application (taotlus).
+    ApplicationId,
+    /// A decision on an application (otsus).
+    DecisionId,
+    /// A referral letter for home nursing (suunamiskiri).
+    ReferralId,
+    /// A service contract (leping).
+    ContractId,
+    /// An assessment (hindamine).
+    AssessmentId,
 );

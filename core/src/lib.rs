@@ -11,6 +11,7 @@
 pub mod access;
 pub mod audit;
 pub mod calendar;
+pub mod case;
 pub mod engine;
 pub mod error;
 pub mod file;
