@@ -62,13 +62,18 @@ pub enum DataCategory {
     Income,
     /// A professional note meant for the network.
     ProfessionalNote,
+    /// A provider domain's own assessment: the home nurse's condition and wound
+    /// questionnaires (seed 000, home nurse TO-BE); always domain-only.
+    ConditionAssessment,
+    /// A supervision act written by the social worker (seed 000, social worker TO-BE).
+    SupervisionAct,
     /// Psychiatric diagnosis (seed 001 annex part 1, 3.18): special-care consultant only.
     PsychiatricDiagnosis,
 }
 
 impl DataCategory {
     /// Every category.
-    pub const ALL: [DataCategory; 16] = [
+    pub const ALL: [DataCategory; 18] = [
         DataCategory::Identity,
         DataCategory::ResidenceContacts,
         DataCategory::Card,
@@ -84,6 +89,8 @@ impl DataCategory {
         DataCategory::Guardianship,
         DataCategory::Income,
         DataCategory::ProfessionalNote,
+        DataCategory::ConditionAssessment,
+        DataCategory::SupervisionAct,
         DataCategory::PsychiatricDiagnosis,
     ];
 
@@ -493,6 +500,8 @@ pub fn read_scope(role: Role) -> &'static [DataCategory] {
                 Guardianship,
                 Income,
                 ProfessionalNote,
+                ConditionAssessment,
+                SupervisionAct,
             ],
         },
         Domain::Care | Domain::Nursing | Domain::Other => &[
@@ -505,6 +514,7 @@ pub fn read_scope(role: Role) -> &'static [DataCategory] {
             NotDone,
             DirectingDecision,
             ProfessionalNote,
+            ConditionAssessment,
         ],
         Domain::Health => &[
             Identity,
@@ -515,6 +525,7 @@ pub fn read_scope(role: Role) -> &'static [DataCategory] {
             ServiceLog,
             NotDone,
             ProfessionalNote,
+            ConditionAssessment,
         ],
         Domain::SelfCare => &[
             Identity,
@@ -548,6 +559,7 @@ pub fn write_scope(role: Role) -> &'static [DataCategory] {
             Guardianship,
             Income,
             ProfessionalNote,
+            SupervisionAct,
         ],
         Role::SpecialCareConsultant => &[Assessment, PsychiatricDiagnosis, ProfessionalNote],
         Role::CareManager | Role::NursingManager => &[
@@ -556,7 +568,7 @@ pub fn write_scope(role: Role) -> &'static [DataCategory] {
             Calendar,
             ServiceLog,
             NotDone,
-            Assessment,
+            ConditionAssessment,
             ProfessionalNote,
         ],
         Role::CareWorker
@@ -568,7 +580,7 @@ pub fn write_scope(role: Role) -> &'static [DataCategory] {
             Calendar,
             ServiceLog,
             NotDone,
-            Assessment,
+            ConditionAssessment,
             ProfessionalNote,
         ],
         Role::FamilyDoctor | Role::FamilyNurse => &[ProfessionalNote],

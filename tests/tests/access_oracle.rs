@@ -62,6 +62,8 @@ const MUNICIPAL: &[C] = &[
     C::Guardianship,
     C::Income,
     C::ProfessionalNote,
+    C::ConditionAssessment,
+    C::SupervisionAct,
 ];
 
 /// What each role may read for records visible to the network.
@@ -83,10 +85,15 @@ fn may_read(r: Role, c: C) -> bool {
         | Role::ActivityInstructor => {
             PERSONAL.contains(&c)
                 || SHARED.contains(&c)
-                || matches!(c, C::DirectingDecision | C::ProfessionalNote)
+                || matches!(
+                    c,
+                    C::DirectingDecision | C::ProfessionalNote | C::ConditionAssessment
+                )
         }
         Role::FamilyDoctor | Role::FamilyNurse => {
-            PERSONAL.contains(&c) || SHARED.contains(&c) || c == C::ProfessionalNote
+            PERSONAL.contains(&c)
+                || SHARED.contains(&c)
+                || matches!(c, C::ProfessionalNote | C::ConditionAssessment)
         }
         Role::Client | Role::Relative | Role::Guardian | Role::InformalCarer => {
             PERSONAL.contains(&c) || SHARED.contains(&c)
@@ -98,9 +105,10 @@ fn may_read(r: Role, c: C) -> bool {
 /// What each role may write.
 fn may_write(r: Role, c: C) -> bool {
     match r {
-        Role::SocialWorker | Role::SocialWelfareHead => {
-            c != C::Network && c != C::PsychiatricDiagnosis
-        }
+        Role::SocialWorker | Role::SocialWelfareHead => !matches!(
+            c,
+            C::Network | C::PsychiatricDiagnosis | C::ConditionAssessment
+        ),
         Role::SpecialCareConsultant => matches!(
             c,
             C::Assessment | C::PsychiatricDiagnosis | C::ProfessionalNote
@@ -112,7 +120,7 @@ fn may_write(r: Role, c: C) -> bool {
                 | C::Calendar
                 | C::ServiceLog
                 | C::NotDone
-                | C::Assessment
+                | C::ConditionAssessment
                 | C::ProfessionalNote
         ),
         Role::CareWorker
@@ -126,7 +134,7 @@ fn may_write(r: Role, c: C) -> bool {
                     | C::Calendar
                     | C::ServiceLog
                     | C::NotDone
-                    | C::Assessment
+                    | C::ConditionAssessment
                     | C::ProfessionalNote
             )
         }
