@@ -220,6 +220,8 @@ pub struct ClientFacts {
     pub network: Vec<Membership>,
     /// Substitutions in which the actor is the substitute.
     pub substitutions: Vec<Substitution>,
+    /// Providers the client is directed to (positive decisions, registered referrals).
+    pub directions: Vec<crate::case::Direction>,
 }
 
 /// The facts about a worker that an action on them depends on.
@@ -269,7 +271,14 @@ pub enum Action {
         /// The domain.
         domain: Domain,
     },
-    /// Register a person or open a client file.
+    /// Prepare, conclude or terminate a contract with a provider.
+    ManageContract {
+        /// The provider.
+        provider: OrganizationId,
+    },
+    /// Enter, register or reject referrals of a nursing provider (target: the provider).
+    ManageReferrals,
+    /// Register a person, search for or open a client file.
     OpenFile,
     /// Register an organisation.
     ManageOrganizations,
@@ -322,6 +331,12 @@ pub enum AllowBasis {
     },
     /// The client's own file.
     OwnFile,
+    /// The client is directed to the actor's provider, whose manager of that domain may
+    /// view the file, edit the card and register the client (seed 000, care manager TO-BE).
+    Directed {
+        /// The provider.
+        provider: OrganizationId,
+    },
     /// State supervision, with the case reference.
     Supervision {
         /// Case reference.
@@ -344,6 +359,9 @@ impl fmt::Display for AllowBasis {
                 write!(f, "substitute for worker {for_worker}")
             }
             AllowBasis::OwnFile => write!(f, "own file"),
+            AllowBasis::Directed { provider } => {
+                write!(f, "client directed to provider {provider}")
+            }
             AllowBasis::Supervision { case_reference } => write!(f, "supervision {case_reference}"),
             AllowBasis::Role { role } => write!(f, "role {role:?}"),
             AllowBasis::Operator => write!(f, "operator"),
@@ -683,6 +701,22 @@ fn decide(
             let s = standing(actor, c, at)?;
             visit_rules(actor, &s, v, matches!(action, Action::RecordVisit(_)))
         }
+        (Action::ManageContract { provider }, Target::Client(c)) => {
+            let s = standing(actor, c, at)?;
+            // The social worker prepares, concludes and terminates contracts; a care or
+            // nursing manager their own provider's (seed 000, TO-BE).
+            match s.role {
+                Role::SocialWorker | Role::SocialWelfareHead => Ok(s.basis),
+                Role::CareManager | Role::NursingManager if s.organization == Some(*provider) => {
+                    Ok(s.basis)
+                }
+                Role::CareManager | Role::NursingManager => Err(DenyReason::OtherOrganization),
+                role => Err(DenyReason::RoleNotPermitted {
+                    role: Some(role),
+                    action: "manage contracts".into(),
+                }),
+            }
+        }
         (Action::ManageNetwork { provider }, Target::Client(c)) => {
             let s = standing(actor, c, at)?;
             // Social workers compose any client's network; a manager adds or ends the
@@ -856,6 +890,20 @@ fn decide(
                 Ok(AllowBasis::Role { role: *role })
             }
             _ => worker_role_in(actor, &[], "grant a substitution"),
+        },
+        (Action::ManageReferrals, Target::Organization { id }) => match actor {
+            ActorFacts::Worker {
+                role: Role::NursingManager,
+                organization,
+                ..
+            } if organization == id => Ok(AllowBasis::Role {
+                role: Role::NursingManager,
+            }),
+            ActorFacts::Worker {
+                role: Role::NursingManager,
+                ..
+            } => Err(DenyReason::OtherOrganization),
+            _ => worker_role_in(actor, &[], "handle referrals for home nursing"),
         },
         (Action::ReadWorkerCalendar, Target::Worker(w)) => match actor {
             ActorFacts::Worker {
@@ -1055,6 +1103,23 @@ fn standing(
             );
             if direct.is_ok() {
                 return direct;
+            }
+            // A client directed to the actor's provider: its manager of that domain.
+            if role.is_manager()
+                && let Some(d) = c.directions.iter().find(|d| {
+                    d.provider == *organization
+                        && d.domain == role.domain()
+                        && crate::time::within_days(at, d.from, d.until)
+                })
+            {
+                return Ok(Standing {
+                    role: *role,
+                    basis: AllowBasis::Directed {
+                        provider: d.provider,
+                    },
+                    supervised: &[],
+                    organization: Some(*organization),
+                });
             }
             // A substitute: only within the period, only the substituted worker's own
             // clients (their direct memberships — never their substitutions, so a

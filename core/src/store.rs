@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditEntry, ChainHead};
 use crate::calendar::{Visit, VisitStatus};
+use crate::case::{Application, Assessment, CaseDecision, Contract, Referral};
 use crate::file::{ClientCard, ClientFile, Entry};
+use crate::ids::{ApplicationId, AssessmentId, ContractId, DecisionId, ReferralId};
 use crate::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, WorkerId};
 use crate::ids::{PlanId, PlanItemId, VisitId};
 use crate::log::ServiceLogEntry;
@@ -176,6 +178,38 @@ pub trait StoreTx {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<ServiceLogEntry>>;
+    /// Saves a application record.
+    fn put_application(&mut self, r: &Application) -> StoreResult<()>;
+    /// A application record by id.
+    fn application(&mut self, id: ApplicationId) -> StoreResult<Option<Application>>;
+    /// The applications by file, oldest first.
+    fn applications_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Application>>;
+    /// Saves a decision record.
+    fn put_decision(&mut self, r: &CaseDecision) -> StoreResult<()>;
+    /// A decision record by id.
+    fn decision(&mut self, id: DecisionId) -> StoreResult<Option<CaseDecision>>;
+    /// The decisions by file, oldest first.
+    fn decisions_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<CaseDecision>>;
+    /// Saves a contract record.
+    fn put_contract(&mut self, r: &Contract) -> StoreResult<()>;
+    /// A contract record by id.
+    fn contract(&mut self, id: ContractId) -> StoreResult<Option<Contract>>;
+    /// The contracts by file, oldest first.
+    fn contracts_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Contract>>;
+    /// Saves a assessment record.
+    fn put_assessment(&mut self, r: &Assessment) -> StoreResult<()>;
+    /// A assessment record by id.
+    fn assessment(&mut self, id: AssessmentId) -> StoreResult<Option<Assessment>>;
+    /// The assessments by file, oldest first.
+    fn assessments_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Assessment>>;
+    /// Saves a referral record.
+    fn put_referral(&mut self, r: &Referral) -> StoreResult<()>;
+    /// A referral record by id.
+    fn referral(&mut self, id: ReferralId) -> StoreResult<Option<Referral>>;
+    /// The referrals by patient, oldest first.
+    fn referrals_by_patient(&mut self, key: PersonId) -> StoreResult<Vec<Referral>>;
+    /// Every person (for searches by name).
+    fn persons(&mut self) -> StoreResult<Vec<Person>>;
     /// The newest audit entry's sequence number and hash.
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>>;
     /// Appends a sealed audit entry.
@@ -203,6 +237,11 @@ pub struct MemoryData {
     items: Vec<PlanItem>,
     visits: Vec<Visit>,
     log: Vec<ServiceLogEntry>,
+    applications: Vec<Application>,
+    decisions: Vec<CaseDecision>,
+    contracts: Vec<Contract>,
+    assessments: Vec<Assessment>,
+    referrals: Vec<Referral>,
     audit: Vec<AuditEntry>,
 }
 
@@ -536,6 +575,89 @@ impl StoreTx for MemoryTx<'_> {
         Ok(log_between(&self.work.log, from, to, |e| {
             e.provider == Some(provider)
         }))
+    }
+    fn put_application(&mut self, r: &Application) -> StoreResult<()> {
+        upsert(&mut self.work.applications, r, |x| x.id == r.id);
+        Ok(())
+    }
+    fn application(&mut self, id: ApplicationId) -> StoreResult<Option<Application>> {
+        Ok(self.work.applications.iter().find(|x| x.id == id).cloned())
+    }
+    fn applications_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Application>> {
+        Ok(self
+            .work
+            .applications
+            .iter()
+            .filter(|x| x.file == key)
+            .cloned()
+            .collect())
+    }
+    fn put_decision(&mut self, r: &CaseDecision) -> StoreResult<()> {
+        upsert(&mut self.work.decisions, r, |x| x.id == r.id);
+        Ok(())
+    }
+    fn decision(&mut self, id: DecisionId) -> StoreResult<Option<CaseDecision>> {
+        Ok(self.work.decisions.iter().find(|x| x.id == id).cloned())
+    }
+    fn decisions_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<CaseDecision>> {
+        Ok(self
+            .work
+            .decisions
+            .iter()
+            .filter(|x| x.file == key)
+            .cloned()
+            .collect())
+    }
+    fn put_contract(&mut self, r: &Contract) -> StoreResult<()> {
+        upsert(&mut self.work.contracts, r, |x| x.id == r.id);
+        Ok(())
+    }
+    fn contract(&mut self, id: ContractId) -> StoreResult<Option<Contract>> {
+        Ok(self.work.contracts.iter().find(|x| x.id == id).cloned())
+    }
+    fn contracts_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Contract>> {
+        Ok(self
+            .work
+            .contracts
+            .iter()
+            .filter(|x| x.file == key)
+            .cloned()
+            .collect())
+    }
+    fn put_assessment(&mut self, r: &Assessment) -> StoreResult<()> {
+        upsert(&mut self.work.assessments, r, |x| x.id == r.id);
+        Ok(())
+    }
+    fn assessment(&mut self, id: AssessmentId) -> StoreResult<Option<Assessment>> {
+        Ok(self.work.assessments.iter().find(|x| x.id == id).cloned())
+    }
+    fn assessments_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Assessment>> {
+        Ok(self
+            .work
+            .assessments
+            .iter()
+            .filter(|x| x.file == key)
+            .cloned()
+            .collect())
+    }
+    fn put_referral(&mut self, r: &Referral) -> StoreResult<()> {
+        upsert(&mut self.work.referrals, r, |x| x.id == r.id);
+        Ok(())
+    }
+    fn referral(&mut self, id: ReferralId) -> StoreResult<Option<Referral>> {
+        Ok(self.work.referrals.iter().find(|x| x.id == id).cloned())
+    }
+    fn referrals_by_patient(&mut self, key: PersonId) -> StoreResult<Vec<Referral>> {
+        Ok(self
+            .work
+            .referrals
+            .iter()
+            .filter(|x| x.patient == key)
+            .cloned()
+            .collect())
+    }
+    fn persons(&mut self) -> StoreResult<Vec<Person>> {
+        Ok(self.work.persons.clone())
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         Ok(self.work.audit.last().map(|e| ChainHead {

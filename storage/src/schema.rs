@@ -38,6 +38,10 @@
 //!   `Superseded`); `doc` the `Visit`.
 //! - `service_log` — `id`; `file` (FK); `worker`; `provider`; `actual_start_us`;
 //!   `doc` the `ServiceLogEntry`.
+//!
+//! Tables, step 3 (the case): `applications`, `decisions`, `contracts`, `assessments`
+//! (each `id`, `file`, `doc`) and `referrals` (`id`, `patient`, `doc`: a referral exists
+//! before any file). Decisions are never deleted; nothing in TEHO deletes them.
 
 use rusqlite::{Connection, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -163,6 +167,39 @@ const STEPS: &[&str] = &[
     CREATE INDEX service_log_by_file ON service_log(file, actual_start_us);
     CREATE INDEX service_log_by_worker ON service_log(worker, actual_start_us);
     CREATE INDEX service_log_by_provider ON service_log(provider, actual_start_us);
+    "#,
+    // step 3: the case — applications, decisions, contracts, assessments, referrals
+    r#"
+    CREATE TABLE applications (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX applications_by_file ON applications(file);
+    CREATE TABLE decisions (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX decisions_by_file ON decisions(file);
+    CREATE TABLE contracts (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX contracts_by_file ON contracts(file);
+    CREATE TABLE assessments (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX assessments_by_file ON assessments(file);
+    CREATE TABLE referrals (
+        id TEXT PRIMARY KEY NOT NULL,
+        patient TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX referrals_by_patient ON referrals(patient);
     "#,
 ];
 

@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use teho_core::audit::{AuditEntry, ChainHead};
 use teho_core::calendar::Visit;
+use teho_core::case::{Application, Assessment, CaseDecision, Contract, Referral};
 use teho_core::file::{ClientCard, ClientFile, Entry};
+use teho_core::ids::{ApplicationId, AssessmentId, ContractId, DecisionId, ReferralId};
 use teho_core::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, WorkerId};
 use teho_core::ids::{PlanId, PlanItemId, VisitId};
 use teho_core::log::ServiceLogEntry;
@@ -546,6 +548,102 @@ impl StoreTx for SqliteTx<'_> {
             &from,
             &to,
         )
+    }
+    fn put_application(&mut self, r: &Application) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO applications (id, file, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            &r.id.to_string(),
+            &[&r.file.to_string()],
+            to_doc(r)?,
+        )
+    }
+    fn application(&mut self, id: ApplicationId) -> StoreResult<Option<Application>> {
+        self.one(
+            "SELECT doc FROM applications WHERE id = ?1",
+            &id.to_string(),
+        )
+    }
+    fn applications_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Application>> {
+        self.many(
+            "SELECT doc FROM applications WHERE file = ?1 ORDER BY rowid",
+            Some(&key.to_string()),
+        )
+    }
+    fn put_decision(&mut self, r: &CaseDecision) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO decisions (id, file, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            &r.id.to_string(),
+            &[&r.file.to_string()],
+            to_doc(r)?,
+        )
+    }
+    fn decision(&mut self, id: DecisionId) -> StoreResult<Option<CaseDecision>> {
+        self.one("SELECT doc FROM decisions WHERE id = ?1", &id.to_string())
+    }
+    fn decisions_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<CaseDecision>> {
+        self.many(
+            "SELECT doc FROM decisions WHERE file = ?1 ORDER BY rowid",
+            Some(&key.to_string()),
+        )
+    }
+    fn put_contract(&mut self, r: &Contract) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO contracts (id, file, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            &r.id.to_string(),
+            &[&r.file.to_string()],
+            to_doc(r)?,
+        )
+    }
+    fn contract(&mut self, id: ContractId) -> StoreResult<Option<Contract>> {
+        self.one("SELECT doc FROM contracts WHERE id = ?1", &id.to_string())
+    }
+    fn contracts_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Contract>> {
+        self.many(
+            "SELECT doc FROM contracts WHERE file = ?1 ORDER BY rowid",
+            Some(&key.to_string()),
+        )
+    }
+    fn put_assessment(&mut self, r: &Assessment) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO assessments (id, file, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            &r.id.to_string(),
+            &[&r.file.to_string()],
+            to_doc(r)?,
+        )
+    }
+    fn assessment(&mut self, id: AssessmentId) -> StoreResult<Option<Assessment>> {
+        self.one("SELECT doc FROM assessments WHERE id = ?1", &id.to_string())
+    }
+    fn assessments_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Assessment>> {
+        self.many(
+            "SELECT doc FROM assessments WHERE file = ?1 ORDER BY rowid",
+            Some(&key.to_string()),
+        )
+    }
+    fn put_referral(&mut self, r: &Referral) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO referrals (id, patient, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET patient = excluded.patient, doc = excluded.doc",
+            &r.id.to_string(),
+            &[&r.patient.to_string()],
+            to_doc(r)?,
+        )
+    }
+    fn referral(&mut self, id: ReferralId) -> StoreResult<Option<Referral>> {
+        self.one("SELECT doc FROM referrals WHERE id = ?1", &id.to_string())
+    }
+    fn referrals_by_patient(&mut self, key: PersonId) -> StoreResult<Vec<Referral>> {
+        self.many(
+            "SELECT doc FROM referrals WHERE patient = ?1 ORDER BY rowid",
+            Some(&key.to_string()),
+        )
+    }
+    fn persons(&mut self) -> StoreResult<Vec<Person>> {
+        self.many("SELECT doc FROM persons ORDER BY rowid", None)
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         let mut stmt = self

@@ -224,6 +224,18 @@ fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc
                         found = Some(*role);
                     }
                 }
+                // A client directed to the actor's provider: the care or nursing
+                // manager of that domain, while the direction runs.
+                if found.is_none() && matches!(role, Role::CareManager | Role::NursingManager) {
+                    for d in &c.directions {
+                        if d.provider == *organization
+                            && d.domain == domain_of(*role)
+                            && in_days(day, d.from, d.until)
+                        {
+                            found = Some(*role);
+                        }
+                    }
+                }
                 if found.is_none() {
                     for s in &c.substitutions {
                         if s.substitute != *id || !in_days(day, s.from, Some(s.until)) {
@@ -383,7 +395,32 @@ struct World {
 
 /// Pool: workers 0..4 (0 is the actor when the actor is a worker), persons 0..3 (0 is
 /// the client), organisations 0..2.
+fn any_direction() -> impl Strategy<Value = teho_core::case::Direction> {
+    (
+        0..3u8,
+        proptest::sample::select(vec![Domain::Care, Domain::Nursing, Domain::Other]),
+        any_period(),
+    )
+        .prop_map(|(o, domain, (from, until))| teho_core::case::Direction {
+            provider: oid(o),
+            domain,
+            from,
+            until,
+        })
+}
+
 fn world() -> impl Strategy<Value = World> {
+    (
+        world_without_directions(),
+        proptest::collection::vec(any_direction(), 0..3),
+    )
+        .prop_map(|(mut w, d)| {
+            w.client.directions = d;
+            w
+        })
+}
+
+fn world_without_directions() -> impl Strategy<Value = World> {
     let network_role = proptest::sample::select(vec![
         Role::SocialWorker,
         Role::CareManager,
@@ -508,6 +545,7 @@ fn world() -> impl Strategy<Value = World> {
                         client,
                         network,
                         substitutions,
+                        directions: Vec::new(),
                     },
                     at,
                 }
@@ -532,7 +570,8 @@ proptest! {
     #[test]
     fn nobody_outside_the_network_at_that_instant_is_allowed_anything(w in world()) {
         // Strip every standing the actor could have: no membership of theirs active at
-        // that instant, no substitution; not the client; not supervising.
+        // that instant, no substitution, no direction to their provider; not the client;
+        // not supervising.
         let mut c = w.client.clone();
         let day = tallinn_day(w.at);
         c.network.retain(|m| match (&w.actor, m.member) {
@@ -541,6 +580,7 @@ proptest! {
             _ => true,
         });
         c.substitutions.clear();
+        c.directions.clear();
         let actor = match w.actor.clone() {
             ActorFacts::Worker { supervision: Some(_), role, id, organization, organization_kind, employed_from, employed_until } =>
                 ActorFacts::Worker { supervision: None, role, id, organization, organization_kind, employed_from, employed_until },

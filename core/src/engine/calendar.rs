@@ -363,17 +363,7 @@ impl<X: StoreTx> Ctx<'_, X> {
         let Some(f) = self.tx.file(file)? else {
             return Ok(false);
         };
-        let network = self.tx.memberships_of_file(file)?;
-        let substitutions = match &self.facts {
-            ActorFacts::Worker { id, .. } => self.tx.substitutions_by_substitute(*id)?,
-            _ => Vec::new(),
-        };
-        let target = Target::Client(crate::access::ClientFacts {
-            file,
-            client: f.client,
-            network,
-            substitutions,
-        });
+        let target = Target::Client(self.facts_of(&f)?);
         Ok(self.allowed(Action::Read(category, Visibility::Network), &target))
     }
 

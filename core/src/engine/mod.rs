@@ -95,18 +95,60 @@ impl<X: StoreTx> Ctx<'_, X> {
             .tx
             .file(file)?
             .ok_or_else(|| TehoError::not_found("client file", file))?;
-        let network = self.tx.memberships_of_file(file)?;
+        let facts = self.facts_of(&f)?;
+        Ok((f, facts))
+    }
+
+    /// The facts access needs about a file: its network, the actor's substitutions, and
+    /// the providers the client is directed to (positive decisions and registered
+    /// referrals, ended by a terminated contract).
+    pub(crate) fn facts_of(&mut self, f: &ClientFile) -> TehoResult<ClientFacts> {
+        use crate::case::{ContractStatus, DecisionOutcome, Direction, ReferralStatus};
+        let network = self.tx.memberships_of_file(f.id)?;
         let substitutions = match &self.facts {
             ActorFacts::Worker { id, .. } => self.tx.substitutions_by_substitute(*id)?,
             _ => Vec::new(),
         };
-        let facts = ClientFacts {
-            file,
+        let contracts = self.tx.contracts_by_file(f.id)?;
+        let ended = |provider| {
+            contracts
+                .iter()
+                .filter(|c| c.provider == provider && c.status == ContractStatus::Terminated)
+                .filter_map(|c| c.terminated_on)
+                .max()
+        };
+        let mut directions = Vec::new();
+        for d in self.tx.decisions_by_file(f.id)? {
+            if let (DecisionOutcome::Positive, Some(provider)) = (d.outcome, d.provider) {
+                directions.push(Direction {
+                    provider,
+                    domain: d.service.domain(),
+                    from: d.decided_on,
+                    until: ended(provider),
+                });
+            }
+        }
+        for r in self.tx.referrals_by_patient(f.client)? {
+            if matches!(r.status, ReferralStatus::Registered { file } if file == f.id) {
+                let until = match (r.end, ended(r.provider)) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                directions.push(Direction {
+                    provider: r.provider,
+                    domain: crate::org::Domain::Nursing,
+                    from: r.start,
+                    until,
+                });
+            }
+        }
+        Ok(ClientFacts {
+            file: f.id,
             client: f.client,
             network,
             substitutions,
-        };
-        Ok((f, facts))
+            directions,
+        })
     }
 
     pub(crate) fn worker(&mut self, id: WorkerId) -> TehoResult<Worker> {
