@@ -54,6 +54,19 @@ pub enum NotificationKind {
         /// Who sent it: name and role, as shown to the recipient.
         from: String,
     },
+    /// A client was directed to the recipient's service by a positive decision.
+    ClientDirected {
+        /// The service.
+        service: crate::case::ServiceKind,
+    },
+    /// The recipient was assigned to a client on the card.
+    AssignedToClient,
+    /// Another worker was assigned to the recipient's client.
+    UnassignedFromClient,
+    /// The recipient's referral was registered for home nursing.
+    ReferralRegistered,
+    /// The recipient's referral was rejected.
+    ReferralRejected,
     /// A substitution was granted to the recipient.
     SubstitutionGranted {
         /// The absent worker.

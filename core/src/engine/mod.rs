@@ -20,6 +20,7 @@ use crate::ports::{Clock, Ids};
 use crate::store::{Store, StoreTx};
 
 mod calendar;
+mod case;
 mod directory;
 mod files;
 
