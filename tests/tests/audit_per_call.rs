@@ -4,6 +4,10 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use teho_core::access::{Actor, DataCategory, Visibility};
+use teho_core::case::{
+    ClientQuery, DecisionOutcome, NewApplication, NewAssessment, NewDecision, NewReferral,
+    ReferralSource, ServiceKind,
+};
 use teho_core::file::{CardProvider, ContactKind, ContactPoint, NewCard, NewEntry};
 use teho_core::log::{DoneReport, NewLogEntry};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
@@ -70,6 +74,9 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
     let visit = std::cell::Cell::new(None);
     let cm = Actor::Worker(t.care_manager);
     let note_id = std::cell::Cell::new(None);
+    let app = std::cell::Cell::new(None);
+    let referral = std::cell::Cell::new(None);
+    let contract = std::cell::Cell::new(None);
     type Case<'a> = (&'a str, Box<dyn Fn(&Town<MemoryStore>) + 'a>);
     let cases: Vec<Case> = vec![
         (
@@ -712,6 +719,242 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
                     note_id.get().unwrap(),
                     NotificationState::Read,
                 );
+            }),
+        ),
+        (
+            "find_client",
+            Box::new(|t| {
+                t.engine
+                    .find_client(&sw, ClientQuery::Code(code("4380303012")))
+                    .unwrap();
+            }),
+        ),
+        (
+            "find_client (nothing found)",
+            Box::new(|t| {
+                assert!(
+                    t.engine
+                        .find_client(&sw, ClientQuery::Code(code("4990909099")))
+                        .unwrap()
+                        .is_empty()
+                );
+            }),
+        ),
+        (
+            "find_client (denied)",
+            Box::new(|t| {
+                let _ = t.engine.find_client(&cw, ClientQuery::Name("Kask".into()));
+            }),
+        ),
+        (
+            "enter_application",
+            Box::new(|t| {
+                app.set(Some(
+                    t.engine
+                        .enter_application(
+                            &sw,
+                            NewApplication {
+                                file: t.file,
+                                applicant: None,
+                                service: ServiceKind::HomeCare,
+                                submitted_on: day(2026, 11, 1),
+                            },
+                        )
+                        .unwrap()
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "enter_application (denied)",
+            Box::new(|t| {
+                let _ = t.engine.enter_application(
+                    &cw,
+                    NewApplication {
+                        file: t.file,
+                        applicant: None,
+                        service: ServiceKind::HomeCare,
+                        submitted_on: day(2026, 11, 1),
+                    },
+                );
+            }),
+        ),
+        (
+            "decide_application",
+            Box::new(|t| {
+                t.engine
+                    .decide_application(
+                        &sw,
+                        NewDecision {
+                            application: app.get().unwrap(),
+                            outcome: DecisionOutcome::Negative,
+                            reasons: "r".into(),
+                            legal_basis: "SHS".into(),
+                            provider: None,
+                            decided_on: day(2026, 11, 2),
+                        },
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "applications",
+            Box::new(|t| {
+                t.engine.applications(&sw, t.file).unwrap();
+            }),
+        ),
+        (
+            "decisions",
+            Box::new(|t| {
+                t.engine.decisions(&sw, t.file).unwrap();
+            }),
+        ),
+        (
+            "register_client (conflict)",
+            Box::new(|t| {
+                let _ = t.engine.register_client(&cm, t.file);
+            }),
+        ),
+        (
+            "assign_worker",
+            Box::new(|t| {
+                t.engine
+                    .assign_worker(
+                        &cm,
+                        t.file,
+                        t.care_worker,
+                        ContactPoint {
+                            kind: ContactKind::Phone,
+                            value: "1".into(),
+                            label: None,
+                        },
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "enter_referral (denied)",
+            Box::new(|t| {
+                let _ = t.engine.enter_referral(
+                    &cm,
+                    NewReferral {
+                        patient: t.client,
+                        source: ReferralSource::Paper,
+                        start: day(2026, 11, 2),
+                        end: None,
+                        doctor_name: "Dr".into(),
+                        doctor: None,
+                    },
+                );
+            }),
+        ),
+        (
+            "enter_referral",
+            Box::new(|t| {
+                referral.set(Some(
+                    t.engine
+                        .enter_referral(
+                            &Actor::Worker(t.nursing_manager),
+                            NewReferral {
+                                patient: t.client,
+                                source: ReferralSource::Paper,
+                                start: day(2026, 11, 2),
+                                end: None,
+                                doctor_name: "Dr".into(),
+                                doctor: None,
+                            },
+                        )
+                        .unwrap()
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "reject_referral (no reason)",
+            Box::new(|t| {
+                let _ = t.engine.reject_referral(
+                    &Actor::Worker(t.nursing_manager),
+                    referral.get().unwrap(),
+                    "".into(),
+                );
+            }),
+        ),
+        (
+            "register_referral",
+            Box::new(|t| {
+                t.engine
+                    .register_referral(&Actor::Worker(t.nursing_manager), referral.get().unwrap())
+                    .unwrap();
+            }),
+        ),
+        (
+            "prepare_contract",
+            Box::new(|t| {
+                contract.set(Some(
+                    t.engine
+                        .prepare_contract(&sw, t.file, t.care_org, ServiceKind::HomeCare)
+                        .unwrap()
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "conclude_contract",
+            Box::new(|t| {
+                t.engine
+                    .conclude_contract(&sw, contract.get().unwrap(), day(2026, 11, 3))
+                    .unwrap();
+            }),
+        ),
+        (
+            "terminate_contract (no reason)",
+            Box::new(|t| {
+                let _ = t.engine.terminate_contract(
+                    &sw,
+                    contract.get().unwrap(),
+                    day(2026, 12, 31),
+                    "".into(),
+                );
+            }),
+        ),
+        (
+            "terminate_contract",
+            Box::new(|t| {
+                t.engine
+                    .terminate_contract(
+                        &sw,
+                        contract.get().unwrap(),
+                        day(2026, 12, 31),
+                        "Moved".into(),
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "contracts",
+            Box::new(|t| {
+                t.engine.contracts(&sw, t.file).unwrap();
+            }),
+        ),
+        (
+            "record_assessment (s code)",
+            Box::new(|t| {
+                let _ = t.engine.record_assessment(
+                    &sw,
+                    NewAssessment {
+                        file: t.file,
+                        instrument: "NEEDS".into(),
+                        version: 1,
+                        answers: vec![],
+                        icf: vec!["s750.2".into()],
+                    },
+                );
+            }),
+        ),
+        (
+            "assessments",
+            Box::new(|t| {
+                t.engine.assessments(&sw, t.file).unwrap();
             }),
         ),
         (

@@ -10,6 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use teho_core::TehoError;
 use teho_core::access::{Actor, DataCategory, Visibility};
+use teho_core::case::{
+    AnswerValue, DecisionOutcome, NewApplication, NewAssessment, NewDecision, ServiceKind,
+};
 use teho_core::file::NewEntry;
 use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::network::Member;
@@ -62,6 +65,59 @@ fn shared() -> &'static Shared {
         // A month of care and nursing visits, some recorded, so that calendars, the log,
         // reports and inboxes all hold something about the client.
         town.plan_week();
+        // The case: an application, a positive decision, a contract and an assessment.
+        let app = town
+            .engine
+            .enter_application(
+                &sw,
+                NewApplication {
+                    file: town.file,
+                    applicant: None,
+                    service: ServiceKind::HomeCare,
+                    submitted_on: day(2026, 10, 30),
+                },
+            )
+            .expect("application");
+        town.engine
+            .decide_application(
+                &sw,
+                NewDecision {
+                    application: app.id,
+                    outcome: DecisionOutcome::Positive,
+                    reasons: "Needs help".into(),
+                    legal_basis: "SHS § 20".into(),
+                    provider: Some(town.care_org),
+                    decided_on: day(2026, 11, 2),
+                },
+            )
+            .expect("decision");
+        town.engine
+            .prepare_contract(&sw, town.file, town.care_org, ServiceKind::HomeCare)
+            .expect("contract");
+        let levels = [
+            "L1-COMM",
+            "L2-MENTAL",
+            "L3-PHYS",
+            "L4-ENV",
+            "L5-OCC",
+            "L6-LEISURE",
+            "L7-ADL",
+        ]
+        .iter()
+        .map(|c| (c.to_string(), AnswerValue::Level(1)))
+        .collect();
+        town.engine
+            .record_assessment(
+                &sw,
+                NewAssessment {
+                    file: town.file,
+                    instrument: "NEEDS".into(),
+                    version: 1,
+                    answers: levels,
+                    icf: vec!["d450.2".into()],
+                },
+            )
+            .expect("assessment");
         town.clock.set(tallinn(2026, 11, 6, 20, 0));
         let cw = Actor::Worker(town.care_worker);
         let visits = town
@@ -173,6 +229,10 @@ proptest! {
             ("entries", t.engine.entries(actor, t.file).map(|_| ())),
             ("client_calendar", t.engine.client_calendar(actor, t.file, day(2026, 11, 1), day(2026, 12, 31)).map(|_| ())),
             ("service_log", t.engine.service_log(actor, t.file, day(2026, 11, 1), day(2026, 12, 31)).map(|_| ())),
+            ("applications", t.engine.applications(actor, t.file).map(|_| ())),
+            ("decisions", t.engine.decisions(actor, t.file).map(|_| ())),
+            ("contracts", t.engine.contracts(actor, t.file).map(|_| ())),
+            ("assessments", t.engine.assessments(actor, t.file).map(|_| ())),
         ];
         for (query, r) in results {
             if standing {
@@ -206,6 +266,11 @@ proptest! {
                 prop_assert!(standing || report.iter().all(|e| e.file != t.file), "{:?} at {} sees the client in their report", actor, at);
             }
         }
+        // Searching the register is for the roles that open files (the duty to find an
+        // existing file before opening one); everyone else is refused.
+        let opens_files = matches!(actor, Actor::Worker(w) if [t.social_worker, t.care_manager, t.nursing_manager].contains(w));
+        let search = t.engine.find_client(actor, teho_core::case::ClientQuery::Name("Laine Kask".into()));
+        prop_assert!(opens_files || matches!(search, Err(TehoError::AccessDenied { .. })), "{:?} searched the register: {:?}", actor, search);
         // The inbox of someone who never served the client says nothing about them.
         if let Ok(inbox) = t.engine.inbox(actor) {
             let ever_member = matches!(actor, Actor::Worker(w) if [t.social_worker, t.care_manager, t.care_worker, t.nursing_manager, t.nurse, t.consultant].contains(w))
