@@ -278,6 +278,10 @@ pub enum Action {
     },
     /// Enter, register or reject referrals of a nursing provider (target: the provider).
     ManageReferrals,
+    /// A hospital or care-home social worker's check whether and who provides services
+    /// to a patient, notice to the district social worker, discharge information to the
+    /// network (seed 000, "Haigla sotsiaaltöötaja näeb, kas ja kes ...").
+    CheckServices,
     /// Register a person, search for or open a client file.
     OpenFile,
     /// Register an organisation.
@@ -780,6 +784,11 @@ fn decide(
                 Role::NursingManager,
             ],
             "register clients or open client files",
+        ),
+        (Action::CheckServices, Target::System) => worker_role_in(
+            actor,
+            &[Role::HospitalSocialWorker, Role::CareHomeSocialWorker],
+            "check who serves a patient",
         ),
         (Action::ManageOrganizations, Target::System) => match actor {
             ActorFacts::Worker {

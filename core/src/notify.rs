@@ -67,6 +67,10 @@ pub enum NotificationKind {
     ReferralRegistered,
     /// The recipient's referral was rejected.
     ReferralRejected,
+    /// A hospital or care-home social worker found that nobody serves a patient.
+    PatientWithoutServices,
+    /// Discharge information from a hospital or care home.
+    Discharge,
     /// A substitution was granted to the recipient.
     SubstitutionGranted {
         /// The absent worker.

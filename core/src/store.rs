@@ -16,7 +16,7 @@ use crate::ids::{ApplicationId, AssessmentId, ContractId, DecisionId, ReferralId
 use crate::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, WorkerId};
 use crate::ids::{PlanId, PlanItemId, VisitId};
 use crate::log::ServiceLogEntry;
-use crate::network::{Membership, Substitution};
+use crate::network::{Member, Membership, Substitution};
 use crate::notify::{Notification, Recipient};
 use crate::org::{ComplianceBreach, Organization, Worker};
 use crate::person::Person;
@@ -96,6 +96,8 @@ pub trait StoreTx {
     fn put_membership(&mut self, m: &Membership) -> StoreResult<()>;
     /// A membership by id.
     fn membership(&mut self, id: MembershipId) -> StoreResult<Option<Membership>>;
+    /// Every membership of a member, in any file.
+    fn memberships_of_member(&mut self, member: Member) -> StoreResult<Vec<Membership>>;
     /// Every membership of a file's network.
     fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>>;
     /// Saves a substitution.
@@ -389,6 +391,15 @@ impl StoreTx for MemoryTx<'_> {
     }
     fn membership(&mut self, id: MembershipId) -> StoreResult<Option<Membership>> {
         Ok(self.work.memberships.iter().find(|x| x.id == id).cloned())
+    }
+    fn memberships_of_member(&mut self, member: Member) -> StoreResult<Vec<Membership>> {
+        Ok(self
+            .work
+            .memberships
+            .iter()
+            .filter(|x| x.member == member)
+            .cloned()
+            .collect())
     }
     fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>> {
         Ok(self

@@ -42,6 +42,9 @@
 //! Tables, step 3 (the case): `applications`, `decisions`, `contracts`, `assessments`
 //! (each `id`, `file`, `doc`) and `referrals` (`id`, `patient`, `doc`: a referral exists
 //! before any file). Decisions are never deleted; nothing in TEHO deletes them.
+//!
+//! Step 4 adds `memberships.member` (`worker:<uuid>` or `person:<uuid>`, indexed),
+//! backfilled from each record, so that a member's clients are found without a scan.
 
 use rusqlite::{Connection, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -200,6 +203,15 @@ const STEPS: &[&str] = &[
         doc TEXT NOT NULL
     );
     CREATE INDEX referrals_by_patient ON referrals(patient);
+    "#,
+    // step 4: find a member's memberships (home views); backfilled from the records
+    r#"
+    ALTER TABLE memberships ADD COLUMN member TEXT;
+    UPDATE memberships SET member = CASE
+        WHEN json_extract(doc, '$.member.Worker') IS NOT NULL
+            THEN 'worker:' || json_extract(doc, '$.member.Worker')
+        ELSE 'person:' || json_extract(doc, '$.member.Person') END;
+    CREATE INDEX memberships_by_member ON memberships(member);
     "#,
 ];
 

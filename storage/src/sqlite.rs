@@ -16,7 +16,7 @@ use teho_core::ids::{ApplicationId, AssessmentId, ContractId, DecisionId, Referr
 use teho_core::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, WorkerId};
 use teho_core::ids::{PlanId, PlanItemId, VisitId};
 use teho_core::log::ServiceLogEntry;
-use teho_core::network::{Membership, Substitution};
+use teho_core::network::{Member, Membership, Substitution};
 use teho_core::notify::{Notification, Recipient};
 use teho_core::org::{ComplianceBreach, Organization, Worker};
 use teho_core::person::Person;
@@ -115,6 +115,13 @@ fn to_doc<T: Serialize>(v: &T) -> StoreResult<String> {
 
 fn from_doc<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("decoding a record: {e}")))
+}
+
+fn member_key(m: Member) -> String {
+    match m {
+        Member::Worker(w) => format!("worker:{w}"),
+        Member::Person(p) => format!("person:{p}"),
+    }
 }
 
 fn recipient_key(r: Recipient) -> String {
@@ -280,11 +287,17 @@ impl StoreTx for SqliteTx<'_> {
     }
     fn put_membership(&mut self, m: &Membership) -> StoreResult<()> {
         self.put(
-            "INSERT INTO memberships (id, file, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            "INSERT INTO memberships (id, file, member, doc) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, member = excluded.member, doc = excluded.doc",
             &m.id.to_string(),
-            &[&m.file.to_string()],
+            &[&m.file.to_string(), &member_key(m.member)],
             to_doc(m)?,
+        )
+    }
+    fn memberships_of_member(&mut self, member: Member) -> StoreResult<Vec<Membership>> {
+        self.many(
+            "SELECT doc FROM memberships WHERE member = ?1 ORDER BY rowid",
+            Some(&member_key(member)),
         )
     }
     fn membership(&mut self, id: MembershipId) -> StoreResult<Option<Membership>> {

@@ -105,3 +105,37 @@ fn a_corrupt_file_is_refused_and_never_replaced() {
         "the file must be left as it was"
     );
 }
+
+/// Step 4 backfills `memberships.member` from the stored records of a version-3 file.
+#[test]
+fn step_4_backfills_the_member_column_from_version_3_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3-data.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        let sql = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/schema_v3.sql",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        conn.execute_batch(&sql).unwrap();
+        conn.execute_batch(
+            r#"PRAGMA user_version = 3;
+            INSERT INTO persons VALUES ('p1', 'EE:1', '{}');
+            INSERT INTO client_files VALUES ('f1', 'p1', '{}');
+            INSERT INTO memberships VALUES ('m1', 'f1', '{"member":{"Worker":"w-1"}}');
+            INSERT INTO memberships VALUES ('m2', 'f1', '{"member":{"Person":"p-2"}}');"#,
+        )
+        .unwrap();
+    }
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    let members: Vec<String> = conn
+        .prepare("SELECT member FROM memberships ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(members, ["worker:w-1", "person:p-2"]);
+}

@@ -958,6 +958,56 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
             }),
         ),
         (
+            "home_view",
+            Box::new(|t| {
+                t.engine.home_view(&cw).unwrap();
+            }),
+        ),
+        (
+            "home_view (operator denied)",
+            Box::new(|t| {
+                let _ = t.engine.home_view(&Actor::System);
+            }),
+        ),
+        (
+            "client_home",
+            Box::new(|t| {
+                t.engine
+                    .client_home(&Actor::Person(t.relative), t.file)
+                    .unwrap();
+            }),
+        ),
+        (
+            "client_home (denied)",
+            Box::new(|t| {
+                let _ = t.engine.client_home(&Actor::Person(t.stranger), t.file);
+            }),
+        ),
+        (
+            "check_services (denied)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .check_services(&cw, ClientQuery::Code(code("4380303012")));
+            }),
+        ),
+        (
+            "notify_unserved (denied)",
+            Box::new(|t| {
+                let _ = t.engine.notify_unserved(
+                    &cw,
+                    ClientQuery::Code(code("4380303012")),
+                    "x".into(),
+                );
+            }),
+        ),
+        (
+            "send_discharge (denied)",
+            Box::new(|t| {
+                let _ = t.engine.send_discharge(&cw, t.file, "x".into());
+            }),
+        ),
+        (
             "inbox (operator denied)",
             Box::new(|t| {
                 let _ = t.engine.inbox(&Actor::System);

@@ -233,6 +233,7 @@ proptest! {
             ("decisions", t.engine.decisions(actor, t.file).map(|_| ())),
             ("contracts", t.engine.contracts(actor, t.file).map(|_| ())),
             ("assessments", t.engine.assessments(actor, t.file).map(|_| ())),
+            ("client_home", t.engine.client_home(actor, t.file).map(|_| ())),
         ];
         for (query, r) in results {
             if standing {
@@ -271,6 +272,12 @@ proptest! {
         let opens_files = matches!(actor, Actor::Worker(w) if [t.social_worker, t.care_manager, t.nursing_manager].contains(w));
         let search = t.engine.find_client(actor, teho_core::case::ClientQuery::Name("Laine Kask".into()));
         prop_assert!(opens_files || matches!(search, Err(TehoError::AccessDenied { .. })), "{:?} searched the register: {:?}", actor, search);
+        // A home view lists the client only for those with standing.
+        if let Ok(home) = t.engine.home_view(actor) {
+            prop_assert!(standing || home.clients.iter().all(|c| c.file != t.file), "{:?} at {} has the client on their home view", actor, at);
+            prop_assert!(standing || home.visits_today.iter().all(|v| v.file != t.file));
+            prop_assert!(standing || home.missed_visits.iter().all(|v| v.file != t.file));
+        }
         // The inbox of someone who never served the client says nothing about them.
         if let Ok(inbox) = t.engine.inbox(actor) {
             let ever_member = matches!(actor, Actor::Worker(w) if [t.social_worker, t.care_manager, t.care_worker, t.nursing_manager, t.nurse, t.consultant].contains(w))

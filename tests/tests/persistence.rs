@@ -5,6 +5,9 @@
 
 use teho_core::ClientFiles;
 use teho_core::access::Actor;
+use teho_core::case::{
+    AnswerValue, DecisionOutcome, NewApplication, NewAssessment, NewDecision, ServiceKind,
+};
 use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::notify::Audience;
 use teho_core::ports::{FixedClock, SequentialIds};
@@ -56,6 +59,64 @@ fn a_reopened_sqlite_file_answers_every_query_as_before() {
             "Back home on Friday".into(),
         )
         .unwrap();
+    // The case: application, decision, contract, assessment.
+    let sw = Actor::Worker(town.social_worker);
+    let app = town
+        .engine
+        .enter_application(
+            &sw,
+            NewApplication {
+                file: town.file,
+                applicant: None,
+                service: ServiceKind::HomeCare,
+                submitted_on: day(2026, 10, 30),
+            },
+        )
+        .unwrap();
+    town.engine
+        .decide_application(
+            &sw,
+            NewDecision {
+                application: app.id,
+                outcome: DecisionOutcome::Positive,
+                reasons: "Needs help".into(),
+                legal_basis: "SHS § 20".into(),
+                provider: Some(town.care_org),
+                decided_on: day(2026, 11, 2),
+            },
+        )
+        .unwrap();
+    let k = town
+        .engine
+        .prepare_contract(&sw, town.file, town.care_org, ServiceKind::HomeCare)
+        .unwrap();
+    town.engine
+        .conclude_contract(&sw, k.id, day(2026, 11, 4))
+        .unwrap();
+    let levels = [
+        "L1-COMM",
+        "L2-MENTAL",
+        "L3-PHYS",
+        "L4-ENV",
+        "L5-OCC",
+        "L6-LEISURE",
+        "L7-ADL",
+    ]
+    .iter()
+    .map(|c| (c.to_string(), AnswerValue::Level(3)))
+    .collect();
+    town.engine
+        .record_assessment(
+            &sw,
+            NewAssessment {
+                file: town.file,
+                instrument: "NEEDS".into(),
+                version: 1,
+                answers: levels,
+                icf: vec!["d450.23".into(), "e310+2".into()],
+            },
+        )
+        .unwrap();
 
     let (cm, rel, file) = (
         Actor::Worker(town.care_manager),
@@ -63,6 +124,7 @@ fn a_reopened_sqlite_file_answers_every_query_as_before() {
         town.file,
     );
     let (care_org, care_worker) = (town.care_org, town.care_worker);
+    let sw2 = sw.clone();
     let snapshot = |e: &ClientFiles<SqliteStore>| {
         (
             e.client_file(&cm, file).unwrap(),
@@ -75,10 +137,27 @@ fn a_reopened_sqlite_file_answers_every_query_as_before() {
             e.inbox(&cm).unwrap(),
             e.missed_visits(&cm, care_org, teho_core::org::Domain::Care, 0)
                 .unwrap(),
+            (
+                e.applications(&sw2, file).unwrap(),
+                e.decisions(&sw2, file).unwrap(),
+                e.contracts(&sw2, file).unwrap(),
+                e.assessments(&sw2, file).unwrap(),
+                e.home_view(&cm).unwrap(),
+                e.client_home(&rel, file).unwrap(),
+            ),
         )
     };
     let before = snapshot(&town.engine);
     assert_eq!(before.3.len(), 1);
+    assert_eq!(
+        (
+            before.6.0.len(),
+            before.6.1.len(),
+            before.6.2.len(),
+            before.6.3.len()
+        ),
+        (1, 1, 1, 1)
+    );
     assert!(!before.4.is_empty());
     drop(town);
 

@@ -303,7 +303,7 @@ impl<X: StoreTx> Ctx<'_, X> {
     }
 
     /// Adds the worker's and the client's names to visits, for a calendar.
-    fn with_names(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<CalendarVisit>> {
+    pub(crate) fn with_names(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<CalendarVisit>> {
         let mut workers: HashMap<WorkerId, Option<String>> = HashMap::new();
         let mut clients: HashMap<ClientFileId, Option<String>> = HashMap::new();
         let mut out = Vec::with_capacity(visits.len());
@@ -340,7 +340,7 @@ impl<X: StoreTx> Ctx<'_, X> {
     }
 
     /// Keeps only the visits whose client the actor may see the calendar of now.
-    fn visible_visits(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<Visit>> {
+    pub(crate) fn visible_visits(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<Visit>> {
         let mut allowed: HashMap<ClientFileId, bool> = HashMap::new();
         let mut out = Vec::with_capacity(visits.len());
         for v in visits {
@@ -359,7 +359,11 @@ impl<X: StoreTx> Ctx<'_, X> {
         Ok(out)
     }
 
-    fn may_read(&mut self, file: ClientFileId, category: DataCategory) -> TehoResult<bool> {
+    pub(crate) fn may_read(
+        &mut self,
+        file: ClientFileId,
+        category: DataCategory,
+    ) -> TehoResult<bool> {
         let Some(f) = self.tx.file(file)? else {
             return Ok(false);
         };
@@ -368,7 +372,11 @@ impl<X: StoreTx> Ctx<'_, X> {
     }
 
     /// Redacts the domain-only detail of log entries for actors of another domain.
-    fn redact_log(&self, entries: Vec<ServiceLogEntry>, target: &Target) -> Vec<ServiceLogEntry> {
+    pub(crate) fn redact_log(
+        &self,
+        entries: Vec<ServiceLogEntry>,
+        target: &Target,
+    ) -> Vec<ServiceLogEntry> {
         entries
             .into_iter()
             .map(|mut e| {

@@ -23,6 +23,9 @@ mod calendar;
 mod case;
 mod directory;
 mod files;
+mod views;
+
+pub use views::{ClientHome, HomeView, ServiceCheck, ServingProvider};
 
 pub use calendar::{
     Conflict, MonthlyReport, PlanItemOutcome, ReportLine, SplitOutcome, VisitChange,
