@@ -8,10 +8,15 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Tallinn;
 use teho_core::access::{Actor, DataCategory, Visibility};
-use teho_core::file::{CardProvider, ContactKind, ContactPoint, NewCard, NewEntry};
+use teho_core::case::{
+    AnswerValue, ClientQuery, DecisionOutcome, NewApplication, NewAssessment, NewDecision,
+    NewReferral, ReferralSource, ServiceKind,
+};
+use teho_core::file::{ContactKind, ContactPoint, NewCard, NewEntry};
 use teho_core::ids::{ClientFileId, OrganizationId, WorkerId};
 use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
+use teho_core::notify::NotificationKind;
 use teho_core::org::{
     Domain, NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role,
 };
@@ -119,6 +124,7 @@ impl InvalidPath for TehoError {
 }
 
 struct DemoTown {
+    hospital_sw: WorkerId,
     admin: WorkerId,
     care_org: OrganizationId,
     social_worker: WorkerId,
@@ -193,6 +199,28 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         );
         Ok(w.id)
     };
+    let hospital = e.register_organization(
+        &a,
+        NewOrganization {
+            name: "Ida-Tallinna Keskhaigla".into(),
+            kind: OrganizationKind::Hospital,
+            registry_code: None,
+        },
+    )?;
+    let hospital_sw = e
+        .register_worker(
+            &a,
+            NewWorker {
+                personal_code: code("47201010406")?,
+                given_name: "Heli".into(),
+                family_name: "Haigla".into(),
+                organization: hospital.id,
+                role: Role::HospitalSocialWorker,
+                employed_from: since,
+                employed_until: None,
+            },
+        )?
+        .id;
     let social_worker = worker("48505050029", "Sirje", "Saar", city.id, Role::SocialWorker)?;
     let care_manager = worker(
         "47503030036",
@@ -257,6 +285,12 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         client.birth_date.map(|d| d.to_string()).unwrap_or_default(),
         relative.full_name()
     );
+    println!("\n== The case: from application to service ==");
+    let found = e.find_client(&sw, ClientQuery::Code(code("43803030124")?))?;
+    println!(
+        "  Sirje searches by personal code: {} file(s) found; she opens the file and card",
+        found.len()
+    );
     let file = e.open_client_file(
         &sw,
         client.id,
@@ -271,41 +305,125 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         },
     )?;
     let today = date(2026, 11, 2);
-    for (member, role) in [
-        (Member::Worker(care_manager), None),
-        (Member::Worker(care_worker), None),
-        (Member::Worker(departed_care_worker), None),
-        (Member::Worker(nursing_manager), None),
-        (Member::Worker(nurse), None),
-        (Member::Person(relative.id), Some(Role::Relative)),
-    ] {
-        e.add_member(
-            &sw,
-            NewMembership {
-                file: file.id,
-                member,
-                role,
-                valid_from: today,
-                valid_until: None,
-            },
-        )?;
-    }
-    let cm = Actor::Worker(care_manager);
-    e.set_card_provider(
-        &cm,
-        file.id,
-        CardProvider {
-            organization: care_org.id,
-            assigned_worker: care_worker,
-            general_contact: ContactPoint {
-                kind: ContactKind::Phone,
-                value: "+372 600 1234".into(),
-                label: Some("Lasnamäe Sotsiaalkeskus".into()),
-            },
+    e.add_member(
+        &sw,
+        NewMembership {
+            file: file.id,
+            member: Member::Person(relative.id),
+            role: Some(Role::Relative),
+            valid_from: today,
+            valid_until: None,
         },
     )?;
+    // Every application is entered, negative decisions too.
+    let care_home = e.enter_application(
+        &sw,
+        NewApplication {
+            file: file.id,
+            applicant: Some(relative.id),
+            service: ServiceKind::GeneralCareOutsideHome,
+            submitted_on: date(2026, 10, 20),
+        },
+    )?;
+    e.decide_application(
+        &sw,
+        NewDecision {
+            application: care_home.id,
+            outcome: DecisionOutcome::Negative,
+            reasons: "Can live at home with home care".into(),
+            legal_basis: "SHS § 21".into(),
+            provider: None,
+            decided_on: date(2026, 10, 30),
+        },
+    )?;
+    let home = e.enter_application(
+        &sw,
+        NewApplication {
+            file: file.id,
+            applicant: None,
+            service: ServiceKind::HomeCare,
+            submitted_on: date(2026, 10, 20),
+        },
+    )?;
+    e.decide_application(
+        &sw,
+        NewDecision {
+            application: home.id,
+            outcome: DecisionOutcome::Positive,
+            reasons: "Needs daily help with washing and meals".into(),
+            legal_basis: "SHS § 20".into(),
+            provider: Some(care_org.id),
+            decided_on: today,
+        },
+    )?;
+    println!(
+        "  two applications entered: care home refused (kept, starts nothing), home care granted -> Lasnamäe Sotsiaalkeskus"
+    );
+    let cm = Actor::Worker(care_manager);
+    let directed = e
+        .inbox(&cm)?
+        .into_iter()
+        .filter(|n| matches!(n.kind, NotificationKind::ClientDirected { .. }))
+        .count();
+    e.register_client(&cm, file.id)?;
+    let office = ContactPoint {
+        kind: ContactKind::Phone,
+        value: "+372 600 1234".into(),
+        label: Some("Lasnamäe Sotsiaalkeskus".into()),
+    };
+    e.assign_worker(&cm, file.id, care_worker, office.clone())?;
+    e.add_member(
+        &cm,
+        NewMembership {
+            file: file.id,
+            member: Member::Worker(departed_care_worker),
+            role: None,
+            valid_from: today,
+            valid_until: None,
+        },
+    )?;
+    println!(
+        "  Kadri (care manager) got {directed} notice(s), registered the client and assigned Hille on the card"
+    );
+    let contract = e.prepare_contract(&sw, file.id, care_org.id, ServiceKind::HomeCare)?;
+    e.conclude_contract(&sw, contract.id, today)?;
+    println!("  the home-care contract is prepared and concluded");
+    // Home nursing starts in the same file from a referral letter.
+    let nm = Actor::Worker(nursing_manager);
+    let referral = e.enter_referral(
+        &nm,
+        NewReferral {
+            patient: client.id,
+            source: ReferralSource::HealthInformationSystem {
+                document_id: "TIS-2026-118822".into(),
+            },
+            start: today,
+            end: Some(date(2027, 1, 31)),
+            doctor_name: "Dr Mart Tamm".into(),
+            doctor: None,
+        },
+    )?;
+    let (same, _) = e.register_referral(&nm, referral.id)?;
+    e.assign_worker(
+        &nm,
+        file.id,
+        nurse,
+        ContactPoint {
+            kind: ContactKind::Phone,
+            value: "+372 600 5678".into(),
+            label: Some("Koduõde OÜ".into()),
+        },
+    )?;
+    println!(
+        "  Andra (nursing manager) registered a referral into the same file ({}), assigned Teisi",
+        if same.id == file.id {
+            "no second file"
+        } else {
+            "NEW FILE?"
+        }
+    );
     e.grant_substitution(
-        &Actor::Worker(nursing_manager),
+        &nm,
         NewSubstitution {
             substitute: substitute_nurse,
             substituted: nurse,
@@ -313,20 +431,38 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
             until: date(2026, 11, 13),
         },
     )?;
-    println!(
-        "  file opened by the social worker; network of 6; Piret stands in for Teisi 9–13 Nov"
-    );
-
-    e.add_entry(
+    println!("  Piret stands in for Teisi 9-13 Nov");
+    let levels = [
+        "L1-COMM",
+        "L2-MENTAL",
+        "L3-PHYS",
+        "L4-ENV",
+        "L5-OCC",
+        "L6-LEISURE",
+        "L7-ADL",
+    ]
+    .iter()
+    .zip([1u8, 1, 3, 2, 0, 1, 3])
+    .map(|(c, l)| (c.to_string(), AnswerValue::Level(l)))
+    .collect();
+    e.record_assessment(
         &sw,
-        NewEntry {
+        NewAssessment {
             file: file.id,
-            category: DataCategory::DirectingDecision,
-            visibility: Visibility::Network,
-            text: "Directed to home care from 2 Nov 2026".into(),
-            domain_detail: None,
+            instrument: "NEEDS".into(),
+            version: 1,
+            answers: levels,
+            icf: vec![
+                "d510.23".into(),
+                "d450.22".into(),
+                "b280.2".into(),
+                "e310+3".into(),
+            ],
         },
     )?;
+    println!(
+        "  needs assessment over the 7 life domains, with ICF codes d510.23 d450.22 b280.2 e310+3"
+    );
     e.add_entry(
         &sw,
         NewEntry {
@@ -347,7 +483,7 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
             domain_detail: None,
         },
     )?;
-    println!("  3 entries written: a directing decision, income, a nursing-only note");
+    println!("  2 entries written: income (municipal only), a nursing-only note");
 
     let care_plan = e.create_plan(
         &cm,
@@ -368,7 +504,6 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
             "FREQ=DAILY;BYHOUR=9",
         )?,
     )?;
-    let nm = Actor::Worker(nursing_manager);
     let nursing_plan = e.create_plan(
         &nm,
         NewPlan {
@@ -398,6 +533,33 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         nursing.regeneration.added.len()
     );
     week(e, clock, care_worker, nurse, file.id)?;
+    e.record_assessment(
+        &Actor::Worker(nurse),
+        NewAssessment {
+            file: file.id,
+            instrument: "WOUND".into(),
+            version: 1,
+            answers: vec![
+                ("LOCATION".into(), AnswerValue::Text("left shin".into())),
+                ("LENGTH_MM".into(), AnswerValue::Number(30)),
+                ("WIDTH_MM".into(), AnswerValue::Number(12)),
+                ("EXUDATE".into(), AnswerValue::Choice("low".into())),
+                ("TISSUE".into(), AnswerValue::Choice("granulation".into())),
+            ],
+            icf: vec![],
+        },
+    )?;
+    e.add_entry(
+        &sw,
+        NewEntry {
+            file: file.id,
+            category: DataCategory::SupervisionAct,
+            visibility: Visibility::Network,
+            text: "Supervision act 8 Nov 2026: home care provided as decided".into(),
+            domain_detail: None,
+        },
+    )?;
+    println!("  Teisi recorded a wound assessment; Sirje wrote a supervision act");
 
     // Anu leaves on Friday 6 Nov; her end is recorded only on Tuesday 10 Nov (late).
     clock.set(at(2026, 11, 10, 10, 0));
@@ -414,6 +576,7 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         }
     );
     Ok(DemoTown {
+        hospital_sw,
         admin: admin.id,
         care_org: care_org.id,
         social_worker,
@@ -610,6 +773,48 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
             local(v.start),
             v.action.text
         );
+    }
+    println!("\n== Home views, Tuesday 10 November 14:00 ==");
+    for (who, actor) in &cast {
+        match e.home_view(actor) {
+            Ok(h) => println!(
+                "  {who}: {} notification(s), clients: [{}], visits today: {}, missed-visit alerts: {}",
+                h.notifications.len(),
+                h.clients
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                h.visits_today.len(),
+                h.missed_visits.len()
+            ),
+            Err(err) => println!("  {who}: REFUSED — {}", reason(&err)),
+        }
+    }
+    println!("\n== The hospital social worker ==");
+    let heli = Actor::Worker(t.hospital_sw);
+    let check = e.check_services(&heli, ClientQuery::Code(code("43803030124")?))?;
+    for p in &check.providers {
+        println!(
+            "  Laine Kask is served by {} ({:?}), contact {}",
+            p.name,
+            p.domain,
+            p.contact
+                .as_ref()
+                .map_or("-".to_string(), |c| c.value.clone())
+        );
+    }
+    let sent = e.send_discharge(
+        &heli,
+        t.file,
+        "Discharged on 10 Nov after a fall; can walk with a frame".into(),
+    )?;
+    println!(
+        "  discharge information sent to {sent} recipients: the current network and the client"
+    );
+    match e.client_file(&heli, t.file) {
+        Err(err) => println!("  the rest of the file: REFUSED — {}", reason(&err)),
+        Ok(_) => println!("  the rest of the file: allowed (unexpected!)"),
     }
     println!("\n== Refused, and why ==");
     let attempts: Vec<(&str, TehoResult<()>)> = vec![
