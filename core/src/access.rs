@@ -222,6 +222,8 @@ pub struct ClientFacts {
     pub substitutions: Vec<Substitution>,
     /// Providers the client is directed to (positive decisions, registered referrals).
     pub directions: Vec<crate::case::Direction>,
+    /// The client's date of death, once recorded.
+    pub deceased_on: Option<NaiveDate>,
 }
 
 /// The facts about a worker that an action on them depends on.
@@ -282,6 +284,10 @@ pub enum Action {
     /// to a patient, notice to the district social worker, discharge information to the
     /// network (seed 000, "Haigla sotsiaaltöötaja näeb, kas ja kes ...").
     CheckServices,
+    /// Record, void or correct a client's death (the death cascade).
+    RecordDeath,
+    /// Import notices from the population register.
+    ImportNotices,
     /// Register a person, search for or open a client file.
     OpenFile,
     /// Register an organisation.
@@ -632,7 +638,10 @@ fn decide(
 ) -> Result<AllowBasis, DenyReason> {
     if let ActorFacts::System = actor {
         return match action {
-            Action::Bootstrap | Action::VerifyAudit => Ok(AllowBasis::Operator),
+            Action::Bootstrap
+            | Action::VerifyAudit
+            | Action::ImportNotices
+            | Action::RecordDeath => Ok(AllowBasis::Operator),
             other => Err(DenyReason::RoleNotPermitted {
                 role: None,
                 action: format!("{other:?} as the operator"),
@@ -705,6 +714,39 @@ fn decide(
             let s = standing(actor, c, at)?;
             visit_rules(actor, &s, v, matches!(action, Action::RecordVisit(_)))
         }
+        (Action::RecordDeath, Target::Client(c)) => {
+            // The social worker receives death notices and informs the network (seed
+            // 000, social worker TO-BE); the operator's import does the same. A death
+            // ends every membership, so voiding or correcting it falls to the social
+            // worker who served the client on the day of death.
+            let s = match (standing(actor, c, at), c.deceased_on) {
+                (Ok(s), _) => s,
+                (Err(reason), Some(d)) => standing(
+                    actor,
+                    c,
+                    crate::time::start_of_day(d) + chrono::Duration::hours(12),
+                )
+                .map_err(|_| reason)?,
+                (Err(reason), None) => return Err(reason),
+            };
+            match s.role {
+                Role::SocialWorker | Role::SocialWelfareHead => Ok(s.basis),
+                role => Err(DenyReason::RoleNotPermitted {
+                    role: Some(role),
+                    action: "record a death".into(),
+                }),
+            }
+        }
+        (Action::ImportNotices, Target::System) => match actor {
+            ActorFacts::Worker {
+                role: Role::Administrator,
+                organization_kind: OrganizationKind::Municipality,
+                ..
+            } => Ok(AllowBasis::Role {
+                role: Role::Administrator,
+            }),
+            _ => worker_role_in(actor, &[], "import register notices"),
+        },
         (Action::ManageContract { provider }, Target::Client(c)) => {
             let s = standing(actor, c, at)?;
             // The social worker prepares, concludes and terminates contracts; a care or

@@ -12,6 +12,7 @@ pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod case;
+pub mod death;
 pub mod engine;
 pub mod error;
 pub mod file;
@@ -23,6 +24,7 @@ pub mod org;
 pub mod person;
 pub mod plan;
 pub mod ports;
+pub mod register;
 pub mod store;
 pub mod time;
 

@@ -71,6 +71,18 @@ pub enum NotificationKind {
     PatientWithoutServices,
     /// Discharge information from a hospital or care home.
     Discharge,
+    /// The client has died (from the population register or recorded by hand).
+    ClientDeceased {
+        /// Date of death.
+        date: chrono::NaiveDate,
+    },
+    /// A death notice was voided or its date corrected.
+    DeathCorrected,
+    /// The client's disability severity ends on the date (seed 000, care worker TO-BE).
+    DisabilitySeverityEnding {
+        /// The date.
+        date: chrono::NaiveDate,
+    },
     /// A substitution was granted to the recipient.
     SubstitutionGranted {
         /// The absent worker.

@@ -212,6 +212,14 @@ pub trait StoreTx {
     fn referrals_by_patient(&mut self, key: PersonId) -> StoreResult<Vec<Referral>>;
     /// Every person (for searches by name).
     fn persons(&mut self) -> StoreResult<Vec<Person>>;
+    /// Saves a death record (one per person).
+    fn put_death(&mut self, d: &crate::death::DeathRecord) -> StoreResult<()>;
+    /// The death record of a person.
+    fn death(&mut self, person: PersonId) -> StoreResult<Option<crate::death::DeathRecord>>;
+    /// Saves a received register notice under its key.
+    fn put_notice(&mut self, n: &crate::death::ReceivedNotice) -> StoreResult<()>;
+    /// A received notice by key ([`crate::register::RegisterNotice::key`]).
+    fn notice(&mut self, key: &str) -> StoreResult<Option<crate::death::ReceivedNotice>>;
     /// The newest audit entry's sequence number and hash.
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>>;
     /// Appends a sealed audit entry.
@@ -239,6 +247,8 @@ pub struct MemoryData {
     items: Vec<PlanItem>,
     visits: Vec<Visit>,
     log: Vec<ServiceLogEntry>,
+    deaths: Vec<crate::death::DeathRecord>,
+    notices: Vec<crate::death::ReceivedNotice>,
     applications: Vec<Application>,
     decisions: Vec<CaseDecision>,
     contracts: Vec<Contract>,
@@ -669,6 +679,31 @@ impl StoreTx for MemoryTx<'_> {
     }
     fn persons(&mut self) -> StoreResult<Vec<Person>> {
         Ok(self.work.persons.clone())
+    }
+    fn put_death(&mut self, d: &crate::death::DeathRecord) -> StoreResult<()> {
+        upsert(&mut self.work.deaths, d, |x| x.person == d.person);
+        Ok(())
+    }
+    fn death(&mut self, person: PersonId) -> StoreResult<Option<crate::death::DeathRecord>> {
+        Ok(self
+            .work
+            .deaths
+            .iter()
+            .find(|x| x.person == person)
+            .cloned())
+    }
+    fn put_notice(&mut self, n: &crate::death::ReceivedNotice) -> StoreResult<()> {
+        let key = n.notice.key();
+        upsert(&mut self.work.notices, n, |x| x.notice.key() == key);
+        Ok(())
+    }
+    fn notice(&mut self, key: &str) -> StoreResult<Option<crate::death::ReceivedNotice>> {
+        Ok(self
+            .work
+            .notices
+            .iter()
+            .find(|x| x.notice.key() == key)
+            .cloned())
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         Ok(self.work.audit.last().map(|e| ChainHead {

@@ -45,6 +45,10 @@
 //!
 //! Step 4 adds `memberships.member` (`worker:<uuid>` or `person:<uuid>`, indexed),
 //! backfilled from each record, so that a member's clients are found without a scan.
+//!
+//! Step 5: `deaths` (`person`, `doc` the `DeathRecord` with its effects, so that a void
+//! compensates exactly them) and `register_notices` (`key` = code|kind|date|reference,
+//! `doc`), which make notice imports idempotent.
 
 use rusqlite::{Connection, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -212,6 +216,17 @@ const STEPS: &[&str] = &[
             THEN 'worker:' || json_extract(doc, '$.member.Worker')
         ELSE 'person:' || json_extract(doc, '$.member.Person') END;
     CREATE INDEX memberships_by_member ON memberships(member);
+    "#,
+    // step 5: deaths and register notices
+    r#"
+    CREATE TABLE deaths (
+        person TEXT PRIMARY KEY NOT NULL REFERENCES persons(id),
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE register_notices (
+        key TEXT PRIMARY KEY NOT NULL,
+        doc TEXT NOT NULL
+    );
     "#,
 ];
 

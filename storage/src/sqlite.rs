@@ -658,6 +658,33 @@ impl StoreTx for SqliteTx<'_> {
     fn persons(&mut self) -> StoreResult<Vec<Person>> {
         self.many("SELECT doc FROM persons ORDER BY rowid", None)
     }
+    fn put_death(&mut self, d: &teho_core::death::DeathRecord) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO deaths (person, doc) VALUES (?1, ?2)
+             ON CONFLICT(person) DO UPDATE SET doc = excluded.doc",
+            &d.person.to_string(),
+            &[],
+            to_doc(d)?,
+        )
+    }
+    fn death(&mut self, person: PersonId) -> StoreResult<Option<teho_core::death::DeathRecord>> {
+        self.one(
+            "SELECT doc FROM deaths WHERE person = ?1",
+            &person.to_string(),
+        )
+    }
+    fn put_notice(&mut self, n: &teho_core::death::ReceivedNotice) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO register_notices (key, doc) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET doc = excluded.doc",
+            &n.notice.key(),
+            &[],
+            to_doc(n)?,
+        )
+    }
+    fn notice(&mut self, key: &str) -> StoreResult<Option<teho_core::death::ReceivedNotice>> {
+        self.one("SELECT doc FROM register_notices WHERE key = ?1", key)
+    }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         let mut stmt = self
             .conn

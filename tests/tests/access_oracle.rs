@@ -546,6 +546,7 @@ fn world_without_directions() -> impl Strategy<Value = World> {
                         network,
                         substitutions,
                         directions: Vec::new(),
+                        deceased_on: None,
                     },
                     at,
                 }

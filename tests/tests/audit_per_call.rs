@@ -1008,6 +1008,56 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
             }),
         ),
         (
+            "import_notices",
+            Box::new(|t| {
+                t.engine.import_notices(&Actor::System, teho_core::register::parse_notices("personal_code,kind,date,source_reference\n43803030124,disability_severity_ending,2026-12-31,RR-9\nbad line\n", teho_core::register::NoticeFormat::Csv)).unwrap();
+            }),
+        ),
+        (
+            "import_notices (denied)",
+            Box::new(|t| {
+                let _ = t.engine.import_notices(&cw, Default::default());
+            }),
+        ),
+        (
+            "record_death (denied)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .record_death(&cw, t.client, day(2026, 11, 2), "x".into());
+            }),
+        ),
+        (
+            "void_death (nothing to void)",
+            Box::new(|t| {
+                let _ = t.engine.void_death(&sw, t.client, "x".into());
+            }),
+        ),
+        (
+            "record_death",
+            Box::new(|t| {
+                t.engine
+                    .record_death(&sw, t.client, day(2026, 11, 3), "phone".into())
+                    .unwrap();
+            }),
+        ),
+        (
+            "correct_death_date",
+            Box::new(|t| {
+                t.engine
+                    .correct_death_date(&sw, t.client, day(2026, 11, 2), "register".into())
+                    .unwrap();
+            }),
+        ),
+        (
+            "void_death",
+            Box::new(|t| {
+                t.engine
+                    .void_death(&sw, t.client, "wrong person".into())
+                    .unwrap();
+            }),
+        ),
+        (
             "inbox (operator denied)",
             Box::new(|t| {
                 let _ = t.engine.inbox(&Actor::System);

@@ -21,6 +21,7 @@ use crate::store::{Store, StoreTx};
 
 mod calendar;
 mod case;
+mod death;
 mod directory;
 mod files;
 mod views;
@@ -146,12 +147,20 @@ impl<X: StoreTx> Ctx<'_, X> {
                 });
             }
         }
+        // A death ends every direction on its date.
+        let deceased_on = self.tx.person(f.client)?.and_then(|p| p.deceased_on);
+        if let Some(d) = deceased_on {
+            for dir in &mut directions {
+                dir.until = Some(dir.until.map_or(d, |u| u.min(d)));
+            }
+        }
         Ok(ClientFacts {
             file: f.id,
             client: f.client,
             network,
             substitutions,
             directions,
+            deceased_on,
         })
     }
 

@@ -1,0 +1,210 @@
+//! The population register port (rahvastikuregister, RR): notices of a death, and of a
+//! disability severity ending (seed `000_19cdf6fb7baf56d8.txt`, social worker and care
+//! worker TO-BE: "Kliendi surma fakti andmete saamine rahvastikuregistrist", "Puude
+//! raskusastme lõppemise info saamine"). A notice is data with a source, a date and the
+//! person's code (`DOMAIN.md` rule 11), imported idempotently.
+//!
+//! [`parse_notices`] reads the exchange formats (JSON lines and CSV) without I/O; an
+//! adapter that reads a file or a service implements [`PopulationRegister`].
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::person::PersonalCode;
+
+/// What a register notice says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NoticeKind {
+    /// The person died on the date.
+    Death,
+    /// The person's disability severity ends on the date.
+    DisabilitySeverityEnding,
+}
+
+/// One notice from the population register.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RegisterNotice {
+    /// The person.
+    pub personal_code: PersonalCode,
+    /// What happened.
+    pub kind: NoticeKind,
+    /// When.
+    pub date: NaiveDate,
+    /// The register's reference for the notice.
+    pub source_reference: String,
+}
+
+impl RegisterNotice {
+    /// The key that makes an import idempotent: the same notice twice is one notice.
+    pub fn key(&self) -> String {
+        format!(
+            "{}|{:?}|{}|{}",
+            self.personal_code, self.kind, self.date, self.source_reference
+        )
+    }
+}
+
+/// A line that could not be read, with its number (1-based) and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineProblem {
+    /// Line number in the input, from 1.
+    pub line: usize,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// Notices read from an input, each with its line number, and the lines refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeBatch {
+    /// Notices read, with their line numbers.
+    pub notices: Vec<(usize, RegisterNotice)>,
+    /// Lines that could not be read.
+    pub malformed: Vec<LineProblem>,
+}
+
+/// A source of register notices.
+pub trait PopulationRegister {
+    /// The notices available now.
+    fn fetch(&self) -> Result<NoticeBatch, crate::TehoError>;
+}
+
+/// The exchange format of a notices input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoticeFormat {
+    /// One JSON object a line: `{"personal_code": "...", "kind": "death", "date":
+    /// "2026-11-10", "source_reference": "RR-123"}`.
+    JsonLines,
+    /// CSV with the header `personal_code,kind,date,source_reference`.
+    Csv,
+}
+
+#[derive(Deserialize)]
+struct JsonNotice {
+    personal_code: String,
+    kind: String,
+    date: String,
+    source_reference: String,
+}
+
+fn kind(s: &str) -> Result<NoticeKind, String> {
+    match s
+        .trim()
+        .to_ascii_lowercase()
+        .replace(['-', ' '], "_")
+        .as_str()
+    {
+        "death" => Ok(NoticeKind::Death),
+        "disability_severity_ending" => Ok(NoticeKind::DisabilitySeverityEnding),
+        other => Err(format!(
+            "unknown kind {other:?}: expected death or disability_severity_ending"
+        )),
+    }
+}
+
+fn notice(code: &str, k: &str, date: &str, source: &str) -> Result<RegisterNotice, String> {
+    let personal_code = PersonalCode::parse(code.trim()).map_err(|e| e.to_string())?;
+    let kind = kind(k)?;
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("date {:?} is not YYYY-MM-DD", date.trim()))?;
+    let source_reference = source.trim().to_string();
+    if source_reference.is_empty() {
+        return Err("the source reference is empty".into());
+    }
+    Ok(RegisterNotice {
+        personal_code,
+        kind,
+        date,
+        source_reference,
+    })
+}
+
+/// Reads notices from text; every line that cannot be read is reported with its number
+/// and does not stop the rest. Blank lines are skipped.
+pub fn parse_notices(text: &str, format: NoticeFormat) -> NoticeBatch {
+    let mut batch = NoticeBatch::default();
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+    if format == NoticeFormat::Csv {
+        // The header line, when present, names the columns.
+        match lines.next() {
+            Some((_, h))
+                if h.trim()
+                    .eq_ignore_ascii_case("personal_code,kind,date,source_reference") => {}
+            Some((n, h)) if !h.trim().is_empty() => batch.malformed.push(LineProblem {
+                line: n,
+                problem: "expected the header personal_code,kind,date,source_reference".into(),
+            }),
+            _ => {}
+        }
+    }
+    for (n, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let read = match format {
+            NoticeFormat::JsonLines => serde_json::from_str::<JsonNotice>(line)
+                .map_err(|e| format!("not a notice object: {e}"))
+                .and_then(|j| notice(&j.personal_code, &j.kind, &j.date, &j.source_reference)),
+            NoticeFormat::Csv => {
+                let fields: Vec<&str> = line.split(',').collect();
+                match fields.as_slice() {
+                    [code, k, date, source] => notice(code, k, date, source),
+                    _ => Err(format!(
+                        "expected 4 comma-separated fields, found {}",
+                        fields.len()
+                    )),
+                }
+            }
+        };
+        match read {
+            Ok(x) => batch.notices.push((n, x)),
+            Err(problem) => batch.malformed.push(LineProblem { line: n, problem }),
+        }
+    }
+    batch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_and_csv_read_the_same_notices_and_report_bad_lines_by_number() {
+        let json = r#"{"personal_code":"43803030124","kind":"death","date":"2026-11-10","source_reference":"RR-1"}
+not json
+{"personal_code":"43803030125","kind":"death","date":"2026-11-10","source_reference":"RR-2"}
+
+{"personal_code":"36506060134","kind":"disability_severity_ending","date":"2026-12-31","source_reference":"RR-3"}"#;
+        let b = parse_notices(json, NoticeFormat::JsonLines);
+        assert_eq!(
+            b.notices.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            [1, 5]
+        );
+        assert_eq!(
+            b.malformed.iter().map(|p| p.line).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        assert!(
+            b.malformed[1].problem.contains("check digit"),
+            "{}",
+            b.malformed[1].problem
+        );
+        let csv = "personal_code,kind,date,source_reference\n43803030124,death,2026-11-10,RR-1\n43803030124,death,10.11.2026,RR-1\n36506060134,disability_severity_ending,2026-12-31,RR-3\n1,2\n";
+        let c = parse_notices(csv, NoticeFormat::Csv);
+        assert_eq!(
+            c.notices.iter().map(|(_, x)| x.clone()).collect::<Vec<_>>(),
+            b.notices.iter().map(|(_, x)| x.clone()).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            c.malformed.iter().map(|p| p.line).collect::<Vec<_>>(),
+            [3, 5]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_any_text_never_panics(s in "\\PC{0,200}") {
+            let _ = parse_notices(&s, NoticeFormat::JsonLines);
+            let _ = parse_notices(&s, NoticeFormat::Csv);
+        }
+    }
+}
