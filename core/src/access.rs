@@ -284,6 +284,11 @@ pub enum Action {
     /// to a patient, notice to the district social worker, discharge information to the
     /// network (seed 000, "Haigla sotsiaaltöötaja näeb, kas ja kes ...").
     CheckServices,
+    /// Account for a disclosure of the client's data to a third party.
+    RecordDisclosure,
+    /// Read the list of every access to and disclosure of the file (the client or a
+    /// guardian, `DOMAIN.md` rule 12).
+    ReadAccessLog,
     /// Record, void or correct a client's death (the death cascade).
     RecordDeath,
     /// Import notices from the population register.
@@ -713,6 +718,26 @@ fn decide(
         (Action::ChangeVisit(v) | Action::RecordVisit(v), Target::Client(c)) => {
             let s = standing(actor, c, at)?;
             visit_rules(actor, &s, v, matches!(action, Action::RecordVisit(_)))
+        }
+        (Action::RecordDisclosure, Target::Client(c)) => {
+            let s = standing(actor, c, at)?;
+            if matches!(s.basis, AllowBasis::Supervision { .. }) || s.role.is_self_side() {
+                return Err(DenyReason::RoleNotPermitted {
+                    role: Some(s.role),
+                    action: "disclose data to a third party".into(),
+                });
+            }
+            Ok(s.basis)
+        }
+        (Action::ReadAccessLog, Target::Client(c)) => {
+            let s = standing(actor, c, at)?;
+            match s.role {
+                Role::Client | Role::Guardian => Ok(s.basis),
+                role => Err(DenyReason::RoleNotPermitted {
+                    role: Some(role),
+                    action: "read the data subject's access log".into(),
+                }),
+            }
         }
         (Action::RecordDeath, Target::Client(c)) => {
             // The social worker receives death notices and informs the network (seed

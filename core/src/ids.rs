@@ -69,4 +69,6 @@ id_type!(
     ContractId,
     /// An assessment (hindamine).
     AssessmentId,
+    /// A disclosure of data to a third party (andmete väljastamine).
+    DisclosureId,
 );

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod calendar;
 pub mod case;
 pub mod death;
+pub mod disclosure;
 pub mod engine;
 pub mod error;
 pub mod file;

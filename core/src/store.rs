@@ -220,6 +220,15 @@ pub trait StoreTx {
     fn put_notice(&mut self, n: &crate::death::ReceivedNotice) -> StoreResult<()>;
     /// A received notice by key ([`crate::register::RegisterNotice::key`]).
     fn notice(&mut self, key: &str) -> StoreResult<Option<crate::death::ReceivedNotice>>;
+    /// Saves a disclosure.
+    fn put_disclosure(&mut self, d: &crate::disclosure::Disclosure) -> StoreResult<()>;
+    /// The disclosures of a file, oldest first.
+    fn disclosures_of_file(
+        &mut self,
+        file: ClientFileId,
+    ) -> StoreResult<Vec<crate::disclosure::Disclosure>>;
+    /// The audit entries about a file, in sequence order.
+    fn audit_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<AuditEntry>>;
     /// The newest audit entry's sequence number and hash.
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>>;
     /// Appends a sealed audit entry.
@@ -249,6 +258,7 @@ pub struct MemoryData {
     log: Vec<ServiceLogEntry>,
     deaths: Vec<crate::death::DeathRecord>,
     notices: Vec<crate::death::ReceivedNotice>,
+    disclosures: Vec<crate::disclosure::Disclosure>,
     applications: Vec<Application>,
     decisions: Vec<CaseDecision>,
     contracts: Vec<Contract>,
@@ -704,6 +714,33 @@ impl StoreTx for MemoryTx<'_> {
             .iter()
             .find(|x| x.notice.key() == key)
             .cloned())
+    }
+    fn put_disclosure(&mut self, d: &crate::disclosure::Disclosure) -> StoreResult<()> {
+        upsert(&mut self.work.disclosures, d, |x| x.id == d.id);
+        Ok(())
+    }
+    fn disclosures_of_file(
+        &mut self,
+        file: ClientFileId,
+    ) -> StoreResult<Vec<crate::disclosure::Disclosure>> {
+        Ok(self
+            .work
+            .disclosures
+            .iter()
+            .filter(|d| d.file == file)
+            .cloned()
+            .collect())
+    }
+    fn audit_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<AuditEntry>> {
+        let mut v: Vec<AuditEntry> = self
+            .work
+            .audit
+            .iter()
+            .filter(|e| e.file == Some(file))
+            .cloned()
+            .collect();
+        v.sort_by_key(|e| e.seq);
+        Ok(v)
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         Ok(self.work.audit.last().map(|e| ChainHead {

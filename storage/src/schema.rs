@@ -49,6 +49,9 @@
 //! Step 5: `deaths` (`person`, `doc` the `DeathRecord` with its effects, so that a void
 //! compensates exactly them) and `register_notices` (`key` = code|kind|date|reference,
 //! `doc`), which make notice imports idempotent.
+//!
+//! Step 6: `disclosures` (`id`, `file`, `doc` the `Disclosure`: when, what, to whom,
+//! legal basis, how — seed 002 §18(4)).
 
 use rusqlite::{Connection, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -227,6 +230,15 @@ const STEPS: &[&str] = &[
         key TEXT PRIMARY KEY NOT NULL,
         doc TEXT NOT NULL
     );
+    "#,
+    // step 6: disclosures
+    r#"
+    CREATE TABLE disclosures (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL REFERENCES client_files(id),
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX disclosures_by_file ON disclosures(file);
     "#,
 ];
 

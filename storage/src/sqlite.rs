@@ -140,6 +140,103 @@ fn micros(at: &DateTime<Utc>) -> i64 {
 }
 
 impl SqliteTx<'_> {
+    fn audit_where(
+        &mut self,
+        clause: &str,
+        values: impl rusqlite::Params,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT seq, at, actor_id, actor_name, actor_code, actor_role, actor_org,
+                    operation, object, file, purpose, decision, outcome, content_digest,
+                    prev_hash, hash
+                 FROM audit_log WHERE {clause}"
+            ))
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(values, |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    (
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ),
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    (
+                        r.get::<_, String>(7)?,
+                        r.get::<_, String>(8)?,
+                        r.get::<_, Option<String>>(9)?,
+                    ),
+                    (
+                        r.get::<_, String>(10)?,
+                        r.get::<_, String>(11)?,
+                        r.get::<_, String>(12)?,
+                    ),
+                    (
+                        r.get::<_, String>(13)?,
+                        r.get::<_, String>(14)?,
+                        r.get::<_, String>(15)?,
+                    ),
+                ))
+            })
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (
+                seq,
+                at,
+                (id, name, code),
+                role,
+                org,
+                (operation, object, file),
+                (purpose, decision, outcome),
+                (digest, prev, hash),
+            ) = row.map_err(backend)?;
+            let parse_uuid = |s: &str| {
+                s.parse::<uuid::Uuid>().map_err(|e| {
+                    StoreError::Backend(format!("audit entry {seq}: bad uuid {s:?}: {e}"))
+                })
+            };
+            out.push(AuditEntry {
+                seq: seq as u64,
+                at: DateTime::parse_from_rfc3339(&at)
+                    .map_err(|e| {
+                        StoreError::Backend(format!("audit entry {seq}: bad instant {at:?}: {e}"))
+                    })?
+                    .with_timezone(&Utc),
+                actor: teho_core::audit::ActorRef {
+                    id,
+                    name,
+                    personal_code: code,
+                    role: role.as_deref().map(from_doc).transpose()?,
+                    organization: org
+                        .as_deref()
+                        .map(parse_uuid)
+                        .transpose()?
+                        .map(OrganizationId),
+                },
+                operation,
+                object,
+                file: file
+                    .as_deref()
+                    .map(parse_uuid)
+                    .transpose()?
+                    .map(ClientFileId),
+                purpose,
+                decision: from_doc(&decision)?,
+                outcome,
+                content_digest: digest,
+                prev_hash: prev,
+                hash,
+            });
+        }
+        Ok(out)
+    }
+
     fn many_in_range<T: DeserializeOwned>(
         &mut self,
         sql: &str,
@@ -685,6 +782,24 @@ impl StoreTx for SqliteTx<'_> {
     fn notice(&mut self, key: &str) -> StoreResult<Option<teho_core::death::ReceivedNotice>> {
         self.one("SELECT doc FROM register_notices WHERE key = ?1", key)
     }
+    fn put_disclosure(&mut self, d: &teho_core::disclosure::Disclosure) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO disclosures (id, file, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            &d.id.to_string(),
+            &[&d.file.to_string()],
+            to_doc(d)?,
+        )
+    }
+    fn disclosures_of_file(
+        &mut self,
+        file: ClientFileId,
+    ) -> StoreResult<Vec<teho_core::disclosure::Disclosure>> {
+        self.many(
+            "SELECT doc FROM disclosures WHERE file = ?1 ORDER BY rowid",
+            Some(&file.to_string()),
+        )
+    }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         let mut stmt = self
             .conn
@@ -733,96 +848,13 @@ impl StoreTx for SqliteTx<'_> {
         Ok(())
     }
     fn audit_page(&mut self, from: u64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT seq, at, actor_id, actor_name, actor_code, actor_role, actor_org,
-                    operation, object, file, purpose, decision, outcome, content_digest,
-                    prev_hash, hash
-                 FROM audit_log WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(params![from as i64, limit as i64], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    (
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                    ),
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    (
-                        r.get::<_, String>(7)?,
-                        r.get::<_, String>(8)?,
-                        r.get::<_, Option<String>>(9)?,
-                    ),
-                    (
-                        r.get::<_, String>(10)?,
-                        r.get::<_, String>(11)?,
-                        r.get::<_, String>(12)?,
-                    ),
-                    (
-                        r.get::<_, String>(13)?,
-                        r.get::<_, String>(14)?,
-                        r.get::<_, String>(15)?,
-                    ),
-                ))
-            })
-            .map_err(backend)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (
-                seq,
-                at,
-                (id, name, code),
-                role,
-                org,
-                (operation, object, file),
-                (purpose, decision, outcome),
-                (digest, prev, hash),
-            ) = row.map_err(backend)?;
-            let parse_uuid = |s: &str| {
-                s.parse::<uuid::Uuid>().map_err(|e| {
-                    StoreError::Backend(format!("audit entry {seq}: bad uuid {s:?}: {e}"))
-                })
-            };
-            out.push(AuditEntry {
-                seq: seq as u64,
-                at: DateTime::parse_from_rfc3339(&at)
-                    .map_err(|e| {
-                        StoreError::Backend(format!("audit entry {seq}: bad instant {at:?}: {e}"))
-                    })?
-                    .with_timezone(&Utc),
-                actor: teho_core::audit::ActorRef {
-                    id,
-                    name,
-                    personal_code: code,
-                    role: role.as_deref().map(from_doc).transpose()?,
-                    organization: org
-                        .as_deref()
-                        .map(parse_uuid)
-                        .transpose()?
-                        .map(OrganizationId),
-                },
-                operation,
-                object,
-                file: file
-                    .as_deref()
-                    .map(parse_uuid)
-                    .transpose()?
-                    .map(ClientFileId),
-                purpose,
-                decision: from_doc(&decision)?,
-                outcome,
-                content_digest: digest,
-                prev_hash: prev,
-                hash,
-            });
-        }
-        Ok(out)
+        self.audit_where(
+            "seq >= ?1 ORDER BY seq LIMIT ?2",
+            params![from as i64, limit as i64],
+        )
+    }
+    fn audit_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<AuditEntry>> {
+        self.audit_where("file = ?1 ORDER BY seq", params![file.to_string()])
     }
     fn commit(mut self) -> StoreResult<()> {
         self.conn.execute_batch("COMMIT").map_err(backend)?;

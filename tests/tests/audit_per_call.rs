@@ -1058,6 +1058,52 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
             }),
         ),
         (
+            "record_disclosure",
+            Box::new(|t| {
+                t.engine
+                    .record_disclosure(
+                        &sw,
+                        teho_core::disclosure::NewDisclosure {
+                            file: t.file,
+                            what: "log".into(),
+                            recipient: "hospital".into(),
+                            legal_basis: "TTKS".into(),
+                            method: "e-mail".into(),
+                        },
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "record_disclosure (missing field)",
+            Box::new(|t| {
+                let _ = t.engine.record_disclosure(
+                    &sw,
+                    teho_core::disclosure::NewDisclosure {
+                        file: t.file,
+                        what: "".into(),
+                        recipient: "hospital".into(),
+                        legal_basis: "TTKS".into(),
+                        method: "e-mail".into(),
+                    },
+                );
+            }),
+        ),
+        (
+            "access_log",
+            Box::new(|t| {
+                t.engine
+                    .access_log(&Actor::Person(t.client), t.file)
+                    .unwrap();
+            }),
+        ),
+        (
+            "access_log (denied)",
+            Box::new(|t| {
+                let _ = t.engine.access_log(&cw, t.file);
+            }),
+        ),
+        (
             "inbox (operator denied)",
             Box::new(|t| {
                 let _ = t.engine.inbox(&Actor::System);

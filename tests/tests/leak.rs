@@ -234,6 +234,7 @@ proptest! {
             ("contracts", t.engine.contracts(actor, t.file).map(|_| ())),
             ("assessments", t.engine.assessments(actor, t.file).map(|_| ())),
             ("client_home", t.engine.client_home(actor, t.file).map(|_| ())),
+            ("access_log", t.engine.access_log(actor, t.file).map(|_| ())),
         ];
         for (query, r) in results {
             if standing {

@@ -23,6 +23,7 @@ mod calendar;
 mod case;
 mod death;
 mod directory;
+mod disclosure;
 mod files;
 mod views;
 

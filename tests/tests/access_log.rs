@@ -1,0 +1,254 @@
+//! Every disclosure records all five fields of seed 002 §18(4); the client's access log
+//! shows every access to and disclosure of their file — and nothing about other clients.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use teho_core::TehoError;
+use teho_core::access::{Actor, DenyReason};
+use teho_core::disclosure::{AccessKind, NewDisclosure};
+use teho_core::file::NewCard;
+use teho_core::network::{Member, NewMembership};
+use teho_core::org::Role;
+use teho_core::person::{NewPerson, PersonIdentity};
+use teho_core::store::Store;
+use teho_tests::{Town, code, day, tallinn};
+
+fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
+    match r {
+        Err(TehoError::AccessDenied { reason, .. }) => reason,
+        other => panic!("expected AccessDenied, got {other:?}"),
+    }
+}
+
+fn disclosure(t: &Town<impl Store>) -> NewDisclosure {
+    NewDisclosure {
+        file: t.file,
+        what: "Care plan and service log, November 2026".into(),
+        recipient: "Tallinna Haigla, ward 4".into(),
+        legal_basis: "TTKS § 4^1 lg 1".into(),
+        method: "encrypted e-mail".into(),
+    }
+}
+
+fn every_disclosure_records_when_what_to_whom_basis_and_how(t: Town<impl Store>) {
+    let sw = Actor::Worker(t.social_worker);
+    for field in ["what", "recipient", "legal_basis", "method"] {
+        let mut d = disclosure(&t);
+        match field {
+            "what" => d.what = " ".into(),
+            "recipient" => d.recipient = String::new(),
+            "legal_basis" => d.legal_basis = String::new(),
+            _ => d.method = "\t".into(),
+        }
+        assert!(
+            matches!(t.engine.record_disclosure(&sw, d), Err(TehoError::InvalidInput { field: f, .. }) if f == field),
+            "{field}"
+        );
+    }
+    t.clock.set(tallinn(2026, 11, 6, 10, 15));
+    let d = t.engine.record_disclosure(&sw, disclosure(&t)).unwrap();
+    assert_eq!(
+        (
+            d.at,
+            d.what.as_str(),
+            d.recipient.as_str(),
+            d.legal_basis.as_str(),
+            d.method.as_str()
+        ),
+        (
+            tallinn(2026, 11, 6, 10, 15),
+            "Care plan and service log, November 2026",
+            "Tallinna Haigla, ward 4",
+            "TTKS § 4^1 lg 1",
+            "encrypted e-mail"
+        )
+    );
+    assert!(matches!(
+        denied(
+            t.engine
+                .record_disclosure(&Actor::Person(t.relative), disclosure(&t))
+        ),
+        DenyReason::RoleNotPermitted { .. }
+    ));
+    assert_eq!(
+        denied(
+            t.engine
+                .record_disclosure(&Actor::Worker(t.other_care_worker), disclosure(&t))
+        ),
+        DenyReason::NotInNetwork
+    );
+}
+
+fn the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only(
+    t: Town<impl Store>,
+) {
+    // A second client whose file is read too.
+    let sw = Actor::Worker(t.social_worker);
+    let other = t
+        .engine
+        .register_person(
+            &sw,
+            NewPerson {
+                identity: PersonIdentity::Estonian(code("4400404044")),
+                given_name: "Helmi".into(),
+                family_name: "Mänd".into(),
+                birth_date: None,
+            },
+        )
+        .unwrap();
+    let other_file = t
+        .engine
+        .open_client_file(&sw, other.id, NewCard::default())
+        .unwrap()
+        .id;
+    // Reads of Laine's file, allowed and refused, each at its own minute.
+    let reads: Vec<(u32, Actor, bool)> = vec![
+        (1, Actor::Worker(t.nurse), true),
+        (2, Actor::Worker(t.care_worker), true),
+        (
+            3,
+            Actor::Supervising {
+                worker: t.ska_supervisor,
+                case_reference: "JV-9".into(),
+            },
+            true,
+        ),
+        (4, Actor::Worker(t.other_care_worker), false),
+    ];
+    for (minute, actor, ok) in &reads {
+        t.clock.set(tallinn(2026, 11, 5, 10, *minute));
+        assert_eq!(t.engine.client_file(actor, t.file).is_ok(), *ok);
+    }
+    t.clock.set(tallinn(2026, 11, 5, 10, 30));
+    t.engine.client_file(&sw, other_file).unwrap();
+    t.clock.set(tallinn(2026, 11, 5, 11, 0));
+    t.engine.record_disclosure(&sw, disclosure(&t)).unwrap();
+    t.clock.set(tallinn(2026, 11, 5, 12, 0));
+    let log = t
+        .engine
+        .access_log(&Actor::Person(t.client), t.file)
+        .unwrap();
+    for (minute, _, ok) in &reads {
+        let line = log
+            .iter()
+            .find(|l| l.at == tallinn(2026, 11, 5, 10, *minute))
+            .unwrap_or_else(|| panic!("read at 10:{minute:02} missing"));
+        assert_eq!(line.kind, AccessKind::Access);
+        assert_eq!(line.what, "client_file.read");
+        assert_eq!(line.outcome == "allowed", *ok, "{line:?}");
+        assert!(line.organisation.is_some());
+    }
+    let sup = log
+        .iter()
+        .find(|l| l.at == tallinn(2026, 11, 5, 10, 3))
+        .unwrap();
+    assert_eq!(
+        (
+            sup.who.as_str(),
+            sup.organisation.as_deref(),
+            sup.why.as_str()
+        ),
+        (
+            "Peeter Tallinn",
+            Some("Sotsiaalkindlustusamet"),
+            "supervision JV-9"
+        )
+    );
+    assert!(
+        log.iter().all(|l| l.at != tallinn(2026, 11, 5, 10, 30)),
+        "nothing about another client's file"
+    );
+    let d = log
+        .iter()
+        .find(|l| l.kind == AccessKind::Disclosure)
+        .unwrap();
+    assert_eq!(
+        (d.who.as_str(), d.why.as_str()),
+        ("Sirje Tallinn", "TTKS § 4^1 lg 1")
+    );
+    assert!(
+        d.outcome.contains("Tallinna Haigla, ward 4") && d.outcome.contains("encrypted e-mail")
+    );
+    // Reading the log is itself in the log.
+    t.clock.set(tallinn(2026, 11, 5, 12, 5));
+    let again = t
+        .engine
+        .access_log(&Actor::Person(t.client), t.file)
+        .unwrap();
+    assert!(
+        again
+            .iter()
+            .any(|l| l.at == tallinn(2026, 11, 5, 12, 0) && l.what == "access_log.read")
+    );
+}
+
+fn only_the_client_or_a_guardian_reads_the_access_log(t: Town<impl Store>) {
+    assert!(matches!(
+        denied(t.engine.access_log(&Actor::Person(t.relative), t.file)),
+        DenyReason::RoleNotPermitted {
+            role: Some(Role::Relative),
+            ..
+        }
+    ));
+    assert!(matches!(
+        denied(t.engine.access_log(&Actor::Worker(t.social_worker), t.file)),
+        DenyReason::RoleNotPermitted { .. }
+    ));
+    assert_eq!(
+        denied(t.engine.access_log(&Actor::Person(t.stranger), t.file)),
+        DenyReason::NotInNetwork
+    );
+    // A guardian may.
+    t.engine
+        .add_member(
+            &Actor::Worker(t.social_worker),
+            NewMembership {
+                file: t.file,
+                member: Member::Person(t.stranger),
+                role: Some(Role::Guardian),
+                valid_from: day(2026, 11, 2),
+                valid_until: None,
+            },
+        )
+        .unwrap();
+    assert!(
+        !t.engine
+            .access_log(&Actor::Person(t.stranger), t.file)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+macro_rules! conformance {
+    ($store:ident, $make:expr) => {
+        mod $store {
+            #[allow(unused_imports)]
+            use teho_core::store::MemoryStore;
+            #[allow(unused_imports)]
+            use teho_storage::SqliteStore;
+            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
+                teho_tests::Town::build($make)
+            }
+            #[test]
+            fn every_disclosure_records_when_what_to_whom_basis_and_how() {
+                super::every_disclosure_records_when_what_to_whom_basis_and_how(town())
+            }
+            #[test]
+            fn the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only() {
+                super::the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only(
+                    town(),
+                )
+            }
+            #[test]
+            fn only_the_client_or_a_guardian_reads_the_access_log() {
+                super::only_the_client_or_a_guardian_reads_the_access_log(town())
+            }
+        }
+    };
+}
+
+conformance!(memory_store, MemoryStore::new());
+conformance!(
+    sqlite_store,
+    SqliteStore::open_memory().expect("in-memory SQLite")
+);
