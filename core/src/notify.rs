@@ -83,6 +83,14 @@ pub enum NotificationKind {
         /// The date.
         date: chrono::NaiveDate,
     },
+    /// A departing worker's future visits are unassigned and need a new worker (seed
+    /// 004 annex 7 §3).
+    VisitsToReassign {
+        /// The departing worker.
+        worker: WorkerId,
+        /// How many visits of this client.
+        count: usize,
+    },
     /// A substitution was granted to the recipient.
     SubstitutionGranted {
         /// The absent worker.

@@ -629,8 +629,9 @@ impl<S: Store> ClientFiles<S> {
     }
 
     /// A worker's calendar: whom to visit when, what and where (seed 000, "töötaja
-    /// kalender") — the worker's own, or a manager's view of their own workers'. Only
-    /// clients the reader may still see are included.
+    /// kalender") — the worker's own, or a manager's view of their own workers' — with
+    /// the visits of any worker they stand in for during the substitution. Only clients
+    /// the reader may still see are included.
     pub fn worker_calendar(
         &self,
         actor: &Actor,
@@ -650,7 +651,20 @@ impl<S: Store> ClientFiles<S> {
                 }),
             )?;
             let (a, b) = window(from, to)?;
-            let visits = c.tx.visits_of_worker(worker, a, b)?;
+            let mut visits = c.tx.visits_of_worker(worker, a, b)?;
+            // A substitute receives the absent worker's visits for the period (seed
+            // 004 annex 7 §1: "pooleliolevad ning uued tööülesanded").
+            for s in c.tx.substitutions_by_substitute(worker)? {
+                let (sa, sb) = (
+                    a.max(start_of_day(s.from)),
+                    b.min(start_of_day(s.until + Duration::days(1))),
+                );
+                if sa < sb {
+                    visits.extend(c.tx.visits_of_worker(s.substituted, sa, sb)?);
+                }
+            }
+            visits.sort_by_key(|v| (v.start, v.id));
+            visits.dedup_by_key(|v| v.id);
             let visible = c.visible_visits(visits)?;
             c.with_names(visible)
         })

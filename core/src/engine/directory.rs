@@ -118,12 +118,59 @@ impl<S: Store> ClientFiles<S> {
                     )?;
                 }
             }
+            // The departing worker's open tasks are handed over (seed 004 annex 7 §3):
+            // future visits and plan items lose their worker, the manager is told.
+            let after = crate::time::start_of_day(last_day + chrono::Duration::days(1));
+            let mut unassigned = c.tx.visits_of_worker(worker, after, after + chrono::Duration::days(3660))?;
+            unassigned.retain(|v| v.status == crate::calendar::VisitStatus::Planned);
+            let mut files = std::collections::BTreeSet::new();
+            for v in &mut unassigned {
+                v.worker = None;
+                files.insert(v.file);
+            }
+            c.tx.put_visits(&unassigned)?;
+            let mut items_unassigned = Vec::new();
+            for file in files.iter().copied() {
+                for plan in c.tx.plans_of_file(file)? {
+                    for mut item in c.tx.items_of_plan(plan.id)? {
+                        if item.worker == Some(worker) && item.valid_until.is_none_or(|u| u > last_day) {
+                            item.worker = None;
+                            c.tx.put_plan_item(&item)?;
+                            items_unassigned.push(item.id);
+                        }
+                    }
+                }
+            }
+            if !unassigned.is_empty()
+                && let Some(manager_role) = Role::manager_of(w.role.domain())
+            {
+                let at = c.at;
+                let managers: Vec<WorkerId> = c
+                    .tx
+                    .workers_of(w.organization)?
+                    .into_iter()
+                    .filter(|m| m.role == manager_role && m.employed_at(at))
+                    .map(|m| m.id)
+                    .collect();
+                for m in managers {
+                    for file in &files {
+                        c.notify(
+                            Recipient::Worker(m),
+                            Some(*file),
+                            NotificationKind::VisitsToReassign { worker, count: unassigned.iter().filter(|v| v.file == *file).count() },
+                            format!("A departing worker's visits after {last_day} need a new worker"),
+                        )?;
+                    }
+                }
+            }
             Ok(EmploymentEnd {
                 worker,
                 last_day,
                 deadline,
                 recorded_on,
                 late,
+                visits_unassigned: unassigned.iter().map(|v| v.id).collect(),
+                plan_items_unassigned: items_unassigned,
             })
         })
     }

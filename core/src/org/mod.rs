@@ -314,6 +314,11 @@ pub struct EmploymentEnd {
     pub recorded_on: NaiveDate,
     /// Whether it was recorded after the deadline: a compliance breach.
     pub late: bool,
+    /// The worker's planned visits after the last day, now unassigned for the manager
+    /// to reassign (seed `004_4e44693abfa7524a.txt`, annex 7 §3).
+    pub visits_unassigned: Vec<crate::ids::VisitId>,
+    /// The worker's plan items running past the last day, now without a worker.
+    pub plan_items_unassigned: Vec<crate::ids::PlanItemId>,
 }
 
 /// A compliance breach: access of a departed worker was terminated (recorded) after the
