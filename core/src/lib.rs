@@ -26,6 +26,7 @@ pub mod person;
 pub mod plan;
 pub mod ports;
 pub mod register;
+pub mod report;
 pub mod store;
 pub mod time;
 

@@ -229,6 +229,11 @@ pub trait StoreTx {
     ) -> StoreResult<Vec<crate::disclosure::Disclosure>>;
     /// The audit entries about a file, in sequence order.
     fn audit_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<AuditEntry>>;
+    /// Saves a report submission under its key.
+    fn put_submission(&mut self, key: &str, s: &crate::report::ReportSubmission)
+    -> StoreResult<()>;
+    /// A report submission by key.
+    fn submission(&mut self, key: &str) -> StoreResult<Option<crate::report::ReportSubmission>>;
     /// The newest audit entry's sequence number and hash.
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>>;
     /// Appends a sealed audit entry.
@@ -259,6 +264,7 @@ pub struct MemoryData {
     deaths: Vec<crate::death::DeathRecord>,
     notices: Vec<crate::death::ReceivedNotice>,
     disclosures: Vec<crate::disclosure::Disclosure>,
+    submissions: Vec<(String, crate::report::ReportSubmission)>,
     applications: Vec<Application>,
     decisions: Vec<CaseDecision>,
     contracts: Vec<Contract>,
@@ -741,6 +747,23 @@ impl StoreTx for MemoryTx<'_> {
             .collect();
         v.sort_by_key(|e| e.seq);
         Ok(v)
+    }
+    fn put_submission(
+        &mut self,
+        key: &str,
+        s: &crate::report::ReportSubmission,
+    ) -> StoreResult<()> {
+        let item = (key.to_string(), s.clone());
+        upsert(&mut self.work.submissions, &item, |x| x.0 == key);
+        Ok(())
+    }
+    fn submission(&mut self, key: &str) -> StoreResult<Option<crate::report::ReportSubmission>> {
+        Ok(self
+            .work
+            .submissions
+            .iter()
+            .find(|x| x.0 == key)
+            .map(|x| x.1.clone()))
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         Ok(self.work.audit.last().map(|e| ChainHead {

@@ -51,7 +51,8 @@
 //! `doc`), which make notice imports idempotent.
 //!
 //! Step 6: `disclosures` (`id`, `file`, `doc` the `Disclosure`: when, what, to whom,
-//! legal basis, how — seed 002 §18(4)).
+//! legal basis, how — seed 002 §18(4)) and `report_submissions` (`key`
+//! provider|kind|period, `doc`).
 
 use rusqlite::{Connection, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -239,6 +240,10 @@ const STEPS: &[&str] = &[
         doc TEXT NOT NULL
     );
     CREATE INDEX disclosures_by_file ON disclosures(file);
+    CREATE TABLE report_submissions (
+        key TEXT PRIMARY KEY NOT NULL,
+        doc TEXT NOT NULL
+    );
     "#,
 ];
 

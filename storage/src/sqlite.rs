@@ -800,6 +800,25 @@ impl StoreTx for SqliteTx<'_> {
             Some(&file.to_string()),
         )
     }
+    fn put_submission(
+        &mut self,
+        key: &str,
+        sub: &teho_core::report::ReportSubmission,
+    ) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO report_submissions (key, doc) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET doc = excluded.doc",
+            key,
+            &[],
+            to_doc(sub)?,
+        )
+    }
+    fn submission(
+        &mut self,
+        key: &str,
+    ) -> StoreResult<Option<teho_core::report::ReportSubmission>> {
+        self.one("SELECT doc FROM report_submissions WHERE key = ?1", key)
+    }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         let mut stmt = self
             .conn

@@ -1104,6 +1104,42 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
             }),
         ),
         (
+            "reporting_deadlines",
+            Box::new(|t| {
+                t.engine
+                    .reporting_deadlines(&cm, t.care_org, day(2026, 11, 1), day(2026, 11, 30))
+                    .unwrap();
+            }),
+        ),
+        (
+            "submit_report",
+            Box::new(|t| {
+                t.engine
+                    .submit_report(
+                        &cm,
+                        t.care_org,
+                        teho_core::report::ReportKind::Monthly {
+                            year: 2026,
+                            month: 11,
+                        },
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "submit_report (twice)",
+            Box::new(|t| {
+                let _ = t.engine.submit_report(
+                    &cm,
+                    t.care_org,
+                    teho_core::report::ReportKind::Monthly {
+                        year: 2026,
+                        month: 11,
+                    },
+                );
+            }),
+        ),
+        (
             "inbox (operator denied)",
             Box::new(|t| {
                 let _ = t.engine.inbox(&Actor::System);

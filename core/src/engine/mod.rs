@@ -25,6 +25,7 @@ mod death;
 mod directory;
 mod disclosure;
 mod files;
+mod reporting;
 mod views;
 
 pub use views::{ClientHome, HomeView, ServiceCheck, ServingProvider};
