@@ -902,6 +902,54 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
         ),
         Ok(_) => println!("  Piret on 16 Nov: allowed (unexpected!)"),
     }
+    println!("\n== A death notice from the population register (20 November) ==");
+    clock.set(at(2026, 11, 20, 8, 0));
+    let notice =
+        "personal_code,kind,date,source_reference\n43803030124,death,2026-11-19,RR-2026-81212\n";
+    let report = e.import_notices(
+        &Actor::System,
+        teho_core::register::parse_notices(notice, teho_core::register::NoticeFormat::Csv),
+    )?;
+    for (line, fx) in &report.deaths {
+        println!(
+            "  line {line}: Laine Kask died on 19 Nov: {} later visits cancelled, {} memberships and {} plan items ended on that day, {} contract(s) terminated, {} people notified",
+            fx.visits_cancelled.len(),
+            fx.memberships_ended.len(),
+            fx.plan_items_ended.len(),
+            fx.contracts_terminated.len(),
+            fx.notified.len()
+        );
+    }
+    let again = e.import_notices(
+        &Actor::System,
+        teho_core::register::parse_notices(notice, teho_core::register::NoticeFormat::Csv),
+    )?;
+    println!(
+        "  the same notice again: {} duplicate(s), nothing changed",
+        again.duplicates.len()
+    );
+    if let Some(n) = e
+        .inbox(&Actor::Person(t.relative))?
+        .into_iter()
+        .find(|n| matches!(n.kind, NotificationKind::ClientDeceased { .. }))
+    {
+        println!("  Jaan's inbox: {}", n.text);
+    }
+    match e.client_file(&Actor::Worker(t.care_worker), t.file) {
+        Err(err) => println!(
+            "  Hille opens the file on 20 Nov: REFUSED — {}",
+            reason(&err)
+        ),
+        Ok(_) => println!("  Hille opens the file on 20 Nov: allowed (unexpected!)"),
+    }
+    let log = e
+        .access_log(&Actor::Person(t.client), t.file)
+        .map(|l| l.len())
+        .unwrap_or(0);
+    println!(
+        "  (the file's access log now holds {log} lines: every read and write since it was opened)"
+    );
+
     println!("\n== Compliance ==");
     let admin = Actor::Worker(t.admin);
     for b in e.compliance_breaches(&admin, t.care_org)? {

@@ -284,6 +284,8 @@ pub enum Action {
     /// to a patient, notice to the district social worker, discharge information to the
     /// network (seed 000, "Haigla sotsiaaltöötaja näeb, kas ja kes ...").
     CheckServices,
+    /// Set or lift an access-restriction mark on the file.
+    ManageRestrictions,
     /// Account for a disclosure of the client's data to a third party.
     RecordDisclosure,
     /// Read the list of every access to and disclosure of the file (the client or a
@@ -400,7 +402,7 @@ pub enum DenyReason {
     #[error("not a member of the client's network at this time")]
     NotInNetwork,
     /// A membership exists but is not active at that instant.
-    #[error("membership valid {from} .. {until:?}, not at this time")]
+    #[error("membership valid {from} .. {}, not at this time", .until.map_or("open-ended".to_string(), |u| u.to_string()))]
     MembershipNotActive {
         /// First day.
         from: NaiveDate,
@@ -718,6 +720,23 @@ fn decide(
         (Action::ChangeVisit(v) | Action::RecordVisit(v), Target::Client(c)) => {
             let s = standing(actor, c, at)?;
             visit_rules(actor, &s, v, matches!(action, Action::RecordVisit(_)))
+        }
+        (Action::ManageRestrictions, Target::Client(c)) => {
+            let s = standing(actor, c, at)?;
+            match s.role {
+                Role::SocialWorker
+                | Role::SocialWelfareHead
+                | Role::CareManager
+                | Role::NursingManager
+                    if !matches!(s.basis, AllowBasis::Supervision { .. }) =>
+                {
+                    Ok(s.basis)
+                }
+                role => Err(DenyReason::RoleNotPermitted {
+                    role: Some(role),
+                    action: "set or lift access restrictions".into(),
+                }),
+            }
         }
         (Action::RecordDisclosure, Target::Client(c)) => {
             let s = standing(actor, c, at)?;

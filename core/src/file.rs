@@ -160,4 +160,36 @@ pub struct ClientFileView {
     pub network: Option<Vec<crate::network::Membership>>,
     /// The entries the actor may see, domain-only fields redacted.
     pub entries: Vec<Entry>,
+    /// Access-restriction marks in force on the file or its visible entries.
+    pub restrictions: Vec<AccessRestriction>,
+}
+
+/// An access-restriction mark (juurdepääsupiirang, seed `004_4e44693abfa7524a.txt`): the
+/// file, or one entry of it, is for internal use on a legal basis (e.g. "AvTS § 35 lg 1
+/// p 12") from the day it is set until it lapses by itself, or is lifted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRestriction {
+    /// Id in TEHO.
+    pub id: crate::ids::RestrictionId,
+    /// The file.
+    pub file: ClientFileId,
+    /// One entry, or the whole file when `None`.
+    pub entry: Option<EntryId>,
+    /// The legal basis.
+    pub basis: String,
+    /// Set on (Tallinn day).
+    pub set_on: NaiveDate,
+    /// Last day in force; the mark lapses by itself after it.
+    pub valid_until: NaiveDate,
+    /// Who set it.
+    pub set_by: WorkerId,
+    /// When, by whom and why it was lifted early, if it was.
+    pub lifted: Option<(DateTime<Utc>, WorkerId, String)>,
+}
+
+impl AccessRestriction {
+    /// In force on `day`: set, not lapsed, not lifted.
+    pub fn in_force(&self, day: NaiveDate) -> bool {
+        self.lifted.is_none() && self.set_on <= day && day <= self.valid_until
+    }
 }

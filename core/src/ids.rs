@@ -71,4 +71,6 @@ id_type!(
     AssessmentId,
     /// A disclosure of data to a third party (andmete väljastamine).
     DisclosureId,
+    /// An access-restriction mark (juurdepääsupiirang).
+    RestrictionId,
 );

@@ -234,6 +234,13 @@ pub trait StoreTx {
     -> StoreResult<()>;
     /// A report submission by key.
     fn submission(&mut self, key: &str) -> StoreResult<Option<crate::report::ReportSubmission>>;
+    /// Saves an access-restriction mark.
+    fn put_restriction(&mut self, r: &crate::file::AccessRestriction) -> StoreResult<()>;
+    /// The restriction marks of a file, lifted and lapsed ones too.
+    fn restrictions_of_file(
+        &mut self,
+        file: ClientFileId,
+    ) -> StoreResult<Vec<crate::file::AccessRestriction>>;
     /// The newest audit entry's sequence number and hash.
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>>;
     /// Appends a sealed audit entry.
@@ -265,6 +272,7 @@ pub struct MemoryData {
     notices: Vec<crate::death::ReceivedNotice>,
     disclosures: Vec<crate::disclosure::Disclosure>,
     submissions: Vec<(String, crate::report::ReportSubmission)>,
+    restrictions: Vec<crate::file::AccessRestriction>,
     applications: Vec<Application>,
     decisions: Vec<CaseDecision>,
     contracts: Vec<Contract>,
@@ -764,6 +772,22 @@ impl StoreTx for MemoryTx<'_> {
             .iter()
             .find(|x| x.0 == key)
             .map(|x| x.1.clone()))
+    }
+    fn put_restriction(&mut self, r: &crate::file::AccessRestriction) -> StoreResult<()> {
+        upsert(&mut self.work.restrictions, r, |x| x.id == r.id);
+        Ok(())
+    }
+    fn restrictions_of_file(
+        &mut self,
+        file: ClientFileId,
+    ) -> StoreResult<Vec<crate::file::AccessRestriction>> {
+        Ok(self
+            .work
+            .restrictions
+            .iter()
+            .filter(|x| x.file == file)
+            .cloned()
+            .collect())
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         Ok(self.work.audit.last().map(|e| ChainHead {

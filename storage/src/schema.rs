@@ -52,7 +52,8 @@
 //!
 //! Step 6: `disclosures` (`id`, `file`, `doc` the `Disclosure`: when, what, to whom,
 //! legal basis, how — seed 002 §18(4)) and `report_submissions` (`key`
-//! provider|kind|period, `doc`).
+//! provider|kind|period, `doc`) and `restrictions` (`id`, `file`, `doc` the
+//! `AccessRestriction` mark).
 
 use rusqlite::{Connection, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -244,6 +245,12 @@ const STEPS: &[&str] = &[
         key TEXT PRIMARY KEY NOT NULL,
         doc TEXT NOT NULL
     );
+    CREATE TABLE restrictions (
+        id TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL REFERENCES client_files(id),
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX restrictions_by_file ON restrictions(file);
     "#,
 ];
 

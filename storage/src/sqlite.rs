@@ -819,6 +819,24 @@ impl StoreTx for SqliteTx<'_> {
     ) -> StoreResult<Option<teho_core::report::ReportSubmission>> {
         self.one("SELECT doc FROM report_submissions WHERE key = ?1", key)
     }
+    fn put_restriction(&mut self, r: &teho_core::file::AccessRestriction) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO restrictions (id, file, doc) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
+            &r.id.to_string(),
+            &[&r.file.to_string()],
+            to_doc(r)?,
+        )
+    }
+    fn restrictions_of_file(
+        &mut self,
+        file: ClientFileId,
+    ) -> StoreResult<Vec<teho_core::file::AccessRestriction>> {
+        self.many(
+            "SELECT doc FROM restrictions WHERE file = ?1 ORDER BY rowid",
+            Some(&file.to_string()),
+        )
+    }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         let mut stmt = self
             .conn

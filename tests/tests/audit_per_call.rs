@@ -74,6 +74,7 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
     let visit = std::cell::Cell::new(None);
     let cm = Actor::Worker(t.care_manager);
     let note_id = std::cell::Cell::new(None);
+    let restriction = std::cell::Cell::new(None);
     let app = std::cell::Cell::new(None);
     let referral = std::cell::Cell::new(None);
     let contract = std::cell::Cell::new(None);
@@ -1137,6 +1138,44 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
                         month: 11,
                     },
                 );
+            }),
+        ),
+        (
+            "set_restriction",
+            Box::new(|t| {
+                restriction.set(Some(
+                    t.engine
+                        .set_restriction(
+                            &sw,
+                            t.file,
+                            None,
+                            "AvTS § 35 lg 1 p 12".into(),
+                            day(2100, 1, 1),
+                        )
+                        .unwrap()
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "set_restriction (denied)",
+            Box::new(|t| {
+                let _ = t
+                    .engine
+                    .set_restriction(&cw, t.file, None, "AvTS".into(), day(2100, 1, 1));
+            }),
+        ),
+        (
+            "lift_restriction",
+            Box::new(|t| {
+                t.engine
+                    .lift_restriction(
+                        &sw,
+                        t.file,
+                        restriction.get().unwrap(),
+                        "court order".into(),
+                    )
+                    .unwrap();
             }),
         ),
         (

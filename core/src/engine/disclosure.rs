@@ -98,3 +98,88 @@ impl<S: Store> ClientFiles<S> {
         })
     }
 }
+
+impl<S: Store> ClientFiles<S> {
+    /// Sets an access-restriction mark on the file or one entry, with its legal basis
+    /// and last day (seed `004_4e44693abfa7524a.txt`, e.g. "AvTS § 35 lg 1 p 12", valid
+    /// 75 years). It lapses by itself after that day.
+    pub fn set_restriction(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        entry: Option<crate::ids::EntryId>,
+        basis: String,
+        valid_until: chrono::NaiveDate,
+    ) -> TehoResult<crate::file::AccessRestriction> {
+        self.door(actor, "restriction.set", |c| {
+            let (_, facts) = c.client(file)?;
+            c.authorize(Action::ManageRestrictions, &Target::Client(facts))?;
+            let basis = super::non_empty("basis", &basis)?;
+            let today = crate::time::local_date(c.at);
+            super::check_period("restriction", today, Some(valid_until))?;
+            if let Some(e) = entry
+                && !c.tx.entries_of_file(file)?.iter().any(|x| x.id == e)
+            {
+                return Err(TehoError::not_found("entry of this file", e));
+            }
+            let crate::access::ActorFacts::Worker { id: set_by, .. } = c.facts else {
+                return Err(TehoError::Internal {
+                    message: "ManageRestrictions allowed a non-worker".into(),
+                });
+            };
+            let r = crate::file::AccessRestriction {
+                id: crate::ids::RestrictionId(c.ids.next_id()),
+                file,
+                entry,
+                basis,
+                set_on: today,
+                valid_until,
+                set_by,
+                lifted: None,
+            };
+            c.object(format!("restriction:{}", r.id));
+            c.tx.put_restriction(&r)?;
+            Ok(r)
+        })
+    }
+
+    /// Lifts a restriction mark before it lapses, with a reason.
+    pub fn lift_restriction(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        restriction: crate::ids::RestrictionId,
+        reason: String,
+    ) -> TehoResult<crate::file::AccessRestriction> {
+        self.door(actor, "restriction.lift", |c| {
+            let (_, facts) = c.client(file)?;
+            c.object(format!("restriction:{restriction}"));
+            c.authorize(Action::ManageRestrictions, &Target::Client(facts))?;
+            let mut r =
+                c.tx.restrictions_of_file(file)?
+                    .into_iter()
+                    .find(|r| r.id == restriction)
+                    .ok_or_else(|| TehoError::not_found("restriction", restriction))?;
+            let today = crate::time::local_date(c.at);
+            if !r.in_force(today) {
+                return Err(TehoError::Conflict {
+                    kind: "restriction".into(),
+                    id: restriction.to_string(),
+                    problem: "is not in force (lapsed or lifted)".into(),
+                });
+            }
+            let reason =
+                super::non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
+                    problem: "lifting a restriction needs a reason".into(),
+                })?;
+            let crate::access::ActorFacts::Worker { id: by, .. } = c.facts else {
+                return Err(TehoError::Internal {
+                    message: "ManageRestrictions allowed a non-worker".into(),
+                });
+            };
+            r.lifted = Some((c.at, by, reason));
+            c.tx.put_restriction(&r)?;
+            Ok(r)
+        })
+    }
+}

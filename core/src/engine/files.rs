@@ -153,12 +153,22 @@ impl<S: Store> ClientFiles<S> {
             let network = readable(c, DataCategory::Network).then_some(members);
             let client = c.tx.person(f.client)?;
             let entries = access::redact(&c.facts, &target, c.tx.entries_of_file(file)?, c.at);
+            let today = local_date(c.at);
+            let restrictions = c
+                .tx
+                .restrictions_of_file(file)?
+                .into_iter()
+                .filter(|r| {
+                    r.in_force(today) && r.entry.is_none_or(|e| entries.iter().any(|x| x.id == e))
+                })
+                .collect();
             Ok(ClientFileView {
                 file: f,
                 client,
                 card,
                 network,
                 entries,
+                restrictions,
             })
         })
     }
