@@ -36,7 +36,7 @@ fn a_mark_is_in_force_until_its_last_day_then_lapses_by_itself(t: Town<impl Stor
             .unwrap()
             .restrictions
     };
-    assert_eq!(marks(&t), [r.clone()]);
+    assert_eq!(marks(&t), std::slice::from_ref(&r));
     t.clock.set(tallinn(2026, 12, 31, 23, 59));
     assert_eq!(marks(&t).len(), 1);
     t.clock.set(tallinn(2027, 1, 1, 0, 0));
