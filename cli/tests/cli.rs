@@ -36,7 +36,7 @@ fn demo_notices_import_and_audit_verify_work_from_the_command_line() {
     let notices = dir.path().join("notices.csv");
     std::fs::write(
         &notices,
-        "personal_code,kind,date,source_reference\n43803030124,death,2026-11-20,RR-77\nbroken\n",
+        "personal_code,kind,date,source_reference\n36506060134,death,2026-11-21,RR-77\nbroken\n",
     )
     .unwrap();
     let first = teho(&["notices", "import", "--db", db, notices.to_str().unwrap()]);
