@@ -237,6 +237,16 @@ pub struct WorkerFacts {
     pub organization: OrganizationId,
 }
 
+impl From<&crate::org::Worker> for WorkerFacts {
+    fn from(w: &crate::org::Worker) -> Self {
+        Self {
+            id: w.id,
+            role: w.role,
+            organization: w.organization,
+        }
+    }
+}
+
 /// What the actor wants to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Action {

@@ -341,19 +341,31 @@ impl<X: StoreTx> Ctx<'_, X> {
 
     /// Keeps only the visits whose client the actor may see the calendar of now.
     pub(crate) fn visible_visits(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<Visit>> {
+        self.keep_visible(visits, |v| v.file, DataCategory::Calendar)
+    }
+
+    /// Keeps only the items about clients whose `category` the actor may read now (one
+    /// access check per file).
+    pub(crate) fn keep_visible<T>(
+        &mut self,
+        items: Vec<T>,
+        file_of: impl Fn(&T) -> ClientFileId,
+        category: DataCategory,
+    ) -> TehoResult<Vec<T>> {
         let mut allowed: HashMap<ClientFileId, bool> = HashMap::new();
-        let mut out = Vec::with_capacity(visits.len());
-        for v in visits {
-            let ok = match allowed.get(&v.file) {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let file = file_of(&item);
+            let ok = match allowed.get(&file) {
                 Some(ok) => *ok,
                 None => {
-                    let ok = self.may_read(v.file, DataCategory::Calendar)?;
-                    allowed.insert(v.file, ok);
+                    let ok = self.may_read(file, category)?;
+                    allowed.insert(file, ok);
                     ok
                 }
             };
             if ok {
-                out.push(v);
+                out.push(item);
             }
         }
         Ok(out)
@@ -644,11 +656,7 @@ impl<S: Store> ClientFiles<S> {
             let w = c.worker(worker)?;
             c.authorize(
                 Action::ReadWorkerCalendar,
-                &Target::Worker(WorkerFacts {
-                    id: w.id,
-                    role: w.role,
-                    organization: w.organization,
-                }),
+                &Target::Worker(WorkerFacts::from(&w)),
             )?;
             let (a, b) = window(from, to)?;
             let mut visits = c.tx.visits_of_worker(worker, a, b)?;
@@ -683,7 +691,6 @@ impl<S: Store> ClientFiles<S> {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
             let (_, facts) = c.client(v.file)?;
-            c.object(format!("visit:{visit}"));
             c.authorize(Action::ChangeVisit(visit_facts(&v)), &Target::Client(facts))?;
             open_visit(&v)?;
             if (new_start - v.start).num_days().abs() > MAX_QUERY_DAYS {
@@ -731,7 +738,6 @@ impl<S: Store> ClientFiles<S> {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
             let (_, facts) = c.client(v.file)?;
-            c.object(format!("visit:{visit}"));
             c.authorize(Action::ChangeVisit(visit_facts(&v)), &Target::Client(facts))?;
             open_visit(&v)?;
             let reason = non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
@@ -766,7 +772,6 @@ impl<S: Store> ClientFiles<S> {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
             let (_, facts) = c.client(v.file)?;
-            c.object(format!("visit:{visit}"));
             c.authorize(Action::RecordVisit(visit_facts(&v)), &Target::Client(facts))?;
             open_visit(&v)?;
             if v.start > c.at + Duration::hours(12) {
@@ -837,7 +842,6 @@ impl<S: Store> ClientFiles<S> {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
             let (_, facts) = c.client(v.file)?;
-            c.object(format!("visit:{visit}"));
             c.authorize(Action::RecordVisit(visit_facts(&v)), &Target::Client(facts))?;
             open_visit(&v)?;
             let reason = reason.ok_or_else(|| TehoError::ReasonRequired {
@@ -1020,29 +1024,11 @@ impl<S: Store> ClientFiles<S> {
             let w = c.worker(worker)?;
             c.authorize(
                 Action::ReadWorkerCalendar,
-                &Target::Worker(WorkerFacts {
-                    id: w.id,
-                    role: w.role,
-                    organization: w.organization,
-                }),
+                &Target::Worker(WorkerFacts::from(&w)),
             )?;
             let (a, b) = window(from, to)?;
-            let mut out = Vec::new();
-            let mut seen: HashMap<ClientFileId, bool> = HashMap::new();
-            for e in c.tx.log_of_worker(worker, a, b)? {
-                let ok = match seen.get(&e.file) {
-                    Some(ok) => *ok,
-                    None => {
-                        let ok = c.may_read(e.file, DataCategory::ServiceLog)?;
-                        seen.insert(e.file, ok);
-                        ok
-                    }
-                };
-                if ok {
-                    out.push(e);
-                }
-            }
-            Ok(out)
+            let entries = c.tx.log_of_worker(worker, a, b)?;
+            c.keep_visible(entries, |e| e.file, DataCategory::ServiceLog)
         })
     }
 

@@ -626,7 +626,6 @@ impl<S: Store> ClientFiles<S> {
                 c.tx.contract(contract)?
                     .ok_or_else(|| TehoError::not_found("contract", contract))?;
             let (_, facts) = c.client(k.file)?;
-            c.object(format!("contract:{contract}"));
             c.authorize(
                 Action::ManageContract {
                     provider: k.provider,
@@ -670,7 +669,6 @@ impl<S: Store> ClientFiles<S> {
                 c.tx.contract(contract)?
                     .ok_or_else(|| TehoError::not_found("contract", contract))?;
             let (_, facts) = c.client(k.file)?;
-            c.object(format!("contract:{contract}"));
             c.authorize(
                 Action::ManageContract {
                     provider: k.provider,

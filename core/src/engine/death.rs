@@ -224,7 +224,6 @@ impl<S: Store> ClientFiles<S> {
                 c.tx.file_of_client(person)?
                     .ok_or_else(|| TehoError::not_found("client file of person", person))?;
             let (_, facts) = c.client(file.id)?;
-            c.object(format!("person:{person}"));
             c.authorize(Action::RecordDeath, &Target::Client(facts))?;
             let source = super::non_empty("source", &source)?;
             c.apply_death(person, date, &source)?
@@ -250,7 +249,6 @@ impl<S: Store> ClientFiles<S> {
                 c.tx.file_of_client(person)?
                     .ok_or_else(|| TehoError::not_found("client file of person", person))?;
             let (_, facts) = c.client(file.id)?;
-            c.object(format!("person:{person}"));
             c.authorize(Action::RecordDeath, &Target::Client(facts))?;
             let reason =
                 super::non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {

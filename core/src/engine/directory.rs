@@ -60,11 +60,7 @@ impl<S: Store> ClientFiles<S> {
             let mut w = c.worker(worker)?;
             c.authorize(
                 Action::ManageWorkers,
-                &Target::Worker(WorkerFacts {
-                    id: w.id,
-                    role: w.role,
-                    organization: w.organization,
-                }),
+                &Target::Worker(WorkerFacts::from(&w)),
             )?;
             check_period("employment", w.employed_from, Some(last_day))?;
             if let Some(prev) = w.employed_until.filter(|_| w.end_recorded_at.is_some()) {

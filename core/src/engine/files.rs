@@ -421,11 +421,7 @@ impl<S: Store> ClientFiles<S> {
             c.object(format!("worker:{}", new.substituted));
             let substitute = c.worker(new.substitute)?;
             let substituted = c.worker(new.substituted)?;
-            let facts = |w: &Worker| WorkerFacts {
-                id: w.id,
-                role: w.role,
-                organization: w.organization,
-            };
+            let facts = |w: &Worker| WorkerFacts::from(w);
             let actor_stands_in = match &c.facts {
                 ActorFacts::Worker { id, .. } => c.tx.substitutions_by_substitute(*id)?,
                 _ => Vec::new(),
