@@ -294,6 +294,9 @@ pub enum Action {
     /// to a patient, notice to the district social worker, discharge information to the
     /// network (seed 000, "Haigla sotsiaaltöötaja näeb, kas ja kes ...").
     CheckServices,
+    /// Retention: list what is due, set and lift holds, draft, approve and execute
+    /// destruction acts (the municipality's records management).
+    ManageRetention,
     /// Set or lift an access-restriction mark on the file.
     ManageRestrictions,
     /// Account for a disclosure of the client's data to a third party.
@@ -881,6 +884,14 @@ fn decide(
             ],
             "register clients or open client files",
         ),
+        (Action::ManageRetention, Target::System) => match actor {
+            ActorFacts::Worker {
+                role: r @ (Role::Administrator | Role::SocialWelfareHead),
+                organization_kind: OrganizationKind::Municipality,
+                ..
+            } => Ok(AllowBasis::Role { role: *r }),
+            _ => worker_role_in(actor, &[], "manage retention and destruction"),
+        },
         (Action::CheckServices, Target::System) => worker_role_in(
             actor,
             &[Role::HospitalSocialWorker, Role::CareHomeSocialWorker],

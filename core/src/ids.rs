@@ -73,4 +73,8 @@ id_type!(
     DisclosureId,
     /// An access-restriction mark (juurdepääsupiirang).
     RestrictionId,
+    /// A retention hold.
+    HoldId,
+    /// A destruction act (hävitamisakt).
+    DestructionActId,
 );

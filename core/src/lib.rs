@@ -27,6 +27,7 @@ pub mod plan;
 pub mod ports;
 pub mod register;
 pub mod report;
+pub mod retention;
 pub mod store;
 pub mod time;
 

@@ -60,6 +60,11 @@ pub trait Store: Send + Sync {
         Self: 'a;
     /// Begins a write transaction (SQLite: `BEGIN IMMEDIATE`), waiting for other writers.
     fn begin(&self) -> StoreResult<Self::Tx<'_>>;
+    /// After a destruction: makes destroyed content unrecoverable from the storage files
+    /// (SQLite: checkpoint and truncate the WAL; deleted pages are already zeroed).
+    fn compact(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 /// One write transaction. `put_*` inserts or replaces by id.
@@ -241,6 +246,23 @@ pub trait StoreTx {
         &mut self,
         file: ClientFileId,
     ) -> StoreResult<Vec<crate::file::AccessRestriction>>;
+    /// Every client file.
+    fn files(&mut self) -> StoreResult<Vec<ClientFile>>;
+    /// Every visit of a file, superseded ones too.
+    fn all_visits_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Visit>>;
+    /// Saves a hold.
+    fn put_hold(&mut self, h: &crate::retention::Hold) -> StoreResult<()>;
+    /// Every hold.
+    fn holds(&mut self) -> StoreResult<Vec<crate::retention::Hold>>;
+    /// Saves a destruction act.
+    fn put_act(&mut self, a: &crate::retention::DestructionAct) -> StoreResult<()>;
+    /// A destruction act by id.
+    fn act(
+        &mut self,
+        id: crate::ids::DestructionActId,
+    ) -> StoreResult<Option<crate::retention::DestructionAct>>;
+    /// Destroys a record's content for good; whether it was there.
+    fn destroy(&mut self, r: crate::retention::RecordRef) -> StoreResult<bool>;
     /// The newest audit entry's sequence number and hash.
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>>;
     /// Appends a sealed audit entry.
@@ -273,6 +295,8 @@ pub struct MemoryData {
     disclosures: Vec<crate::disclosure::Disclosure>,
     submissions: Vec<(String, crate::report::ReportSubmission)>,
     restrictions: Vec<crate::file::AccessRestriction>,
+    holds: Vec<crate::retention::Hold>,
+    acts: Vec<crate::retention::DestructionAct>,
     applications: Vec<Application>,
     decisions: Vec<CaseDecision>,
     contracts: Vec<Contract>,
@@ -788,6 +812,47 @@ impl StoreTx for MemoryTx<'_> {
             .filter(|x| x.file == file)
             .cloned()
             .collect())
+    }
+    fn files(&mut self) -> StoreResult<Vec<ClientFile>> {
+        Ok(self.work.files.clone())
+    }
+    fn all_visits_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Visit>> {
+        Ok(self
+            .work
+            .visits
+            .iter()
+            .filter(|v| v.file == file)
+            .cloned()
+            .collect())
+    }
+    fn put_hold(&mut self, h: &crate::retention::Hold) -> StoreResult<()> {
+        upsert(&mut self.work.holds, h, |x| x.id == h.id);
+        Ok(())
+    }
+    fn holds(&mut self) -> StoreResult<Vec<crate::retention::Hold>> {
+        Ok(self.work.holds.clone())
+    }
+    fn put_act(&mut self, a: &crate::retention::DestructionAct) -> StoreResult<()> {
+        upsert(&mut self.work.acts, a, |x| x.id == a.id);
+        Ok(())
+    }
+    fn act(
+        &mut self,
+        id: crate::ids::DestructionActId,
+    ) -> StoreResult<Option<crate::retention::DestructionAct>> {
+        Ok(self.work.acts.iter().find(|x| x.id == id).cloned())
+    }
+    fn destroy(&mut self, r: crate::retention::RecordRef) -> StoreResult<bool> {
+        use crate::retention::RecordRef;
+        let w = &mut self.work;
+        let before = w.entries.len() + w.visits.len() + w.log.len() + w.assessments.len();
+        match r {
+            RecordRef::Entry(id) => w.entries.retain(|x| x.id != id),
+            RecordRef::Visit(id) => w.visits.retain(|x| x.id != id),
+            RecordRef::LogEntry(id) => w.log.retain(|x| x.id != id),
+            RecordRef::Assessment(id) => w.assessments.retain(|x| x.id != id),
+        }
+        Ok(w.entries.len() + w.visits.len() + w.log.len() + w.assessments.len() < before)
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         Ok(self.work.audit.last().map(|e| ChainHead {

@@ -54,6 +54,9 @@
 //! legal basis, how — seed 002 §18(4)) and `report_submissions` (`key`
 //! provider|kind|period, `doc`) and `restrictions` (`id`, `file`, `doc` the
 //! `AccessRestriction` mark).
+//!
+//! Step 7: `holds` and `destruction_acts` (`id`, `doc`). Destruction deletes the
+//! records' rows with `secure_delete` on and then truncates the WAL (`compact`).
 
 use rusqlite::{Connection, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -251,6 +254,17 @@ const STEPS: &[&str] = &[
         doc TEXT NOT NULL
     );
     CREATE INDEX restrictions_by_file ON restrictions(file);
+    "#,
+    // step 7: retention holds and destruction acts
+    r#"
+    CREATE TABLE holds (
+        id TEXT PRIMARY KEY NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE destruction_acts (
+        id TEXT PRIMARY KEY NOT NULL,
+        doc TEXT NOT NULL
+    );
     "#,
 ];
 

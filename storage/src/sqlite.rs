@@ -69,8 +69,10 @@ impl SqliteStore {
                 )));
             }
         }
-        conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;")
-            .map_err(backend)?;
+        conn.execute_batch(
+            "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;",
+        )
+        .map_err(backend)?;
         migrate(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -98,6 +100,23 @@ impl Store for SqliteStore {
         // "database is locked" when another process got there first.
         conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
         Ok(SqliteTx { conn, open: true })
+    }
+
+    fn compact(&self) -> StoreResult<()> {
+        let conn = self.lock();
+        // Deleted pages were zeroed (secure_delete); now copy the WAL into the database
+        // and truncate it, so no frame keeps the destroyed content.
+        let (busy, _, _): (i64, i64, i64) = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(backend)?;
+        if busy != 0 {
+            return Err(StoreError::Backend(
+                "the WAL could not be checkpointed: another connection is reading; retry".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -836,6 +855,57 @@ impl StoreTx for SqliteTx<'_> {
             "SELECT doc FROM restrictions WHERE file = ?1 ORDER BY rowid",
             Some(&file.to_string()),
         )
+    }
+    fn files(&mut self) -> StoreResult<Vec<ClientFile>> {
+        self.many("SELECT doc FROM client_files ORDER BY rowid", None)
+    }
+    fn all_visits_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Visit>> {
+        self.many(
+            "SELECT doc FROM visits WHERE file = ?1 ORDER BY start_us, id",
+            Some(&file.to_string()),
+        )
+    }
+    fn put_hold(&mut self, h: &teho_core::retention::Hold) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO holds (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+            &h.id.to_string(),
+            &[],
+            to_doc(h)?,
+        )
+    }
+    fn holds(&mut self) -> StoreResult<Vec<teho_core::retention::Hold>> {
+        self.many("SELECT doc FROM holds ORDER BY rowid", None)
+    }
+    fn put_act(&mut self, a: &teho_core::retention::DestructionAct) -> StoreResult<()> {
+        self.put(
+            "INSERT INTO destruction_acts (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+            &a.id.to_string(),
+            &[],
+            to_doc(a)?,
+        )
+    }
+    fn act(
+        &mut self,
+        id: teho_core::ids::DestructionActId,
+    ) -> StoreResult<Option<teho_core::retention::DestructionAct>> {
+        self.one(
+            "SELECT doc FROM destruction_acts WHERE id = ?1",
+            &id.to_string(),
+        )
+    }
+    fn destroy(&mut self, r: teho_core::retention::RecordRef) -> StoreResult<bool> {
+        use teho_core::retention::RecordRef;
+        let (table, id) = match r {
+            RecordRef::Entry(id) => ("entries", id.to_string()),
+            RecordRef::Visit(id) => ("visits", id.to_string()),
+            RecordRef::LogEntry(id) => ("service_log", id.to_string()),
+            RecordRef::Assessment(id) => ("assessments", id.to_string()),
+        };
+        let n = self
+            .conn
+            .execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])
+            .map_err(backend)?;
+        Ok(n > 0)
     }
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
         let mut stmt = self

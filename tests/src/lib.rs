@@ -128,6 +128,12 @@ fn ok<T>(what: &str, r: teho_core::TehoResult<T>) -> T {
 }
 
 impl<S: Store> Town<S> {
+    /// The Tallinn day the clock stands on.
+    pub fn clock_day(&self) -> NaiveDate {
+        use teho_core::ports::Clock;
+        teho_core::time::local_date(self.clock.now())
+    }
+
     /// The care manager plans daily morning care by the care worker; the nursing manager
     /// plans wound care by the nurse on Mondays and Thursdays.
     pub fn plan_week(&self) -> Plans {

@@ -74,6 +74,7 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
     let visit = std::cell::Cell::new(None);
     let cm = Actor::Worker(t.care_manager);
     let note_id = std::cell::Cell::new(None);
+    let hold = std::cell::Cell::new(None);
     let restriction = std::cell::Cell::new(None);
     let app = std::cell::Cell::new(None);
     let referral = std::cell::Cell::new(None);
@@ -1176,6 +1177,66 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
                         "court order".into(),
                     )
                     .unwrap();
+            }),
+        ),
+        (
+            "retention_due",
+            Box::new(|t| {
+                t.engine.retention_due(&admin, day(2036, 1, 1)).unwrap();
+            }),
+        ),
+        (
+            "retention_due (denied)",
+            Box::new(|t| {
+                let _ = t.engine.retention_due(&cw, day(2036, 1, 1));
+            }),
+        ),
+        (
+            "set_hold",
+            Box::new(|t| {
+                hold.set(Some(
+                    t.engine
+                        .set_hold(
+                            &admin,
+                            teho_core::retention::HoldScope::File(t.file),
+                            "complaint".into(),
+                            None,
+                        )
+                        .unwrap()
+                        .id,
+                ));
+            }),
+        ),
+        (
+            "lift_hold",
+            Box::new(|t| {
+                t.engine.lift_hold(&admin, hold.get().unwrap()).unwrap();
+            }),
+        ),
+        (
+            "draft_destruction_act (nothing due)",
+            Box::new(|t| {
+                let _ = t.engine.draft_destruction_act(
+                    &admin,
+                    teho_core::retention::NewDestructionAct {
+                        appraisal_reference: "RA 1".into(),
+                        series: "TEHO-1.1".into(),
+                        date_from: day(2026, 1, 1),
+                        date_to: day(2026, 12, 31),
+                        method: "deletion".into(),
+                        planned_on: day(2026, 12, 1),
+                        place: "Tallinn".into(),
+                    },
+                );
+            }),
+        ),
+        (
+            "execute_destruction_act (unknown)",
+            Box::new(|t| {
+                let _ = t.engine.execute_destruction_act(
+                    &admin,
+                    teho_core::ids::DestructionActId(uuid::Uuid::nil()),
+                );
             }),
         ),
         (

@@ -26,6 +26,7 @@ mod directory;
 mod disclosure;
 mod files;
 mod reporting;
+mod retention;
 mod views;
 
 pub use views::{ClientHome, HomeView, ServiceCheck, ServingProvider};

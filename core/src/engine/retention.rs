@@ -1,0 +1,354 @@
+//! Retention, holds and destruction acts, through the one door (seed
+//! `002_b4b88f78f180845d.txt` §19; seed `004_4e44693abfa7524a.txt` annex 6 §4).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::Ctx;
+use crate::ClientFiles;
+use crate::access::{Action, Actor, ActorFacts, DataCategory, Target};
+use crate::error::{TehoError, TehoResult};
+use crate::ids::{ClientFileId, DestructionActId, HoldId, WorkerId};
+use crate::retention::{
+    ActStatus, DestructionAct, DueRecord, Hold, HoldScope, NewDestructionAct, RecordRef, Trigger,
+    due_on, series,
+};
+use crate::store::{Store, StoreTx};
+use crate::time::local_date;
+
+impl<X: StoreTx> Ctx<'_, X> {
+    fn worker_id(&self) -> TehoResult<WorkerId> {
+        match &self.facts {
+            ActorFacts::Worker { id, .. } => Ok(*id),
+            _ => Err(TehoError::Internal {
+                message: "ManageRetention allowed a non-worker".into(),
+            }),
+        }
+    }
+
+    /// Every record of the given files (all files when `None`) with its series and the
+    /// day its retention period ends; `held` as of `on`.
+    fn retention_records(
+        &mut self,
+        only: Option<&[ClientFileId]>,
+        on: NaiveDate,
+    ) -> TehoResult<Vec<DueRecord>> {
+        let holds: Vec<Hold> = self
+            .tx
+            .holds()?
+            .into_iter()
+            .filter(|h| h.in_force(on))
+            .collect();
+        let files = match only {
+            Some(f) => f.to_vec(),
+            None => self.tx.files()?.into_iter().map(|f| f.id).collect(),
+        };
+        let mut out = Vec::new();
+        for file in files {
+            let Some(f) = self.tx.file(file)? else {
+                continue;
+            };
+            let person = self.tx.person(f.client)?;
+            let death = person.as_ref().and_then(|p| p.deceased_on);
+            let birth = person.as_ref().and_then(|p| p.birth_date);
+            let mut push = |record: RecordRef, code: &str, created: NaiveDate| {
+                let Some(s) = series(code) else { return };
+                let trigger_on = match s.trigger {
+                    Trigger::Creation => Some(created),
+                    Trigger::EndOfCase | Trigger::Death => death,
+                    Trigger::Age(n) => birth.map(|b| due_on(b, u32::from(n))),
+                };
+                if let Some(trigger_on) = trigger_on {
+                    let held = holds.iter().any(|h| h.covers(file, s.code));
+                    out.push(DueRecord {
+                        record,
+                        file,
+                        series: s.code.into(),
+                        trigger_on,
+                        due_on: due_on(trigger_on, s.years),
+                        held,
+                    });
+                }
+            };
+            for e in self.tx.entries_of_file(file)? {
+                let code = if e.category == DataCategory::SupervisionAct {
+                    "TEHO-1.4"
+                } else {
+                    "TEHO-1.1"
+                };
+                push(RecordRef::Entry(e.id), code, local_date(e.written_at));
+            }
+            for v in self.tx.all_visits_of_file(file)? {
+                push(RecordRef::Visit(v.id), "TEHO-1.2", local_date(v.start));
+            }
+            let all = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+            for l in self
+                .tx
+                .log_of_file(file, all, chrono::DateTime::<chrono::Utc>::MAX_UTC)?
+            {
+                push(
+                    RecordRef::LogEntry(l.id),
+                    "TEHO-1.2",
+                    local_date(l.actual_start),
+                );
+            }
+            for a in self.tx.assessments_by_file(file)? {
+                push(
+                    RecordRef::Assessment(a.id),
+                    "TEHO-1.3",
+                    local_date(a.assessed_at),
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Why a record may not be destroyed on `on`, if it may not.
+fn refusal(r: &DueRecord, on: NaiveDate) -> Option<String> {
+    match series(&r.series) {
+        None => Some(format!("series {} is not in the catalogue", r.series)),
+        Some(s) if s.archival => Some(format!("series {} has archival value", s.code)),
+        Some(_) if r.due_on > on => Some(format!("not due before {}", r.due_on)),
+        Some(_) if r.held => Some("under a hold".into()),
+        Some(_) => None,
+    }
+}
+
+impl<S: Store> ClientFiles<S> {
+    /// The records due for destruction on `on`: their retention period has ended; held
+    /// ones are listed with `held` set.
+    pub fn retention_due(&self, actor: &Actor, on: NaiveDate) -> TehoResult<Vec<DueRecord>> {
+        self.door(actor, "retention.due", |c| {
+            c.object(format!("due on {on}"));
+            c.authorize(Action::ManageRetention, &Target::System)?;
+            let all = c.retention_records(None, on)?;
+            Ok(all
+                .into_iter()
+                .filter(|r| r.due_on <= on && series(&r.series).is_some_and(|s| !s.archival))
+                .collect())
+        })
+    }
+
+    /// Sets a hold (a court case, a complaint) that blocks destruction of what it covers.
+    pub fn set_hold(
+        &self,
+        actor: &Actor,
+        scope: HoldScope,
+        basis: String,
+        until: Option<NaiveDate>,
+    ) -> TehoResult<Hold> {
+        self.door(actor, "retention.hold", |c| {
+            c.object(format!("hold on {scope:?}"));
+            c.authorize(Action::ManageRetention, &Target::System)?;
+            let basis = super::non_empty("basis", &basis)?;
+            let from = local_date(c.at);
+            super::check_period("hold", from, until)?;
+            if let HoldScope::Series(code) = &scope
+                && series(code).is_none()
+            {
+                return Err(TehoError::not_found("record series", code));
+            }
+            let h = Hold {
+                id: HoldId(c.ids.next_id()),
+                scope,
+                basis,
+                by: c.worker_id()?,
+                from,
+                until,
+                lifted: None,
+            };
+            c.tx.put_hold(&h)?;
+            Ok(h)
+        })
+    }
+
+    /// Lifts a hold.
+    pub fn lift_hold(&self, actor: &Actor, hold: HoldId) -> TehoResult<Hold> {
+        self.door(actor, "retention.lift_hold", |c| {
+            c.object(format!("hold:{hold}"));
+            c.authorize(Action::ManageRetention, &Target::System)?;
+            let mut h =
+                c.tx.holds()?
+                    .into_iter()
+                    .find(|h| h.id == hold)
+                    .ok_or_else(|| TehoError::not_found("hold", hold))?;
+            if h.lifted.is_some() {
+                return Err(TehoError::Conflict {
+                    kind: "hold".into(),
+                    id: hold.to_string(),
+                    problem: "already lifted".into(),
+                });
+            }
+            h.lifted = Some((c.at, c.worker_id()?));
+            c.tx.put_hold(&h)?;
+            Ok(h)
+        })
+    }
+
+    /// Drafts a destruction act for the records of one series whose trigger day lies in
+    /// the range and that are due on the planned day and not held; every field of seed
+    /// 004 annex 6 §4.4 is filled.
+    pub fn draft_destruction_act(
+        &self,
+        actor: &Actor,
+        new: NewDestructionAct,
+    ) -> TehoResult<DestructionAct> {
+        self.door(actor, "destruction.draft", |c| {
+            c.object(format!("destruction act for {}", new.series));
+            c.authorize(Action::ManageRetention, &Target::System)?;
+            let s = series(&new.series)
+                .ok_or_else(|| TehoError::not_found("record series", &new.series))?;
+            if s.archival {
+                return Err(TehoError::invalid(
+                    "series",
+                    s.code,
+                    "has archival value: it goes to the public archive, never destroyed",
+                ));
+            }
+            super::check_period("date range", new.date_from, Some(new.date_to))?;
+            let appraisal_reference =
+                super::non_empty("appraisal_reference", &new.appraisal_reference)?;
+            let method = super::non_empty("method", &new.method)?;
+            let place = super::non_empty("place", &new.place)?;
+            if new.planned_on < local_date(c.at) {
+                return Err(TehoError::invalid(
+                    "planned_on",
+                    new.planned_on,
+                    "lies in the past",
+                ));
+            }
+            let records: Vec<(RecordRef, ClientFileId)> = c
+                .retention_records(None, new.planned_on)?
+                .into_iter()
+                .filter(|r| {
+                    r.series == s.code
+                        && r.trigger_on >= new.date_from
+                        && r.trigger_on <= new.date_to
+                        && refusal(r, new.planned_on).is_none()
+                })
+                .map(|r| (r.record, r.file))
+                .collect();
+            if records.is_empty() {
+                return Err(TehoError::invalid(
+                    "series",
+                    s.code,
+                    "no records of the range are due and free of holds on the planned day",
+                ));
+            }
+            let act = DestructionAct {
+                id: DestructionActId(c.ids.next_id()),
+                appraisal_reference,
+                series: s.code.into(),
+                title: s.title.into(),
+                date_from: new.date_from,
+                date_to: new.date_to,
+                units: records.len(),
+                retention_period: format!("{} years from {:?}", s.years, s.trigger),
+                legal_basis: s.legal_basis.into(),
+                method,
+                planned_on: new.planned_on,
+                place,
+                records,
+                drafted_by: c.worker_id()?,
+                status: ActStatus::Draft,
+            };
+            c.object(format!("destruction_act:{} units={}", act.id, act.units));
+            c.tx.put_act(&act)?;
+            Ok(act)
+        })
+    }
+
+    /// Approves a drafted act; its author may not approve it (four eyes).
+    pub fn approve_destruction_act(
+        &self,
+        actor: &Actor,
+        act: DestructionActId,
+    ) -> TehoResult<DestructionAct> {
+        self.door(actor, "destruction.approve", |c| {
+            c.object(format!("destruction_act:{act}"));
+            c.authorize(Action::ManageRetention, &Target::System)?;
+            let mut a =
+                c.tx.act(act)?
+                    .ok_or_else(|| TehoError::not_found("destruction act", act))?;
+            if a.status != ActStatus::Draft {
+                return Err(TehoError::Conflict {
+                    kind: "destruction act".into(),
+                    id: act.to_string(),
+                    problem: format!("is {:?}", a.status),
+                });
+            }
+            let me = c.worker_id()?;
+            if me == a.drafted_by {
+                return Err(TehoError::Conflict {
+                    kind: "destruction act".into(),
+                    id: act.to_string(),
+                    problem: "its author cannot approve it".into(),
+                });
+            }
+            a.status = ActStatus::Approved { by: me, at: c.at };
+            c.tx.put_act(&a)?;
+            Ok(a)
+        })
+    }
+
+    /// Executes an approved act: every listed record must still be due, free of holds and
+    /// of a series without archival value, or nothing is destroyed and the error names
+    /// the record and the reason. The content is removed irreversibly (SQLite: deleted
+    /// pages zeroed, WAL checkpointed and truncated); the act and the audit stay.
+    pub fn execute_destruction_act(
+        &self,
+        actor: &Actor,
+        act: DestructionActId,
+    ) -> TehoResult<DestructionAct> {
+        let done = self.door(actor, "destruction.execute", |c| {
+            c.object(format!("destruction_act:{act}"));
+            c.authorize(Action::ManageRetention, &Target::System)?;
+            let mut a =
+                c.tx.act(act)?
+                    .ok_or_else(|| TehoError::not_found("destruction act", act))?;
+            if !matches!(a.status, ActStatus::Approved { .. }) {
+                return Err(TehoError::Conflict {
+                    kind: "destruction act".into(),
+                    id: act.to_string(),
+                    problem: format!("is {:?}; only an approved act destroys", a.status),
+                });
+            }
+            let today = local_date(c.at);
+            let mut files: Vec<ClientFileId> = a.records.iter().map(|(_, f)| *f).collect();
+            files.sort();
+            files.dedup();
+            let known: HashMap<RecordRef, DueRecord> = c
+                .retention_records(Some(&files), today)?
+                .into_iter()
+                .map(|r| (r.record, r))
+                .collect();
+            for (record, _) in &a.records {
+                let why = match known.get(record) {
+                    None => Some("no longer exists".to_string()),
+                    Some(r) => refusal(r, today),
+                };
+                if let Some(why) = why {
+                    return Err(TehoError::Conflict {
+                        kind: "record".into(),
+                        id: format!("{record:?}"),
+                        problem: format!("cannot be destroyed: {why}"),
+                    });
+                }
+            }
+            for (record, _) in &a.records {
+                c.tx.destroy(*record)?;
+            }
+            a.status = ActStatus::Executed { at: c.at };
+            c.tx.put_act(&a)?;
+            c.object(format!(
+                "destruction_act:{act} destroyed={}",
+                a.records.len()
+            ));
+            Ok(a)
+        })?;
+        self.store.compact()?;
+        Ok(done)
+    }
+}

@@ -1,0 +1,302 @@
+//! Retention and destruction: only an approved act destroys, only records that are due,
+//! not held and of a series without archival value; destroyed content is gone from the
+//! database file and its WAL, and the audit chain still verifies.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use chrono::Duration;
+use proptest::prelude::*;
+use teho_core::TehoError;
+use teho_core::access::{Actor, DataCategory, Visibility};
+use teho_core::file::NewEntry;
+use teho_core::ids::WorkerId;
+use teho_core::org::{NewWorker, Role};
+use teho_core::retention::{HoldScope, NewDestructionAct, RecordRef, due_on};
+use teho_core::store::{MemoryStore, Store};
+use teho_storage::SqliteStore;
+use teho_tests::{Town, code, day, tallinn};
+
+/// A head of the social welfare department: the second pair of eyes for acts.
+fn head(t: &Town<impl Store>) -> WorkerId {
+    t.engine
+        .register_worker(
+            &Actor::Worker(t.admin),
+            NewWorker {
+                personal_code: code("4650101070"),
+                given_name: "Helle".into(),
+                family_name: "Juhataja".into(),
+                organization: t.city,
+                role: Role::SocialWelfareHead,
+                employed_from: day(2020, 1, 1),
+                employed_until: None,
+            },
+        )
+        .unwrap()
+        .id
+}
+
+fn note(t: &Town<impl Store>, text: &str) -> teho_core::ids::EntryId {
+    t.engine
+        .add_entry(
+            &Actor::Worker(t.social_worker),
+            NewEntry {
+                file: t.file,
+                category: DataCategory::ProfessionalNote,
+                visibility: Visibility::Network,
+                text: text.into(),
+                domain_detail: None,
+            },
+        )
+        .unwrap()
+        .id
+}
+
+fn act(planned: chrono::NaiveDate) -> NewDestructionAct {
+    NewDestructionAct {
+        appraisal_reference: "RA hindamisotsus 2036/17".into(),
+        series: "TEHO-1.1".into(),
+        date_from: day(2026, 1, 1),
+        date_to: day(2026, 12, 31),
+        method: "secure deletion".into(),
+        planned_on: planned,
+        place: "Tallinn, TEHO database".into(),
+    }
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+fn raw(path: &std::path::Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).unwrap_or_default();
+    let wal = path.with_file_name(format!(
+        "{}-wal",
+        path.file_name().unwrap().to_str().unwrap()
+    ));
+    bytes.extend(std::fs::read(wal).unwrap_or_default());
+    bytes
+}
+
+#[test]
+fn an_approved_act_destroys_due_records_beyond_recovery_and_the_chain_still_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retention.db");
+    let t = Town::build(SqliteStore::open(&path).unwrap());
+    let head = Actor::Worker(head(&t));
+    let admin = Actor::Worker(t.admin);
+    let doomed = note(&t, "MARKER-ALPHA-7731 spare key under the mat");
+    note(&t, "MARKER-BETA-4412 prefers evening visits");
+    t.clock.set(tallinn(2026, 11, 11, 9, 0));
+    t.engine
+        .record_death(
+            &Actor::Worker(t.social_worker),
+            t.client,
+            day(2026, 11, 10),
+            "register".into(),
+        )
+        .unwrap();
+    assert!(
+        contains(&raw(&path), "MARKER-ALPHA-7731"),
+        "the marker is on disk before destruction"
+    );
+    // Not due before ten years after the end of the case.
+    t.clock.set(tallinn(2036, 11, 9, 9, 0));
+    assert!(
+        t.engine
+            .retention_due(&admin, day(2036, 11, 9))
+            .unwrap()
+            .iter()
+            .all(|r| r.record != RecordRef::Entry(doomed))
+    );
+    assert!(matches!(
+        t.engine
+            .draft_destruction_act(&admin, act(day(2036, 11, 9))),
+        Err(TehoError::InvalidInput { .. })
+    ));
+    t.clock.set(tallinn(2036, 11, 10, 9, 0));
+    let due = t.engine.retention_due(&admin, day(2036, 11, 10)).unwrap();
+    let entry = due
+        .iter()
+        .find(|r| r.record == RecordRef::Entry(doomed))
+        .unwrap();
+    assert_eq!(
+        (entry.series.as_str(), entry.due_on),
+        ("TEHO-1.1", day(2036, 11, 10))
+    );
+    let drafted = t
+        .engine
+        .draft_destruction_act(&admin, act(day(2036, 11, 10)))
+        .unwrap();
+    assert_eq!(drafted.units, 2);
+    assert!(
+        !drafted.appraisal_reference.is_empty()
+            && !drafted.legal_basis.is_empty()
+            && drafted.retention_period.contains("10 years")
+    );
+    // Only an approved act destroys; its author cannot approve it.
+    assert!(matches!(
+        t.engine.execute_destruction_act(&admin, drafted.id),
+        Err(TehoError::Conflict { .. })
+    ));
+    assert!(matches!(
+        t.engine.approve_destruction_act(&admin, drafted.id),
+        Err(TehoError::Conflict { .. })
+    ));
+    t.engine.approve_destruction_act(&head, drafted.id).unwrap();
+    t.engine.execute_destruction_act(&head, drafted.id).unwrap();
+    assert!(
+        t.engine
+            .retention_due(&admin, day(2036, 11, 10))
+            .unwrap()
+            .iter()
+            .all(|r| r.record != RecordRef::Entry(doomed))
+    );
+    drop(t);
+    let bytes = raw(&path);
+    assert!(
+        !contains(&bytes, "MARKER-ALPHA-7731") && !contains(&bytes, "MARKER-BETA-4412"),
+        "destroyed content is gone from the file and the WAL"
+    );
+    let engine = teho_core::ClientFiles::new(
+        SqliteStore::open(&path).unwrap(),
+        teho_core::ports::FixedClock::new(tallinn(2036, 11, 11, 0, 0)),
+        teho_core::ports::SequentialIds::new(9),
+    );
+    assert!(
+        engine
+            .verify_audit(&Actor::System, None)
+            .unwrap()
+            .is_intact()
+    );
+}
+
+#[test]
+fn a_hold_an_archival_series_or_a_missing_approval_blocks_destruction() {
+    let t = Town::build(MemoryStore::new());
+    let head = Actor::Worker(head(&t));
+    let admin = Actor::Worker(t.admin);
+    let keep = note(&t, "evidence in a complaint");
+    t.clock.set(tallinn(2026, 11, 11, 9, 0));
+    t.engine
+        .record_death(
+            &Actor::Worker(t.social_worker),
+            t.client,
+            day(2026, 11, 10),
+            "register".into(),
+        )
+        .unwrap();
+    t.clock.set(tallinn(2036, 11, 12, 9, 0));
+    // Archival series are never destroyed.
+    assert!(matches!(
+        t.engine.draft_destruction_act(
+            &admin,
+            NewDestructionAct {
+                series: "TEHO-1.4".into(),
+                ..act(day(2036, 11, 12))
+            }
+        ),
+        Err(TehoError::InvalidInput { .. })
+    ));
+    let a = t
+        .engine
+        .draft_destruction_act(&admin, act(day(2036, 11, 12)))
+        .unwrap();
+    t.engine.approve_destruction_act(&head, a.id).unwrap();
+    // A hold set after approval blocks execution, naming the record.
+    let hold = t
+        .engine
+        .set_hold(
+            &admin,
+            HoldScope::File(t.file),
+            "Complaint 2036/5 pending".into(),
+            None,
+        )
+        .unwrap();
+    match t.engine.execute_destruction_act(&head, a.id) {
+        Err(TehoError::Conflict { id, problem, .. }) => assert!(
+            id.contains("Entry") && problem.contains("hold"),
+            "{id} {problem}"
+        ),
+        other => panic!("expected a refusal naming the held record, got {other:?}"),
+    }
+    assert!(
+        t.engine
+            .retention_due(&admin, day(2036, 11, 12))
+            .unwrap()
+            .iter()
+            .any(|r| r.record == RecordRef::Entry(keep) && r.held),
+        "nothing destroyed"
+    );
+    t.engine.lift_hold(&admin, hold.id).unwrap();
+    t.engine.execute_destruction_act(&head, a.id).unwrap();
+    assert!(
+        t.engine
+            .retention_due(&admin, day(2036, 11, 12))
+            .unwrap()
+            .iter()
+            .all(|r| r.record != RecordRef::Entry(keep))
+    );
+    // A care worker manages no retention.
+    assert!(matches!(
+        t.engine
+            .retention_due(&Actor::Worker(t.care_worker), day(2036, 11, 12)),
+        Err(TehoError::AccessDenied { .. })
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    /// No sequence of operations destroys a record before it is due, under a hold,
+    /// outside an approved act, or of an archival series.
+    #[test]
+    fn nothing_is_destroyed_early_under_a_hold_unapproved_or_archival(
+        died in prop_oneof![1 => Just(None), 4 => (0i64..60).prop_map(Some)],
+        plan_offset in -5i64..8,
+        hold_after_draft in prop_oneof![2 => Just(None), 1 => (0i64..12).prop_map(Some)],
+        approve in prop_oneof![1 => Just(false), 3 => Just(true)],
+        exec_offset in -3i64..10,
+        series_archival in prop_oneof![4 => Just(false), 1 => Just(true)],
+    ) {
+        let t = Town::build(MemoryStore::new());
+        let head = Actor::Worker(head(&t));
+        let admin = Actor::Worker(t.admin);
+        let sw = Actor::Worker(t.social_worker);
+        let category = if series_archival { DataCategory::SupervisionAct } else { DataCategory::ProfessionalNote };
+        let e = t.engine.add_entry(&sw, NewEntry { file: t.file, category, visibility: Visibility::Network, text: "record".into(), domain_detail: None }).unwrap().id;
+        let death = died.map(|d| day(2026, 11, 2) + Duration::days(d));
+        if let Some(d) = death {
+            t.clock.set(teho_core::time::start_of_day(d + Duration::days(1)));
+            t.engine.record_death(&sw, t.client, d, "register".into()).unwrap();
+        }
+        // The oracle's first destruction day: ten years after the death (the end of the
+        // case); without a death the period never starts.
+        let due = death.map(|d| due_on(d, 10));
+        let planned = due.unwrap_or(day(2036, 11, 2)) + Duration::days(plan_offset);
+        t.clock.set(teho_core::time::start_of_day(planned - Duration::days(1)));
+        let series = if series_archival { "TEHO-1.4" } else { "TEHO-1.1" };
+        let drafted = t.engine.draft_destruction_act(&admin, NewDestructionAct { series: series.into(), ..act(planned) });
+        let exec = planned + Duration::days(exec_offset);
+        let mut held_at_exec = false;
+        if let Some(h) = hold_after_draft {
+            let hold_day = (planned - Duration::days(1) + Duration::days(h)).max(t.clock_day());
+            t.clock.set(teho_core::time::start_of_day(hold_day));
+            t.engine.set_hold(&admin, HoldScope::File(t.file), "complaint".into(), None).unwrap();
+            held_at_exec = hold_day <= exec;
+        }
+        let mut destroyed = false;
+        if let Ok(a) = drafted {
+            if approve {
+                t.engine.approve_destruction_act(&head, a.id).unwrap();
+            }
+            t.clock.set(teho_core::time::start_of_day(exec.max(t.clock_day())));
+            held_at_exec = held_at_exec || hold_after_draft.is_some();
+            destroyed = t.engine.execute_destruction_act(&head, a.id).is_ok() && a.records.iter().any(|(r, _)| *r == RecordRef::Entry(e));
+        }
+        let exec_day = t.clock_day();
+        let may = approve && !series_archival && due.is_some_and(|d| d <= exec_day) && !held_at_exec;
+        prop_assert!(!destroyed || may, "destroyed though approve={} archival={} due={:?} exec={} held={}", approve, series_archival, due, exec_day, held_at_exec);
+    }
+}
