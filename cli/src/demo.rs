@@ -97,6 +97,10 @@ pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
             path.display(),
             cp.to_text()
         );
+        println!(
+            "ids for the operator commands: administrator {}, head of department {}, client file {}",
+            town.admin, town.head, town.file
+        );
     } else {
         println!(
             "(the database was temporary; run `teho demo --db teho-demo.db` to keep it and verify it later)"
@@ -124,6 +128,7 @@ impl InvalidPath for TehoError {
 }
 
 struct DemoTown {
+    head: WorkerId,
     hospital_sw: WorkerId,
     admin: WorkerId,
     care_org: OrganizationId,
@@ -216,6 +221,20 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
                 family_name: "Haigla".into(),
                 organization: hospital.id,
                 role: Role::HospitalSocialWorker,
+                employed_from: since,
+                employed_until: None,
+            },
+        )?
+        .id;
+    let head = e
+        .register_worker(
+            &a,
+            NewWorker {
+                personal_code: code("46501010707")?,
+                given_name: "Helle".into(),
+                family_name: "Juhataja".into(),
+                organization: city.id,
+                role: Role::SocialWelfareHead,
                 employed_from: since,
                 employed_until: None,
             },
@@ -576,6 +595,7 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         }
     );
     Ok(DemoTown {
+        head,
         hospital_sw,
         admin: admin.id,
         care_org: care_org.id,

@@ -6,6 +6,10 @@
 //! teho audit verify --db PATH [--checkpoint ENTRIES:HASH]
 //! teho audit checkpoint --db PATH
 //! teho notices import --db PATH FILE [--format jsonl|csv]
+//! teho access-log --db PATH --client PERSONAL_CODE
+//! teho retention due --db PATH --at DATE --as WORKER_ID
+//! teho holds list|set|lift --db PATH --as WORKER_ID [--file FILE_ID --basis TEXT | --hold HOLD_ID]
+//! teho destruction-act create|approve|execute --db PATH --as WORKER_ID [...]
 //! ```
 
 mod demo;
@@ -13,10 +17,14 @@ mod demo;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chrono::NaiveDate;
 use teho_core::access::Actor;
 use teho_core::audit::Checkpoint;
+use teho_core::ids::{ClientFileId, DestructionActId, HoldId, WorkerId};
+use teho_core::person::PersonalCode;
 use teho_core::ports::{SystemClock, UuidV7Ids};
 use teho_core::register::{NoticeFormat, parse_notices};
+use teho_core::retention::{HoldScope, NewDestructionAct};
 use teho_core::{ClientFiles, TehoError};
 use teho_storage::SqliteStore;
 
@@ -29,7 +37,19 @@ const USAGE: &str = "usage:
   teho audit checkpoint --db PATH       print a checkpoint to keep outside the database
   teho notices import --db PATH FILE [--format jsonl|csv]
                                         import population-register notices (death,
-                                        disability severity ending); idempotent";
+                                        disability severity ending); idempotent
+  teho access-log --db PATH --client PERSONAL_CODE
+                                        every access to and disclosure of a client's
+                                        file, for a data subject's request
+  teho retention due --db PATH --at DATE --as WORKER_ID
+                                        records due for destruction on DATE
+  teho holds list --db PATH --as WORKER_ID
+  teho holds set --db PATH --as WORKER_ID --file FILE_ID --basis TEXT
+  teho holds lift --db PATH --as WORKER_ID --hold HOLD_ID
+  teho destruction-act create --db PATH --as WORKER_ID --series CODE --from DATE
+        --to DATE --planned DATE --appraisal REF --method TEXT --place TEXT
+  teho destruction-act approve|execute --db PATH --as WORKER_ID --act ACT_ID
+                                        (the author may not approve their own act)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -53,6 +73,32 @@ fn flag(args: &[String], name: &str) -> Result<Option<String>, String> {
             .map(Some)
             .ok_or_else(|| format!("{name} needs a value")),
     }
+}
+
+fn open(args: &[String]) -> Result<ClientFiles<SqliteStore>, String> {
+    let db = flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
+    if !std::path::Path::new(&db).exists() {
+        return Err(format!("{db}: no such database"));
+    }
+    let store = SqliteStore::open(&db).map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
+    Ok(ClientFiles::new(store, SystemClock, UuidV7Ids))
+}
+
+fn uuid_flag(args: &[String], name: &str) -> Result<uuid::Uuid, String> {
+    let v = flag(args, name)?.ok_or_else(|| format!("{name} ID is required"))?;
+    v.parse()
+        .map_err(|_| format!("{name} {v:?} is not an id (a UUID)"))
+}
+
+fn date_flag(args: &[String], name: &str) -> Result<NaiveDate, String> {
+    let v = flag(args, name)?.ok_or_else(|| format!("{name} DATE is required"))?;
+    v.parse()
+        .map_err(|_| format!("{name} {v:?} is not a date YYYY-MM-DD"))
+}
+
+/// The acting worker: `--as WORKER_ID`.
+fn worker(args: &[String]) -> Result<Actor, String> {
+    Ok(Actor::Worker(WorkerId(uuid_flag(args, "--as")?)))
 }
 
 fn check_flags(args: &[String], allowed: &[&str]) -> Result<(), String> {
@@ -177,6 +223,139 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        ["access-log", ..] => {
+            check_flags(&args[1..], &["--db", "--client"])?;
+            let engine = open(args)?;
+            let code = flag(args, "--client")?
+                .ok_or_else(|| format!("--client PERSONAL_CODE is required\n{USAGE}"))?;
+            let code = PersonalCode::parse(&code).map_err(|e| e.to_string())?;
+            let file = engine
+                .file_of_code(&Actor::System, code)
+                .map_err(|e| e.to_string())?;
+            for l in engine
+                .access_log(&Actor::System, file)
+                .map_err(|e| e.to_string())?
+            {
+                println!(
+                    "{}  {:<10} {:<28} {:<30} {:<28} {}",
+                    l.at.with_timezone(&chrono_tz::Europe::Tallinn)
+                        .format("%Y-%m-%d %H:%M"),
+                    format!("{:?}", l.kind),
+                    l.who,
+                    l.organisation.unwrap_or_default(),
+                    l.what,
+                    l.why
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ["retention", "due"] => {
+            check_flags(&args[2..], &["--db", "--at", "--as"])?;
+            let engine = open(args)?;
+            let at = date_flag(args, "--at")?;
+            let due = engine
+                .retention_due(&worker(args)?, at)
+                .map_err(|e| e.to_string())?;
+            for d in &due {
+                println!(
+                    "{:?}  series {}  file {}  due {}{}",
+                    d.record,
+                    d.series,
+                    d.file,
+                    d.due_on,
+                    if d.held { "  HELD" } else { "" }
+                );
+            }
+            println!("{} record(s) due on {at}", due.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        ["holds", "list"] => {
+            check_flags(&args[2..], &["--db", "--as"])?;
+            let engine = open(args)?;
+            for h in engine.holds(&worker(args)?).map_err(|e| e.to_string())? {
+                println!(
+                    "{}  {:?}  {}  from {}{}",
+                    h.id,
+                    h.scope,
+                    h.basis,
+                    h.from,
+                    if h.lifted.is_some() { "  (lifted)" } else { "" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ["holds", "set"] => {
+            check_flags(&args[2..], &["--db", "--as", "--file", "--basis"])?;
+            let engine = open(args)?;
+            let file = ClientFileId(uuid_flag(args, "--file")?);
+            let basis = flag(args, "--basis")?.ok_or("--basis TEXT is required")?;
+            let h = engine
+                .set_hold(&worker(args)?, HoldScope::File(file), basis, None)
+                .map_err(|e| e.to_string())?;
+            println!("hold {} set", h.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        ["holds", "lift"] => {
+            check_flags(&args[2..], &["--db", "--as", "--hold"])?;
+            let engine = open(args)?;
+            let h = engine
+                .lift_hold(&worker(args)?, HoldId(uuid_flag(args, "--hold")?))
+                .map_err(|e| e.to_string())?;
+            println!("hold {} lifted", h.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        ["destruction-act", "create"] => {
+            check_flags(
+                &args[2..],
+                &[
+                    "--db",
+                    "--as",
+                    "--series",
+                    "--from",
+                    "--to",
+                    "--planned",
+                    "--appraisal",
+                    "--method",
+                    "--place",
+                ],
+            )?;
+            let engine = open(args)?;
+            let text = |name: &str| {
+                flag(args, name).and_then(|v| v.ok_or_else(|| format!("{name} is required")))
+            };
+            let act = engine
+                .draft_destruction_act(
+                    &worker(args)?,
+                    NewDestructionAct {
+                        appraisal_reference: text("--appraisal")?,
+                        series: text("--series")?,
+                        date_from: date_flag(args, "--from")?,
+                        date_to: date_flag(args, "--to")?,
+                        method: text("--method")?,
+                        planned_on: date_flag(args, "--planned")?,
+                        place: text("--place")?,
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+            println!(
+                "destruction act {} drafted: {} unit(s) of {} ({}), {}",
+                act.id, act.units, act.series, act.title, act.retention_period
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ["destruction-act", "approve"] | ["destruction-act", "execute"] => {
+            check_flags(&args[2..], &["--db", "--as", "--act"])?;
+            let engine = open(args)?;
+            let id = DestructionActId(uuid_flag(args, "--act")?);
+            let act = if sub[1] == "approve" {
+                engine.approve_destruction_act(&worker(args)?, id)
+            } else {
+                engine.execute_destruction_act(&worker(args)?, id)
+            }
+            .map_err(|e| e.to_string())?;
+            println!("destruction act {}: {:?}", act.id, act.status);
+            Ok(ExitCode::SUCCESS)
         }
         [] | ["help"] | ["--help"] | ["-h"] => {
             println!("{USAGE}");

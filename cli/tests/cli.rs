@@ -51,6 +51,146 @@ fn demo_notices_import_and_audit_verify_work_from_the_command_line() {
     let second = teho(&["notices", "import", "--db", db, notices.to_str().unwrap()]);
     assert!(stdout(&second).contains("line 2: already imported, nothing changed"));
 
+    // The operator prints the client's access log on the client's request.
+    let log = teho(&["access-log", "--db", db, "--client", "43803030124"]);
+    assert!(
+        log.status.success(),
+        "{}",
+        String::from_utf8_lossy(&log.stderr)
+    );
+    assert!(
+        stdout(&log).contains("client_file.read")
+            && stdout(&log).contains("Sotsiaalkindlustusamet") == false
+    );
+    // Retention as the administrator the demo names.
+    let ids = stdout(&demo);
+    let admin = ids
+        .split("administrator ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let due = teho(&[
+        "retention",
+        "due",
+        "--db",
+        db,
+        "--at",
+        "2036-11-20",
+        "--as",
+        &admin,
+    ]);
+    assert!(
+        due.status.success(),
+        "{}",
+        String::from_utf8_lossy(&due.stderr)
+    );
+    assert!(stdout(&due).contains("TEHO-1.1"), "{}", stdout(&due));
+    let holds = teho(&["holds", "list", "--db", db, "--as", &admin]);
+    assert!(holds.status.success());
+    let head = ids
+        .split("head of department ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let create = teho(&[
+        "destruction-act",
+        "create",
+        "--db",
+        db,
+        "--as",
+        &admin,
+        "--series",
+        "TEHO-1.1",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--planned",
+        "2036-11-20",
+        "--appraisal",
+        "RA 2036/1",
+        "--method",
+        "secure deletion",
+        "--place",
+        "Tallinn",
+    ]);
+    assert!(
+        create.status.success(),
+        "{}",
+        String::from_utf8_lossy(&create.stderr)
+    );
+    let act = stdout(&create)
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .to_string();
+    let self_approve = teho(&[
+        "destruction-act",
+        "approve",
+        "--db",
+        db,
+        "--as",
+        &admin,
+        "--act",
+        &act,
+    ]);
+    assert_eq!(
+        self_approve.status.code(),
+        Some(2),
+        "the author cannot approve"
+    );
+    let approve = teho(&[
+        "destruction-act",
+        "approve",
+        "--db",
+        db,
+        "--as",
+        &head,
+        "--act",
+        &act,
+    ]);
+    assert!(
+        approve.status.success(),
+        "{}",
+        String::from_utf8_lossy(&approve.stderr)
+    );
+    // Today (2026) nothing of it is due yet: execution is refused, naming the record.
+    let early = teho(&[
+        "destruction-act",
+        "execute",
+        "--db",
+        db,
+        "--as",
+        &head,
+        "--act",
+        &act,
+    ]);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&early.stderr).contains("not due before"),
+        "{}",
+        String::from_utf8_lossy(&early.stderr)
+    );
+    let refused = teho(&[
+        "retention",
+        "due",
+        "--db",
+        db,
+        "--at",
+        "2036-11-20",
+        "--as",
+        "not-a-uuid",
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+
     let cp = teho(&["audit", "checkpoint", "--db", db]);
     let cp = stdout(&cp).trim().to_string();
     let verify = teho(&["audit", "verify", "--db", db, "--checkpoint", &cp]);

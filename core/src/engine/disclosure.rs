@@ -41,6 +41,27 @@ impl<S: Store> ClientFiles<S> {
         })
     }
 
+    /// Finds the client file of a person by personal code, for the operator answering a
+    /// data subject's request: the file id only, audited.
+    pub fn file_of_code(
+        &self,
+        actor: &Actor,
+        code: crate::person::PersonalCode,
+    ) -> TehoResult<ClientFileId> {
+        self.door(actor, "client_file.lookup", |c| {
+            c.object(format!("lookup by personal code {code}"));
+            c.authorize(Action::ReadAccessLog, &Target::System)?;
+            let p =
+                c.tx.person_by_identity(&crate::person::PersonIdentity::Estonian(code).key())?
+                    .ok_or_else(|| TehoError::not_found("person with personal code", code))?;
+            let f =
+                c.tx.file_of_client(p.id)?
+                    .ok_or_else(|| TehoError::not_found("client file of person", p.id))?;
+            c.call.file = Some(f.id);
+            Ok(f.id)
+        })
+    }
+
     /// The client's (or guardian's) access log: every access to the file through TEHO —
     /// allowed or refused — and every disclosure, oldest first: when, who (name and
     /// organisation), what and why. Reading it is itself audited.

@@ -164,6 +164,15 @@ impl<S: Store> ClientFiles<S> {
         })
     }
 
+    /// Every hold, in force or not.
+    pub fn holds(&self, actor: &Actor) -> TehoResult<Vec<Hold>> {
+        self.door(actor, "retention.holds", |c| {
+            c.object("holds");
+            c.authorize(Action::ManageRetention, &Target::System)?;
+            Ok(c.tx.holds()?)
+        })
+    }
+
     /// Lifts a hold.
     pub fn lift_hold(&self, actor: &Actor, hold: HoldId) -> TehoResult<Hold> {
         self.door(actor, "retention.lift_hold", |c| {
