@@ -23,6 +23,9 @@ pub enum Trigger {
     Death,
     /// The client reaching an age.
     Age(u8),
+    /// The end of the client's disability severity, as the population register reported
+    /// it (seed 002 §19(2¹): kept "until the end of the disability severity").
+    EndOfStatus,
 }
 
 /// A record series of the catalogue.
@@ -76,6 +79,14 @@ pub const CATALOGUE: &[RecordSeries] = &[
         trigger: Trigger::Creation,
         legal_basis: "Terviseameti teabehalduse kord, lisa 6",
         archival: true,
+    },
+    RecordSeries {
+        code: "TEHO-1.5",
+        title: "Disability-related records",
+        years: 0,
+        trigger: Trigger::EndOfStatus,
+        legal_basis: "STAR põhimäärus § 19 lg 2^1",
+        archival: false,
     },
 ];
 

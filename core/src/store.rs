@@ -223,6 +223,8 @@ pub trait StoreTx {
     fn death(&mut self, person: PersonId) -> StoreResult<Option<crate::death::DeathRecord>>;
     /// Saves a received register notice under its key.
     fn put_notice(&mut self, n: &crate::death::ReceivedNotice) -> StoreResult<()>;
+    /// The received notices about one personal code.
+    fn notices_for_code(&mut self, code: &str) -> StoreResult<Vec<crate::death::ReceivedNotice>>;
     /// A received notice by key ([`crate::register::RegisterNotice::key`]).
     fn notice(&mut self, key: &str) -> StoreResult<Option<crate::death::ReceivedNotice>>;
     /// Saves a disclosure.
@@ -744,6 +746,15 @@ impl StoreTx for MemoryTx<'_> {
         let key = n.notice.key();
         upsert(&mut self.work.notices, n, |x| x.notice.key() == key);
         Ok(())
+    }
+    fn notices_for_code(&mut self, code: &str) -> StoreResult<Vec<crate::death::ReceivedNotice>> {
+        Ok(self
+            .work
+            .notices
+            .iter()
+            .filter(|x| x.notice.personal_code.to_string() == code)
+            .cloned()
+            .collect())
     }
     fn notice(&mut self, key: &str) -> StoreResult<Option<crate::death::ReceivedNotice>> {
         Ok(self

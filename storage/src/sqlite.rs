@@ -798,6 +798,13 @@ impl StoreTx for SqliteTx<'_> {
             to_doc(n)?,
         )
     }
+    fn notices_for_code(
+        &mut self,
+        code: &str,
+    ) -> StoreResult<Vec<teho_core::death::ReceivedNotice>> {
+        // The key starts with the personal code and a bar.
+        self.many("SELECT doc FROM register_notices WHERE key >= ?1 || '|' AND key < ?1 || '}' ORDER BY key", Some(code))
+    }
     fn notice(&mut self, key: &str) -> StoreResult<Option<teho_core::death::ReceivedNotice>> {
         self.one("SELECT doc FROM register_notices WHERE key = ?1", key)
     }

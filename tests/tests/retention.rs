@@ -300,3 +300,51 @@ proptest! {
         prop_assert!(!destroyed || may, "destroyed though approve={} archival={} due={:?} exec={} held={}", approve, series_archival, due, exec_day, held_at_exec);
     }
 }
+
+/// A disability-related record is due when the register reports the end of the
+/// client's disability severity (the "end of a status" trigger).
+fn end_of_status_starts_the_period(t: Town<impl Store>) {
+    let admin = Actor::Worker(t.admin);
+    let sw = Actor::Worker(t.social_worker);
+    let e = t
+        .engine
+        .add_entry(
+            &sw,
+            NewEntry {
+                file: t.file,
+                category: DataCategory::Disability,
+                visibility: Visibility::Network,
+                text: "Severe disability until further notice".into(),
+                domain_detail: None,
+            },
+        )
+        .unwrap()
+        .id;
+    let listed = |t: &Town<_>, on| {
+        t.engine
+            .retention_due(&admin, on)
+            .unwrap()
+            .into_iter()
+            .any(|r| r.record == RecordRef::Entry(e))
+    };
+    assert!(!listed(&t, day(2027, 6, 1)), "no status end known: not due");
+    let notice = "personal_code,kind,date,source_reference\n43803030124,disability_severity_ending,2026-12-31,RR-5\n";
+    t.engine
+        .import_notices(
+            &Actor::System,
+            teho_core::register::parse_notices(notice, teho_core::register::NoticeFormat::Csv),
+        )
+        .unwrap();
+    assert!(!listed(&t, day(2026, 12, 30)));
+    assert!(listed(&t, day(2026, 12, 31)));
+}
+
+#[test]
+fn end_of_status_starts_the_period_in_memory() {
+    end_of_status_starts_the_period(Town::build(MemoryStore::new()));
+}
+
+#[test]
+fn end_of_status_starts_the_period_in_sqlite() {
+    end_of_status_starts_the_period(Town::build(SqliteStore::open_memory().unwrap()));
+}

@@ -52,12 +52,25 @@ impl<X: StoreTx> Ctx<'_, X> {
             let person = self.tx.person(f.client)?;
             let death = person.as_ref().and_then(|p| p.deceased_on);
             let birth = person.as_ref().and_then(|p| p.birth_date);
+            let status_end = match person.as_ref().and_then(|p| p.identity.personal_code()) {
+                Some(code) => self
+                    .tx
+                    .notices_for_code(&code.to_string())?
+                    .into_iter()
+                    .filter(|n| {
+                        n.notice.kind == crate::register::NoticeKind::DisabilitySeverityEnding
+                    })
+                    .map(|n| n.notice.date)
+                    .max(),
+                None => None,
+            };
             let mut push = |record: RecordRef, code: &str, created: NaiveDate| {
                 let Some(s) = series(code) else { return };
                 let trigger_on = match s.trigger {
                     Trigger::Creation => Some(created),
                     Trigger::EndOfCase | Trigger::Death => death,
                     Trigger::Age(n) => birth.map(|b| due_on(b, u32::from(n))),
+                    Trigger::EndOfStatus => status_end,
                 };
                 if let Some(trigger_on) = trigger_on {
                     let held = holds.iter().any(|h| h.covers(file, s.code));
@@ -72,10 +85,10 @@ impl<X: StoreTx> Ctx<'_, X> {
                 }
             };
             for e in self.tx.entries_of_file(file)? {
-                let code = if e.category == DataCategory::SupervisionAct {
-                    "TEHO-1.4"
-                } else {
-                    "TEHO-1.1"
+                let code = match e.category {
+                    DataCategory::SupervisionAct => "TEHO-1.4",
+                    DataCategory::Disability => "TEHO-1.5",
+                    _ => "TEHO-1.1",
                 };
                 push(RecordRef::Entry(e.id), code, local_date(e.written_at));
             }
