@@ -1240,6 +1240,35 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
             }),
         ),
         (
+            "holds",
+            Box::new(|t| {
+                t.engine.holds(&admin).unwrap();
+            }),
+        ),
+        (
+            "approve_destruction_act (unknown)",
+            Box::new(|t| {
+                let _ = t.engine.approve_destruction_act(
+                    &admin,
+                    teho_core::ids::DestructionActId(uuid::Uuid::nil()),
+                );
+            }),
+        ),
+        (
+            "file_of_code",
+            Box::new(|t| {
+                t.engine
+                    .file_of_code(&Actor::System, code("4380303012"))
+                    .unwrap();
+            }),
+        ),
+        (
+            "file_of_code (denied)",
+            Box::new(|t| {
+                let _ = t.engine.file_of_code(&cw, code("4380303012"));
+            }),
+        ),
+        (
             "inbox (operator denied)",
             Box::new(|t| {
                 let _ = t.engine.inbox(&Actor::System);
