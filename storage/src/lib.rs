@@ -7,5 +7,5 @@
 mod schema;
 mod sqlite;
 
-pub use schema::{SCHEMA_VERSION, migrate};
+pub use schema::{SCHEMA_STEPS, SCHEMA_VERSION, migrate};
 pub use sqlite::{SqliteStore, SqliteTx};

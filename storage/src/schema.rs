@@ -61,7 +61,9 @@
 use rusqlite::{Connection, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
 
-const STEPS: &[&str] = &[
+/// The schema steps, in order; step `n` brings `user_version` from `n - 1` to `n`. Each
+/// is frozen in `tests/fixtures/step_n.sql` once written.
+pub const SCHEMA_STEPS: &[&str] = &[
     // step 1: the foundation
     r#"
     CREATE TABLE organizations (
@@ -269,7 +271,7 @@ const STEPS: &[&str] = &[
 ];
 
 /// The schema version this build writes: the number of steps.
-pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
+pub const SCHEMA_VERSION: i64 = SCHEMA_STEPS.len() as i64;
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
@@ -304,7 +306,7 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (i, step) in STEPS.iter().enumerate().skip(found.max(0) as usize) {
+    for (i, step) in SCHEMA_STEPS.iter().enumerate().skip(found.max(0) as usize) {
         tx.execute_batch(step).map_err(backend)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .map_err(backend)?;

@@ -4,7 +4,7 @@
 
 use rusqlite::Connection;
 use teho_core::store::StoreError;
-use teho_storage::{SCHEMA_VERSION, SqliteStore};
+use teho_storage::{SCHEMA_STEPS, SCHEMA_VERSION, SqliteStore};
 
 /// The schema as `sqlite_master` describes it, for comparison.
 fn schema_of(conn: &Connection) -> Vec<(String, String, Option<String>)> {
@@ -36,24 +36,49 @@ fn a_new_file_gets_the_current_schema() {
     assert!(schema_of(&conn).iter().any(|(_, n, _)| n == "audit_log"));
 }
 
-/// Every frozen earlier schema (`fixtures/schema_vN.sql`) migrates to exactly the
-/// schema of a new database.
+fn frozen_step(n: usize) -> String {
+    let path = format!("{}/tests/fixtures/step_{n}.sql", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The SQL of a frozen step without its header comment and surrounding blank space.
+fn body(sql: &str) -> String {
+    sql.lines()
+        .filter(|l| !l.starts_with("-- TEHO schema step"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// A step, once written, is never edited: a deployed database has already run it.
+#[test]
+fn the_steps_in_the_code_are_the_frozen_ones() {
+    for (i, step) in SCHEMA_STEPS.iter().enumerate() {
+        assert_eq!(
+            step.trim(),
+            body(&frozen_step(i + 1)),
+            "step {} was edited after it was frozen",
+            i + 1
+        );
+    }
+}
+
+/// A database at every earlier version (built from the frozen steps) migrates to exactly
+/// the schema of a new database.
 #[test]
 fn every_earlier_version_migrates_to_the_current_schema() {
     let dir = tempfile::tempdir().unwrap();
     let fresh = dir.path().join("fresh.db");
     drop(SqliteStore::open(&fresh).unwrap());
     let want = schema_of(&Connection::open(&fresh).unwrap());
-    for v in 1..=SCHEMA_VERSION {
-        let fixture = format!(
-            "{}/tests/fixtures/schema_v{v}.sql",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let sql = std::fs::read_to_string(&fixture).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+    for v in 0..SCHEMA_VERSION {
         let path = dir.path().join(format!("v{v}.db"));
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(&sql).unwrap();
+            for n in 1..=v as usize {
+                conn.execute_batch(&frozen_step(n)).unwrap();
+            }
             conn.pragma_update(None, "user_version", v).unwrap();
         }
         drop(SqliteStore::open(&path).unwrap_or_else(|e| panic!("v{v}: {e}")));
@@ -113,12 +138,9 @@ fn step_4_backfills_the_member_column_from_version_3_records() {
     let path = dir.path().join("v3-data.db");
     {
         let conn = Connection::open(&path).unwrap();
-        let sql = std::fs::read_to_string(format!(
-            "{}/tests/fixtures/schema_v3.sql",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
-        conn.execute_batch(&sql).unwrap();
+        for n in 1..=3 {
+            conn.execute_batch(&frozen_step(n)).unwrap();
+        }
         conn.execute_batch(
             r#"PRAGMA user_version = 3;
             INSERT INTO persons VALUES ('p1', 'EE:1', '{}');
