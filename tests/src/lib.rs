@@ -4,6 +4,8 @@
 //! small Tallinn service network built through the engine over any store, so the same
 //! tests run on [`teho_core::store::MemoryStore`] and [`teho_storage::SqliteStore`].
 
+pub mod scenario;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};

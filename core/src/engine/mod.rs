@@ -26,9 +26,11 @@ mod directory;
 mod disclosure;
 mod files;
 mod reporting;
+mod request;
 mod retention;
 mod views;
 
+pub use request::Request;
 pub use views::{ClientHome, HomeView, ServiceCheck, ServingProvider};
 
 pub use calendar::{

@@ -49,8 +49,8 @@ pub enum RecurrenceEnd {
 }
 
 /// A parsed recurrence rule. Build it with [`Recurrence::parse`] or the constructors;
-/// fields are kept canonical (sorted, without repeats).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// fields are kept canonical (sorted, without repeats). In JSON it is its RRULE text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Recurrence {
     /// Daily, weekly or monthly.
     pub frequency: Frequency,
@@ -659,6 +659,19 @@ fn days_in_month(d: NaiveDate) -> u32 {
         NaiveDate::from_ymd_opt(y, m + 1, 1)
     };
     next.map_or(31, |n| n.pred_opt().map_or(31, |l| l.day()))
+}
+
+impl Serialize for Recurrence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Recurrence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Recurrence::parse(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 impl fmt::Display for Recurrence {
