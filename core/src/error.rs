@@ -76,9 +76,6 @@ pub enum TehoError {
     /// The store is already initialised; bootstrap runs once.
     #[error("the store is already initialised")]
     AlreadyInitialized,
-    /// The store is not initialised yet; run bootstrap first.
-    #[error("the store is not initialised: bootstrap it first")]
-    NotInitialized,
     /// The database file was written by a newer TEHO than this one.
     #[error("database schema version {found} is newer than this TEHO supports ({supported})")]
     SchemaTooNew {
@@ -116,7 +113,6 @@ impl TehoError {
             Self::NotFound { .. } => "not_found",
             Self::Conflict { .. } => "conflict",
             Self::AlreadyInitialized => "already_initialized",
-            Self::NotInitialized => "not_initialized",
             Self::SchemaTooNew { .. } => "schema_too_new",
             Self::Storage { .. } => "storage",
             Self::Internal { .. } => "internal",

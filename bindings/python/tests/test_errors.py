@@ -1,0 +1,157 @@
+"""Every engine error kind reaches Python as its own exception class, with the values
+that were wrong; a panic becomes InternalError."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import threading
+
+import pytest
+
+import teho
+
+ADMIN = {"personal_code": "38001010015", "given_name": "Mari", "family_name": "Haldur", "employed_from": "2020-01-01"}
+CITY = {"name": "Tallinn", "kind": "Municipality", "registry_code": None}
+
+
+@pytest.fixture
+def town() -> "tuple[teho.Engine, dict, str]":
+    eng = teho.open_memory(clock="2026-11-02T07:00:00Z")
+    boot = eng.call("System", "bootstrap", municipality=CITY, admin=ADMIN)
+    admin = teho.worker(boot[1].id)
+    sw = eng.call(admin, "register_worker", new={"personal_code": "48505050029", "given_name": "Sirje", "family_name": "Saar", "organization": boot[0].id, "role": "SocialWorker", "employed_from": "2020-01-01", "employed_until": None})
+    client = eng.call(teho.worker(sw.id), "register_person", new={"identity": {"Estonian": "43803030124"}, "given_name": "Laine", "family_name": "Kask", "birth_date": None})
+    f = eng.call(teho.worker(sw.id), "open_client_file", client=client.id, card={"residence": None, "contacts": [], "good_to_know": ""})
+    return eng, teho.worker(sw.id), f.id
+
+
+def test_invalid_personal_code_names_the_value_and_the_check_digit() -> None:
+    with pytest.raises(teho.InvalidPersonalCode) as e:
+        teho.personal_code("37605030298")
+    assert e.value.value == "37605030298" and "expected 9" in e.value.problem
+    assert teho.personal_code("37605030299").birth_date == dt.date(1976, 5, 3)
+
+
+def test_invalid_input_names_the_field_and_value(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, sw, file = town
+    with pytest.raises(teho.InvalidInput) as e:
+        eng.call(sw, "add_entry", new={"file": file, "category": "ProfessionalNote", "visibility": "Network", "text": "  ", "domain_detail": None})
+    assert e.value.field == "text"
+
+
+def test_invalid_period(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, sw, file = town
+    with pytest.raises(teho.InvalidPeriod) as e:
+        eng.call(sw, "set_restriction", file=file, entry=None, basis="AvTS § 35", valid_until="2026-01-01")
+    assert e.value.until == "2026-01-01"
+
+
+def test_invalid_recurrence_names_the_part() -> None:
+    with pytest.raises(teho.InvalidRecurrence) as e:
+        teho.parse_recurrence("FREQ=YEARLY;BYHOUR=9")
+    assert e.value.details["Unsupported"]["part"] == "FREQ=YEARLY"
+    assert teho.parse_recurrence("BYHOUR=9;FREQ=DAILY") == "FREQ=DAILY;BYHOUR=9;BYMINUTE=0"
+
+
+def test_invalid_icf_refuses_s_codes(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, sw, file = town
+    answers = [[c, {"Level": 1}] for c in ["L1-COMM", "L2-MENTAL", "L3-PHYS", "L4-ENV", "L5-OCC", "L6-LEISURE", "L7-ADL"]]
+    with pytest.raises(teho.InvalidIcf) as e:
+        eng.call(sw, "record_assessment", new={"file": file, "instrument": "NEEDS", "version": 1, "answers": answers, "icf": ["s750.2"]})
+    assert e.value.details["StructureCode"]["value"] == "s750.2"
+
+
+def test_access_denied_carries_the_reason(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, _, file = town
+    with pytest.raises(teho.AccessDenied) as e:
+        eng.call(teho.person("00000000-0000-0000-0000-000000000001"), "client_file", file=file)
+    assert e.value.reason == "UnknownActor" and e.value.action == "client_file.read"
+
+
+def test_not_found_conflict_and_already_initialized(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, sw, _ = town
+    with pytest.raises(teho.NotFound) as nf:
+        eng.call(sw, "client_file", file="00000000-0000-0000-0000-0000000000ff")
+    assert nf.value.id == "00000000-0000-0000-0000-0000000000ff"
+    with pytest.raises(teho.Conflict):
+        eng.call(sw, "register_person", new={"identity": {"Estonian": "43803030124"}, "given_name": "L", "family_name": "K", "birth_date": None})
+    with pytest.raises(teho.AlreadyInitialized):
+        eng.call("System", "bootstrap", municipality=CITY, admin=ADMIN)
+
+
+def test_reason_required(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, sw, file = town
+    with pytest.raises(teho.ReasonRequired):
+        eng.call(sw, "record_death", person="00000000-0000-0000-0000-000000000001", date="2026-11-01", source="x") if False else eng.call(sw, "void_death", person=eng.call(sw, "client_file", file=file).file.client, reason=" ")
+
+
+def test_schema_too_new_and_storage_errors(tmp_path: pathlib.Path) -> None:
+    import sqlite3
+
+    newer = tmp_path / "newer.db"
+    with sqlite3.connect(newer) as c:
+        c.execute("PRAGMA user_version = 99")
+    with pytest.raises(teho.SchemaTooNew) as e:
+        teho.open(str(newer))
+    assert e.value.found == 99
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"not a database" * 100)
+    with pytest.raises(teho.StorageError):
+        teho.open(str(corrupt))
+
+
+def test_a_panic_becomes_internal_error() -> None:
+    from teho import _teho
+
+    with pytest.raises(teho.InternalError) as e:
+        _teho._panic_for_tests()
+    assert "deliberate panic" in e.value.message
+
+
+def test_every_error_class_is_a_teho_error() -> None:
+    for cls in [teho.InvalidPersonalCode, teho.InvalidInput, teho.InvalidPeriod, teho.InvalidRecurrence, teho.InvalidIcf, teho.ReasonRequired, teho.AccessDenied, teho.NotFound, teho.Conflict, teho.AlreadyInitialized, teho.SchemaTooNew, teho.StorageError, teho.InternalError]:
+        assert issubclass(cls, teho.TehoError)
+
+
+def test_calls_release_the_interpreter_for_other_threads(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, sw, file = town
+    errors: "list[BaseException]" = []
+
+    def reader() -> None:
+        try:
+            for _ in range(200):
+                eng.call(sw, "client_card", file=file)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+def test_results_are_records_with_dates_and_pandas_ready_lists(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, sw, file = town
+    net = eng.call(sw, "network", file=file)
+    assert isinstance(net, teho.Records) and isinstance(net[0], teho.Record)
+    assert net[0].valid_from == dt.date(2026, 11, 2)
+    rows = net.to_records()
+    assert rows[0]["valid_from"] == dt.date(2026, 11, 2) and "member.Worker" in rows[0]
+    assert net[0].to_dict()["role"] == "SocialWorker"
+
+
+def test_dates_and_instants_are_accepted_as_arguments(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, sw, file = town
+    as_text = eng.call(sw, "client_calendar", file=file, **{"from": "2026-11-02", "to": "2026-11-08"})
+    as_dates = eng.call(sw, "client_calendar", file=file, **{"from": dt.date(2026, 11, 2), "to": dt.date(2026, 11, 8)})
+    assert as_text == as_dates
+    with pytest.raises(teho.InvalidPeriod) as e:
+        eng.call(sw, "set_restriction", file=file, entry=None, basis="AvTS § 35", valid_until=dt.date(2026, 1, 1))
+    assert e.value.until == "2026-01-01"
+    # 20:30 in New York on 2 Nov is 01:30 UTC, 03:30 in Tallinn, on 3 Nov.
+    eng.set_clock(dt.datetime(2026, 11, 2, 20, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))))
+    opened = eng.call(sw, "open_client_file", client=eng.call(sw, "register_person", new={"identity": {"Estonian": "36506060134"}, "given_name": "Jaan", "family_name": "Kask", "birth_date": None}).id, card={"residence": None, "contacts": [], "good_to_know": ""})
+    assert opened.opened_on == dt.date(2026, 11, 3)
