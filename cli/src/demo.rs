@@ -78,6 +78,7 @@ pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
     println!("database: {}\n", path.display());
     let town = build(&engine, &clock)?;
     show(&engine, &clock, &town)?;
+    neighbour_outcomes(&engine, &town)?;
     println!("\n== Audit ==");
     let cp = engine.audit_checkpoint(&Actor::System)?;
     let report = engine.verify_audit(&Actor::System, Some(&cp))?;
@@ -100,6 +101,12 @@ pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
         println!(
             "ids for the operator commands: administrator {}, head of department {}, client file {}",
             town.admin, town.head, town.file
+        );
+        println!(
+            "analyse Helju's month in Python: python bindings/python/examples/demo_month.py {} {} {}",
+            path.display(),
+            town.care_manager,
+            town.neighbour.file
         );
     } else {
         println!(
@@ -142,6 +149,7 @@ struct DemoTown {
     client: teho_core::ids::PersonId,
     relative: teho_core::ids::PersonId,
     file: ClientFileId,
+    neighbour: Neighbour,
 }
 
 fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
@@ -551,6 +559,7 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         nursing.item.recurrence,
         nursing.regeneration.added.len()
     );
+    let neighbour = neighbour(e, &a, &sw, &cm, care_org.id, care_worker)?;
     week(e, clock, care_worker, nurse, file.id)?;
     e.record_assessment(
         &Actor::Worker(nurse),
@@ -609,7 +618,160 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         client: client.id,
         relative: relative.id,
         file: file.id,
+        neighbour,
     })
+}
+
+/// A second client of the same care provider, Helju, who lives on: her visits give the
+/// analysts a month of service log to read (see `bindings/python/examples/demo_month.py`).
+fn neighbour(
+    e: &Engine,
+    admin: &Actor,
+    sw: &Actor,
+    cm: &Actor,
+    care_org: OrganizationId,
+    care_worker: WorkerId,
+) -> TehoResult<Neighbour> {
+    let maie = e.register_worker(
+        admin,
+        NewWorker {
+            personal_code: code("48507071006")?,
+            given_name: "Maie".into(),
+            family_name: "Mets".into(),
+            organization: care_org,
+            role: Role::CareWorker,
+            employed_from: date(2020, 1, 1),
+            employed_until: None,
+        },
+    )?;
+    let helju = e.register_person(
+        sw,
+        NewPerson {
+            identity: PersonIdentity::Estonian(code("44001010013")?),
+            given_name: "Helju".into(),
+            family_name: "Tamm".into(),
+            birth_date: None,
+        },
+    )?;
+    let file = e.open_client_file(
+        sw,
+        helju.id,
+        NewCard {
+            residence: Some("Punane 18-2, Tallinn".into()),
+            contacts: vec![],
+            good_to_know: "Hard of hearing: knock loudly".into(),
+        },
+    )?;
+    let Actor::Worker(manager) = *cm else {
+        return Err(TehoError::Internal {
+            message: "the care manager acts as a worker".into(),
+        });
+    };
+    e.add_member(
+        sw,
+        NewMembership {
+            file: file.id,
+            member: Member::Worker(manager),
+            role: None,
+            valid_from: date(2026, 11, 2),
+            valid_until: None,
+        },
+    )?;
+    let office = ContactPoint {
+        kind: ContactKind::Phone,
+        value: "+372 600 1234".into(),
+        label: Some("Lasnamäe Sotsiaalkeskus".into()),
+    };
+    e.assign_worker(cm, file.id, care_worker, office)?;
+    e.add_member(
+        cm,
+        NewMembership {
+            file: file.id,
+            member: Member::Worker(maie.id),
+            role: None,
+            valid_from: date(2026, 11, 2),
+            valid_until: None,
+        },
+    )?;
+    let plan = e.create_plan(
+        cm,
+        NewPlan {
+            file: file.id,
+            domain: Domain::Care,
+            provider: care_org,
+        },
+    )?;
+    let morning = item(
+        "HOOLD-01",
+        "Morning care: washing, breakfast",
+        care_worker,
+        30,
+        "FREQ=DAILY;BYHOUR=8",
+    )?;
+    let errands = item(
+        "HOOLD-03",
+        "Shopping and cleaning",
+        maie.id,
+        60,
+        "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=15",
+    )?;
+    for spec in [morning, errands] {
+        e.add_plan_item(
+            cm,
+            plan.id,
+            PlanItemSpec {
+                place: "home, Punane 18-2".into(),
+                ..spec
+            },
+        )?;
+    }
+    println!(
+        "  a second client of the same provider, Helju Tamm: morning care daily by Hille, errands Mon/Wed/Fri by Maie Mets"
+    );
+    Ok(Neighbour {
+        file: file.id,
+        workers: [care_worker, maie.id],
+    })
+}
+
+/// Helju's second client file and the two care workers who visit her.
+struct Neighbour {
+    file: ClientFileId,
+    workers: [WorkerId; 2],
+}
+
+/// Hille and Maie record Helju's visits of 2–19 November: most done, some not done with a
+/// reason, two left with no outcome (what a manager's missed-visit count should find).
+fn neighbour_outcomes(e: &Engine, t: &DemoTown) -> TehoResult<()> {
+    println!("\n== Helju's visits, 2-19 November (for the analysts) ==");
+    let reasons = [
+        NotDoneReason::ClientNotAtHome,
+        NotDoneReason::ClientRefused,
+        NotDoneReason::WorkerIll,
+    ];
+    let (mut done, mut not_done, mut open) = (0, 0, 0);
+    for worker in t.neighbour.workers {
+        let me = Actor::Worker(worker);
+        let visits = e.worker_calendar(&me, worker, date(2026, 11, 2), date(2026, 11, 19))?;
+        let mine = visits.into_iter().filter(|v| v.file == t.neighbour.file);
+        for (i, v) in mine.enumerate() {
+            match i % 9 {
+                4 => {
+                    e.mark_not_done(&me, v.id, Some(reasons[not_done % 3]), String::new())?;
+                    not_done += 1;
+                }
+                7 if open < 2 => open += 1,
+                _ => {
+                    e.mark_done(&me, v.id, DoneReport::default())?;
+                    done += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "  {done} visits done, {not_done} not done with a reason, {open} left with no outcome"
+    );
+    Ok(())
 }
 
 fn item(
@@ -648,7 +810,8 @@ fn week(
     println!("\n== The week of 2-8 November ==");
     clock.set(at(2026, 11, 8, 20, 0));
     let hille = Actor::Worker(care_worker);
-    for v in e.worker_calendar(&hille, care_worker, date(2026, 11, 2), date(2026, 11, 7))? {
+    let visits = e.worker_calendar(&hille, care_worker, date(2026, 11, 2), date(2026, 11, 7))?;
+    for v in visits.into_iter().filter(|v| v.file == file) {
         if local(v.start).starts_with("2026-11-04") {
             e.mark_not_done(
                 &hille,
@@ -675,7 +838,6 @@ fn week(
     println!(
         "  Hille marked Mon-Sat (Wednesday not done: client not at home); Teisi marked Mon and Thu done; Sunday's care visit is still open"
     );
-    let _ = file;
     Ok(())
 }
 

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
-from typing import Any
 
 import pytest
+from conftest import load_example
 
 pd = pytest.importorskip("pandas")
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "missed_visits.py"
-
-
-def load() -> Any:
-    spec = importlib.util.spec_from_file_location("missed_visits", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_the_frame_holds_every_visit_with_the_outcome_that_was_recorded() -> None:
-    example = load()
+    example = load_example("missed_visits")
     frame, recorded, alerts = example.main()
     # Oracle: the outcomes the script recorded, counted as it went.
     days, clients = example.DAYS, 3
