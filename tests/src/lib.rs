@@ -372,3 +372,39 @@ impl<S: Store> Town<S> {
         }
     }
 }
+
+/// The reason of an `AccessDenied` result; any other result fails the test, naming it.
+pub fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> teho_core::access::DenyReason {
+    match r {
+        Err(teho_core::TehoError::AccessDenied { reason, .. }) => reason,
+        other => panic!("expected AccessDenied, got {other:?}"),
+    }
+}
+
+/// Runs each named test function — `fn name(town: Town<impl Store>)` in the calling
+/// file — once on [`teho_core::store::MemoryStore`] and once on an in-memory
+/// [`teho_storage::SqliteStore`], as `memory_store::name` and `sqlite_store::name`: the
+/// rules must not depend on the store.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($test:ident),+ $(,)?) => {
+        mod memory_store {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test($crate::Town::build(::teho_core::store::MemoryStore::new()))
+                }
+            )+
+        }
+        mod sqlite_store {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test($crate::Town::build(
+                        ::teho_storage::SqliteStore::open_memory().expect("in-memory SQLite"),
+                    ))
+                }
+            )+
+        }
+    };
+}

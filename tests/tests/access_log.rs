@@ -11,14 +11,7 @@ use teho_core::network::{Member, NewMembership};
 use teho_core::org::Role;
 use teho_core::person::{NewPerson, PersonIdentity};
 use teho_core::store::Store;
-use teho_tests::{Town, code, day, tallinn};
-
-fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
-    match r {
-        Err(TehoError::AccessDenied { reason, .. }) => reason,
-        other => panic!("expected AccessDenied, got {other:?}"),
-    }
-}
+use teho_tests::{Town, code, day, denied, tallinn};
 
 fn disclosure(t: &Town<impl Store>) -> NewDisclosure {
     NewDisclosure {
@@ -219,36 +212,8 @@ fn only_the_client_or_a_guardian_reads_the_access_log(t: Town<impl Store>) {
     );
 }
 
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
-                teho_tests::Town::build($make)
-            }
-            #[test]
-            fn every_disclosure_records_when_what_to_whom_basis_and_how() {
-                super::every_disclosure_records_when_what_to_whom_basis_and_how(town())
-            }
-            #[test]
-            fn the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only() {
-                super::the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only(
-                    town(),
-                )
-            }
-            #[test]
-            fn only_the_client_or_a_guardian_reads_the_access_log() {
-                super::only_the_client_or_a_guardian_reads_the_access_log(town())
-            }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    every_disclosure_records_when_what_to_whom_basis_and_how,
+    the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only,
+    only_the_client_or_a_guardian_reads_the_access_log,
 );

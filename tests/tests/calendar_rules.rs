@@ -13,14 +13,7 @@ use teho_core::notify::NotificationKind;
 use teho_core::org::{Domain, Role};
 use teho_core::plan::{NewPlan, PlannedAction};
 use teho_core::store::Store;
-use teho_tests::{Town, day, spec, tallinn};
-
-fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
-    match r {
-        Err(TehoError::AccessDenied { reason, .. }) => reason,
-        other => panic!("expected AccessDenied, got {other:?}"),
-    }
-}
+use teho_tests::{Town, day, denied, spec, tallinn};
 
 fn week(t: &Town<impl Store>, actor: &Actor) -> Vec<(Domain, String)> {
     t.engine
@@ -729,34 +722,17 @@ fn monthly_report_counts_services_with_its_deadline(t: Town<impl Store>) {
     ));
 }
 
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
-                teho_tests::Town::build($make)
-            }
-            #[test] fn plans_fill_the_client_and_worker_calendars() { super::plans_fill_the_client_and_worker_calendars(town()) }
-            #[test] fn a_worker_calendar_leaves_out_clients_no_longer_served() { super::a_worker_calendar_leaves_out_clients_no_longer_served(town()) }
-            #[test] fn only_the_domain_manager_of_the_provider_composes_a_plan() { super::only_the_domain_manager_of_the_provider_composes_a_plan(town()) }
-            #[test] fn changing_a_plan_item_regenerates_future_visits_and_keeps_recorded_ones() { super::changing_a_plan_item_regenerates_future_visits_and_keeps_recorded_ones(town()) }
-            #[test] fn this_and_following_splits_the_plan_item() { super::this_and_following_splits_the_plan_item(town()) }
-            #[test] fn a_workers_calendar_change_notifies_the_domain_manager_with_before_and_after() { super::a_workers_calendar_change_notifies_the_domain_manager_with_before_and_after(town()) }
-            #[test] fn done_writes_the_service_log_with_a_domain_only_detail() { super::done_writes_the_service_log_with_a_domain_only_detail(town()) }
-            #[test] fn not_done_needs_a_reason_and_reaches_the_right_manager() { super::not_done_needs_a_reason_and_reaches_the_right_manager(town()) }
-            #[test] fn a_manual_log_entry_records_an_unplanned_visit() { super::a_manual_log_entry_records_an_unplanned_visit(town()) }
-            #[test] fn missed_visits_are_the_managers_alert_list() { super::missed_visits_are_the_managers_alert_list(town()) }
-            #[test] fn overlapping_visits_of_a_worker_give_a_warning_not_an_error() { super::overlapping_visits_of_a_worker_give_a_warning_not_an_error(town()) }
-            #[test] fn monthly_report_counts_services_with_its_deadline() { super::monthly_report_counts_services_with_its_deadline(town()) }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    plans_fill_the_client_and_worker_calendars,
+    a_worker_calendar_leaves_out_clients_no_longer_served,
+    only_the_domain_manager_of_the_provider_composes_a_plan,
+    changing_a_plan_item_regenerates_future_visits_and_keeps_recorded_ones,
+    this_and_following_splits_the_plan_item,
+    a_workers_calendar_change_notifies_the_domain_manager_with_before_and_after,
+    done_writes_the_service_log_with_a_domain_only_detail,
+    not_done_needs_a_reason_and_reaches_the_right_manager,
+    a_manual_log_entry_records_an_unplanned_visit,
+    missed_visits_are_the_managers_alert_list,
+    overlapping_visits_of_a_worker_give_a_warning_not_an_error,
+    monthly_report_counts_services_with_its_deadline,
 );

@@ -16,14 +16,7 @@ use teho_core::notify::NotificationKind;
 use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::person::{NewPerson, PersonIdentity};
 use teho_core::store::Store;
-use teho_tests::{Town, code, day, tallinn};
-
-fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
-    match r {
-        Err(TehoError::AccessDenied { reason, .. }) => reason,
-        other => panic!("expected AccessDenied, got {other:?}"),
-    }
-}
+use teho_tests::{Town, code, day, denied, tallinn};
 
 /// A second client, whose file the social worker opens; no provider serves them yet.
 fn new_client(t: &Town<impl Store>, first_ten: &str) -> (PersonId, ClientFileId) {
@@ -724,60 +717,13 @@ fn supervision_acts_are_written_by_the_social_worker_and_read_for_supervision(t:
     );
 }
 
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
-                teho_tests::Town::build($make)
-            }
-            #[test]
-            fn find_or_create_finds_an_existing_file_and_refuses_a_second() {
-                super::find_or_create_finds_an_existing_file_and_refuses_a_second(town())
-            }
-            #[test]
-            fn applications_and_decisions_are_kept_and_a_negative_decision_starts_nothing() {
-                super::applications_and_decisions_are_kept_and_a_negative_decision_starts_nothing(
-                    town(),
-                )
-            }
-            #[test]
-            fn a_positive_decision_directs_the_client_and_notifies_the_care_manager() {
-                super::a_positive_decision_directs_the_client_and_notifies_the_care_manager(town())
-            }
-            #[test]
-            fn registration_and_assignment_make_the_provider_a_member_with_two_contacts() {
-                super::registration_and_assignment_make_the_provider_a_member_with_two_contacts(
-                    town(),
-                )
-            }
-            #[test]
-            fn referral_for_home_nursing_starts_in_the_existing_file_or_opens_one() {
-                super::referral_for_home_nursing_starts_in_the_existing_file_or_opens_one(town())
-            }
-            #[test]
-            fn terminating_a_contract_ends_exactly_that_providers_future_visits() {
-                super::terminating_a_contract_ends_exactly_that_providers_future_visits(town())
-            }
-            #[test]
-            fn assessments_follow_their_domain_and_refuse_s_codes() {
-                super::assessments_follow_their_domain_and_refuse_s_codes(town())
-            }
-            #[test]
-            fn supervision_acts_are_written_by_the_social_worker_and_read_for_supervision() {
-                super::supervision_acts_are_written_by_the_social_worker_and_read_for_supervision(
-                    town(),
-                )
-            }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    find_or_create_finds_an_existing_file_and_refuses_a_second,
+    applications_and_decisions_are_kept_and_a_negative_decision_starts_nothing,
+    a_positive_decision_directs_the_client_and_notifies_the_care_manager,
+    registration_and_assignment_make_the_provider_a_member_with_two_contacts,
+    referral_for_home_nursing_starts_in_the_existing_file_or_opens_one,
+    terminating_a_contract_ends_exactly_that_providers_future_visits,
+    assessments_follow_their_domain_and_refuse_s_codes,
+    supervision_acts_are_written_by_the_social_worker_and_read_for_supervision,
 );

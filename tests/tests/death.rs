@@ -12,7 +12,7 @@ use teho_core::network::Member;
 use teho_core::notify::NotificationKind;
 use teho_core::register::{NoticeFormat, parse_notices};
 use teho_core::store::Store;
-use teho_tests::{Town, code, day, tallinn};
+use teho_tests::{Town, code, day, denied, tallinn};
 
 fn notice_json(code: &str, kind: &str, date: &str, reference: &str) -> String {
     format!(
@@ -364,57 +364,11 @@ fn observer(t: &Town<impl Store>) -> Actor {
     }
 }
 
-fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
-    match r {
-        Err(TehoError::AccessDenied { reason, .. }) => reason,
-        other => panic!("expected AccessDenied, got {other:?}"),
-    }
-}
-
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
-                teho_tests::Town::build($make)
-            }
-            #[test]
-            fn the_death_cascade_cancels_exactly_the_visits_after_the_date_across_providers() {
-                super::the_death_cascade_cancels_exactly_the_visits_after_the_date_across_providers(
-                    town(),
-                )
-            }
-            #[test]
-            fn importing_the_same_notice_twice_changes_nothing_and_says_so() {
-                super::importing_the_same_notice_twice_changes_nothing_and_says_so(town())
-            }
-            #[test]
-            fn a_void_restores_exactly_what_is_still_in_the_future() {
-                super::a_void_restores_exactly_what_is_still_in_the_future(town())
-            }
-            #[test]
-            fn a_corrected_date_moves_the_cascade() {
-                super::a_corrected_date_moves_the_cascade(town())
-            }
-            #[test]
-            fn a_malformed_notices_file_imports_the_good_lines_and_reports_the_bad_ones() {
-                super::a_malformed_notices_file_imports_the_good_lines_and_reports_the_bad_ones(
-                    town(),
-                )
-            }
-            #[test]
-            fn only_the_social_worker_or_the_import_records_a_death() {
-                super::only_the_social_worker_or_the_import_records_a_death(town())
-            }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    the_death_cascade_cancels_exactly_the_visits_after_the_date_across_providers,
+    importing_the_same_notice_twice_changes_nothing_and_says_so,
+    a_void_restores_exactly_what_is_still_in_the_future,
+    a_corrected_date_moves_the_cascade,
+    a_malformed_notices_file_imports_the_good_lines_and_reports_the_bad_ones,
+    only_the_social_worker_or_the_import_records_a_death,
 );

@@ -129,30 +129,7 @@ fn a_substitute_receives_the_absent_workers_visits_for_the_period(t: Town<impl S
     );
 }
 
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
-                teho_tests::Town::build($make)
-            }
-            #[test]
-            fn a_departing_workers_future_visits_are_unassigned_and_the_manager_told() {
-                super::a_departing_workers_future_visits_are_unassigned_and_the_manager_told(town())
-            }
-            #[test]
-            fn a_substitute_receives_the_absent_workers_visits_for_the_period() {
-                super::a_substitute_receives_the_absent_workers_visits_for_the_period(town())
-            }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    a_departing_workers_future_visits_are_unassigned_and_the_manager_told,
+    a_substitute_receives_the_absent_workers_visits_for_the_period,
 );

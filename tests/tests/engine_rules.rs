@@ -11,14 +11,7 @@ use teho_core::network::{Member, NewMembership, NewSubstitution};
 use teho_core::notify::NotificationKind;
 use teho_core::org::{Domain, Role};
 use teho_core::store::Store;
-use teho_tests::{Town, day, tallinn};
-
-fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
-    match r {
-        Err(TehoError::AccessDenied { reason, .. }) => reason,
-        other => panic!("expected AccessDenied, got {other:?}"),
-    }
-}
+use teho_tests::{Town, day, denied, tallinn};
 
 fn entry(
     t: &Town<impl Store>,
@@ -604,75 +597,17 @@ fn unknown_actor_is_denied_and_audited(t: Town<impl Store>) {
     assert_eq!(after.entries - cp.entries, 3);
 }
 
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            use super::*;
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> Town<impl Store> {
-                Town::build($make)
-            }
-            #[test]
-            fn worker_sees_client_only_while_member() {
-                super::worker_sees_client_only_while_member(town())
-            }
-            #[test]
-            fn substitute_sees_only_within_period_and_only_the_substituted_workers_clients() {
-                super::substitute_sees_only_within_period_and_only_the_substituted_workers_clients(
-                    town(),
-                )
-            }
-            #[test]
-            fn substitute_cannot_redelegate_or_extend() {
-                super::substitute_cannot_redelegate_or_extend(town())
-            }
-            #[test]
-            fn domain_only_records_and_fields_are_for_that_domain_only() {
-                super::domain_only_records_and_fields_are_for_that_domain_only(town())
-            }
-            #[test]
-            fn psychiatric_diagnosis_is_visible_to_the_special_care_consultant_only() {
-                super::psychiatric_diagnosis_is_visible_to_the_special_care_consultant_only(town())
-            }
-            #[test]
-            fn departed_worker_access_ends_at_the_end_of_the_last_day() {
-                super::departed_worker_access_ends_at_the_end_of_the_last_day(town())
-            }
-            #[test]
-            fn departure_recorded_late_is_a_compliance_breach_listed_and_notified() {
-                super::departure_recorded_late_is_a_compliance_breach_listed_and_notified(town())
-            }
-            #[test]
-            fn provider_sees_only_the_section_17_scope() {
-                super::provider_sees_only_the_section_17_scope(town())
-            }
-            #[test]
-            fn supervisor_reads_only_for_supervision() {
-                super::supervisor_reads_only_for_supervision(town())
-            }
-            #[test]
-            fn client_and_relatives_see_card_calendar_log_and_not_done_never_domain_notes() {
-                super::client_and_relatives_see_card_calendar_log_and_not_done_never_domain_notes(
-                    town(),
-                )
-            }
-            #[test]
-            fn failed_call_leaves_nothing_behind_and_is_audited() {
-                super::failed_call_leaves_nothing_behind_and_is_audited(town())
-            }
-            #[test]
-            fn unknown_actor_is_denied_and_audited() {
-                super::unknown_actor_is_denied_and_audited(town())
-            }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    worker_sees_client_only_while_member,
+    substitute_sees_only_within_period_and_only_the_substituted_workers_clients,
+    substitute_cannot_redelegate_or_extend,
+    domain_only_records_and_fields_are_for_that_domain_only,
+    psychiatric_diagnosis_is_visible_to_the_special_care_consultant_only,
+    departed_worker_access_ends_at_the_end_of_the_last_day,
+    departure_recorded_late_is_a_compliance_breach_listed_and_notified,
+    provider_sees_only_the_section_17_scope,
+    supervisor_reads_only_for_supervision,
+    client_and_relatives_see_card_calendar_log_and_not_done_never_domain_notes,
+    failed_call_leaves_nothing_behind_and_is_audited,
+    unknown_actor_is_denied_and_audited,
 );

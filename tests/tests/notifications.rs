@@ -12,7 +12,7 @@ use teho_core::notify::{Audience, NotificationKind, NotificationState, Recipient
 use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::plan::NewPlan;
 use teho_core::store::Store;
-use teho_tests::{Town, code, day, spec, tallinn};
+use teho_tests::{Town, code, day, denied, spec, tallinn};
 
 fn not_done_notices(t: &Town<impl Store>, actor: &Actor) -> usize {
     t.engine
@@ -296,32 +296,8 @@ fn a_notification_moves_from_unread_to_read_to_acknowledged_for_its_recipient_on
     );
 }
 
-fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
-    match r {
-        Err(TehoError::AccessDenied { reason, .. }) => reason,
-        other => panic!("expected AccessDenied, got {other:?}"),
-    }
-}
-
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
-                teho_tests::Town::build($make)
-            }
-            #[test] fn not_done_reaches_exactly_the_manager_of_its_domain_and_provider() { super::not_done_reaches_exactly_the_manager_of_its_domain_and_provider(town()) }
-            #[test] fn messages_go_to_a_member_a_role_or_the_whole_network_and_nobody_else() { super::messages_go_to_a_member_a_role_or_the_whole_network_and_nobody_else(town()) }
-            #[test] fn a_notification_moves_from_unread_to_read_to_acknowledged_for_its_recipient_only() { super::a_notification_moves_from_unread_to_read_to_acknowledged_for_its_recipient_only(town()) }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    not_done_reaches_exactly_the_manager_of_its_domain_and_provider,
+    messages_go_to_a_member_a_role_or_the_whole_network_and_nobody_else,
+    a_notification_moves_from_unread_to_read_to_acknowledged_for_its_recipient_only,
 );

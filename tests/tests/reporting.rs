@@ -11,7 +11,7 @@ use teho_core::network::{Member, NewMembership};
 use teho_core::org::{NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::report::ReportKind;
 use teho_core::store::Store;
-use teho_tests::{Town, code, day, tallinn};
+use teho_tests::{Town, code, day, denied, tallinn};
 
 fn monthly_reports_are_due_by_the_10th_and_overdue_after(t: Town<impl Store>) {
     t.plan_week();
@@ -170,37 +170,7 @@ fn a_care_home_reports_start_and_end_within_14_days(t: Town<impl Store>) {
     );
 }
 
-fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
-    match r {
-        Err(TehoError::AccessDenied { reason, .. }) => reason,
-        other => panic!("expected AccessDenied, got {other:?}"),
-    }
-}
-
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
-                teho_tests::Town::build($make)
-            }
-            #[test]
-            fn monthly_reports_are_due_by_the_10th_and_overdue_after() {
-                super::monthly_reports_are_due_by_the_10th_and_overdue_after(town())
-            }
-            #[test]
-            fn a_care_home_reports_start_and_end_within_14_days() {
-                super::a_care_home_reports_start_and_end_within_14_days(town())
-            }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    monthly_reports_are_due_by_the_10th_and_overdue_after,
+    a_care_home_reports_start_and_end_within_14_days,
 );

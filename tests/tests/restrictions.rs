@@ -6,7 +6,7 @@
 use teho_core::TehoError;
 use teho_core::access::{Actor, DenyReason};
 use teho_core::store::Store;
-use teho_tests::{Town, day, tallinn};
+use teho_tests::{Town, day, denied, tallinn};
 
 fn a_mark_is_in_force_until_its_last_day_then_lapses_by_itself(t: Town<impl Store>) {
     let sw = Actor::Worker(t.social_worker);
@@ -97,37 +97,7 @@ fn a_mark_is_lifted_with_a_reason_by_the_right_roles_only(t: Town<impl Store>) {
     );
 }
 
-fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
-    match r {
-        Err(TehoError::AccessDenied { reason, .. }) => reason,
-        other => panic!("expected AccessDenied, got {other:?}"),
-    }
-}
-
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
-                teho_tests::Town::build($make)
-            }
-            #[test]
-            fn a_mark_is_in_force_until_its_last_day_then_lapses_by_itself() {
-                super::a_mark_is_in_force_until_its_last_day_then_lapses_by_itself(town())
-            }
-            #[test]
-            fn a_mark_is_lifted_with_a_reason_by_the_right_roles_only() {
-                super::a_mark_is_lifted_with_a_reason_by_the_right_roles_only(town())
-            }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    a_mark_is_in_force_until_its_last_day_then_lapses_by_itself,
+    a_mark_is_lifted_with_a_reason_by_the_right_roles_only,
 );

@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::TehoError;
 use teho_core::access::{Actor, DenyReason};
 use teho_core::case::ClientQuery;
 use teho_core::file::{CardProvider, ContactKind, ContactPoint};
@@ -13,14 +12,7 @@ use teho_core::network::{Member, NewMembership};
 use teho_core::notify::NotificationKind;
 use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::store::Store;
-use teho_tests::{Town, code, day, tallinn};
-
-fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> DenyReason {
-    match r {
-        Err(TehoError::AccessDenied { reason, .. }) => reason,
-        other => panic!("expected AccessDenied, got {other:?}"),
-    }
-}
+use teho_tests::{Town, code, day, denied, tallinn};
 
 fn every_role_home_view_shows_its_clients_visits_and_alerts(t: Town<impl Store>) {
     t.plan_week();
@@ -336,40 +328,9 @@ fn other_providers_enter_their_own_data_on_the_card(t: Town<impl Store>) {
     );
 }
 
-macro_rules! conformance {
-    ($store:ident, $make:expr) => {
-        mod $store {
-            #[allow(unused_imports)]
-            use teho_core::store::MemoryStore;
-            #[allow(unused_imports)]
-            use teho_storage::SqliteStore;
-            fn town() -> teho_tests::Town<impl teho_core::store::Store> {
-                teho_tests::Town::build($make)
-            }
-            #[test]
-            fn every_role_home_view_shows_its_clients_visits_and_alerts() {
-                super::every_role_home_view_shows_its_clients_visits_and_alerts(town())
-            }
-            #[test]
-            fn the_client_and_relative_see_card_calendar_done_log_and_not_done_reasons() {
-                super::the_client_and_relative_see_card_calendar_done_log_and_not_done_reasons(
-                    town(),
-                )
-            }
-            #[test]
-            fn the_hospital_social_worker_sees_only_whether_and_who_serves_a_patient() {
-                super::the_hospital_social_worker_sees_only_whether_and_who_serves_a_patient(town())
-            }
-            #[test]
-            fn other_providers_enter_their_own_data_on_the_card() {
-                super::other_providers_enter_their_own_data_on_the_card(town())
-            }
-        }
-    };
-}
-
-conformance!(memory_store, MemoryStore::new());
-conformance!(
-    sqlite_store,
-    SqliteStore::open_memory().expect("in-memory SQLite")
+teho_tests::on_both_stores!(
+    every_role_home_view_shows_its_clients_visits_and_alerts,
+    the_client_and_relative_see_card_calendar_done_log_and_not_done_reasons,
+    the_hospital_social_worker_sees_only_whether_and_who_serves_a_patient,
+    other_providers_enter_their_own_data_on_the_card,
 );

@@ -456,14 +456,7 @@ impl<S: Store> ClientFiles<S> {
         self.door(actor, "plan.add_item", |c| {
             c.object(format!("plan:{plan}"));
             let p = c.plan(plan)?;
-            let (_, facts) = c.client(p.file)?;
-            c.authorize(
-                Action::ManagePlan {
-                    domain: p.domain,
-                    provider: p.provider,
-                },
-                &Target::Client(facts),
-            )?;
+            c.authorize_on_file(p.file, managing(&p))?;
             check_spec(&spec)?;
             c.check_assignee(&p, spec.worker)?;
             let item = PlanItem {
@@ -509,14 +502,7 @@ impl<S: Store> ClientFiles<S> {
             c.object(format!("plan_item:{item}"));
             let old = c.plan_item(item)?;
             let p = c.plan(old.plan)?;
-            let (_, facts) = c.client(p.file)?;
-            c.authorize(
-                Action::ManagePlan {
-                    domain: p.domain,
-                    provider: p.provider,
-                },
-                &Target::Client(facts),
-            )?;
+            c.authorize_on_file(p.file, managing(&p))?;
             check_spec(&spec)?;
             c.check_assignee(&p, spec.worker)?;
             let new = PlanItem {
@@ -554,14 +540,7 @@ impl<S: Store> ClientFiles<S> {
             c.object(format!("plan_item:{item} from {from}"));
             let old = c.plan_item(item)?;
             let p = c.plan(old.plan)?;
-            let (_, facts) = c.client(p.file)?;
-            c.authorize(
-                Action::ManagePlan {
-                    domain: p.domain,
-                    provider: p.provider,
-                },
-                &Target::Client(facts),
-            )?;
+            c.authorize_on_file(p.file, managing(&p))?;
             if from <= old.valid_from || old.valid_until.is_some_and(|u| from > u) {
                 return Err(TehoError::invalid(
                     "from",
@@ -629,10 +608,9 @@ impl<S: Store> ClientFiles<S> {
     ) -> TehoResult<Vec<CalendarVisit>> {
         self.door(actor, "calendar.client", |c| {
             c.object(format!("client_file:{file} {from}..{to}"));
-            let (_, facts) = c.client(file)?;
-            c.authorize(
+            c.authorize_on_file(
+                file,
                 Action::Read(DataCategory::Calendar, Visibility::Network),
-                &Target::Client(facts),
             )?;
             let (a, b) = window(from, to)?;
             let visits = c.tx.visits_of_file(file, a, b)?;
@@ -690,8 +668,7 @@ impl<S: Store> ClientFiles<S> {
         self.door(actor, "visit.move", |c| {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
-            let (_, facts) = c.client(v.file)?;
-            c.authorize(Action::ChangeVisit(visit_facts(&v)), &Target::Client(facts))?;
+            c.authorize_on_file(v.file, Action::ChangeVisit(visit_facts(&v)))?;
             open_visit(&v)?;
             if (new_start - v.start).num_days().abs() > MAX_QUERY_DAYS {
                 return Err(TehoError::invalid(
@@ -737,8 +714,7 @@ impl<S: Store> ClientFiles<S> {
         self.door(actor, "visit.cancel", |c| {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
-            let (_, facts) = c.client(v.file)?;
-            c.authorize(Action::ChangeVisit(visit_facts(&v)), &Target::Client(facts))?;
+            c.authorize_on_file(v.file, Action::ChangeVisit(visit_facts(&v)))?;
             open_visit(&v)?;
             let reason = non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
                 problem: "cancelling a visit needs a reason".into(),
@@ -771,8 +747,7 @@ impl<S: Store> ClientFiles<S> {
         self.door(actor, "visit.done", |c| {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
-            let (_, facts) = c.client(v.file)?;
-            c.authorize(Action::RecordVisit(visit_facts(&v)), &Target::Client(facts))?;
+            c.authorize_on_file(v.file, Action::RecordVisit(visit_facts(&v)))?;
             open_visit(&v)?;
             if v.start > c.at + Duration::hours(12) {
                 return Err(TehoError::invalid(
@@ -841,8 +816,7 @@ impl<S: Store> ClientFiles<S> {
         self.door(actor, "visit.not_done", |c| {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
-            let (_, facts) = c.client(v.file)?;
-            c.authorize(Action::RecordVisit(visit_facts(&v)), &Target::Client(facts))?;
+            c.authorize_on_file(v.file, Action::RecordVisit(visit_facts(&v)))?;
             open_visit(&v)?;
             let reason = reason.ok_or_else(|| TehoError::ReasonRequired {
                 problem: "choose a coded reason".into(),
@@ -965,11 +939,9 @@ impl<S: Store> ClientFiles<S> {
     ) -> TehoResult<Vec<ServiceLogEntry>> {
         self.door(actor, "log.read", |c| {
             c.object(format!("client_file:{file} {from}..{to}"));
-            let (_, facts) = c.client(file)?;
-            let target = Target::Client(facts);
-            c.authorize(
+            let target = c.authorize_on_file(
+                file,
                 Action::Read(DataCategory::ServiceLog, Visibility::Network),
-                &target,
             )?;
             let (a, b) = window(from, to)?;
             let entries = c.tx.log_of_file(file, a, b)?;
@@ -1128,4 +1100,12 @@ fn summary(item: &PlanItemId, r: &Regeneration) -> String {
         r.kept_recorded.len(),
         r.kept_by_hand.len()
     )
+}
+
+/// The action of changing plan `p`: managing plans of its domain for its provider.
+fn managing(p: &CarePlan) -> Action {
+    Action::ManagePlan {
+        domain: p.domain,
+        provider: p.provider,
+    }
 }

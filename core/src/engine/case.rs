@@ -284,10 +284,9 @@ impl<S: Store> ClientFiles<S> {
     /// The applications of a client file (social workers).
     pub fn applications(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Application>> {
         self.door(actor, "application.list", |c| {
-            let (_, facts) = c.client(file)?;
-            c.authorize(
+            c.authorize_on_file(
+                file,
                 Action::Read(DataCategory::ApplicationDecision, Visibility::Network),
-                &Target::Client(facts),
             )?;
             Ok(c.tx.applications_by_file(file)?)
         })
@@ -297,11 +296,9 @@ impl<S: Store> ClientFiles<S> {
     /// only the decisions directing the client to a service (seed 002 §17(3), §8(1)11).
     pub fn decisions(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<CaseDecision>> {
         self.door(actor, "decision.list", |c| {
-            let (_, facts) = c.client(file)?;
-            let target = Target::Client(facts);
-            c.authorize(
+            let target = c.authorize_on_file(
+                file,
                 Action::Read(DataCategory::DirectingDecision, Visibility::Network),
-                &target,
             )?;
             let all = c.tx.decisions_by_file(file)?;
             if c.allowed(
@@ -584,8 +581,7 @@ impl<S: Store> ClientFiles<S> {
         service: ServiceKind,
     ) -> TehoResult<Contract> {
         self.door(actor, "contract.prepare", |c| {
-            let (_, facts) = c.client(file)?;
-            c.authorize(Action::ManageContract { provider }, &Target::Client(facts))?;
+            c.authorize_on_file(file, Action::ManageContract { provider })?;
             let org = c.organization(provider)?;
             if !provider_fits(org.kind, service) {
                 return Err(TehoError::invalid(
@@ -625,12 +621,11 @@ impl<S: Store> ClientFiles<S> {
             let mut k =
                 c.tx.contract(contract)?
                     .ok_or_else(|| TehoError::not_found("contract", contract))?;
-            let (_, facts) = c.client(k.file)?;
-            c.authorize(
+            c.authorize_on_file(
+                k.file,
                 Action::ManageContract {
                     provider: k.provider,
                 },
-                &Target::Client(facts),
             )?;
             if k.status != ContractStatus::Prepared {
                 return Err(TehoError::Conflict {
@@ -668,12 +663,11 @@ impl<S: Store> ClientFiles<S> {
             let mut k =
                 c.tx.contract(contract)?
                     .ok_or_else(|| TehoError::not_found("contract", contract))?;
-            let (_, facts) = c.client(k.file)?;
-            c.authorize(
+            c.authorize_on_file(
+                k.file,
                 Action::ManageContract {
                     provider: k.provider,
                 },
-                &Target::Client(facts),
             )?;
             if k.status != ContractStatus::Concluded {
                 return Err(TehoError::Conflict {
@@ -745,10 +739,9 @@ impl<S: Store> ClientFiles<S> {
     /// The contracts of a client file.
     pub fn contracts(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Contract>> {
         self.door(actor, "contract.list", |c| {
-            let (_, facts) = c.client(file)?;
-            c.authorize(
+            c.authorize_on_file(
+                file,
                 Action::Read(DataCategory::DirectingDecision, Visibility::Network),
-                &Target::Client(facts),
             )?;
             Ok(c.tx.contracts_by_file(file)?)
         })
@@ -804,11 +797,9 @@ impl<S: Store> ClientFiles<S> {
     /// The assessments of a client file the actor may see: each follows its domain.
     pub fn assessments(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Assessment>> {
         self.door(actor, "assessment.list", |c| {
-            let (_, facts) = c.client(file)?;
-            let target = Target::Client(facts);
-            c.authorize(
+            let target = c.authorize_on_file(
+                file,
                 Action::Read(DataCategory::Identity, Visibility::Network),
-                &target,
             )?;
             let all = c.tx.assessments_by_file(file)?;
             Ok(all

@@ -223,8 +223,7 @@ impl<S: Store> ClientFiles<S> {
             let file =
                 c.tx.file_of_client(person)?
                     .ok_or_else(|| TehoError::not_found("client file of person", person))?;
-            let (_, facts) = c.client(file.id)?;
-            c.authorize(Action::RecordDeath, &Target::Client(facts))?;
+            c.authorize_on_file(file.id, Action::RecordDeath)?;
             let source = super::non_empty("source", &source)?;
             c.apply_death(person, date, &source)?
                 .ok_or_else(|| TehoError::Conflict {
@@ -248,8 +247,7 @@ impl<S: Store> ClientFiles<S> {
             let file =
                 c.tx.file_of_client(person)?
                     .ok_or_else(|| TehoError::not_found("client file of person", person))?;
-            let (_, facts) = c.client(file.id)?;
-            c.authorize(Action::RecordDeath, &Target::Client(facts))?;
+            c.authorize_on_file(file.id, Action::RecordDeath)?;
             let reason =
                 super::non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
                     problem: "voiding a death needs a reason".into(),

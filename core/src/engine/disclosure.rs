@@ -15,8 +15,7 @@ impl<S: Store> ClientFiles<S> {
     /// basis and how — every field required (seed `002_b4b88f78f180845d.txt` §18(4)).
     pub fn record_disclosure(&self, actor: &Actor, new: NewDisclosure) -> TehoResult<Disclosure> {
         self.door(actor, "disclosure.record", |c| {
-            let (_, facts) = c.client(new.file)?;
-            c.authorize(Action::RecordDisclosure, &Target::Client(facts))?;
+            c.authorize_on_file(new.file, Action::RecordDisclosure)?;
             let by = match &c.facts {
                 crate::access::ActorFacts::Worker { id, .. } => *id,
                 _ => {
@@ -67,8 +66,7 @@ impl<S: Store> ClientFiles<S> {
     /// organisation), what and why. Reading it is itself audited.
     pub fn access_log(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<AccessLogLine>> {
         self.door(actor, "access_log.read", |c| {
-            let (_, facts) = c.client(file)?;
-            c.authorize(Action::ReadAccessLog, &Target::Client(facts))?;
+            c.authorize_on_file(file, Action::ReadAccessLog)?;
             let mut orgs: HashMap<OrganizationId, Option<String>> = HashMap::new();
             let mut lines = Vec::new();
             for e in c.tx.audit_of_file(file)? {
@@ -133,8 +131,7 @@ impl<S: Store> ClientFiles<S> {
         valid_until: chrono::NaiveDate,
     ) -> TehoResult<crate::file::AccessRestriction> {
         self.door(actor, "restriction.set", |c| {
-            let (_, facts) = c.client(file)?;
-            c.authorize(Action::ManageRestrictions, &Target::Client(facts))?;
+            c.authorize_on_file(file, Action::ManageRestrictions)?;
             let basis = super::non_empty("basis", &basis)?;
             let today = crate::time::local_date(c.at);
             super::check_period("restriction", today, Some(valid_until))?;

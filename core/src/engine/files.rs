@@ -176,11 +176,7 @@ impl<S: Store> ClientFiles<S> {
     /// The client card.
     pub fn client_card(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientCard> {
         self.door(actor, "client_card.read", |c| {
-            let (_, facts) = c.client(file)?;
-            c.authorize(
-                Action::Read(DataCategory::Card, Visibility::Network),
-                &Target::Client(facts),
-            )?;
+            c.authorize_on_file(file, Action::Read(DataCategory::Card, Visibility::Network))?;
             c.tx.card(file)?
                 .ok_or_else(|| TehoError::not_found("client card", file))
         })
@@ -195,11 +191,7 @@ impl<S: Store> ClientFiles<S> {
         text: String,
     ) -> TehoResult<ClientCard> {
         self.door(actor, "client_card.update_good_to_know", |c| {
-            let (_, facts) = c.client(file)?;
-            c.authorize(
-                Action::Write(DataCategory::Card, Visibility::Network),
-                &Target::Client(facts),
-            )?;
+            c.authorize_on_file(file, Action::Write(DataCategory::Card, Visibility::Network))?;
             let t = text.trim();
             if t.chars().count() > MAX_TEXT {
                 return Err(TehoError::invalid(
@@ -226,12 +218,11 @@ impl<S: Store> ClientFiles<S> {
         provider: CardProvider,
     ) -> TehoResult<ClientCard> {
         self.door(actor, "client_card.set_provider", |c| {
-            let (_, facts) = c.client(file)?;
-            c.authorize(
+            c.authorize_on_file(
+                file,
                 Action::EditCardProvider {
                     provider: provider.organization,
                 },
-                &Target::Client(facts),
             )?;
             let org = c.organization(provider.organization)?;
             if !org.kind.is_provider() {
@@ -375,12 +366,11 @@ impl<S: Store> ClientFiles<S> {
             let mut m =
                 c.tx.membership(membership)?
                     .ok_or_else(|| TehoError::not_found("membership", membership))?;
-            let (_, facts) = c.client(m.file)?;
-            c.authorize(
+            c.authorize_on_file(
+                m.file,
                 Action::ManageNetwork {
                     provider: m.provider,
                 },
-                &Target::Client(facts),
             )?;
             check_period("membership", m.valid_from, Some(last_day))?;
             if let Some(u) = m.valid_until.filter(|u| *u < last_day) {
@@ -485,9 +475,8 @@ impl<S: Store> ClientFiles<S> {
     /// visibility; a domain-only field must be of the author's own domain.
     pub fn add_entry(&self, actor: &Actor, new: NewEntry) -> TehoResult<Entry> {
         self.door(actor, "entry.add", |c| {
-            let (_, facts) = c.client(new.file)?;
-            let target = Target::Client(facts);
-            c.authorize(Action::Write(new.category, new.visibility), &target)?;
+            let target =
+                c.authorize_on_file(new.file, Action::Write(new.category, new.visibility))?;
             if let Some(d) = &new.domain_detail {
                 c.authorize(
                     Action::Write(new.category, Visibility::DomainOnly(d.domain)),
@@ -524,11 +513,9 @@ impl<S: Store> ClientFiles<S> {
     /// The entries of a client file the actor may read, domain-only fields redacted.
     pub fn entries(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Entry>> {
         self.door(actor, "entry.list", |c| {
-            let (_, facts) = c.client(file)?;
-            let target = Target::Client(facts);
-            c.authorize(
+            let target = c.authorize_on_file(
+                file,
                 Action::Read(DataCategory::Identity, Visibility::Network),
-                &target,
             )?;
             let all = c.tx.entries_of_file(file)?;
             Ok(access::redact(&c.facts, &target, all, c.at))

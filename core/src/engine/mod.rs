@@ -181,6 +181,19 @@ impl<X: StoreTx> Ctx<'_, X> {
             .ok_or_else(|| TehoError::not_found("organization", id))
     }
 
+    /// Loads the client file's facts and authorizes `action` on it; returns the target
+    /// for the filtering and redaction that follow.
+    pub(crate) fn authorize_on_file(
+        &mut self,
+        file: ClientFileId,
+        action: Action,
+    ) -> TehoResult<Target> {
+        let (_, facts) = self.client(file)?;
+        let target = Target::Client(facts);
+        self.authorize(action, &target)?;
+        Ok(target)
+    }
+
     pub(crate) fn allowed(&self, action: Action, target: &Target) -> bool {
         access::authorize(&self.facts, &action, target, self.at).is_allowed()
     }

@@ -184,11 +184,9 @@ impl<S: Store> ClientFiles<S> {
     /// The client's or relative's view of a file.
     pub fn client_home(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientHome> {
         self.door(actor, "home.client", |c| {
-            let (_, facts) = c.client(file)?;
-            let target = Target::Client(facts);
-            c.authorize(
+            let target = c.authorize_on_file(
+                file,
                 Action::Read(DataCategory::Calendar, Visibility::Network),
-                &target,
             )?;
             let card = if c.allowed(
                 Action::Read(DataCategory::Card, Visibility::Network),
