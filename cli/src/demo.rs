@@ -78,7 +78,19 @@ pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
     println!("database: {}\n", path.display());
     let town = build(&engine, &clock)?;
     show(&engine, &clock, &town)?;
-    neighbour_outcomes(&engine, &town)?;
+    let rest = neighbour_outcomes(
+        &engine,
+        &town.neighbour,
+        date(2026, 11, 9),
+        date(2026, 11, 19),
+    )?;
+    println!("\n== Helju's visits, 2-19 November (for the analysts) ==");
+    println!(
+        "  {} visits done, {} not done with a reason, {} left with no outcome",
+        town.first_week.done + rest.done,
+        town.first_week.not_done + rest.not_done,
+        town.first_week.open + rest.open
+    );
     println!("\n== Audit ==");
     let cp = engine.audit_checkpoint(&Actor::System)?;
     let report = engine.verify_audit(&Actor::System, Some(&cp))?;
@@ -150,6 +162,8 @@ struct DemoTown {
     relative: teho_core::ids::PersonId,
     file: ClientFileId,
     neighbour: Neighbour,
+    /// Helju's visits recorded in the week of 2–8 November.
+    first_week: Marks,
 }
 
 fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
@@ -559,8 +573,9 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         nursing.item.recurrence,
         nursing.regeneration.added.len()
     );
-    let neighbour = neighbour(e, &a, &sw, &cm, care_org.id, care_worker)?;
+    let neighbour = neighbour(e, &a, &sw, &cm, &office, care_org.id, care_worker)?;
     week(e, clock, care_worker, nurse, file.id)?;
+    let first_week = neighbour_outcomes(e, &neighbour, date(2026, 11, 2), date(2026, 11, 8))?;
     e.record_assessment(
         &Actor::Worker(nurse),
         NewAssessment {
@@ -619,6 +634,7 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         relative: relative.id,
         file: file.id,
         neighbour,
+        first_week,
     })
 }
 
@@ -629,6 +645,7 @@ fn neighbour(
     admin: &Actor,
     sw: &Actor,
     cm: &Actor,
+    office: &ContactPoint,
     care_org: OrganizationId,
     care_worker: WorkerId,
 ) -> TehoResult<Neighbour> {
@@ -677,12 +694,7 @@ fn neighbour(
             valid_until: None,
         },
     )?;
-    let office = ContactPoint {
-        kind: ContactKind::Phone,
-        value: "+372 600 1234".into(),
-        label: Some("Lasnamäe Sotsiaalkeskus".into()),
-    };
-    e.assign_worker(cm, file.id, care_worker, office)?;
+    e.assign_worker(cm, file.id, care_worker, office.clone())?;
     e.add_member(
         cm,
         NewMembership {
@@ -740,38 +752,51 @@ struct Neighbour {
     workers: [WorkerId; 2],
 }
 
-/// Hille and Maie record Helju's visits of 2–19 November: most done, some not done with a
-/// reason, two left with no outcome (what a manager's missed-visit count should find).
-fn neighbour_outcomes(e: &Engine, t: &DemoTown) -> TehoResult<()> {
-    println!("\n== Helju's visits, 2-19 November (for the analysts) ==");
+/// What Hille and Maie recorded for Helju.
+#[derive(Clone, Copy, Debug, Default)]
+struct Marks {
+    done: u32,
+    not_done: u32,
+    open: u32,
+}
+
+/// Hille and Maie record Helju's visits of `from ..= to` (of 2–19 November): most done,
+/// every ninth not done with a reason, each worker's eighth left with no outcome (what a
+/// manager's missed-visit count should find). Returns what was recorded.
+fn neighbour_outcomes(
+    e: &Engine,
+    neighbour: &Neighbour,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> TehoResult<Marks> {
     let reasons = [
         NotDoneReason::ClientNotAtHome,
         NotDoneReason::ClientRefused,
         NotDoneReason::WorkerIll,
     ];
-    let (mut done, mut not_done, mut open) = (0, 0, 0);
-    for worker in t.neighbour.workers {
+    let mut marks = Marks::default();
+    for (w, worker) in neighbour.workers.into_iter().enumerate() {
         let me = Actor::Worker(worker);
         let visits = e.worker_calendar(&me, worker, date(2026, 11, 2), date(2026, 11, 19))?;
-        let mine = visits.into_iter().filter(|v| v.file == t.neighbour.file);
-        for (i, v) in mine.enumerate() {
-            match i % 9 {
-                4 => {
-                    e.mark_not_done(&me, v.id, Some(reasons[not_done % 3]), String::new())?;
-                    not_done += 1;
-                }
-                7 if open < 2 => open += 1,
-                _ => {
-                    e.mark_done(&me, v.id, DoneReport::default())?;
-                    done += 1;
-                }
+        let hers = visits.into_iter().filter(|v| v.file == neighbour.file);
+        for (i, v) in hers.enumerate() {
+            let day = v.start.with_timezone(&Tallinn).date_naive();
+            if day < from || day > to {
+                continue;
+            }
+            if i % 9 == 4 {
+                let reason = reasons[(i / 9 + w) % reasons.len()];
+                e.mark_not_done(&me, v.id, Some(reason), String::new())?;
+                marks.not_done += 1;
+            } else if i == 7 {
+                marks.open += 1;
+            } else {
+                e.mark_done(&me, v.id, DoneReport::default())?;
+                marks.done += 1;
             }
         }
     }
-    println!(
-        "  {done} visits done, {not_done} not done with a reason, {open} left with no outcome"
-    );
-    Ok(())
+    Ok(marks)
 }
 
 fn item(

@@ -154,27 +154,29 @@ fn guarded<T: Send>(
     }
 }
 
+/// Parses the JSON argument `field`; a parse failure is an `InvalidInput` naming it.
+fn from_json<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    field: &str,
+    text: &str,
+) -> PyResult<T> {
+    serde_json::from_str(text).map_err(|e| {
+        raise(
+            py,
+            "invalid_input",
+            format!("invalid {field}: {e}"),
+            json!({"field": field, "value": text, "problem": e.to_string()}),
+        )
+    })
+}
+
 #[pymethods]
 impl Engine {
     /// Runs one request (JSON `{"command": ..., "args": ...}`) as `actor` (JSON); returns
     /// the result as JSON. The interpreter is released while the engine works.
     fn call(&self, py: Python<'_>, actor: &str, request: &str) -> PyResult<String> {
-        let actor: Actor = serde_json::from_str(actor).map_err(|e| {
-            raise(
-                py,
-                "invalid_input",
-                format!("invalid actor {actor:?}: {e}"),
-                json!({"field": "actor", "value": actor, "problem": e.to_string()}),
-            )
-        })?;
-        let request: Request = serde_json::from_str(request).map_err(|e| {
-            raise(
-                py,
-                "invalid_input",
-                format!("invalid request: {e}"),
-                json!({"field": "request", "value": request, "problem": e.to_string()}),
-            )
-        })?;
+        let actor: Actor = from_json(py, "actor", actor)?;
+        let request: Request = from_json(py, "request", request)?;
         let value = guarded(py, || self.inner.execute(&actor, request))?;
         Ok(value.to_string())
     }

@@ -618,15 +618,7 @@ impl<S: Store> ClientFiles<S> {
     ) -> TehoResult<Contract> {
         self.door(actor, "contract.conclude", |c| {
             c.object(format!("contract:{contract}"));
-            let mut k =
-                c.tx.contract(contract)?
-                    .ok_or_else(|| TehoError::not_found("contract", contract))?;
-            c.authorize_on_file(
-                k.file,
-                Action::ManageContract {
-                    provider: k.provider,
-                },
-            )?;
+            let mut k = c.contract_to_manage(contract)?;
             if k.status != ContractStatus::Prepared {
                 return Err(TehoError::Conflict {
                     kind: "contract".into(),
@@ -660,15 +652,7 @@ impl<S: Store> ClientFiles<S> {
     ) -> TehoResult<(Contract, TerminationEffects)> {
         self.door(actor, "contract.terminate", |c| {
             c.object(format!("contract:{contract}"));
-            let mut k =
-                c.tx.contract(contract)?
-                    .ok_or_else(|| TehoError::not_found("contract", contract))?;
-            c.authorize_on_file(
-                k.file,
-                Action::ManageContract {
-                    provider: k.provider,
-                },
-            )?;
+            let mut k = c.contract_to_manage(contract)?;
             if k.status != ContractStatus::Concluded {
                 return Err(TehoError::Conflict {
                     kind: "contract".into(),
@@ -822,5 +806,22 @@ fn category_of(domain: Domain) -> DataCategory {
         DataCategory::Assessment
     } else {
         DataCategory::ConditionAssessment
+    }
+}
+
+impl<X: StoreTx> Ctx<'_, X> {
+    /// Loads a contract and authorizes managing it (its provider's contracts).
+    fn contract_to_manage(&mut self, contract: ContractId) -> TehoResult<Contract> {
+        let k = self
+            .tx
+            .contract(contract)?
+            .ok_or_else(|| TehoError::not_found("contract", contract))?;
+        self.authorize_on_file(
+            k.file,
+            Action::ManageContract {
+                provider: k.provider,
+            },
+        )?;
+        Ok(k)
     }
 }
