@@ -153,7 +153,7 @@ class Engine:
 
     def set_clock(self, instant: Union[str, _dt.datetime]) -> None:
         """Moves the fixed clock (engines opened with ``clock=``)."""
-        self._inner.set_clock(_plain(instant) if isinstance(instant, _dt.datetime) else instant)
+        self._inner.set_clock(_plain(instant))
 
 
 def personal_code(code: str) -> Record:
