@@ -60,6 +60,17 @@ pub trait Store: Send + Sync {
         Self: 'a;
     /// Begins a write transaction (SQLite: `BEGIN IMMEDIATE`), waiting for other writers.
     fn begin(&self) -> StoreResult<Self::Tx<'_>>;
+    /// Runs `work` — several engine calls on this thread — so that their transactions
+    /// commit together, once (SQLite: one `COMMIT`, one fsync; each call a savepoint
+    /// inside it). Each call stays all-or-nothing on its own. The default runs `work` as
+    /// it is, each call committing by itself.
+    fn batch<R>(&self, work: impl FnOnce() -> R) -> StoreResult<R> {
+        Ok(work())
+    }
+    /// Whether this thread is inside a [`Store::batch`] whose calls commit together.
+    fn in_batch(&self) -> bool {
+        false
+    }
     /// After a destruction: makes destroyed content unrecoverable from the storage files
     /// (SQLite: checkpoint and truncate the WAL; deleted pages are already zeroed).
     fn compact(&self) -> StoreResult<()> {

@@ -34,6 +34,60 @@ use crate::plan::{PlanItem, PlannedAction};
 /// assert_eq!(tallinn_instant(fold), Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap());
 /// ```
 pub fn tallinn_instant(local: NaiveDateTime) -> DateTime<Utc> {
+    if let Some(offset) = whole_day_offset(local.date()) {
+        return Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(offset))));
+    }
+    instant_by_rules(local)
+}
+
+/// The first day of [`whole_day_offsets`].
+const OFFSETS_FROM: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+/// How many days [`whole_day_offsets`] covers: 1970 to 2099, the span of chrono-tz's
+/// Europe/Tallinn transitions that matters for plans.
+const OFFSETS_DAYS: usize = 47_482;
+/// Marks a day on which the offset changes.
+const TRANSITION_DAY: i32 = i32::MIN;
+
+/// Tallinn's UTC offset in seconds for each day from 1970 on which it is the same all day
+/// long, and [`TRANSITION_DAY`] on the days a transition falls: built once from
+/// chrono-tz, so that expanding a plan looks up one number per occurrence instead of
+/// searching the zone's transitions (the benchmarks' expansion workload).
+fn whole_day_offsets() -> &'static [i32] {
+    static TABLE: std::sync::OnceLock<Vec<i32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let single = |t: NaiveDateTime| match Tallinn.from_local_datetime(&t) {
+            LocalResult::Single(x) => Some(x.offset().fix().local_minus_utc()),
+            _ => None,
+        };
+        (0..OFFSETS_DAYS)
+            .map(|i| {
+                let day = OFFSETS_FROM + Duration::days(i as i64);
+                let at = |h, m, s| day.and_hms_opt(h, m, s).and_then(single);
+                match (at(0, 0, 0), at(12, 0, 0), at(23, 59, 59)) {
+                    (Some(a), Some(b), Some(c)) if a == b && b == c => a,
+                    _ => TRANSITION_DAY,
+                }
+            })
+            .collect()
+    })
+}
+
+/// The offset in force all day on `day`, if no transition falls on it (and it is in the
+/// table).
+fn whole_day_offset(day: NaiveDate) -> Option<i32> {
+    let i = usize::try_from((day - OFFSETS_FROM).num_days()).ok()?;
+    whole_day_offsets()
+        .get(i)
+        .copied()
+        .filter(|o| *o != TRANSITION_DAY)
+}
+
+/// [`tallinn_instant`] by chrono-tz's rules, for transition days and days outside the
+/// table.
+fn instant_by_rules(local: NaiveDateTime) -> DateTime<Utc> {
     match Tallinn.from_local_datetime(&local) {
         LocalResult::Single(t) => t.with_timezone(&Utc),
         LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),

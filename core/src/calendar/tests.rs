@@ -92,6 +92,37 @@ fn transition_days(from_year: i32, to_year: i32) -> Vec<NaiveDate> {
 }
 
 #[test]
+fn the_whole_day_offset_table_gives_what_the_zone_rules_give() {
+    // Every day of the table, and the days just outside it, at times around the night
+    // transitions and through the day: the fast path must equal chrono-tz's rules.
+    let mut found = 0;
+    let mut day = OFFSETS_FROM - Duration::days(2);
+    let end = OFFSETS_FROM + Duration::days(OFFSETS_DAYS as i64 + 2);
+    while day < end {
+        if whole_day_offset(day).is_none() {
+            found += 1;
+        }
+        for (h, m) in [
+            (0, 0),
+            (2, 59),
+            (3, 0),
+            (3, 30),
+            (4, 0),
+            (7, 15),
+            (12, 0),
+            (23, 59),
+        ] {
+            let local = day.and_hms_opt(h, m, 0).unwrap();
+            assert_eq!(tallinn_instant(local), instant_by_rules(local), "{local}");
+        }
+        day += Duration::days(1);
+    }
+    // The transition days of 1970-2099 (and the 4 days outside the table).
+    let expected = transition_days(1970, 2099).len() + 4;
+    assert_eq!(found, expected);
+}
+
+#[test]
 fn every_tallinn_transition_1990_2100_expands_without_drops_or_duplicates() {
     let days = transition_days(1990, 2100);
     // Two a year, except 1999-2001 when Estonia kept standard time all year.

@@ -374,6 +374,18 @@ impl<S: Store> ClientFiles<S> {
         Ok(self)
     }
 
+    /// Runs `work` — calls of this engine on this thread — as one batch: every call is
+    /// still authorized, audited and all-or-nothing on its own, but their transactions
+    /// commit together, once (on SQLite one fsync instead of one per call), which is
+    /// what a bulk import or a nightly job wants. A call that fails inside the batch is
+    /// rolled back and its failure audited as usual; the calls before it stay. If the
+    /// batch cannot be committed, none of it is. Other threads wait while a batch runs.
+    /// Executing a destruction act inside a batch is refused (it compacts the file
+    /// right after, which the batch's open transaction would prevent).
+    pub fn batch<R>(&self, work: impl FnOnce(&Self) -> R) -> TehoResult<R> {
+        Ok(self.store.batch(|| work(self))?)
+    }
+
     /// The one door: loads the actor, runs `body` (which must authorize), writes exactly
     /// one audit entry, commits — or rolls back the work and audits the failure.
     pub(crate) fn door<T>(

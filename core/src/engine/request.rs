@@ -693,4 +693,29 @@ impl<S: Store> ClientFiles<S> {
             Request::SendDischarge { file, text } => out(self.send_discharge(actor, file, text)),
         }
     }
+
+    /// Runs requests in order as one batch: exactly as if each were called on its own
+    /// (each authorized, audited, all-or-nothing), but committed together, once. It
+    /// stops at the first request that fails: the results are those of the requests
+    /// before it and, last, its error; the requests before it stay done and the failure
+    /// stays audited. The outer error means the batch itself could not be committed,
+    /// and then none of it was.
+    pub fn execute_many(
+        &self,
+        actor: &Actor,
+        requests: Vec<Request>,
+    ) -> TehoResult<Vec<TehoResult<serde_json::Value>>> {
+        self.batch(|engine| {
+            let mut results = Vec::with_capacity(requests.len());
+            for request in requests {
+                let result = engine.execute(actor, request);
+                let failed = result.is_err();
+                results.push(result);
+                if failed {
+                    break;
+                }
+            }
+            results
+        })
+    }
 }

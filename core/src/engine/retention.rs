@@ -324,9 +324,19 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         act: DestructionActId,
     ) -> TehoResult<DestructionAct> {
+        let batched = self.store.in_batch();
         let done = self.door(actor, "destruction.execute", |c| {
             c.object(format!("destruction_act:{act}"));
             c.authorize(Action::ManageRetention, &Target::System)?;
+            if batched {
+                // The file is compacted right after, which a batch's open transaction
+                // would prevent: the destroyed content would linger in the WAL.
+                return Err(TehoError::Conflict {
+                    kind: "destruction act".into(),
+                    id: act.to_string(),
+                    problem: "cannot be executed inside a batch; execute it on its own".into(),
+                });
+            }
             let mut a =
                 c.tx.act(act)?
                     .ok_or_else(|| TehoError::not_found("destruction act", act))?;

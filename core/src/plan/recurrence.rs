@@ -545,26 +545,23 @@ impl Recurrence {
     }
 
     /// Whether a date carries occurrences, before `COUNT`, `UNTIL` and exclusions.
-    fn matches(&self, start: NaiveDate, date: NaiveDate) -> bool {
-        if date < start {
+    fn matches(&self, days: &DayTest, date: NaiveDate) -> bool {
+        if date < days.start {
             return false;
         }
-        let interval = i64::from(self.interval);
+        let weekday = 1u8 << date.weekday().num_days_from_monday();
         match self.frequency {
             Frequency::Daily => {
-                (date - start).num_days() % interval == 0
-                    && (self.weekdays.is_empty() || self.weekdays.contains(&date.weekday()))
+                (date - days.start).num_days() % days.interval == 0
+                    && (days.weekdays == 0 || days.weekdays & weekday != 0)
             }
             Frequency::Weekly => {
-                let monday = |d: NaiveDate| {
-                    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
-                };
-                ((monday(date) - monday(start)).num_days() / 7) % interval == 0
-                    && self.weekdays.contains(&date.weekday())
+                days.weekdays & weekday != 0
+                    && ((date - days.start_monday).num_days() / 7) % days.interval == 0
             }
             Frequency::Monthly => {
                 let months = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
-                if (months(date) - months(start)) % interval != 0 {
+                if (months(date) - months(days.start)) % days.interval != 0 {
                     return false;
                 }
                 let len = days_in_month(date);
@@ -581,7 +578,7 @@ impl Recurrence {
                 let wd = date.weekday();
                 let nth_from_start = (date.day() as i8 - 1) / 7 + 1;
                 let nth_from_end = -((len as i8 - date.day() as i8) / 7 + 1);
-                self.weekdays.contains(&wd)
+                days.weekdays & weekday != 0
                     || self
                         .nth_weekdays
                         .iter()
@@ -607,8 +604,17 @@ impl Recurrence {
         let mut out = Vec::new();
         let mut counted = 0u32;
         let mut date = start;
+        let days = DayTest {
+            start,
+            start_monday: start - Duration::days(i64::from(start.weekday().num_days_from_monday())),
+            interval: i64::from(self.interval),
+            weekdays: self
+                .weekdays
+                .iter()
+                .fold(0, |m, w| m | 1 << w.num_days_from_monday()),
+        };
         while date <= last {
-            if self.matches(start, date) {
+            if self.matches(&days, date) {
                 for t in &times {
                     if let RecurrenceEnd::Count(n) = self.end {
                         if counted >= n {
@@ -643,6 +649,16 @@ impl Recurrence {
             _ => date.succ_opt(),
         }
     }
+}
+
+/// What [`Recurrence::matches`] needs of the rule's start, worked out once per expansion.
+struct DayTest {
+    start: NaiveDate,
+    /// The Monday of the start's week (weeks start on Monday).
+    start_monday: NaiveDate,
+    interval: i64,
+    /// The weekdays as bits, Monday the lowest.
+    weekdays: u8,
 }
 
 fn sorted_nth(mut v: Vec<(i8, Weekday)>) -> Vec<(i8, Weekday)> {

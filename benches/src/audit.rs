@@ -1,0 +1,221 @@
+//! Workload 5: audit entries appended through the engine, and `verify`, against a raw
+//! hash chain.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use chrono::{TimeZone, Utc};
+use teho_core::org::OrganizationKind;
+
+use crate::{Options, Outcome, day, line};
+
+/// Workload 5: audit entries appended through the engine on SQLite (each call is one
+/// transaction holding its one audit entry), and `verify`, against a raw hash chain of the
+/// same shape on rusqlite with the same pragmas (WAL, `synchronous=FULL`), one entry per
+/// transaction and all in one transaction.
+pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
+    let sizes = &opts.sizes;
+    use teho_core::ClientFiles;
+    use teho_core::access::Actor;
+    use teho_core::org::{NewAdministrator, NewOrganization};
+    use teho_core::person::PersonalCode;
+    use teho_core::ports::{FixedClock, SequentialIds};
+
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let n = sizes.audit_calls;
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let store =
+        teho_storage::SqliteStore::open(dir.path().join("engine.db")).map_err(|e| e.to_string())?;
+    let engine = ClientFiles::new(store, FixedClock::new(at), SequentialIds::new(0xbe));
+    let (_, admin) = engine
+        .bootstrap(
+            &Actor::System,
+            NewOrganization {
+                name: "Tallinna Sotsiaal- ja Tervishoiuamet".into(),
+                kind: OrganizationKind::Municipality,
+                registry_code: None,
+            },
+            NewAdministrator {
+                personal_code: PersonalCode::parse("38001010015").map_err(|e| e.to_string())?,
+                given_name: "Mari".into(),
+                family_name: "Haldur".into(),
+                employed_from: day(2020, 1, 1),
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    let admin = Actor::Worker(admin.id);
+    let started = Instant::now();
+    for _ in 0..n {
+        black_box(engine.inbox(&admin).map_err(|e| e.to_string())?);
+    }
+    let ours_append = n as f64 / started.elapsed().as_secs_f64();
+    // The same calls in batches of 1,000: each still its own audited call, committed
+    // together (`ClientFiles::batch`).
+    let started = Instant::now();
+    for _ in 0..n.div_ceil(1_000) {
+        engine
+            .batch(|e| -> Result<(), String> {
+                for _ in 0..1_000 {
+                    black_box(e.inbox(&admin).map_err(|e| e.to_string())?);
+                }
+                Ok(())
+            })
+            .map_err(|e| e.to_string())??;
+    }
+    let ours_batched = (n.div_ceil(1_000) * 1_000) as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let report = engine
+        .verify_audit(&Actor::System, None)
+        .map_err(|e| e.to_string())?;
+    let ours_verify = report.entries as f64 / started.elapsed().as_secs_f64();
+    if !report.is_intact() {
+        return Err(format!(
+            "the engine's chain broke: {:?}",
+            report.first_break
+        ));
+    }
+
+    let raw = RawChain::open(&dir.path().join("raw.db")).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    raw.append(n, false).map_err(|e| e.to_string())?;
+    let raw_single = n as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    raw.append(n, true).map_err(|e| e.to_string())?;
+    let raw_batched = n as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let checked = raw.verify().map_err(|e| e.to_string())?;
+    let raw_verify = checked as f64 / started.elapsed().as_secs_f64();
+
+    let rate = |r: f64| format!("{:.0}/s", r);
+    let single = ours_append / raw_single;
+    line(
+        "audit, 1 per tx",
+        &format!("{} entries, 1 per call", rate(ours_append)),
+        &rate(raw_single),
+        &format!("{:.2}", single),
+        "(none)",
+        "-",
+    );
+    let batched = ours_batched / raw_batched;
+    line(
+        "audit, batched",
+        &format!("{} entries, 1,000 calls a batch", rate(ours_batched)),
+        &rate(raw_batched),
+        &format!("{batched:.2}"),
+        ">= 0.50",
+        if batched >= 0.5 { "PASS" } else { "FAIL" },
+    );
+    let verify = ours_verify / raw_verify;
+    line(
+        "audit verify",
+        &format!("{} entries", rate(ours_verify)),
+        &rate(raw_verify),
+        &format!("{:.2}", verify),
+        "(none)",
+        "-",
+    );
+    Ok(vec![(
+        "audit, batched".into(),
+        if batched >= 0.5 {
+            Outcome::Pass
+        } else {
+            Outcome::Miss
+        },
+    )])
+}
+
+/// The peer for the audit workload: a hash chain `hash = sha256(prev ":" seq ":"
+/// sha256(content))` in one SQLite table, as a user would write it by hand.
+struct RawChain {
+    conn: rusqlite::Connection,
+}
+
+impl RawChain {
+    fn open(path: &std::path::Path) -> rusqlite::Result<Self> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(
+            "CREATE TABLE chain (seq INTEGER PRIMARY KEY, content TEXT NOT NULL,
+             digest TEXT NOT NULL, hash TEXT NOT NULL)",
+        )?;
+        Ok(Self { conn })
+    }
+
+    fn append(&self, n: u64, batched: bool) -> rusqlite::Result<()> {
+        let (mut seq, mut prev): (u64, String) = self
+            .conn
+            .query_row(
+                "SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .unwrap_or((0, String::new()));
+        if batched {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        for _ in 0..n {
+            seq += 1;
+            let content = format!(
+                r#"{{"seq":{seq},"at":"2026-11-23T10:00:00Z","actor":{{"Worker":"00000000-0000-00be-0000-000000000002"}},"actor_name":"Mari Haldur","actor_code":"38001010015","action":"notification.inbox","object":"inbox","outcome":"Allowed","basis":"OwnInbox"}}"#
+            );
+            let digest = hex(&sha(content.as_bytes()));
+            let hash = hex(&sha(format!("{prev}:{seq}:{digest}").as_bytes()));
+            if !batched {
+                self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            }
+            self.conn.execute(
+                "INSERT INTO chain (seq, content, digest, hash) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![seq as i64, content, digest, hash],
+            )?;
+            if !batched {
+                self.conn.execute_batch("COMMIT")?;
+            }
+            prev = hash;
+        }
+        if batched {
+            self.conn.execute_batch("COMMIT")?;
+        }
+        Ok(())
+    }
+
+    /// Recomputes every link; returns how many entries were checked.
+    fn verify(&self) -> Result<u64, String> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, content, digest, hash FROM chain ORDER BY seq")
+            .map_err(|e| e.to_string())?;
+        let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
+        let (mut prev, mut count) = (String::new(), 0u64);
+        while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+            let seq: i64 = row.get(0).map_err(|e| e.to_string())?;
+            let content: String = row.get(1).map_err(|e| e.to_string())?;
+            let digest: String = row.get(2).map_err(|e| e.to_string())?;
+            let hash: String = row.get(3).map_err(|e| e.to_string())?;
+            if hex(&sha(content.as_bytes())) != digest
+                || hex(&sha(format!("{prev}:{seq}:{digest}").as_bytes())) != hash
+            {
+                return Err(format!("raw chain broken at {seq}"));
+            }
+            prev = hash;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+fn sha(bytes: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

@@ -1,0 +1,746 @@
+//! Workloads 2, 3 and 6 on one town: storing a 12-week horizon through the engine
+//! (against raw rusqlite inserts of the same rows), queries on a store of millions of
+//! visits (against the same SQL on rusqlite), and regenerating a tenth of the plan items
+//! (against the full expansion).
+//!
+//! The town is set up through the engine too (people, files, networks, plans), but only
+//! the calls named below are timed.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration as Elapsed, Instant};
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Tallinn;
+use teho_core::ClientFiles;
+use teho_core::access::Actor;
+use teho_core::calendar::{VisitStatus, expand};
+use teho_core::file::NewCard;
+use teho_core::ids::{ClientFileId, OrganizationId, PlanId, VisitId, WorkerId};
+use teho_core::network::{Member, NewMembership};
+use teho_core::org::{
+    Domain, NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role,
+};
+use teho_core::person::{NewPerson, PersonIdentity, PersonalCode, check_digit};
+use teho_core::plan::{NewPlan, PlanItem, PlanItemSpec, PlannedAction, Recurrence};
+use teho_core::ports::{FixedClock, SequentialIds};
+use teho_core::store::{Store, StoreTx};
+use teho_storage::SqliteStore;
+
+use crate::expansion::{outcome, pass};
+use crate::{Options, Outcome, Rng, day, line};
+
+/// The horizon: 12 weeks from Monday 4 January 2027.
+const HORIZON_DAYS: u32 = 84;
+fn first_day() -> NaiveDate {
+    day(2027, 1, 4)
+}
+
+/// Calls in one batch when storing and regenerating (an integrator's import).
+const BATCH: usize = 300;
+
+/// Care clients per care worker, and nursing clients per nurse.
+const CLIENTS_PER_CARE_WORKER: u32 = 5;
+const CLIENTS_PER_NURSE: u32 = 20;
+/// Providers in the town.
+const CARE_PROVIDERS: u32 = 20;
+const NURSING_PROVIDERS: u32 = 10;
+
+type Engine = ClientFiles<SqliteStore>;
+
+/// One client of the town and what the benchmark needs of them.
+struct Client {
+    file: ClientFileId,
+    care_worker: WorkerId,
+    /// The plan items to add, by whom, to which plan.
+    items: Vec<(Actor, PlanId, PlanItemSpec)>,
+}
+
+/// The town: an engine over a fresh SQLite file and its clients.
+struct Town {
+    engine: Engine,
+    clients: Vec<Client>,
+    care_workers: Vec<WorkerId>,
+}
+
+fn err(what: &str) -> impl Fn(teho_core::TehoError) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// A valid personal code: `lead` (sex and century), a birth date, a serial.
+fn code(lead: u32, born: NaiveDate, serial: u32) -> Result<PersonalCode, String> {
+    let ten = format!("{lead}{}{:03}", born.format("%y%m%d"), serial % 1000);
+    let digits: Vec<u8> = ten.bytes().map(|b| b - b'0').collect();
+    PersonalCode::parse(&format!("{ten}{}", check_digit(&digits))).map_err(|e| e.to_string())
+}
+
+fn spec(
+    code: &str,
+    text: &str,
+    worker: WorkerId,
+    minutes: u32,
+    rule: &str,
+) -> Result<PlanItemSpec, String> {
+    Ok(PlanItemSpec {
+        action: PlannedAction {
+            code: code.into(),
+            text: text.into(),
+        },
+        worker: Some(worker),
+        place: "home".into(),
+        duration_minutes: minutes,
+        recurrence: Recurrence::parse(rule).map_err(|e| format!("{rule}: {e}"))?,
+        valid_from: first_day(),
+        valid_until: None,
+    })
+}
+
+impl Town {
+    /// Builds the town through the engine: a city department with social workers, care
+    /// and nursing providers with their managers, a care worker for every 5 clients and a
+    /// nurse for every 20; each client registered, with a file, a network of four and two
+    /// plans. Each client gets three plan items (not yet added): personal care every day
+    /// at 2–3 times, housework once a week, and nursing every week or second week —
+    /// spread over the worker's day so that a worker's clients do not overlap.
+    fn build(path: &Path, clients: u32, seed: u64) -> Result<Self, String> {
+        let mut rng = Rng(seed ^ 0x7A11);
+        let at = Tallinn
+            .with_ymd_and_hms(2027, 1, 4, 6, 0, 0)
+            .single()
+            .ok_or("no 06:00")?
+            .with_timezone(&Utc);
+        let clock = Arc::new(FixedClock::new(at));
+        let store = SqliteStore::open(path).map_err(|e| e.to_string())?;
+        let engine = ClientFiles::new(store, clock.clone(), SequentialIds::new(0x7e40))
+            .with_horizon_days(HORIZON_DAYS)
+            .map_err(err("horizon"))?;
+        let since = day(2020, 1, 1);
+        let (city, admin) = engine
+            .bootstrap(
+                &Actor::System,
+                NewOrganization {
+                    name: "Tallinna Sotsiaal- ja Tervishoiuamet".into(),
+                    kind: OrganizationKind::Municipality,
+                    registry_code: None,
+                },
+                NewAdministrator {
+                    personal_code: code(3, day(1980, 1, 1), 1)?,
+                    given_name: "Mari".into(),
+                    family_name: "Haldur".into(),
+                    employed_from: since,
+                },
+            )
+            .map_err(err("bootstrap"))?;
+        let admin = Actor::Worker(admin.id);
+        let mut serial = 10u32;
+        let mut worker = |org: OrganizationId, role: Role| -> Result<WorkerId, String> {
+            serial += 1;
+            let born = day(1970, 1, 1) + Duration::days(i64::from(serial / 900));
+            Ok(engine
+                .register_worker(
+                    &admin,
+                    NewWorker {
+                        personal_code: code(4, born, serial % 900)?,
+                        given_name: format!("Töötaja{serial}"),
+                        family_name: "Tallinn".into(),
+                        organization: org,
+                        role,
+                        employed_from: since,
+                        employed_until: None,
+                    },
+                )
+                .map_err(err("worker"))?
+                .id)
+        };
+        let social_worker = worker(city.id, Role::SocialWorker)?;
+        let provider = |name: String, kind| -> Result<OrganizationId, String> {
+            Ok(engine
+                .register_organization(
+                    &admin,
+                    NewOrganization {
+                        name,
+                        kind,
+                        registry_code: None,
+                    },
+                )
+                .map_err(err("provider"))?
+                .id)
+        };
+        let care_orgs: Vec<OrganizationId> = (0..CARE_PROVIDERS)
+            .map(|i| {
+                provider(
+                    format!("Hoolduskeskus {i}"),
+                    OrganizationKind::HomeCareProvider,
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        let nursing_orgs: Vec<OrganizationId> = (0..NURSING_PROVIDERS)
+            .map(|i| {
+                provider(
+                    format!("Koduõendus {i}"),
+                    OrganizationKind::HomeNursingProvider,
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        let care_managers: Vec<WorkerId> = care_orgs
+            .iter()
+            .map(|o| worker(*o, Role::CareManager))
+            .collect::<Result<_, _>>()?;
+        let nursing_managers: Vec<WorkerId> = nursing_orgs
+            .iter()
+            .map(|o| worker(*o, Role::NursingManager))
+            .collect::<Result<_, _>>()?;
+        let care_workers: Vec<WorkerId> = (0..clients.div_ceil(CLIENTS_PER_CARE_WORKER))
+            .map(|i| worker(care_orgs[(i % CARE_PROVIDERS) as usize], Role::CareWorker))
+            .collect::<Result<_, _>>()?;
+        let nurses: Vec<WorkerId> = (0..clients.div_ceil(CLIENTS_PER_NURSE))
+            .map(|i| {
+                worker(
+                    nursing_orgs[(i % NURSING_PROVIDERS) as usize],
+                    Role::HomeNurse,
+                )
+            })
+            .collect::<Result<_, _>>()?;
+
+        let sw = Actor::Worker(social_worker);
+        let mut out = Vec::with_capacity(clients as usize);
+        for i in 0..clients {
+            let born = day(1930, 1, 1) + Duration::days(i64::from(i / 500));
+            let person = engine
+                .register_person(
+                    &sw,
+                    NewPerson {
+                        identity: PersonIdentity::Estonian(code(4, born, i % 500)?),
+                        given_name: format!("Klient{i}"),
+                        family_name: "Tallinn".into(),
+                        birth_date: None,
+                    },
+                )
+                .map_err(err("person"))?;
+            let file = engine
+                .open_client_file(
+                    &sw,
+                    person.id,
+                    NewCard {
+                        residence: Some(format!("Tänav {i}, Tallinn")),
+                        contacts: Vec::new(),
+                        good_to_know: String::new(),
+                    },
+                )
+                .map_err(err("file"))?
+                .id;
+            let cw_index = i / CLIENTS_PER_CARE_WORKER;
+            let care_worker = care_workers[cw_index as usize];
+            let care_org = (cw_index % CARE_PROVIDERS) as usize;
+            let nurse_index = i / CLIENTS_PER_NURSE;
+            let nurse = nurses[nurse_index as usize];
+            let nursing_org = (nurse_index % NURSING_PROVIDERS) as usize;
+            let (cm, nm) = (care_managers[care_org], nursing_managers[nursing_org]);
+            for member in [cm, care_worker, nm, nurse] {
+                engine
+                    .add_member(
+                        &sw,
+                        NewMembership {
+                            file,
+                            member: Member::Worker(member),
+                            role: None,
+                            valid_from: first_day(),
+                            valid_until: None,
+                        },
+                    )
+                    .map_err(err("member"))?;
+            }
+            let plan = |by: WorkerId, domain, provider| {
+                engine
+                    .create_plan(
+                        &Actor::Worker(by),
+                        NewPlan {
+                            file,
+                            domain,
+                            provider,
+                        },
+                    )
+                    .map_err(err("plan"))
+            };
+            let care_plan = plan(cm, Domain::Care, care_orgs[care_org])?.id;
+            let nursing_plan = plan(nm, Domain::Nursing, nursing_orgs[nursing_org])?.id;
+            // The j-th client of a care worker is visited at 7+j and 13+j (and 19+j/2
+            // for some), has housework on weekday j, and the k-th of a nurse on weekday
+            // k % 5 at 9, 11, 13 or 15.
+            let j = i % CLIENTS_PER_CARE_WORKER;
+            let k = i % CLIENTS_PER_NURSE;
+            let evening = if rng.below(3) == 0 {
+                format!(",{}", 19 + j / 3)
+            } else {
+                String::new()
+            };
+            let care_rule = format!("FREQ=DAILY;BYHOUR={},{}{evening}", 7 + j, 13 + j);
+            let house_rule = format!(
+                "FREQ=WEEKLY;BYDAY={};BYHOUR=17;BYMINUTE=30",
+                ["MO", "TU", "WE", "TH", "FR"][j as usize]
+            );
+            let nursing_rule = format!(
+                "FREQ=WEEKLY;INTERVAL={};BYDAY={};BYHOUR={}",
+                1 + rng.below(2),
+                ["MO", "TU", "WE", "TH", "FR"][(k % 5) as usize],
+                9 + 2 * (k / 5)
+            );
+            out.push(Client {
+                file,
+                care_worker,
+                items: vec![
+                    (
+                        Actor::Worker(cm),
+                        care_plan,
+                        spec("HOOLD-01", "Personal care", care_worker, 30, &care_rule)?,
+                    ),
+                    (
+                        Actor::Worker(cm),
+                        care_plan,
+                        spec("HOOLD-05", "Housework", care_worker, 60, &house_rule)?,
+                    ),
+                    (
+                        Actor::Worker(nm),
+                        nursing_plan,
+                        spec("ÕE-01", "Nursing visit", nurse, 45, &nursing_rule)?,
+                    ),
+                ],
+            });
+        }
+        Ok(Self {
+            engine,
+            clients: out,
+            care_workers,
+        })
+    }
+}
+
+/// The bytes a database file takes once its WAL is checkpointed into it.
+fn db_bytes(path: &Path) -> Result<u64, String> {
+    let conn = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .map_err(|e| e.to_string())?;
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    let size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    Ok((pages * size) as u64)
+}
+
+/// A visits row as the engine stored it.
+type Row = (
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+/// The raw peer for storing: the engine's visit rows, read back, inserted into a fresh
+/// file with the same `visits` table and indexes (WAL, `synchronous=FULL`, foreign keys
+/// not checked), through one
+/// prepared statement in transactions of 10,000 rows. Returns rows/s and bytes per row.
+fn raw_insert(engine_db: &Path, raw_db: &Path) -> Result<(f64, f64, usize), String> {
+    let e = |x: rusqlite::Error| x.to_string();
+    let src = rusqlite::Connection::open(engine_db).map_err(e)?;
+    let ddl: Vec<String> = src
+        .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'visits' AND sql IS NOT NULL ORDER BY type DESC")
+        .map_err(e)?
+        .query_map([], |r| r.get(0))
+        .map_err(e)?
+        .collect::<Result<_, _>>()
+        .map_err(e)?;
+    let rows: Vec<Row> = src
+        .prepare("SELECT id, file, plan_item, start_us, end_us, worker, provider, status, doc FROM visits ORDER BY rowid")
+        .map_err(e)?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ))
+        })
+        .map_err(e)?
+        .collect::<Result<_, _>>()
+        .map_err(e)?;
+    let mut conn = rusqlite::Connection::open(raw_db).map_err(e)?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
+    conn.pragma_update(None, "synchronous", "FULL").map_err(e)?;
+    // The limit: no foreign-key checks (the engine's file checks them).
+    conn.pragma_update(None, "foreign_keys", "OFF").map_err(e)?;
+    for sql in &ddl {
+        conn.execute_batch(sql).map_err(e)?;
+    }
+    let started = Instant::now();
+    for chunk in rows.chunks(10_000) {
+        let tx = conn.transaction().map_err(e)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO visits (id, file, plan_item, start_us, end_us, worker, provider, status, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(e)?;
+            for r in chunk {
+                stmt.execute(rusqlite::params![
+                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8
+                ])
+                .map_err(e)?;
+            }
+        }
+        tx.commit().map_err(e)?;
+    }
+    let rate = rows.len() as f64 / started.elapsed().as_secs_f64();
+    drop(conn);
+    let bytes = db_bytes(raw_db)? as f64 / rows.len().max(1) as f64;
+    Ok((rate, bytes, rows.len()))
+}
+
+fn percentile(sorted: &[Elapsed], p: f64) -> Elapsed {
+    if sorted.is_empty() {
+        return Elapsed::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Elapsed) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1e3)
+}
+
+/// Unix microseconds of a Tallinn midnight.
+fn micros_at(d: NaiveDate) -> i64 {
+    teho_core::calendar::tallinn_instant(d.and_time(chrono::NaiveTime::MIN)).timestamp_micros()
+}
+
+/// Runs workloads 2, 3 and 6 and prints their lines.
+pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
+    let sizes = &opts.sizes;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let engine_db = dir.path().join("engine.db");
+    let set_up = Instant::now();
+    let town = Town::build(&engine_db, sizes.horizon_clients, opts.seed)?;
+    let bytes_before = db_bytes(&engine_db)?;
+    println!(
+        "    town: {} clients, {} care workers, set up through the engine in {:.1} s",
+        town.clients.len(),
+        town.care_workers.len(),
+        set_up.elapsed().as_secs_f64()
+    );
+    let mut lines = Vec::new();
+
+    // Workload 2: every plan item added through the engine, which expands it over the
+    // 12-week horizon and stores the visits (authorized, audited, one entry per call).
+    // The first clients' items one call per transaction, as a care manager's screen
+    // would; all the rest in batches of BATCH calls, as an integrator's import would.
+    let one_by_one = (town.clients.len() / 10).max(1);
+    let mut items: Vec<(Actor, PlanItem)> = Vec::new();
+    let add =
+        |e: &Engine, c: &Client, items: &mut Vec<(Actor, PlanItem)>| -> Result<usize, String> {
+            let mut n = 0;
+            for (actor, plan, spec) in &c.items {
+                let o = e
+                    .add_plan_item(actor, *plan, spec.clone())
+                    .map_err(err("add plan item"))?;
+                n += o.regeneration.added.len();
+                items.push((actor.clone(), o.item));
+            }
+            Ok(n)
+        };
+    let started = Instant::now();
+    let mut single = 0usize;
+    for c in &town.clients[..one_by_one] {
+        single += add(&town.engine, c, &mut items)?;
+    }
+    let t_single = started.elapsed().as_secs_f64();
+    let single_calls = items.len();
+    let started = Instant::now();
+    let mut batched = 0usize;
+    for chunk in town.clients[one_by_one..].chunks(BATCH / 3) {
+        batched += town
+            .engine
+            .batch(|e| -> Result<usize, String> {
+                let mut n = 0;
+                for c in chunk {
+                    n += add(e, c, &mut items)?;
+                }
+                Ok(n)
+            })
+            .map_err(err("batch"))??;
+    }
+    let t_store = started.elapsed().as_secs_f64();
+    let stored = single + batched;
+    let ours_rate = batched as f64 / t_store;
+    let ours_bytes = (db_bytes(&engine_db)? - bytes_before) as f64 / stored.max(1) as f64;
+    let (raw_rate, raw_bytes, raw_rows) = raw_insert(&engine_db, &dir.path().join("raw.db"))?;
+    if raw_rows != stored {
+        return Err(format!(
+            "the engine reported {stored} visits stored but the file holds {raw_rows}"
+        ));
+    }
+    let ratio = ours_rate / raw_rate;
+    line(
+        "store horizon",
+        &format!(
+            "{:.0} rows/s, {:.0} B/visit ({batched} visits, {} calls in batches of {BATCH})",
+            ours_rate,
+            ours_bytes,
+            items.len() - single_calls
+        ),
+        &format!("{raw_rate:.0} rows/s, {raw_bytes:.0} B"),
+        &format!("{ratio:.2}"),
+        ">= 0.50",
+        pass(ratio >= 0.5),
+    );
+    lines.push(("store horizon".to_string(), outcome(ratio >= 0.5)));
+    let single_rate = single as f64 / t_single;
+    line(
+        "store, 1 per call",
+        &format!("{single_rate:.0} rows/s ({single} visits, {single_calls} calls)"),
+        &format!("{raw_rate:.0} rows/s"),
+        &format!("{:.2}", single_rate / raw_rate),
+        "(none)",
+        "-",
+    );
+
+    // Workload 6: a tenth of the plan items changed (a visit time moves by half an hour)
+    // and regenerated through the engine, against the full expansion above.
+    let started = Instant::now();
+    let (mut changed, mut added, mut removed) = (0usize, 0usize, 0usize);
+    let tenth: Vec<&(Actor, PlanItem)> = items.iter().step_by(10).collect();
+    for chunk in tenth.chunks(BATCH) {
+        town.engine
+            .batch(|e| -> Result<(), String> {
+                for (actor, item) in chunk {
+                    let mut recurrence = item.recurrence.clone();
+                    recurrence.minutes = vec![if recurrence.minutes == [30] { 0 } else { 30 }];
+                    let o = e
+                        .change_plan_item(
+                            actor,
+                            item.id,
+                            PlanItemSpec {
+                                action: item.action.clone(),
+                                worker: item.worker,
+                                place: item.place.clone(),
+                                duration_minutes: item.duration_minutes,
+                                recurrence,
+                                valid_from: item.valid_from,
+                                valid_until: item.valid_until,
+                            },
+                        )
+                        .map_err(err("change plan item"))?;
+                    changed += 1;
+                    added += o.regeneration.added.len();
+                    removed += o.regeneration.removed.len();
+                }
+                Ok(())
+            })
+            .map_err(err("batch"))??;
+    }
+    let t_regen = started.elapsed().as_secs_f64();
+    // The full expansion of every item, at the batched rate measured above.
+    let full = t_store * items.len() as f64 / (items.len() - single_calls).max(1) as f64;
+    line(
+        "regenerate 10 %",
+        &format!("{t_regen:.2} s ({changed} items, +{added} -{removed})"),
+        &format!("{full:.2} s all items"),
+        &format!("{:.2}", t_regen / full),
+        "(none)",
+        "-",
+    );
+
+    // Workload 3: queries on a store of at least `query_visits` visits: the months before
+    // the horizon are filled with done visits of the same plan items (straight into the
+    // store, untimed), then worker days and client weeks are asked through the engine
+    // and with the same SQL on rusqlite.
+    let per_week = stored as f64 / (HORIZON_DAYS as f64 / 7.0);
+    let history_weeks = ((sizes.query_visits as f64 - (stored + added) as f64) / per_week)
+        .ceil()
+        .max(0.0) as i64;
+    let history_from = first_day() - Duration::days(7 * history_weeks);
+    let filled = fill_history(&engine_db, &items, history_from)?;
+    let total: i64 = rusqlite::Connection::open(&engine_db)
+        .and_then(|c| c.query_row("SELECT count(*) FROM visits", [], |r| r.get(0)))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "    store for queries: {total} visits ({filled} done visits from {history_from} filled in, \
+         {} in the horizon); {} queries of each kind",
+        total - filled as i64,
+        sizes.queries
+    );
+    let span = (first_day() + Duration::days(i64::from(HORIZON_DAYS)) - history_from).num_days();
+    let mut rng = Rng(opts.seed ^ 0x9E7);
+    let raw = rusqlite::Connection::open(&engine_db).map_err(|e| e.to_string())?;
+    // Worker days: a care worker asks for their own day.
+    let mut ours = Vec::with_capacity(sizes.queries as usize);
+    let mut peer = Vec::with_capacity(sizes.queries as usize);
+    let mut seen = (0usize, 0usize);
+    for _ in 0..sizes.queries {
+        let w = town.care_workers[rng.below(town.care_workers.len() as u64) as usize];
+        let d = history_from + Duration::days(rng.below(span as u64) as i64);
+        let started = Instant::now();
+        let got = town
+            .engine
+            .worker_calendar(&Actor::Worker(w), w, d, d)
+            .map_err(err("worker day"))?;
+        ours.push(started.elapsed());
+        let started = Instant::now();
+        let n = raw_query(
+            &raw,
+            "SELECT doc FROM visits WHERE worker = ?1 AND start_us >= ?2 AND start_us < ?3
+               AND status <> 'Superseded' ORDER BY start_us, id",
+            &w.to_string(),
+            micros_at(d),
+            micros_at(d + Duration::days(1)),
+        )?;
+        peer.push(started.elapsed());
+        if got.len() != n {
+            return Err(format!(
+                "worker {w} on {d}: the engine gave {} visits, the SQL {n}",
+                got.len()
+            ));
+        }
+        seen.0 += n;
+    }
+    lines.push(query_line(
+        "worker day",
+        &mut ours,
+        &mut peer,
+        seen.0,
+        sizes.queries,
+    ));
+    // Client weeks: the client's care worker asks for a Monday-to-Sunday week.
+    ours.clear();
+    peer.clear();
+    for _ in 0..sizes.queries {
+        let c = &town.clients[rng.below(town.clients.len() as u64) as usize];
+        let monday = history_from + Duration::days(7 * rng.below((span / 7) as u64) as i64);
+        let sunday = monday + Duration::days(6);
+        let started = Instant::now();
+        let got = town
+            .engine
+            .client_calendar(&Actor::Worker(c.care_worker), c.file, monday, sunday)
+            .map_err(err("client week"))?;
+        ours.push(started.elapsed());
+        let started = Instant::now();
+        let n = raw_query(
+            &raw,
+            "SELECT doc FROM visits WHERE file = ?1 AND start_us >= ?2 AND start_us < ?3
+               AND status <> 'Superseded' ORDER BY start_us, id",
+            &c.file.to_string(),
+            micros_at(monday),
+            micros_at(sunday + Duration::days(1)),
+        )?;
+        peer.push(started.elapsed());
+        if got.len() != n {
+            return Err(format!(
+                "client {} week of {monday}: the engine gave {} visits, the SQL {n}",
+                c.file,
+                got.len()
+            ));
+        }
+        seen.1 += n;
+    }
+    lines.push(query_line(
+        "client week",
+        &mut ours,
+        &mut peer,
+        seen.1,
+        sizes.queries,
+    ));
+    Ok(lines)
+}
+
+/// Runs one query straight on rusqlite and reads every row's document.
+fn raw_query(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    key: &str,
+    from: i64,
+    to: i64,
+) -> Result<usize, String> {
+    let mut stmt = conn.prepare_cached(sql).map_err(|e| e.to_string())?;
+    let mut rows = stmt
+        .query(rusqlite::params![key, from, to])
+        .map_err(|e| e.to_string())?;
+    let mut n = 0;
+    while let Some(r) = rows.next().map_err(|e| e.to_string())? {
+        let doc: String = r.get(0).map_err(|e| e.to_string())?;
+        std::hint::black_box(doc);
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn query_line(
+    name: &str,
+    ours: &mut [Elapsed],
+    peer: &mut [Elapsed],
+    rows: usize,
+    queries: u32,
+) -> (String, Outcome) {
+    ours.sort_unstable();
+    peer.sort_unstable();
+    let (p50, p99) = (percentile(ours, 0.5), percentile(ours, 0.99));
+    let (q50, q99) = (percentile(peer, 0.5), percentile(peer, 0.99));
+    let ratio = p99.as_secs_f64() / q99.as_secs_f64().max(1e-9);
+    line(
+        name,
+        &format!(
+            "p50 {} p99 {} ms ({:.1} visits/query)",
+            ms(p50),
+            ms(p99),
+            rows as f64 / f64::from(queries.max(1))
+        ),
+        &format!("p50 {} p99 {} ms", ms(q50), ms(q99)),
+        &format!("{ratio:.2}"),
+        "p99 <= 2x",
+        pass(ratio <= 2.0),
+    );
+    (name.to_string(), outcome(ratio <= 2.0))
+}
+
+/// Fills the weeks from `from` to the horizon with done visits of the plan items, straight
+/// into the store in large transactions (fixture data for the queries, not timed).
+fn fill_history(
+    path: &Path,
+    items: &[(Actor, PlanItem)],
+    from: NaiveDate,
+) -> Result<usize, String> {
+    if from >= first_day() {
+        return Ok(0);
+    }
+    let store = SqliteStore::open(path).map_err(|e| e.to_string())?;
+    let ids = SequentialIds::new(0x4157);
+    let to = first_day() - Duration::days(1);
+    let mut n = 0;
+    for chunk in items.chunks(2_000) {
+        let mut tx = store.begin().map_err(|e| e.to_string())?;
+        for (_, item) in chunk {
+            let mut past = item.clone();
+            past.valid_from = from;
+            let mut visits = expand(&past, from, to, || {
+                VisitId(teho_core::ports::Ids::next_id(&ids))
+            });
+            for v in &mut visits {
+                v.status = VisitStatus::Done;
+            }
+            n += visits.len();
+            tx.put_visits(&visits).map_err(|e| e.to_string())?;
+        }
+        tx.commit().map_err(|e| e.to_string())?;
+    }
+    Ok(n)
+}

@@ -1,0 +1,214 @@
+//! Batches: several engine calls committed together, each still authorized, audited and
+//! all-or-nothing on its own (`ClientFiles::batch`, `ClientFiles::execute_many`).
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use teho_core::access::Actor;
+use teho_core::engine::Request;
+use teho_core::ids::{DestructionActId, PlanId};
+use teho_core::org::Domain;
+use teho_core::plan::NewPlan;
+use teho_core::store::{MemoryStore, Store};
+use teho_core::{TehoError, TehoResult};
+use teho_storage::SqliteStore;
+use teho_tests::{Town, on_both_stores, spec};
+use uuid::Uuid;
+
+fn entries(t: &Town<impl Store>) -> u64 {
+    t.engine
+        .audit_checkpoint(&Actor::System)
+        .expect("checkpoint")
+        .entries
+}
+
+fn visits_in_week(t: &Town<impl Store>) -> usize {
+    let d = t.clock_day();
+    t.engine
+        .client_calendar(
+            &Actor::Worker(t.care_manager),
+            t.file,
+            d,
+            d + chrono::Duration::days(6),
+        )
+        .unwrap()
+        .len()
+}
+
+fn care_plan(t: &Town<impl Store>) -> NewPlan {
+    NewPlan {
+        file: t.file,
+        domain: Domain::Care,
+        provider: t.care_org,
+    }
+}
+
+fn a_batch_commits_its_calls_with_one_audit_entry_each(t: Town<impl Store>) {
+    let before = entries(&t);
+    let plans = t.engine.batch(|_| t.plan_week()).unwrap();
+    // plan_week makes four calls: two plans, two items.
+    assert_eq!(entries(&t), before + 1 + 4);
+    assert!(!plans.care.regeneration.added.is_empty());
+    // Daily care (7) and nursing on Monday and Thursday (2) in the week ahead.
+    assert_eq!(visits_in_week(&t), 9);
+    assert!(
+        t.engine
+            .verify_audit(&Actor::System, None)
+            .unwrap()
+            .is_intact()
+    );
+}
+
+fn execute_many_stops_at_the_first_failure_and_keeps_what_came_before(t: Town<impl Store>) {
+    let cm = Actor::Worker(t.care_manager);
+    let before = entries(&t);
+    let missing = PlanId(Uuid::from_u128(0xdead));
+    let results = t
+        .engine
+        .execute_many(
+            &cm,
+            vec![
+                Request::CreatePlan { new: care_plan(&t) },
+                Request::AddPlanItem {
+                    plan: missing,
+                    spec: spec(
+                        "HOOLD-01",
+                        "Care",
+                        Some(t.care_worker),
+                        30,
+                        "FREQ=DAILY;BYHOUR=9",
+                    ),
+                },
+                Request::Inbox,
+            ],
+        )
+        .unwrap();
+    assert_eq!(results.len(), 2, "the request after the failure is not run");
+    let plan: PlanId = serde_json::from_value(results[0].as_ref().unwrap()["id"].clone()).unwrap();
+    assert!(
+        matches!(&results[1], Err(TehoError::NotFound { id, .. }) if *id == missing.to_string())
+    );
+    // Two calls ran, two entries (the failure's too).
+    assert_eq!(entries(&t), before + 1 + 2);
+    // The plan made before the failure stays.
+    t.engine
+        .add_plan_item(
+            &cm,
+            plan,
+            spec(
+                "HOOLD-01",
+                "Care",
+                Some(t.care_worker),
+                30,
+                "FREQ=DAILY;BYHOUR=9",
+            ),
+        )
+        .unwrap();
+    assert_eq!(visits_in_week(&t), 7);
+}
+
+fn a_refused_call_inside_a_batch_is_undone_alone(t: Town<impl Store>) {
+    let before = entries(&t);
+    let outsider = Actor::Worker(t.other_care_worker);
+    let (refused, made): (TehoResult<_>, _) = t
+        .engine
+        .batch(|e| {
+            let made = e.create_plan(&Actor::Worker(t.care_manager), care_plan(&t));
+            let refused = e.create_plan(&outsider, care_plan(&t));
+            (refused, made)
+        })
+        .unwrap();
+    assert!(
+        matches!(refused, Err(TehoError::AccessDenied { .. })),
+        "{refused:?}"
+    );
+    made.unwrap();
+    assert_eq!(entries(&t), before + 1 + 2);
+}
+
+on_both_stores!(
+    a_batch_commits_its_calls_with_one_audit_entry_each,
+    execute_many_stops_at_the_first_failure_and_keeps_what_came_before,
+    a_refused_call_inside_a_batch_is_undone_alone,
+);
+
+#[test]
+fn a_destruction_act_inside_a_sqlite_batch_is_refused() {
+    let t = Town::build(SqliteStore::open_memory().unwrap());
+    let act = DestructionActId(Uuid::from_u128(0xac7));
+    let inside = t
+        .engine
+        .batch(|e| e.execute_destruction_act(&Actor::Worker(t.admin), act))
+        .unwrap();
+    assert!(
+        matches!(&inside, Err(TehoError::Conflict { problem, .. }) if problem.contains("batch")),
+        "{inside:?}"
+    );
+}
+
+#[test]
+fn a_panic_inside_a_sqlite_batch_rolls_all_of_it_back_and_the_store_goes_on() {
+    let t = Town::build(SqliteStore::open_memory().unwrap());
+    let before = entries(&t);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        t.engine.batch(|e| {
+            e.create_plan(&Actor::Worker(t.care_manager), care_plan(&t))
+                .unwrap();
+            panic!("the integrator's code fails half-way");
+        })
+    }));
+    assert!(caught.is_err());
+    // Only the first checkpoint call's own entry was added.
+    assert_eq!(
+        entries(&t),
+        before + 1,
+        "the batch's calls and entries are gone"
+    );
+    // The connection is not left inside a transaction.
+    t.plan_week();
+    assert_eq!(visits_in_week(&t), 9);
+}
+
+#[test]
+fn another_thread_waits_for_a_batch_and_then_runs_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Town::build(SqliteStore::open(dir.path().join("t.db")).unwrap());
+    let before = entries(&t);
+    let other = std::thread::scope(|s| {
+        let handle = t
+            .engine
+            .batch(|e| {
+                // Started inside the batch: it must wait, not join the batch's
+                // transaction or fail on it.
+                let handle = s.spawn(|| t.engine.inbox(&Actor::Worker(t.care_worker)));
+                e.create_plan(&Actor::Worker(t.care_manager), care_plan(&t))
+                    .unwrap();
+                handle
+            })
+            .unwrap();
+        handle.join().unwrap()
+    });
+    other.unwrap();
+    assert_eq!(entries(&t), before + 1 + 2);
+    assert!(
+        t.engine
+            .verify_audit(&Actor::System, None)
+            .unwrap()
+            .is_intact()
+    );
+}
+
+#[test]
+fn a_memory_store_batch_runs_each_call_on_its_own_so_a_destruction_is_not_refused() {
+    // MemoryStore keeps no files to compact: its batch is the default, each call
+    // committing by itself, and the act is looked up as usual.
+    let t = Town::build(MemoryStore::new());
+    let act = DestructionActId(Uuid::from_u128(0xac7));
+    let inside = t
+        .engine
+        .batch(|e| e.execute_destruction_act(&Actor::Worker(t.admin), act))
+        .unwrap();
+    assert!(
+        matches!(inside, Err(TehoError::NotFound { .. })),
+        "{inside:?}"
+    );
+}
