@@ -5,9 +5,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
-use teho_core::org::OrganizationKind;
 
-use crate::{Options, Outcome, day, line};
+use crate::{Options, Outcome, bootstrap, judged, line};
 
 /// Workload 5: audit entries appended through the engine on SQLite (each call is one
 /// transaction holding its one audit entry), and `verify`, against a raw hash chain of the
@@ -17,8 +16,6 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     let sizes = &opts.sizes;
     use teho_core::ClientFiles;
     use teho_core::access::Actor;
-    use teho_core::org::{NewAdministrator, NewOrganization};
-    use teho_core::person::PersonalCode;
     use teho_core::ports::{FixedClock, SequentialIds};
 
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -30,22 +27,7 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     let store =
         teho_storage::SqliteStore::open(dir.path().join("engine.db")).map_err(|e| e.to_string())?;
     let engine = ClientFiles::new(store, FixedClock::new(at), SequentialIds::new(0xbe));
-    let (_, admin) = engine
-        .bootstrap(
-            &Actor::System,
-            NewOrganization {
-                name: "Tallinna Sotsiaal- ja Tervishoiuamet".into(),
-                kind: OrganizationKind::Municipality,
-                registry_code: None,
-            },
-            NewAdministrator {
-                personal_code: PersonalCode::parse("38001010015").map_err(|e| e.to_string())?,
-                given_name: "Mari".into(),
-                family_name: "Haldur".into(),
-                employed_from: day(2020, 1, 1),
-            },
-        )
-        .map_err(|e| e.to_string())?;
+    let (_, admin) = bootstrap(&engine)?;
     let admin = Actor::Worker(admin.id);
     let started = Instant::now();
     for _ in 0..n {
@@ -100,13 +82,13 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         "-",
     );
     let batched = ours_batched / raw_batched;
-    line(
+    let verdict = judged(
         "audit, batched",
         &format!("{} entries, 1,000 calls a batch", rate(ours_batched)),
         &rate(raw_batched),
         &format!("{batched:.2}"),
         ">= 0.50",
-        if batched >= 0.5 { "PASS" } else { "FAIL" },
+        batched >= 0.5,
     );
     let verify = ours_verify / raw_verify;
     line(
@@ -117,14 +99,7 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         "(none)",
         "-",
     );
-    Ok(vec![(
-        "audit, batched".into(),
-        if batched >= 0.5 {
-            Outcome::Pass
-        } else {
-            Outcome::Miss
-        },
-    )])
+    Ok(vec![verdict])
 }
 
 /// The peer for the audit workload: a hash chain `hash = sha256(prev ":" seq ":"

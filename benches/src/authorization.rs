@@ -12,7 +12,7 @@ use teho_core::network::{Member, Membership};
 use teho_core::org::{OrganizationKind, Role};
 use uuid::Uuid;
 
-use crate::{Options, Outcome, Rng, day, line};
+use crate::{Options, Outcome, Rng, day, judged};
 
 /// The workers of the town: a tenth of them managers, the rest field workers, spread over
 /// a city department, 20 home-care and 10 home-nursing providers.
@@ -156,16 +156,12 @@ pub fn authorization(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         "{ns:.1} ns/call ({:.1} % allowed)",
         100.0 * allowed as f64 / sizes.calls as f64
     );
-    line(
+    Ok(vec![judged(
         "authorize",
         &ours,
         "-",
         "-",
         "< 1000 ns",
-        if pass { "PASS" } else { "FAIL" },
-    );
-    Ok(vec![(
-        "authorize".into(),
-        if pass { Outcome::Pass } else { Outcome::Miss },
+        pass,
     )])
 }

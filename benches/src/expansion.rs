@@ -17,7 +17,7 @@ use chrono_tz::Europe::Tallinn;
 use teho_core::calendar::tallinn_instant;
 use teho_core::plan::Recurrence;
 
-use crate::{Options, Outcome, Rng, line, mix};
+use crate::{Options, Outcome, Rng, judged, line, mix};
 
 /// The expanded year: 2027, Tallinn days.
 const FIRST: (i32, u32, u32) = (2027, 1, 1);
@@ -415,15 +415,14 @@ pub fn expansion(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     );
     let mut lines = Vec::new();
     let vs_crate = t_crate / t_ours;
-    line(
+    lines.push(judged(
         "expansion vs rrule",
         &ours_text,
         &format!("{:.2} M/s", per_s(t_crate)),
         &format!("{vs_crate:.1}x"),
         ">= 3x",
-        pass(vs_crate >= 3.0),
-    );
-    lines.push(("expansion vs rrule".to_string(), outcome(vs_crate >= 3.0)));
+        vs_crate >= 3.0,
+    ));
     match &opts.python {
         Some(python) => {
             let py = python_peer(python, &cases)?;
@@ -434,15 +433,14 @@ pub fn expansion(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
                 ));
             }
             let vs_py = py.seconds / t_ours;
-            line(
+            lines.push(judged(
                 "expansion vs dateutil",
                 &ours_text,
                 &format!("{:.2} M/s", per_s(py.seconds)),
                 &format!("{vs_py:.0}x"),
                 ">= 50x",
-                pass(vs_py >= 50.0),
-            );
-            lines.push(("expansion vs dateutil".to_string(), outcome(vs_py >= 50.0)));
+                vs_py >= 50.0,
+            ));
         }
         None => line(
             "expansion vs dateutil",
@@ -466,12 +464,4 @@ pub fn expansion(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         expected.count, expected.checksum
     );
     Ok(lines)
-}
-
-pub(crate) fn pass(ok: bool) -> &'static str {
-    if ok { "PASS" } else { "FAIL" }
-}
-
-pub(crate) fn outcome(ok: bool) -> Outcome {
-    if ok { Outcome::Pass } else { Outcome::Miss }
 }

@@ -11,6 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
+use teho_core::ClientFiles;
+use teho_core::access::Actor;
+use teho_core::org::{NewAdministrator, NewOrganization, Organization, OrganizationKind, Worker};
+use teho_core::person::{PersonalCode, check_digit};
+use teho_core::store::Store;
 
 mod audit;
 mod authorization;
@@ -68,8 +73,8 @@ pub(crate) struct Options {
     pub only: Option<String>,
 }
 
-/// How a workload ended: passed its target, missed it, or could not be compared (peers
-/// disagree, a peer failed): the last makes the run fail loudly.
+/// How a workload stood against its target. (A workload that cannot be compared — the
+/// peers disagree, a peer fails — returns an error instead, and the run fails.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Pass,
@@ -185,6 +190,56 @@ pub(crate) fn line(
     result: &str,
 ) {
     println!("{workload:<22}| {ours:<62}| {peer:<26}| {ratio:<6}| {target:<11}| {result}");
+}
+
+/// Prints a line judged against its target (PASS or FAIL) and returns the verdict.
+pub(crate) fn judged(
+    workload: &str,
+    ours: &str,
+    peer: &str,
+    ratio: &str,
+    target: &str,
+    ok: bool,
+) -> (String, Outcome) {
+    line(
+        workload,
+        ours,
+        peer,
+        ratio,
+        target,
+        if ok { "PASS" } else { "FAIL" },
+    );
+    let outcome = if ok { Outcome::Pass } else { Outcome::Miss };
+    (workload.to_string(), outcome)
+}
+
+/// A valid personal code: `lead` (sex and century), a birth date, a serial.
+pub(crate) fn code(lead: u32, born: NaiveDate, serial: u32) -> Result<PersonalCode, String> {
+    let ten = format!("{lead}{}{:03}", born.format("%y%m%d"), serial % 1000);
+    let digits: Vec<u8> = ten.bytes().map(|b| b - b'0').collect();
+    PersonalCode::parse(&format!("{ten}{}", check_digit(&digits))).map_err(|e| e.to_string())
+}
+
+/// Initialises an engine's empty store with the city department and its administrator.
+pub(crate) fn bootstrap<S: Store>(
+    engine: &ClientFiles<S>,
+) -> Result<(Organization, Worker), String> {
+    engine
+        .bootstrap(
+            &Actor::System,
+            NewOrganization {
+                name: "Tallinna Sotsiaal- ja Tervishoiuamet".into(),
+                kind: OrganizationKind::Municipality,
+                registry_code: None,
+            },
+            NewAdministrator {
+                personal_code: code(3, day(1980, 1, 1), 1)?,
+                given_name: "Mari".into(),
+                family_name: "Haldur".into(),
+                employed_from: day(2020, 1, 1),
+            },
+        )
+        .map_err(|e| format!("bootstrap: {e}"))
 }
 
 pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -130,6 +130,12 @@ fn ok<T>(what: &str, r: teho_core::TehoResult<T>) -> T {
 }
 
 impl<S: Store> Town<S> {
+    /// How many audit entries the chain holds before this call (which, being a
+    /// checkpoint, is audited too and adds one).
+    pub fn audit_entries(&self) -> u64 {
+        ok("checkpoint", self.engine.audit_checkpoint(&Actor::System)).entries
+    }
+
     /// The Tallinn day the clock stands on.
     pub fn clock_day(&self) -> NaiveDate {
         use teho_core::ports::Clock;

@@ -19,19 +19,12 @@ use teho_core::plan::{NewPlan, PlannedAction};
 use teho_core::store::MemoryStore;
 use teho_tests::{Town, code, day, spec, tallinn};
 
-fn entries(t: &Town<MemoryStore>) -> u64 {
-    t.engine
-        .audit_checkpoint(&Actor::System)
-        .expect("checkpoint")
-        .entries
-}
-
 /// Runs `call` and returns how many audit entries it wrote.
 fn written<T>(t: &Town<MemoryStore>, call: impl FnOnce(&Town<MemoryStore>) -> T) -> u64 {
-    let before = entries(t);
+    let before = t.audit_entries();
     call(t);
     // `before` counted up to (not including) its own checkpoint entry.
-    entries(t) - before - 1
+    t.audit_entries() - before - 1
 }
 
 #[test]

@@ -8,18 +8,12 @@ use teho_core::engine::Request;
 use teho_core::ids::{DestructionActId, PlanId};
 use teho_core::org::Domain;
 use teho_core::plan::NewPlan;
+use teho_core::retention::DestructionAct;
 use teho_core::store::{MemoryStore, Store};
 use teho_core::{TehoError, TehoResult};
 use teho_storage::SqliteStore;
 use teho_tests::{Town, on_both_stores, spec};
 use uuid::Uuid;
-
-fn entries(t: &Town<impl Store>) -> u64 {
-    t.engine
-        .audit_checkpoint(&Actor::System)
-        .expect("checkpoint")
-        .entries
-}
 
 fn visits_in_week(t: &Town<impl Store>) -> usize {
     let d = t.clock_day();
@@ -43,10 +37,10 @@ fn care_plan(t: &Town<impl Store>) -> NewPlan {
 }
 
 fn a_batch_commits_its_calls_with_one_audit_entry_each(t: Town<impl Store>) {
-    let before = entries(&t);
+    let before = t.audit_entries();
     let plans = t.engine.batch(|_| t.plan_week()).unwrap();
     // plan_week makes four calls: two plans, two items.
-    assert_eq!(entries(&t), before + 1 + 4);
+    assert_eq!(t.audit_entries(), before + 1 + 4);
     assert!(!plans.care.regeneration.added.is_empty());
     // Daily care (7) and nursing on Monday and Thursday (2) in the week ahead.
     assert_eq!(visits_in_week(&t), 9);
@@ -60,7 +54,7 @@ fn a_batch_commits_its_calls_with_one_audit_entry_each(t: Town<impl Store>) {
 
 fn execute_many_stops_at_the_first_failure_and_keeps_what_came_before(t: Town<impl Store>) {
     let cm = Actor::Worker(t.care_manager);
-    let before = entries(&t);
+    let before = t.audit_entries();
     let missing = PlanId(Uuid::from_u128(0xdead));
     let results = t
         .engine
@@ -88,7 +82,7 @@ fn execute_many_stops_at_the_first_failure_and_keeps_what_came_before(t: Town<im
         matches!(&results[1], Err(TehoError::NotFound { id, .. }) if *id == missing.to_string())
     );
     // Two calls ran, two entries (the failure's too).
-    assert_eq!(entries(&t), before + 1 + 2);
+    assert_eq!(t.audit_entries(), before + 1 + 2);
     // The plan made before the failure stays.
     t.engine
         .add_plan_item(
@@ -107,7 +101,7 @@ fn execute_many_stops_at_the_first_failure_and_keeps_what_came_before(t: Town<im
 }
 
 fn a_refused_call_inside_a_batch_is_undone_alone(t: Town<impl Store>) {
-    let before = entries(&t);
+    let before = t.audit_entries();
     let outsider = Actor::Worker(t.other_care_worker);
     let (refused, made): (TehoResult<_>, _) = t
         .engine
@@ -122,7 +116,7 @@ fn a_refused_call_inside_a_batch_is_undone_alone(t: Town<impl Store>) {
         "{refused:?}"
     );
     made.unwrap();
-    assert_eq!(entries(&t), before + 1 + 2);
+    assert_eq!(t.audit_entries(), before + 1 + 2);
 }
 
 on_both_stores!(
@@ -131,14 +125,18 @@ on_both_stores!(
     a_refused_call_inside_a_batch_is_undone_alone,
 );
 
+/// Executes a destruction act (which does not exist) inside a batch.
+fn destruction_in_a_batch(t: &Town<impl Store>) -> TehoResult<DestructionAct> {
+    let act = DestructionActId(Uuid::from_u128(0xac7));
+    t.engine
+        .batch(|e| e.execute_destruction_act(&Actor::Worker(t.admin), act))
+        .unwrap()
+}
+
 #[test]
 fn a_destruction_act_inside_a_sqlite_batch_is_refused() {
     let t = Town::build(SqliteStore::open_memory().unwrap());
-    let act = DestructionActId(Uuid::from_u128(0xac7));
-    let inside = t
-        .engine
-        .batch(|e| e.execute_destruction_act(&Actor::Worker(t.admin), act))
-        .unwrap();
+    let inside = destruction_in_a_batch(&t);
     assert!(
         matches!(&inside, Err(TehoError::Conflict { problem, .. }) if problem.contains("batch")),
         "{inside:?}"
@@ -148,7 +146,7 @@ fn a_destruction_act_inside_a_sqlite_batch_is_refused() {
 #[test]
 fn a_panic_inside_a_sqlite_batch_rolls_all_of_it_back_and_the_store_goes_on() {
     let t = Town::build(SqliteStore::open_memory().unwrap());
-    let before = entries(&t);
+    let before = t.audit_entries();
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         t.engine.batch(|e| {
             e.create_plan(&Actor::Worker(t.care_manager), care_plan(&t))
@@ -159,7 +157,7 @@ fn a_panic_inside_a_sqlite_batch_rolls_all_of_it_back_and_the_store_goes_on() {
     assert!(caught.is_err());
     // Only the first checkpoint call's own entry was added.
     assert_eq!(
-        entries(&t),
+        t.audit_entries(),
         before + 1,
         "the batch's calls and entries are gone"
     );
@@ -172,7 +170,7 @@ fn a_panic_inside_a_sqlite_batch_rolls_all_of_it_back_and_the_store_goes_on() {
 fn another_thread_waits_for_a_batch_and_then_runs_on_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let t = Town::build(SqliteStore::open(dir.path().join("t.db")).unwrap());
-    let before = entries(&t);
+    let before = t.audit_entries();
     let other = std::thread::scope(|s| {
         let handle = t
             .engine
@@ -188,7 +186,7 @@ fn another_thread_waits_for_a_batch_and_then_runs_on_its_own() {
         handle.join().unwrap()
     });
     other.unwrap();
-    assert_eq!(entries(&t), before + 1 + 2);
+    assert_eq!(t.audit_entries(), before + 1 + 2);
     assert!(
         t.engine
             .verify_audit(&Actor::System, None)
@@ -202,11 +200,7 @@ fn a_memory_store_batch_runs_each_call_on_its_own_so_a_destruction_is_not_refuse
     // MemoryStore keeps no files to compact: its batch is the default, each call
     // committing by itself, and the act is looked up as usual.
     let t = Town::build(MemoryStore::new());
-    let act = DestructionActId(Uuid::from_u128(0xac7));
-    let inside = t
-        .engine
-        .batch(|e| e.execute_destruction_act(&Actor::Worker(t.admin), act))
-        .unwrap();
+    let inside = destruction_in_a_batch(&t);
     assert!(
         matches!(inside, Err(TehoError::NotFound { .. })),
         "{inside:?}"
