@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! teho demo [--db PATH]
+//! teho api
 //! teho audit verify --db PATH [--checkpoint ENTRIES:HASH]
 //! teho audit checkpoint --db PATH
 //! teho notices import --db PATH FILE [--format jsonl|csv]
@@ -31,6 +32,8 @@ use teho_storage::SqliteStore;
 const USAGE: &str = "usage:
   teho demo [--db PATH]                 build a small Tallinn network in a fresh SQLite
                                         file and show what each role may see, and why
+  teho api                              print every command, its arguments and its
+                                        result as JSON Schema (bindings/api.json)
   teho audit verify --db PATH [--checkpoint ENTRIES:HASH]
                                         verify the audit hash chain (and against a
                                         checkpoint taken earlier)
@@ -119,6 +122,13 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             check_flags(&args[1..], &["--db"])?;
             let db = flag(args, "--db")?.map(PathBuf::from);
             demo::run(db).map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["api", ..] => {
+            check_flags(&args[1..], &[])?;
+            let text = serde_json::to_string_pretty(&teho_core::engine::api_description())
+                .map_err(|e| format!("encoding the API description: {e}"))?;
+            println!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         ["audit", "verify"] | ["audit", "checkpoint"] => {

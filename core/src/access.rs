@@ -20,6 +20,7 @@
 //!   not-done reasons, never domain-only notes (seed 000, client TO-BE).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -30,7 +31,9 @@ use crate::org::{Domain, OrganizationKind, Role};
 
 /// What a record holds, after seed `002_b4b88f78f180845d.txt` §8(1) and the TEHO
 /// concepts of seed `000_19cdf6fb7baf56d8.txt`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum DataCategory {
     /// Personal data (§8(1)1): name, code, birth date.
     Identity,
@@ -104,7 +107,7 @@ impl DataCategory {
 }
 
 /// Who beyond the category scope may see a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Visibility {
     /// Every network member whose role's scope includes the category.
     Network,
@@ -115,7 +118,7 @@ pub enum Visibility {
 }
 
 /// Who is acting. The acting user is an input of every engine call.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Actor {
     /// A worker acting in their employment, for the client's care.
     Worker(WorkerId),
@@ -248,7 +251,7 @@ impl From<&crate::org::Worker> for WorkerFacts {
 }
 
 /// What the actor wants to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Action {
     /// Read records of a category with a visibility.
     Read(DataCategory, Visibility),
@@ -332,7 +335,7 @@ pub enum Action {
 }
 
 /// The facts about a visit that changing or recording it depends on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct VisitFacts {
     /// The visit's domain.
     pub domain: Domain,
@@ -343,7 +346,7 @@ pub struct VisitFacts {
 }
 
 /// Why an action was allowed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum AllowBasis {
     /// A network membership active at that instant.
     Member {
@@ -400,7 +403,7 @@ impl fmt::Display for AllowBasis {
 }
 
 /// Why an action was refused; shown to the actor and recorded in the audit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, JsonSchema)]
 pub enum DenyReason {
     /// The actor id is not known to the store.
     #[error("unknown actor")]
@@ -485,7 +488,7 @@ pub enum DenyReason {
 }
 
 /// The outcome of [`authorize`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Decision {
     /// Allowed, with the basis.
     Allow(AllowBasis),

@@ -10,6 +10,7 @@
 //! earlier (entry count and head hash, kept elsewhere) can.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -20,7 +21,7 @@ use crate::org::Role;
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Who acted, as recorded: a snapshot, so later renames do not rewrite history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ActorRef {
     /// `worker:<uuid>`, `person:<uuid>`, `system`, or the unknown id given.
     pub id: String,
@@ -35,7 +36,7 @@ pub struct ActorRef {
 }
 
 /// The decision recorded for a call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum AuditDecision {
     /// Allowed, with its basis in words.
     Allowed(String),
@@ -46,7 +47,7 @@ pub enum AuditDecision {
 }
 
 /// One audit entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AuditEntry {
     /// Position in the chain, from 1.
     pub seq: u64,
@@ -74,7 +75,7 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Content<'a> {
     seq: u64,
     at: &'a DateTime<Utc>,
@@ -136,7 +137,7 @@ impl AuditEntry {
 }
 
 /// The newest entry's sequence number and hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ChainHead {
     /// Sequence number of the newest entry.
     pub seq: u64,
@@ -146,7 +147,7 @@ pub struct ChainHead {
 
 /// A checkpoint: the number of entries and the head hash at some moment, to be kept
 /// outside the database (printed, signed, sent elsewhere) and verified against later.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Checkpoint {
     /// Number of entries when taken.
     pub entries: u64,
@@ -178,7 +179,7 @@ impl Checkpoint {
 }
 
 /// What is wrong at the first break of the chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum BreakKind {
     /// The entry's content no longer matches its digest: it was changed.
     ContentAltered,
@@ -193,7 +194,7 @@ pub enum BreakKind {
 }
 
 /// The first entry at which the chain fails.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ChainBreak {
     /// Sequence number of the failing entry.
     pub seq: u64,
@@ -202,7 +203,7 @@ pub struct ChainBreak {
 }
 
 /// The result of verifying the chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct VerifyReport {
     /// Entries read.
     pub entries: u64,

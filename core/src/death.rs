@@ -7,6 +7,7 @@
 //! correction of the notice compensates exactly the effects still in the future.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::file::FileStatus;
@@ -15,7 +16,7 @@ use crate::notify::Recipient;
 use crate::register::{LineProblem, RegisterNotice};
 
 /// Everything a death changed, with the state each change replaced.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DeathEffects {
     /// The client file, if the person had one.
     pub file: Option<ClientFileId>,
@@ -34,7 +35,7 @@ pub struct DeathEffects {
 }
 
 /// A recorded death and what it did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DeathRecord {
     /// The person.
     pub person: PersonId,
@@ -51,7 +52,7 @@ pub struct DeathRecord {
 }
 
 /// What voiding a death undid: only what was still in the future.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Compensation {
     /// Cancelled visits that are still ahead, planned again.
     pub visits_restored: Vec<VisitId>,
@@ -68,7 +69,7 @@ pub struct Compensation {
 }
 
 /// What importing register notices did, line by line.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ImportReport {
     /// Deaths applied, by line.
     pub deaths: Vec<(usize, DeathEffects)>,
@@ -83,7 +84,7 @@ pub struct ImportReport {
 }
 
 /// A notice as received, for idempotent imports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReceivedNotice {
     /// The notice.
     pub notice: RegisterNotice,

@@ -5,12 +5,13 @@
 //! `DOMAIN.md` rule 12).
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientFileId, DisclosureId, WorkerId};
 
 /// A disclosure of data from a client file to a third party.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Disclosure {
     /// Id in TEHO.
     pub id: DisclosureId,
@@ -31,7 +32,7 @@ pub struct Disclosure {
 }
 
 /// What a worker supplies to account for a disclosure; each field is required.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewDisclosure {
     /// The client file.
     pub file: ClientFileId,
@@ -46,7 +47,7 @@ pub struct NewDisclosure {
 }
 
 /// Whether an access-log line is an access through TEHO or a disclosure out of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum AccessKind {
     /// A read or a write through the engine (allowed or refused).
     Access,
@@ -55,7 +56,7 @@ pub enum AccessKind {
 }
 
 /// One line of the client's access log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AccessLogLine {
     /// When.
     pub at: DateTime<Utc>,

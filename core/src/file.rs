@@ -5,6 +5,7 @@
 //! contacts and a free "good to know" note (spare key at the neighbour's, angry dog).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{DataCategory, Visibility};
@@ -13,7 +14,7 @@ use crate::ids::{ClientFileId, EntryId, OrganizationId, PersonId, WorkerId};
 use crate::org::Domain;
 
 /// Lifecycle of a client file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum FileStatus {
     /// Services are being planned or provided.
     Open,
@@ -24,7 +25,7 @@ pub enum FileStatus {
 }
 
 /// A client file: one per client, shared by the client's service network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientFile {
     /// Id in TEHO.
     pub id: ClientFileId,
@@ -39,7 +40,7 @@ pub struct ClientFile {
 }
 
 /// A way to reach someone.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ContactPoint {
     /// Phone, e-mail, ...
     pub kind: ContactKind,
@@ -50,7 +51,7 @@ pub struct ContactPoint {
 }
 
 /// Kind of contact.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ContactKind {
     /// Telephone.
     Phone,
@@ -63,7 +64,7 @@ pub enum ContactKind {
 /// A provider on the card, always with exactly two contacts: the assigned worker and the
 /// provider's general contact (seed `000_19cdf6fb7baf56d8.txt`, care manager TO-BE:
 /// "Alati on teenuse osutaja kohta 2 kontakti").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CardProvider {
     /// The provider.
     pub organization: OrganizationId,
@@ -74,7 +75,7 @@ pub struct CardProvider {
 }
 
 /// The client card.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientCard {
     /// The file this card heads.
     pub file: ClientFileId,
@@ -89,7 +90,7 @@ pub struct ClientCard {
 }
 
 /// What the opener of a file supplies for the card.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewCard {
     /// Residence.
     pub residence: Option<String>,
@@ -101,7 +102,7 @@ pub struct NewCard {
 
 /// A record in a client file: one document or note, with a data category that says what
 /// it holds and a visibility that says who beyond the category scope may see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Entry {
     /// Id in TEHO.
     pub id: EntryId,
@@ -124,7 +125,7 @@ pub struct Entry {
 }
 
 /// A domain-only field of an entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DomainDetail {
     /// The only domain that may read or write it.
     pub domain: Domain,
@@ -133,7 +134,7 @@ pub struct DomainDetail {
 }
 
 /// What a caller supplies to add an entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewEntry {
     /// The file.
     pub file: ClientFileId,
@@ -148,7 +149,7 @@ pub struct NewEntry {
 }
 
 /// A client file as one actor may see it: only what that actor's role justifies.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientFileView {
     /// The file.
     pub file: ClientFile,
@@ -167,7 +168,7 @@ pub struct ClientFileView {
 /// An access-restriction mark (juurdepääsupiirang, seed `004_4e44693abfa7524a.txt`): the
 /// file, or one entry of it, is for internal use on a legal basis (e.g. "AvTS § 35 lg 1
 /// p 12") from the day it is set until it lapses by itself, or is lifted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AccessRestriction {
     /// Id in TEHO.
     pub id: crate::ids::RestrictionId,

@@ -5,6 +5,7 @@
 //! manager and that the client and relatives see.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::file::DomainDetail;
@@ -13,7 +14,7 @@ use crate::org::Domain;
 use crate::plan::PlannedAction;
 
 /// One entry of the service log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ServiceLogEntry {
     /// Id in TEHO.
     pub id: LogEntryId,
@@ -49,7 +50,7 @@ pub struct ServiceLogEntry {
 }
 
 /// Why a visit was not done: a code, and free text (required for `Other`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum NotDoneReason {
     /// The client was not at home.
     ClientNotAtHome,
@@ -68,7 +69,7 @@ pub enum NotDoneReason {
 }
 
 /// The record of a visit not done.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NotDone {
     /// The coded reason.
     pub reason: NotDoneReason,
@@ -81,7 +82,7 @@ pub struct NotDone {
 }
 
 /// Actual times and an optional domain-only detail when marking a visit done.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DoneReport {
     /// Actual start; the planned start when not given.
     pub actual_start: Option<DateTime<Utc>>,
@@ -92,7 +93,7 @@ pub struct DoneReport {
 }
 
 /// A service-log entry written by hand, e.g. for an unplanned visit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewLogEntry {
     /// The client file.
     pub file: ClientFileId,

@@ -6,6 +6,7 @@
 //! `004_4e44693abfa7524a.txt`, annex 7 §1).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, SubstitutionId, WorkerId};
@@ -14,7 +15,7 @@ use crate::time::within_days;
 
 /// Who a network member is: a worker (in one employment) or a person at the client's
 /// side (relative, guardian, informal carer).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Member {
     /// A worker, by employment.
     Worker(WorkerId),
@@ -23,7 +24,7 @@ pub enum Member {
 }
 
 /// One membership of a client's service network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Membership {
     /// Id in TEHO.
     pub id: MembershipId,
@@ -55,7 +56,7 @@ impl Membership {
 }
 
 /// What a caller supplies to add a member to a client's network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewMembership {
     /// The client file.
     pub file: ClientFileId,
@@ -73,7 +74,7 @@ pub struct NewMembership {
 /// A substitution (asendamine): `substitute` receives the absent `substituted` worker's
 /// clients for `from ..= until` (seed `004_4e44693abfa7524a.txt`, annex 7 §1). It
 /// carries no right to pass the clients on: a substitute cannot re-delegate or extend.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Substitution {
     /// Id in TEHO.
     pub id: SubstitutionId,
@@ -99,7 +100,7 @@ impl Substitution {
 }
 
 /// What a caller supplies to grant a substitution.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewSubstitution {
     /// The worker standing in.
     pub substitute: WorkerId,

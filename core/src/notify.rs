@@ -3,12 +3,13 @@
 //! (if still authorized).
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientFileId, NotificationId, PersonId, WorkerId};
 
 /// Who receives a notification.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Recipient {
     /// A worker, by employment.
     Worker(WorkerId),
@@ -17,7 +18,7 @@ pub enum Recipient {
 }
 
 /// What a notification is about.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum NotificationKind {
     /// A departed worker's access was terminated after the statutory deadline (seed
     /// `002_b4b88f78f180845d.txt` §7(2)3); sent to the organisation's administrators.
@@ -99,7 +100,7 @@ pub enum NotificationKind {
 }
 
 /// A notification in someone's inbox.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Notification {
     /// Id in TEHO.
     pub id: NotificationId,
@@ -120,7 +121,9 @@ pub struct Notification {
 }
 
 /// Where a notification stands for its recipient; it only moves forward.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum NotificationState {
     /// Not opened yet.
     Unread,
@@ -131,7 +134,7 @@ pub enum NotificationState {
 }
 
 /// Whom a message goes to within a client's network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Audience {
     /// One member of the network, or the client.
     Member(Recipient),

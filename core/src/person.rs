@@ -5,6 +5,7 @@
 //! number (seed `001_c07609eead185765.txt`, annex part 1, points 1.15–1.16).
 
 use chrono::{Datelike, NaiveDate};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -12,7 +13,7 @@ use std::str::FromStr;
 use crate::ids::PersonId;
 
 /// Sex as encoded in the first digit of a personal code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Sex {
     /// Odd first digit.
     Male,
@@ -232,6 +233,20 @@ impl Serialize for PersonalCode {
     }
 }
 
+impl JsonSchema for PersonalCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PersonalCode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[1-6][0-9]{10}$",
+            "description": "An Estonian personal code (isikukood): 11 digits, checked by its check digit."
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for PersonalCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -242,7 +257,7 @@ impl<'de> Deserialize<'de> for PersonalCode {
 /// How a person is identified: by an Estonian personal code, or — for a foreign client
 /// absent from the population register — by country and identity document number
 /// (seed `001_c07609eead185765.txt`, annex part 1, 1.15–1.16).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum PersonIdentity {
     /// Identified by isikukood.
     Estonian(PersonalCode),
@@ -304,7 +319,7 @@ impl PersonIdentity {
 }
 
 /// A person: a client, a relative, a guardian (isik).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Person {
     /// Id in TEHO.
     pub id: PersonId,
@@ -328,7 +343,7 @@ impl Person {
 }
 
 /// What a caller supplies to register a person; the engine assigns the id.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewPerson {
     /// Personal code or foreign document.
     pub identity: PersonIdentity,

@@ -8,12 +8,13 @@
 //! adapter that reads a file or a service implements [`PopulationRegister`].
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::person::PersonalCode;
 
 /// What a register notice says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum NoticeKind {
     /// The person died on the date.
     Death,
@@ -22,7 +23,7 @@ pub enum NoticeKind {
 }
 
 /// One notice from the population register.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct RegisterNotice {
     /// The person.
     pub personal_code: PersonalCode,
@@ -45,7 +46,7 @@ impl RegisterNotice {
 }
 
 /// A line that could not be read, with its number (1-based) and what is wrong.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LineProblem {
     /// Line number in the input, from 1.
     pub line: usize,
@@ -54,7 +55,7 @@ pub struct LineProblem {
 }
 
 /// Notices read from an input, each with its line number, and the lines refused.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NoticeBatch {
     /// Notices read, with their line numbers.
     pub notices: Vec<(usize, RegisterNotice)>,
@@ -69,7 +70,7 @@ pub trait PopulationRegister {
 }
 
 /// The exchange format of a notices input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum NoticeFormat {
     /// One JSON object a line: `{"personal_code": "...", "kind": "death", "date":
     /// "2026-11-10", "source_reference": "RR-123"}`.
@@ -78,7 +79,7 @@ pub enum NoticeFormat {
     Csv,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct JsonNotice {
     personal_code: String,
     kind: String,

@@ -4,12 +4,13 @@
 //! within 14 calendar days (§15(4)).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ContractId, OrganizationId, WorkerId};
 
 /// Which report is due.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum ReportKind {
     /// Services provided in a month (§15(3)).
     Monthly {
@@ -42,7 +43,7 @@ impl ReportKind {
 }
 
 /// A report that was submitted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReportSubmission {
     /// The provider.
     pub provider: OrganizationId,
@@ -55,7 +56,7 @@ pub struct ReportSubmission {
 }
 
 /// One reporting duty with its deadline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReportDue {
     /// Which report.
     pub kind: ReportKind,

@@ -5,6 +5,7 @@
 //! destruction act that lists the records.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{
@@ -12,7 +13,7 @@ use crate::ids::{
 };
 
 /// What starts a retention period.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 pub enum Trigger {
     /// The record's creation.
     Creation,
@@ -29,7 +30,7 @@ pub enum Trigger {
 }
 
 /// A record series of the catalogue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct RecordSeries {
     /// Series code in the classification scheme.
     pub code: &'static str,
@@ -96,7 +97,9 @@ pub fn series(code: &str) -> Option<&'static RecordSeries> {
 }
 
 /// A record that can be destroyed, by kind and id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum RecordRef {
     /// A file entry.
     Entry(EntryId),
@@ -109,7 +112,7 @@ pub enum RecordRef {
 }
 
 /// A record due for destruction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DueRecord {
     /// The record.
     pub record: RecordRef,
@@ -134,7 +137,7 @@ pub fn due_on(trigger_on: NaiveDate, years: u32) -> NaiveDate {
 }
 
 /// What a hold covers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum HoldScope {
     /// Every record of one client file.
     File(ClientFileId),
@@ -143,7 +146,7 @@ pub enum HoldScope {
 }
 
 /// A hold (e.g. a court case, a complaint): blocks destruction of what it covers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Hold {
     /// Id in TEHO.
     pub id: HoldId,
@@ -177,7 +180,7 @@ impl Hold {
 }
 
 /// Where a destruction act stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ActStatus {
     /// Drafted, listing its records.
     Draft,
@@ -196,7 +199,7 @@ pub enum ActStatus {
 }
 
 /// A destruction act (hävitamisakt) with every field of seed 004 annex 6 §4.4.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DestructionAct {
     /// Id in TEHO.
     pub id: DestructionActId,
@@ -231,7 +234,7 @@ pub struct DestructionAct {
 }
 
 /// What a records manager supplies to draft a destruction act.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewDestructionAct {
     /// Reference to the public archive's appraisal decision.
     pub appraisal_reference: String,

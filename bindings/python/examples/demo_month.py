@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import Any, Dict, Tuple
+from typing import Dict, Tuple
 
 import pandas as pd
 
@@ -32,9 +32,8 @@ def load(db: str, manager: str, file: str, year: int = 2026, number: int = 11) -
     engine = teho.open(db)
     actor = teho.worker(manager)
     first, last = month(year, number)
-    period: Dict[str, Any] = {"from": first, "to": last}
-    log = engine.call(actor, "service_log", file=file, **period)
-    calendar = engine.call(actor, "client_calendar", file=file, **period)
+    log = engine.service_log(actor, file, first, last)
+    calendar = engine.client_calendar(actor, file, first, last)
     return {"log": pd.DataFrame(log.to_records()), "calendar": pd.DataFrame(calendar.to_records())}
 
 

@@ -21,20 +21,19 @@ import teho
 
 START = dt.date(2026, 11, 2)
 DAYS = 14
-REASONS = ["ClientNotAtHome", "ClientRefused", "ClientInHospital", "WorkerIll"]
+REASONS: List[teho.NotDoneReason] = ["ClientNotAtHome", "ClientRefused", "ClientInHospital", "WorkerIll"]
 
 
 def build_network(engine: teho.Engine) -> Dict[str, Any]:
     """Registers the organisations, workers and clients; returns their ids."""
-    boot = engine.call(
+    city_org, administrator = engine.bootstrap(
         "System",
-        "bootstrap",
         municipality={"name": "Tallinna Sotsiaal- ja Tervishoiuamet", "kind": "Municipality", "registry_code": None},
         admin={"personal_code": "38001010015", "given_name": "Mari", "family_name": "Haldur", "employed_from": "2020-01-01"},
     )
-    city, admin = boot[0].id, teho.worker(boot[1].id)
-    care_org = engine.call(
-        admin, "register_organization", new={"name": "Lasnamäe Sotsiaalkeskus", "kind": "HomeCareProvider", "registry_code": None}
+    city, admin = city_org.id, teho.worker(administrator.id)
+    care_org = engine.register_organization(
+        admin, {"name": "Lasnamäe Sotsiaalkeskus", "kind": "HomeCareProvider", "registry_code": None}
     ).id
 
     def hire(code: str, name: str, org: str, role: str) -> str:
@@ -47,7 +46,7 @@ def build_network(engine: teho.Engine) -> Dict[str, Any]:
             "employed_from": "2020-01-01",
             "employed_until": None,
         }
-        return str(engine.call(admin, "register_worker", new=new).id)
+        return engine.register_worker(admin, new).id
 
     social_worker = teho.worker(hire("48505050029", "Sirje", city, "SocialWorker"))
     manager = hire("47503030036", "Kadri", care_org, "CareManager")
@@ -56,31 +55,26 @@ def build_network(engine: teho.Engine) -> Dict[str, Any]:
     files = []
     clients = [("43803030124", "Laine", "Hille"), ("36506060134", "Jaan", "Anu"), ("44001010013", "Helju", "Hille")]
     for code, name, assigned in clients:
-        client = engine.call(
-            social_worker,
-            "register_person",
-            new={"identity": {"Estonian": code}, "given_name": name, "family_name": "Kask", "birth_date": None},
+        client = engine.register_person(
+            social_worker, {"identity": {"Estonian": code}, "given_name": name, "family_name": "Kask", "birth_date": None}
         ).id
-        file = engine.call(
-            social_worker, "open_client_file", client=client, card={"residence": "Tallinn", "contacts": [], "good_to_know": ""}
-        ).id
+        file = engine.open_client_file(social_worker, client, {"residence": "Tallinn", "contacts": [], "good_to_know": ""}).id
         for member in (manager, workers[assigned]):
-            engine.call(
+            engine.add_member(
                 social_worker,
-                "add_member",
-                new={"file": file, "member": {"Worker": member}, "role": None, "valid_from": START.isoformat(), "valid_until": None},
+                {"file": file, "member": {"Worker": member}, "role": None, "valid_from": START, "valid_until": None},
             )
-        plan = engine.call(teho.worker(manager), "create_plan", new={"file": file, "domain": "Care", "provider": care_org}).id
+        plan = engine.create_plan(teho.worker(manager), {"file": file, "domain": "Care", "provider": care_org}).id
         spec = {
             "action": {"code": "HOOLD-01", "text": "Morning care"},
             "worker": workers[assigned],
             "place": "home",
             "duration_minutes": 45,
             "recurrence": "FREQ=DAILY;BYHOUR=9",
-            "valid_from": START.isoformat(),
+            "valid_from": START,
             "valid_until": None,
         }
-        engine.call(teho.worker(manager), "add_plan_item", plan=plan, spec=spec)
+        engine.add_plan_item(teho.worker(manager), plan, spec)
         files.append(file)
     return {"care_org": care_org, "manager": manager, "workers": workers, "files": files}
 
@@ -93,20 +87,16 @@ def record_outcomes(engine: teho.Engine, ids: Dict[str, Any], seed: int = 7) -> 
         day = START + dt.timedelta(days=offset)
         engine.set_clock(dt.datetime(day.year, day.month, day.day, 16, 0, tzinfo=dt.timezone.utc))
         for worker_id in ids["workers"].values():
-            for line in engine.call(teho.worker(worker_id), "worker_calendar", worker=worker_id, **{"from": day, "to": day}):
+            me = teho.worker(worker_id)
+            for line in engine.worker_calendar(me, worker_id, day, day):
                 visit = line.visit
                 roll = rng.random()
                 if roll < 0.7:
-                    engine.call(
-                        teho.worker(worker_id),
-                        "mark_done",
-                        visit=visit.id,
-                        report={"actual_start": None, "actual_end": None, "detail": None},
-                    )
+                    engine.mark_done(me, visit.id, {"actual_start": None, "actual_end": None, "detail": None})
                     outcome = "Done"
                 elif roll < 0.9:
                     reason = rng.choice(REASONS)
-                    engine.call(teho.worker(worker_id), "mark_not_done", visit=visit.id, reason=reason, text="")
+                    engine.mark_not_done(me, visit.id, reason=reason, text="")
                     outcome = f"NotDone:{reason}"
                 else:
                     outcome = "Planned"  # forgotten: no outcome recorded
@@ -121,7 +111,7 @@ def visits_frame(engine: teho.Engine, ids: Dict[str, Any]) -> pd.DataFrame:
     rows: List[Dict[str, Any]] = []
     last = START + dt.timedelta(days=DAYS - 1)
     for file in ids["files"]:
-        rows.extend(engine.call(manager, "client_calendar", file=file, **{"from": START, "to": last}).to_records())
+        rows.extend(engine.client_calendar(manager, file, START, last).to_records())
     return pd.DataFrame(rows)
 
 
@@ -134,7 +124,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
 
 def alerts(engine: teho.Engine, ids: Dict[str, Any]) -> pd.DataFrame:
     """The manager's alert list: planned visits whose end passed an hour ago with no outcome."""
-    missed = engine.call(teho.worker(ids["manager"]), "missed_visits", provider=ids["care_org"], domain="Care", threshold_minutes=60)
+    missed = engine.missed_visits(teho.worker(ids["manager"]), ids["care_org"], "Care", 60)
     return pd.DataFrame(missed.to_records())
 
 

@@ -181,6 +181,28 @@ impl Engine {
         Ok(value.to_string())
     }
 
+    /// Runs requests (a JSON array of `{"command": ..., "args": ...}`) in order as one
+    /// batch ([`ClientFiles::execute_many`]); returns JSON `{"results": [...], "error":
+    /// null | {"kind", "message", "details"}}` — the results of the requests done and,
+    /// if one failed, its error. If the batch itself cannot be committed, raises.
+    fn call_many(&self, py: Python<'_>, actor: &str, requests: &str) -> PyResult<String> {
+        let actor: Actor = from_json(py, "actor", actor)?;
+        let requests: Vec<Request> = from_json(py, "requests", requests)?;
+        let outcomes = guarded(py, || self.inner.execute_many(&actor, requests))?;
+        let mut results = Vec::with_capacity(outcomes.len());
+        let mut error = Value::Null;
+        for outcome in outcomes {
+            match outcome {
+                Ok(value) => results.push(value),
+                Err(e) => {
+                    error =
+                        json!({"kind": e.kind(), "message": e.to_string(), "details": details(&e)});
+                }
+            }
+        }
+        Ok(json!({"results": results, "error": error}).to_string())
+    }
+
     /// Moves a fixed clock (an engine opened with `clock=`) to an RFC 3339 instant.
     fn set_clock(&self, py: Python<'_>, instant: &str) -> PyResult<()> {
         match &self.clock {

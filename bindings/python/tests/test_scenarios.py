@@ -4,13 +4,15 @@ same rules as the Rust runner (teho-tests/src/scenario.rs)."""
 from __future__ import annotations
 
 import json
+import keyword
 import pathlib
+import typing
 from typing import Any, Dict, List, Tuple
 
 import pytest
 
 import teho
-from teho import _teho
+from teho import _api, _base, _teho
 
 SCENARIOS = pathlib.Path(__file__).resolve().parents[3] / "tests" / "scenarios"
 
@@ -50,6 +52,41 @@ def matches(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
+def declared(cls: type) -> Tuple[set, set]:
+    """A result class's fields: all, and those its annotations say are always there."""
+    hints = typing.get_type_hints(cls)
+    fields = {k.rstrip("_") if keyword.iskeyword(k.rstrip("_")) else k: v for k, v in hints.items() if k != "_fields"}
+    always = {k for k, v in fields.items() if type(None) not in typing.get_args(v)}
+    return set(fields), always
+
+
+def check_typed(value: Any, where: str) -> int:
+    """Every Record class instance has exactly its declared fields; returns how many
+    typed objects were checked."""
+    checked = 0
+    if isinstance(value, teho.Record) and type(value) is not teho.Record:
+        fields, always = declared(type(value))
+        assert set(value) <= fields, f"{where}: {type(value).__name__} has undeclared {set(value) - fields}"
+        assert always <= set(value), f"{where}: {type(value).__name__} lacks {always - set(value)}"
+        checked += 1
+    if isinstance(value, dict):
+        checked += sum(check_typed(v, where) for v in value.values())
+    elif isinstance(value, (list, tuple)):
+        checked += sum(check_typed(v, where) for v in value)
+    return checked
+
+
+def typed_round_trip(command: str, raw: Any, where: str) -> int:
+    """The result read as the command's typed classes: the classes fit the data, and it
+    writes back to exactly the JSON the engine gave."""
+    typed = _base.convert(_api.RESULTS[command], raw, _api.CLASSES)
+    assert _base.plain(typed) == raw, f"{where}: {command} does not round-trip"
+    return check_typed(typed, where)
+
+
+TYPED_OBJECTS: Dict[str, int] = {}
+
+
 def run(path: pathlib.Path) -> int:
     clock, steps = steps_of(path)
     engine = _teho.open_memory(clock)
@@ -72,6 +109,7 @@ def run(path: pathlib.Path) -> int:
                 assert err.details.get("reason") == expect["reason"], f"{where}: reason {err.details}"
             continue
         assert "error" not in expect, f"{where}: expected {expect['error']}, got {result}"
+        TYPED_OBJECTS[path.stem] = TYPED_OBJECTS.get(path.stem, 0) + typed_round_trip(request["command"], result, where)
         if "len" in expect:
             assert len(result) == expect["len"], f"{where}: {len(result)} results: {result}"
         if expect.get("ok", True) is not True:
@@ -91,3 +129,5 @@ def test_there_are_scenarios_to_replay() -> None:
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_scenario_replays(path: pathlib.Path) -> None:
     assert run(path) > 20
+    # every successful result was also read as its typed classes (see typed_round_trip)
+    assert TYPED_OBJECTS[path.stem] > 10

@@ -1,28 +1,44 @@
-"""A small typed use of the package; `mypy --strict` checks it against the stubs."""
+"""A small typed use of the package; `mypy --strict` checks it against the package's types."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict
+from typing import Dict, List, Optional
 
 import teho
 
 
 def open_file_count(path: str) -> int:
     engine: teho.Engine = teho.open(path, clock="2026-11-02T07:00:00Z")
-    actor: Dict[str, Any] = teho.worker("00000000-0000-0000-0000-000000000001")
+    actor = teho.worker("00000000-0000-0000-0000-000000000001")
     try:
-        inbox: Any = engine.call(actor, "inbox")
+        inbox: teho.Records[teho.Notification] = engine.inbox(actor)
     except teho.AccessDenied as denied:
         print(denied.kind, denied.details)
         return 0
     return len(inbox)
 
 
+def minutes_per_client(engine: teho.Engine, worker: teho.WorkerId, day: dt.date) -> Dict[str, int]:
+    """A worker's planned minutes per client on one day, from typed calendar lines."""
+    out: Dict[str, int] = {}
+    for line in engine.worker_calendar(teho.worker(worker), worker, day, day):
+        visit: teho.Visit = line.visit
+        start: dt.datetime = visit.start
+        length = int((visit.end - start).total_seconds() // 60)
+        name: str = line.client_name or "(hidden)"
+        out[name] = out.get(name, 0) + length
+    return out
+
+
+def reasons(engine: teho.Engine, manager: teho.WorkerId, provider: teho.OrganizationId) -> List[Optional[teho.NotDoneReason]]:
+    missed = engine.missed_visits(teho.worker(manager), provider, "Care", 60)
+    return [v.not_done.reason if v.not_done is not None else None for v in missed]
+
+
 def born(code: str) -> dt.date:
-    record: teho.Record = teho.personal_code(code)
-    value: dt.date = record.birth_date
-    return value
+    record: teho.PersonalCodeInfo = teho.personal_code(code)
+    return record.birth_date
 
 
 def canonical(rule: str) -> str:

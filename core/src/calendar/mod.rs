@@ -3,6 +3,7 @@
 //! regeneration when a plan item changes (seed `000_19cdf6fb7baf56d8.txt`,
 //! "põhimõisted"; `DOMAIN.md` rule 2).
 
+use schemars::JsonSchema;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
@@ -107,7 +108,7 @@ fn instant_by_rules(local: NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// Where a visit stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum VisitStatus {
     /// Planned, no outcome yet.
     Planned,
@@ -129,7 +130,7 @@ impl VisitStatus {
 }
 
 /// One visit in the client's and the worker's calendars.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Visit {
     /// Id in TEHO.
     pub id: VisitId,
@@ -235,7 +236,7 @@ pub fn expand(
 
 /// What regenerating a plan item changed (`DOMAIN.md` rule 2): recorded visits and
 /// visits changed by hand are never changed or removed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Regeneration {
     /// New visits to store.
     pub added: Vec<Visit>,

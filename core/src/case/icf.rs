@@ -4,13 +4,14 @@
 //! structures (`s`) are not used in the assessment of need (seed
 //! `001_c07609eead185765.txt`, explanatory memo §2: "s-koode ei kasutata").
 
+use schemars::JsonSchema;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 /// The ICF component of a code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum IcfComponent {
     /// `b`: body functions.
     BodyFunctions,
@@ -21,7 +22,7 @@ pub enum IcfComponent {
 }
 
 /// How an environmental factor acts: a barrier (`.`) or a facilitator (`+`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum IcfDirection {
     /// A barrier (`e310.2`).
     Barrier,
@@ -31,7 +32,7 @@ pub enum IcfDirection {
 
 /// A qualified ICF code, e.g. `b280.2`, `d450.23` (performance 2, capacity 3),
 /// `e310+3` (a substantial facilitator).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct IcfCode {
     /// Component.
     pub component: IcfComponent,
@@ -45,7 +46,7 @@ pub struct IcfCode {
 }
 
 /// Why a text is not an acceptable ICF code. Each variant names the value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, JsonSchema)]
 pub enum IcfError {
     /// An `s` (body structure) code: not used in the assessment of need.
     #[error(

@@ -5,12 +5,13 @@
 //! `000_19cdf6fb7baf56d8.txt`, nursing manager and home nurse TO-BE). An assessment is
 //! visible to its instrument's domain.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::org::Domain;
 
 /// The seven life domains of the needs-assessment instrument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum LifeDomain {
     /// Suhtlemine.
     Communication,
@@ -42,7 +43,7 @@ impl LifeDomain {
 }
 
 /// What an item's answer looks like.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum ItemKind {
     /// A level from 0 to `max`.
     Level {
@@ -63,7 +64,7 @@ pub enum ItemKind {
 }
 
 /// An answer to one item.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum AnswerValue {
     /// A level.
     Level(u8),
@@ -76,7 +77,7 @@ pub enum AnswerValue {
 }
 
 /// One item of an instrument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Item {
     /// Item code.
     pub code: &'static str,
@@ -91,7 +92,7 @@ pub struct Item {
 }
 
 /// An assessment instrument, identified by code and version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Instrument {
     /// Code.
     pub code: &'static str,

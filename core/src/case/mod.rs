@@ -7,6 +7,7 @@ pub mod icf;
 pub mod instruments;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{
@@ -18,7 +19,7 @@ pub use icf::{IcfCode, IcfError};
 pub use instruments::{AnswerValue, Instrument, ItemKind, LifeDomain};
 
 /// A service a person applies for or is directed to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum ServiceKind {
     /// Home care (koduteenus), a municipal social service.
     HomeCare,
@@ -42,7 +43,7 @@ impl ServiceKind {
 }
 
 /// An application (taotlus), entered whatever its outcome.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Application {
     /// Id in TEHO.
     pub id: ApplicationId,
@@ -61,7 +62,7 @@ pub struct Application {
 }
 
 /// What a social worker supplies to enter an application.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewApplication {
     /// The client file.
     pub file: ClientFileId,
@@ -74,7 +75,7 @@ pub struct NewApplication {
 }
 
 /// Positive or negative.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum DecisionOutcome {
     /// The service is granted.
     Positive,
@@ -83,7 +84,7 @@ pub enum DecisionOutcome {
 }
 
 /// A decision on an application (otsus); never deleted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CaseDecision {
     /// Id in TEHO.
     pub id: DecisionId,
@@ -108,7 +109,7 @@ pub struct CaseDecision {
 }
 
 /// What a social worker supplies to decide an application.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewDecision {
     /// The application.
     pub application: ApplicationId,
@@ -127,7 +128,7 @@ pub struct NewDecision {
 /// A client directed to a provider, by a positive decision or a registered referral: the
 /// provider's managers of that domain may view the file, edit the card and register the
 /// client (seed 000, care manager TO-BE: "Teavituselt uue kliendi kohta ...").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Direction {
     /// The provider.
     pub provider: OrganizationId,
@@ -140,7 +141,7 @@ pub struct Direction {
 }
 
 /// Where a referral stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ReferralStatus {
     /// Entered, not yet acted on.
     Entered,
@@ -157,7 +158,7 @@ pub enum ReferralStatus {
 }
 
 /// Where a referral came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ReferralSource {
     /// From the health information system (TIS), with its document id.
     HealthInformationSystem {
@@ -169,7 +170,7 @@ pub enum ReferralSource {
 }
 
 /// A referral letter for home nursing (suunamiskiri).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Referral {
     /// Id in TEHO.
     pub id: ReferralId,
@@ -196,7 +197,7 @@ pub struct Referral {
 }
 
 /// What a nursing manager supplies to enter a referral.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewReferral {
     /// The patient (registered as a person first).
     pub patient: PersonId,
@@ -213,7 +214,7 @@ pub struct NewReferral {
 }
 
 /// Where a contract stands: prepared → concluded → terminated.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ContractStatus {
     /// Drafted.
     Prepared,
@@ -224,7 +225,7 @@ pub enum ContractStatus {
 }
 
 /// A service contract (leping) between the client and a provider.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Contract {
     /// Id in TEHO.
     pub id: ContractId,
@@ -249,7 +250,7 @@ pub struct Contract {
 }
 
 /// What terminating a contract ended (nothing is deleted; everything is dated).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TerminationEffects {
     /// Memberships of the provider's workers that now end on the last day.
     pub memberships_ended: Vec<crate::ids::MembershipId>,
@@ -260,7 +261,7 @@ pub struct TerminationEffects {
 }
 
 /// An assessment made with a versioned instrument.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Assessment {
     /// Id in TEHO.
     pub id: AssessmentId,
@@ -283,7 +284,7 @@ pub struct Assessment {
 }
 
 /// What an assessor supplies.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewAssessment {
     /// The client file.
     pub file: ClientFileId,
@@ -298,7 +299,7 @@ pub struct NewAssessment {
 }
 
 /// A client file found by a search: only what is needed to tell people apart.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FileSummary {
     /// The file.
     pub file: ClientFileId,
@@ -311,7 +312,7 @@ pub struct FileSummary {
 }
 
 /// How to look for a client file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ClientQuery {
     /// By Estonian personal code.
     Code(crate::person::PersonalCode),

@@ -2,6 +2,7 @@
 //! door (seed `000_19cdf6fb7baf56d8.txt`, TO-BE of the care manager, care worker,
 //! nursing manager and home nurse; `DOMAIN.md` rules 2 and 3).
 
+use schemars::JsonSchema;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -29,8 +30,8 @@ pub const MAX_QUERY_DAYS: i64 = 366;
 pub const MAX_DURATION_MINUTES: u32 = 720;
 
 /// Two visits of the same worker that overlap: a warning, not an error.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Conflict {
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Overlap {
     /// The worker.
     pub worker: WorkerId,
     /// The visit being planned or moved.
@@ -40,18 +41,18 @@ pub struct Conflict {
 }
 
 /// A plan item after adding or changing it: its visits' diff and overlap warnings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanItemOutcome {
     /// The item as stored.
     pub item: PlanItem,
     /// What happened to its visits.
     pub regeneration: Regeneration,
     /// Overlaps of the added visits with the worker's other visits.
-    pub conflicts: Vec<Conflict>,
+    pub conflicts: Vec<Overlap>,
 }
 
 /// "This and following": the old item ends the day before the split, a new one starts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SplitOutcome {
     /// The old item, now ending before the split date, and its visits' diff.
     pub ended: PlanItemOutcome,
@@ -61,7 +62,7 @@ pub struct SplitOutcome {
 
 /// A visit as a calendar shows it: with the worker's and the client's names (the
 /// client calendar shows who comes; the worker calendar, whom to visit).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CalendarVisit {
     /// The visit.
     pub visit: Visit,
@@ -79,17 +80,17 @@ impl std::ops::Deref for CalendarVisit {
 }
 
 /// A visit after a change, with overlap warnings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct VisitChange {
     /// The visit as stored.
     pub visit: Visit,
     /// Overlaps with the worker's other visits.
-    pub conflicts: Vec<Conflict>,
+    pub conflicts: Vec<Overlap>,
 }
 
 /// A provider's monthly report of services provided (seed `002_b4b88f78f180845d.txt`
 /// §15(3): due by the 10th of the following month).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MonthlyReport {
     /// The provider.
     pub provider: OrganizationId,
@@ -106,7 +107,7 @@ pub struct MonthlyReport {
 }
 
 /// One line of a monthly report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReportLine {
     /// Action code.
     pub code: String,
@@ -212,7 +213,7 @@ impl<X: StoreTx> Ctx<'_, X> {
         &mut self,
         item: &PlanItem,
         days: u32,
-    ) -> TehoResult<(Regeneration, Vec<Conflict>)> {
+    ) -> TehoResult<(Regeneration, Vec<Overlap>)> {
         let (from, to) = self.horizon(days);
         let existing = self.tx.visits_of_item(item.id)?;
         let ids = self.ids;
@@ -233,7 +234,7 @@ impl<X: StoreTx> Ctx<'_, X> {
     }
 
     /// Overlaps of `visits` with other live visits of the same worker.
-    fn conflicts(&mut self, visits: &[Visit]) -> TehoResult<Vec<Conflict>> {
+    fn conflicts(&mut self, visits: &[Visit]) -> TehoResult<Vec<Overlap>> {
         let mut by_worker: HashMap<WorkerId, Vec<&Visit>> = HashMap::new();
         for v in visits.iter().filter(|v| v.status == VisitStatus::Planned) {
             if let Some(w) = v.worker {
@@ -258,7 +259,7 @@ impl<X: StoreTx> Ctx<'_, X> {
                         && o.start < v.end
                         && v.start < o.end
                 }) {
-                    out.push(Conflict {
+                    out.push(Overlap {
                         worker,
                         visit: v.id,
                         overlaps: o.id,

@@ -30,11 +30,12 @@ mod request;
 mod retention;
 mod views;
 
-pub use request::Request;
+pub use calendar::CalendarVisit;
+pub use request::{Request, api_description};
 pub use views::{ClientHome, HomeView, ServiceCheck, ServingProvider};
 
 pub use calendar::{
-    Conflict, MonthlyReport, PlanItemOutcome, ReportLine, SplitOutcome, VisitChange,
+    MonthlyReport, Overlap, PlanItemOutcome, ReportLine, SplitOutcome, VisitChange,
 };
 
 pub(crate) use directory::{new_organization, new_worker};

@@ -3,6 +3,7 @@
 //! who serves a patient.
 
 use chrono::Duration;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::CalendarVisit;
@@ -23,7 +24,7 @@ use crate::time::{local_date, start_of_day};
 
 /// A worker's or person's home page: notifications first, then their clients, today's
 /// visits and — for managers — the missed-visit alert list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HomeView {
     /// The actor's role, for workers.
     pub role: Option<Role>,
@@ -41,7 +42,7 @@ pub struct HomeView {
 
 /// The client's and relatives' view (seed 000, client TO-BE): the card, the calendar,
 /// the log of done activities, the not-done ones with their reasons, notifications.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientHome {
     /// The file.
     pub file: ClientFileId,
@@ -58,7 +59,7 @@ pub struct ClientHome {
 }
 
 /// Whether and who provides services to a patient: all a hospital social worker sees.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ServiceCheck {
     /// The patient's file, if TEHO has one.
     pub file: Option<ClientFileId>,
@@ -67,7 +68,7 @@ pub struct ServiceCheck {
 }
 
 /// One provider serving a patient.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ServingProvider {
     /// The provider.
     pub provider: OrganizationId,

@@ -5,6 +5,7 @@
 pub mod working_days;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{OrganizationId, WorkerId};
@@ -12,7 +13,7 @@ use crate::person::PersonalCode;
 use crate::time::within_days;
 
 /// What kind of organisation this is; it bounds the roles its workers may have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum OrganizationKind {
     /// A municipality or its district office (KOV, LOV).
     Municipality,
@@ -51,7 +52,7 @@ impl OrganizationKind {
 }
 
 /// An organisation taking part in TEHO (asutus).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Organization {
     /// Id in TEHO.
     pub id: OrganizationId,
@@ -64,7 +65,7 @@ pub struct Organization {
 }
 
 /// What a caller supplies to register an organisation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewOrganization {
     /// Registered name, non-empty.
     pub name: String,
@@ -75,7 +76,9 @@ pub struct NewOrganization {
 }
 
 /// A field of work; domain-only data is visible only to the roles of its domain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Domain {
     /// Municipal social welfare (hoolekanne).
     Social,
@@ -97,7 +100,9 @@ pub enum Domain {
 
 /// A role in TEHO, from the role table of `DOMAIN.md` (seed `000_19cdf6fb7baf56d8.txt`,
 /// "sihtrühmad"), plus the special-care consultant of seed `001_c07609eead185765.txt`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Role {
     /// Municipal / district social worker (KOV/LOV sotsiaaltöötaja).
     SocialWorker,
@@ -234,7 +239,7 @@ impl Role {
 }
 
 /// One employment of a person in an organisation, in one role (töötaja).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Worker {
     /// Id in TEHO.
     pub id: WorkerId,
@@ -270,7 +275,7 @@ impl Worker {
 }
 
 /// What a caller supplies to register a worker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewWorker {
     /// The worker's personal code.
     pub personal_code: PersonalCode,
@@ -289,7 +294,7 @@ pub struct NewWorker {
 }
 
 /// The first administrator, given at bootstrap.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewAdministrator {
     /// Personal code.
     pub personal_code: PersonalCode,
@@ -302,7 +307,7 @@ pub struct NewAdministrator {
 }
 
 /// The outcome of recording the end of an employment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EmploymentEnd {
     /// The worker.
     pub worker: WorkerId,
@@ -323,7 +328,7 @@ pub struct EmploymentEnd {
 
 /// A compliance breach: access of a departed worker was terminated (recorded) after the
 /// statutory deadline of seed `002_b4b88f78f180845d.txt` §7(2)3.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ComplianceBreach {
     /// The departed worker.
     pub worker: WorkerId,

@@ -7,10 +7,11 @@
 //! working days).
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// An Estonian public holiday (riigipüha).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum PublicHoliday {
     /// 1 January, uusaasta.
     NewYear,

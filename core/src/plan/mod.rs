@@ -6,6 +6,7 @@
 pub mod recurrence;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientFileId, OrganizationId, PlanId, PlanItemId, WorkerId};
@@ -13,7 +14,7 @@ use crate::org::Domain;
 pub use recurrence::{Frequency, Recurrence, RecurrenceEnd, RecurrenceError};
 
 /// A planned action: a code from the provider's service catalogue and its text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct PlannedAction {
     /// Code (e.g. `HOOLD-01`, `ÕE-HAAV`).
     pub code: String,
@@ -22,7 +23,7 @@ pub struct PlannedAction {
 }
 
 /// A care or nursing plan of one provider for one client.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CarePlan {
     /// Id in TEHO.
     pub id: PlanId,
@@ -40,7 +41,7 @@ pub struct CarePlan {
 
 /// One line of a plan: an action, its worker, place, duration and recurrence, valid for
 /// a period bounded by the contract or referral end when known.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanItem {
     /// Id in TEHO.
     pub id: PlanItemId,
@@ -69,7 +70,7 @@ pub struct PlanItem {
 }
 
 /// What a caller supplies to create a plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NewPlan {
     /// The client file.
     pub file: ClientFileId,
@@ -80,7 +81,7 @@ pub struct NewPlan {
 }
 
 /// What a caller supplies to add a plan item (or to change one).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanItemSpec {
     /// What is done.
     pub action: PlannedAction,

@@ -21,13 +21,14 @@
 //! Occurrences are local (Europe/Tallinn) date-times; turning them into instants, with
 //! the daylight-saving policy, is [`crate::calendar::tallinn_instant`]'s job.
 
+use schemars::JsonSchema;
 use std::fmt;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
 /// How often the rule repeats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Frequency {
     /// Every `interval` days.
     Daily,
@@ -38,7 +39,7 @@ pub enum Frequency {
 }
 
 /// When the rule stops, besides the plan item's own validity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum RecurrenceEnd {
     /// Only the plan item's validity ends it.
     Open,
@@ -73,7 +74,7 @@ pub struct Recurrence {
 }
 
 /// Why a recurrence text is refused. Each variant names the part.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, JsonSchema)]
 pub enum RecurrenceError {
     /// A part outside the supported subset.
     #[error("unsupported recurrence part {part:?}: {why}")]
@@ -680,6 +681,19 @@ fn days_in_month(d: NaiveDate) -> u32 {
 impl Serialize for Recurrence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl JsonSchema for Recurrence {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Recurrence".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A recurrence rule in the RRULE subset TEHO accepts (FREQ=DAILY|WEEKLY|MONTHLY with INTERVAL, BYDAY, BYSETPOS, COUNT, UNTIL), e.g. \"FREQ=WEEKLY;BYDAY=MO,TH\"."
+        })
     }
 }
 

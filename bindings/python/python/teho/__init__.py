@@ -6,21 +6,27 @@ Open a store, act as someone, and run any engine command or query::
     eng = teho.open_memory(clock="2026-11-02T07:00:00Z")
     boot = eng.call("System", "bootstrap", municipality={...}, admin={...})
 
-Every call goes through the engine's one door (authorized, audited). Results are
-:class:`Record` objects (attribute access, ``to_dict()``) and :class:`Records` lists
-(``to_records()`` for ``pandas.DataFrame``); dates are ``datetime.date`` and instants
-timezone-aware ``datetime``. Errors are :class:`TehoError` subclasses.
+Every command of the engine is a typed method of :class:`Engine` (``eng.client_card(actor,
+file)``), and :meth:`Engine.call` runs one by name. Every call goes through the engine's
+one door (authorized, audited). Results are typed :class:`Record` classes (``Visit``,
+``ClientCard``, …: attributes, ``to_dict()``) and :class:`Records` lists (``to_records()``
+for ``pandas.DataFrame``); dates are ``datetime.date``, instants timezone-aware
+``datetime`` in UTC. Errors are :class:`TehoError` subclasses.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json as _json
-import re as _re
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union
 
-from . import _teho
+from . import _api, _teho
+from ._api import *  # noqa: F401,F403 - the result classes and type aliases
+from ._api import CLASSES as _CLASSES
+from ._api import RESULTS as _RESULTS
+from ._base import Actor, Record, Records, convert, parse_instant, plain
 from .errors import (
+    error_from,
     AccessDenied,
     AlreadyInitialized,
     Conflict,
@@ -38,85 +44,12 @@ from .errors import (
 )
 
 __all__ = [
-    "Engine", "Record", "Records", "open", "open_memory", "parse_recurrence", "personal_code", "worker", "person", "supervising",
+    "Actor", "Engine", "PersonalCodeInfo", "Record", "Records", "open", "open_memory", "parse_recurrence", "personal_code", "worker", "person", "supervising",
     "TehoError", "AccessDenied", "AlreadyInitialized", "Conflict", "InternalError", "InvalidIcf",
     "InvalidInput", "InvalidPeriod", "InvalidPersonalCode", "InvalidRecurrence", "NotFound",
     "ReasonRequired", "SchemaTooNew", "StorageError",
 ]
-
-Actor = Union[str, Dict[str, Any]]
-
-_DATE = _re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_INSTANT = _re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-
-
-def _convert(value: Any) -> Any:
-    if isinstance(value, dict):
-        return Record({k: _convert(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return Records(_convert(v) for v in value)
-    if isinstance(value, str):
-        if _DATE.match(value):
-            return _dt.date.fromisoformat(value)
-        if _INSTANT.match(value):
-            return _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):  # Record included
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, _dt.datetime):
-        return value.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return value
-
-
-class Record(dict):  # type: ignore[type-arg]
-    """A result object: its fields read as attributes; ``to_dict()`` gives plain data."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def to_dict(self) -> Dict[str, Any]:
-        """Plain Python data (dates kept as date and datetime objects)."""
-        return {k: (v.to_dict() if isinstance(v, Record) else v.to_list() if isinstance(v, Records) else v) for k, v in self.items()}
-
-
-class Records(list):  # type: ignore[type-arg]
-    """A list result; ``to_records()`` flattens it for ``pandas.DataFrame``."""
-
-    def to_list(self) -> List[Any]:
-        """Plain Python data."""
-        return [v.to_dict() if isinstance(v, Record) else v for v in self]
-
-    def to_records(self) -> List[Dict[str, Any]]:
-        """One flat dict per item, nested fields joined with dots (``visit.start``),
-        ready for ``pandas.DataFrame``."""
-        rows: List[Dict[str, Any]] = []
-        for item in self:
-            row: Dict[str, Any] = {}
-            if isinstance(item, dict):
-                _flatten("", item, row)
-            else:
-                row["value"] = item
-            rows.append(row)
-        return rows
-
-
-def _flatten(prefix: str, value: Dict[str, Any], out: Dict[str, Any]) -> None:
-    for key, v in value.items():
-        if isinstance(v, dict):
-            _flatten(f"{prefix}{key}.", v, out)
-        else:
-            out[f"{prefix}{key}"] = v
-
+__all__ += _api.__all__
 
 def worker(worker_id: str) -> Dict[str, Any]:
     """The actor for a worker, acting in their employment."""
@@ -133,34 +66,74 @@ def supervising(worker_id: str, case_reference: str) -> Dict[str, Any]:
     return {"Supervising": {"worker": str(worker_id), "case_reference": case_reference}}
 
 
-class Engine:
-    """An open TEHO store. Every method of the Rust engine is reachable through
-    :meth:`call` with the command's name and arguments."""
+class Engine(_api.Commands):
+    """An open TEHO store. Every engine command is a typed method
+    (``engine.worker_calendar(actor, worker, from_, to)``) returning typed records;
+    :meth:`call` runs one by name, and :meth:`call_many` runs several as one batch."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
-    def call(self, actor: Actor, command: str, args: Optional[Dict[str, Any]] = None, **kwargs: Any) -> Any:
+    def call(self, actor: Actor, command: str, args: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
         """Runs ``command`` as ``actor`` (``"System"``, :func:`worker`, :func:`person`,
-        :func:`supervising`) with ``args`` (a dict, or keyword arguments)."""
+        :func:`supervising`) with ``args`` (a dict, or keyword arguments); the result
+        is typed as the command's method would type it."""
         merged = dict(args or {})
         merged.update(kwargs)
-        request: Dict[str, Any] = {"command": command}
-        if merged:
-            request["args"] = _plain(merged)
-        out = self._inner.call(_json.dumps(_plain(actor)), _json.dumps(request))
-        return _convert(_json.loads(out))
+        return self._run(actor, command, merged)
+
+    def call_many(self, actor: Actor, requests: Sequence[Mapping[str, Any]]) -> List[Any]:
+        """Runs requests (``{"command": name, "args": {...}}``) in order as one batch:
+        each authorized, audited and all-or-nothing as if called alone, but committed
+        together, once. Stops at the first request that fails and raises its error
+        (as :class:`TehoError`) with the results of the requests before it, which stay
+        done, in the exception's ``done`` attribute; otherwise returns every result."""
+        prepared = [_request(r.get("command", ""), r.get("args") or {}) for r in requests]
+        raw = _json.loads(self._inner.call_many(_json.dumps(plain(actor)), _json.dumps(prepared)))
+        done = [_result(req["command"], value) for req, value in zip(prepared, raw["results"])]
+        failure = raw.get("error")
+        if failure is not None:
+            raise error_from(failure["kind"], failure["message"], failure["details"], done)
+        return done
+
+    def _run(self, actor: Actor, command: str, args: Mapping[str, Any]) -> Any:
+        out = self._inner.call(_json.dumps(plain(actor)), _json.dumps(_request(command, args)))
+        return _result(command, _json.loads(out))
 
     def set_clock(self, instant: Union[str, _dt.datetime]) -> None:
         """Moves the fixed clock (engines opened with ``clock=``)."""
-        self._inner.set_clock(_plain(instant))
+        self._inner.set_clock(plain(instant))
 
 
-def personal_code(code: str) -> Record:
+def _request(command: str, args: Mapping[str, Any]) -> Dict[str, Any]:
+    request: Dict[str, Any] = {"command": command}
+    if args:
+        request["args"] = plain(dict(args))
+    return request
+
+
+def _result(command: str, value: Any) -> Any:
+    return convert(_RESULTS.get(command), value, _CLASSES)
+
+
+class PersonalCodeInfo(Record):
+    """What a personal code says."""
+
+    code: str
+    """The code, as given."""
+    birth_date: _dt.date
+    """The date of birth it encodes."""
+    sex: Literal["Male", "Female"]
+    """The sex it encodes."""
+
+    _fields = {"code": None, "birth_date": "date", "sex": None}
+
+
+def personal_code(code: str) -> PersonalCodeInfo:
     """Parses an Estonian personal code (isikukood): ``code``, ``birth_date``, ``sex``.
     Raises :class:`InvalidPersonalCode` with the ``value`` and the ``problem``."""
     c, born, sex = _teho.personal_code(code)
-    return Record(code=c, birth_date=_dt.date.fromisoformat(born), sex=sex)
+    return PersonalCodeInfo(code=c, birth_date=_dt.date.fromisoformat(born), sex=sex)
 
 
 def parse_recurrence(text: str) -> str:

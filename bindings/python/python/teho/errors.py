@@ -8,7 +8,7 @@ the fields of that kind: e.g. ``reason`` for :class:`AccessDenied`, ``value`` an
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Type
+from typing import Any, Dict, List, Type
 
 
 class TehoError(Exception):
@@ -16,11 +16,15 @@ class TehoError(Exception):
 
     kind: str
     details: Dict[str, Any]
+    done: List[Any]
+    """In :meth:`teho.Engine.call_many`: the results of the requests before the one that
+    failed (they stay done); empty otherwise."""
 
     def __init__(self, message: str, kind: str = "internal", details: str = "{}") -> None:
         super().__init__(message)
         self.kind = kind
         self.details = json.loads(details) if details else {}
+        self.done = []
 
     def __getattr__(self, name: str) -> Any:
         # The detail fields read as attributes: err.reason, err.value, err.field, …
@@ -102,3 +106,10 @@ _BY_KIND: Dict[str, Type[TehoError]] = {
 def error_class(kind: str) -> Type[TehoError]:
     """The exception class of an engine error kind."""
     return _BY_KIND.get(kind, TehoError)
+
+
+def error_from(kind: str, message: str, details: Dict[str, Any], done: List[Any]) -> TehoError:
+    """The exception of an error reported as data (a failed request of a batch)."""
+    error = error_class(kind)(message, kind, json.dumps(details))
+    error.done = done
+    return error

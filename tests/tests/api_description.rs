@@ -1,0 +1,119 @@
+//! The request API as data (`teho api`, `bindings/api.json`), which the binding
+//! generators read: it must be the engine's own, complete and current.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use teho_core::engine::{Request, api_description};
+
+fn checked_in() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bindings/api.json")
+}
+
+/// The text `teho api` prints.
+fn current_text() -> String {
+    serde_json::to_string_pretty(&api_description()).unwrap() + "\n"
+}
+
+#[test]
+fn the_checked_in_description_is_current() {
+    let path = checked_in();
+    if std::env::var_os("TEHO_BLESS").is_some() {
+        std::fs::write(&path, current_text()).unwrap();
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        stored == current_text(),
+        "{} is out of date: run `cargo run -p teho -- api > bindings/api.json` \
+         (or TEHO_BLESS=1 cargo test -p teho-tests --test api_description), then \
+         `python3 bindings/python/generate.py`",
+        path.display()
+    );
+}
+
+#[test]
+fn every_request_variant_is_described_under_its_wire_name() {
+    let description = api_description();
+    let described: Vec<&str> = description["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    // The wire names come from the Request enum's own schema (serde's tag values), so a
+    // method name that differs from its variant's snake_case name would show here.
+    let schema = serde_json::to_value(schemars::schema_for!(Request)).unwrap();
+    let wire: Vec<&str> = schema["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|arm| arm["properties"]["command"]["const"].as_str().unwrap())
+        .collect();
+    assert_eq!(described, wire);
+    assert!(described.len() > 70, "{}", described.len());
+}
+
+#[test]
+fn every_reference_resolves_on_its_side() {
+    let description = api_description();
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.trim_start_matches("#/$defs/"));
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    for (side, key) in [("input_types", "args"), ("output_types", "result")] {
+        let defs = description[side].as_object().unwrap();
+        let mut found = Vec::new();
+        for command in description["commands"].as_array().unwrap() {
+            refs(&command[key], &mut found);
+        }
+        defs.values().for_each(|d| refs(d, &mut found));
+        for name in found {
+            assert!(defs.contains_key(name), "{side} lacks {name}");
+        }
+    }
+}
+
+#[test]
+fn a_request_round_trips_through_its_described_shape() {
+    // `from`/`to` are described as dates and `file` as a uuid; the request reads back
+    // with exactly those values.
+    let description = api_description();
+    let calendar = description["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "client_calendar")
+        .unwrap();
+    let args: Vec<(&str, &Value)> = calendar["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap(), &a["schema"]))
+        .collect();
+    assert_eq!(args[0].0, "file");
+    assert_eq!(args[0].1["$ref"], "#/$defs/ClientFileId");
+    assert_eq!(
+        args[1],
+        (
+            "from",
+            &serde_json::json!({"type": "string", "format": "date"})
+        )
+    );
+    let request: Request = serde_json::from_value(serde_json::json!({
+        "command": "client_calendar",
+        "args": {"file": "00000000-0000-7000-8000-000000000001", "from": "2026-11-02", "to": "2026-11-08"}
+    }))
+    .unwrap();
+    assert!(matches!(request, Request::ClientCalendar { .. }));
+    assert_eq!(calendar["result"]["items"]["$ref"], "#/$defs/CalendarVisit");
+}
