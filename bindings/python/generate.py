@@ -105,12 +105,15 @@ class Generator:
         if name is not None:
             defs = self.outputs if side == "output" else self.inputs
             target = defs[name]
-            if is_object(target):
-                return name if side == "output" else "Mapping[str, Any]"
+            if is_object(target) and side == "input":
+                typed = self.input_name(name)
+                return f"Union[{typed}, {name}]" if typed != name else name
             return name
         kind = schema.get("type")
         fmt = schema.get("format")
         if kind == "string":
+            if side == "input":
+                return {"date": "DateLike", "date-time": "InstantLike", "partial-date-time": "LocalLike"}.get(fmt, "str")
             return {"date": "_dt.date", "date-time": "_dt.datetime", "partial-date-time": "_dt.datetime"}.get(fmt, "str")
         if kind == "integer":
             return "int"
@@ -120,6 +123,8 @@ class Generator:
             return "bool"
         if kind == "array":
             if "prefixItems" in schema:
+                if side == "input":
+                    return "Sequence[Any]"  # a list or a tuple, as the caller has it
                 return "Tuple[" + ", ".join(self.python_type(s, side) for s in schema["prefixItems"]) + "]"
             item = self.python_type(schema.get("items", {}), side)
             return f"Records[{item}]" if side == "output" else f"Sequence[{item}]"
@@ -191,6 +196,60 @@ class Generator:
                 lines.append(f"{name} = {self._type(schema, side)}")
                 lines.extend(doc_comment(schema.get("description")))
         return lines
+
+    def input_name(self, name: str) -> str:
+        """The TypedDict of an input object: its own name, or `…Input` when a result
+        class already has the name (then the result class is accepted too)."""
+        return f"{name}Input" if is_object(self.outputs.get(name, {})) else name
+
+    def input_dicts(self) -> List[str]:
+        """One TypedDict per input object, so a type checker knows the fields a command
+        takes; fields that may be left out are in a `total=False` part."""
+        out: List[str] = []
+        for name, schema in sorted(self.inputs.items()):
+            if not is_object(schema):
+                continue
+            typed = self.input_name(name)
+            required = set(schema.get("required", []))
+            fields = [(f, sub, f in required) for f, sub in schema["properties"].items()]
+            must = [(f, sub) for f, sub, r in fields if r]
+            may = [(f, sub) for f, sub, r in fields if not r]
+            if any(keyword.iskeyword(f) for f, _ in may):
+                raise GenerationError(f"{name}: an optional field named like a Python keyword")
+            doc = schema.get("description") or name
+            out.append("")
+            out.append("")
+            base = "TypedDict"
+            if any(keyword.iskeyword(f) for f, _ in must):
+                part = f"_{typed}Required" if may else typed
+                pairs = ", ".join(f"{json.dumps(f)}: {json.dumps(self.python_type(sub, 'input'))}" for f, sub in must)
+                out.append(f"{part} = TypedDict({json.dumps(part)}, {{{pairs}}})")
+                out.extend(doc_comment(doc))
+                if not may:
+                    continue
+                out.append("")
+                out.append("")
+                base = part
+            elif must and may:
+                out.append(f"class _{typed}Required(TypedDict):")
+                out.append(f'    """The fields of :class:`{typed}` that must be given."""')
+                out.extend(self.dict_fields(must))
+                out.append("")
+                out.append("")
+                base = f"_{typed}Required"
+            total = ", total=False" if may else ""
+            out.append(f"class {typed}({base}{total}):")
+            out.extend(docstring(doc, "    "))
+            out.extend(self.dict_fields(may if may else must))
+        return out
+
+    def dict_fields(self, fields: List[Tuple[str, Schema]]) -> List[str]:
+        out: List[str] = []
+        for field, sub in fields:
+            out.append("")
+            out.append(f"    {field}: {self.python_type(sub, 'input')}")
+            out.extend(docstring(sub.get("description"), "    "))
+        return out
 
     def classes(self) -> List[str]:
         out: List[str] = []
@@ -303,17 +362,18 @@ class Generator:
             "from __future__ import annotations",
             "",
             "import datetime as _dt",
-            "from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Tuple, Union, cast",
+            "from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, cast",
             "",
-            "from ._base import Actor, Caller, Record, Records",
+            "from ._base import Actor, Caller, DateLike, InstantLike, LocalLike, Record, Records",
             "",
         ]
-        public = sorted(set(self.outputs) | set(self.inputs) - {n for n, v in self.inputs.items() if is_object(v)})
+        public = sorted(set(self.outputs) | {self.input_name(n) for n in self.inputs})
         lines.append("__all__ = [")
         lines.extend(f"    {json.dumps(n)}," for n in public + ["Commands"])
         lines.append("]")
         lines.append("")
         lines.extend(self.aliases())
+        lines.extend(self.input_dicts())
         lines.extend(self.classes())
         lines.extend(self.commands())
         lines.append("")

@@ -36,8 +36,8 @@ def build_network(engine: teho.Engine) -> Dict[str, Any]:
         admin, {"name": "Lasnamäe Sotsiaalkeskus", "kind": "HomeCareProvider", "registry_code": None}
     ).id
 
-    def hire(code: str, name: str, org: str, role: str) -> str:
-        new = {
+    def hire(code: str, name: str, org: str, role: teho.Role) -> str:
+        new: teho.NewWorker = {
             "personal_code": code,
             "given_name": name,
             "family_name": "Tamm",
@@ -65,7 +65,7 @@ def build_network(engine: teho.Engine) -> Dict[str, Any]:
                 {"file": file, "member": {"Worker": member}, "role": None, "valid_from": START, "valid_until": None},
             )
         plan = engine.create_plan(teho.worker(manager), {"file": file, "domain": "Care", "provider": care_org}).id
-        spec = {
+        spec: teho.PlanItemSpec = {
             "action": {"code": "HOOLD-01", "text": "Morning care"},
             "worker": workers[assigned],
             "place": "home",

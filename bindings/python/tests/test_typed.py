@@ -126,3 +126,15 @@ def test_mypy_rejects_misuse_of_the_typed_results() -> None:
     reported = {int(line.split(":")[1]) for line in run.stdout.splitlines() if ": error:" in line}
     assert len(marked) >= 5
     assert reported == marked, run.stdout
+
+
+def test_the_typed_example_runs_with_optional_fields_left_out(town: Dict[str, Any]) -> None:
+    # typed_example.py is what mypy checks; here it runs: a plan item given without its
+    # optional worker and end date is accepted and expands from its first day.
+    sys.path.insert(0, str(BINDING / "tests"))
+    try:
+        import typed_example
+    finally:
+        sys.path.pop(0)
+    added = typed_example.plan_mornings(town["engine"], town["manager"], town["files"][2], town["care_org"])
+    assert added == 84  # twelve weeks of daily visits from 2026-11-02

@@ -36,6 +36,21 @@ def reasons(engine: teho.Engine, manager: teho.WorkerId, provider: teho.Organiza
     return [v.not_done.reason if v.not_done is not None else None for v in missed]
 
 
+def plan_mornings(engine: teho.Engine, manager: teho.WorkerId, file: teho.ClientFileId, provider: teho.OrganizationId) -> int:
+    """Input objects are TypedDicts: dates as date objects or ISO text, optional fields left out."""
+    me = teho.worker(manager)
+    plan = engine.create_plan(me, {"file": file, "domain": "Care", "provider": provider})
+    spec: teho.PlanItemSpec = {
+        "action": {"code": "HOOLD-01", "text": "Morning care"},
+        "place": "home",
+        "duration_minutes": 45,
+        "recurrence": "FREQ=DAILY;BYHOUR=9",
+        "valid_from": dt.date(2026, 11, 2),
+    }
+    outcome = engine.add_plan_item(me, plan.id, spec)
+    return len(outcome.regeneration.added)
+
+
 def born(code: str) -> dt.date:
     record: teho.PersonalCodeInfo = teho.personal_code(code)
     return record.birth_date

@@ -18,4 +18,7 @@ def misuse(engine: teho.Engine, worker: str) -> None:
     engine.mark_not_done(me, lines[0].visit.id, reason="Sleeping", text="")  # wrong: not a NotDoneReason
     engine.client_card(me)  # wrong: the file argument is missing
     card: teho.Visit = engine.client_card(me, "f")  # wrong: a ClientCard is not a Visit
+    engine.create_plan(me, {"file": "f", "domain": "Care"})  # wrong: the provider is missing
+    engine.create_plan(me, {"file": "f", "domain": "Cooking", "provider": "p"})  # wrong: not a Domain
+    engine.add_member(me, {"file": "f", "member": {"Worker": worker}, "valid_from": 20261102})  # wrong: not a date
     print(start, minutes, name, card)

@@ -7,9 +7,9 @@ typed method per engine command."""
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Tuple, Union, cast
+from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, cast
 
-from ._base import Actor, Caller, Record, Records
+from ._base import Actor, Caller, DateLike, InstantLike, LocalLike, Record, Records
 
 __all__ = [
     "AccessKind",
@@ -26,10 +26,12 @@ __all__ = [
     "BreakKind",
     "CalendarVisit",
     "CardProvider",
+    "CardProviderInput",
     "CarePlan",
     "CaseDecision",
     "ChainBreak",
     "Checkpoint",
+    "CheckpointInput",
     "ClientCard",
     "ClientFile",
     "ClientFileId",
@@ -40,6 +42,7 @@ __all__ = [
     "ComplianceBreach",
     "ContactKind",
     "ContactPoint",
+    "ContactPointInput",
     "Contract",
     "ContractId",
     "ContractStatus",
@@ -53,6 +56,8 @@ __all__ = [
     "DisclosureId",
     "Domain",
     "DomainDetail",
+    "DomainDetailInput",
+    "DoneReport",
     "DueRecord",
     "EmploymentEnd",
     "Entry",
@@ -68,13 +73,31 @@ __all__ = [
     "IcfDirection",
     "ImportReport",
     "LineProblem",
+    "LineProblemInput",
     "LogEntryId",
     "Member",
     "Membership",
     "MembershipId",
     "MonthlyReport",
+    "NewAdministrator",
+    "NewApplication",
+    "NewAssessment",
+    "NewCard",
+    "NewDecision",
+    "NewDestructionAct",
+    "NewDisclosure",
+    "NewEntry",
+    "NewLogEntry",
+    "NewMembership",
+    "NewOrganization",
+    "NewPerson",
+    "NewPlan",
+    "NewReferral",
+    "NewSubstitution",
+    "NewWorker",
     "NotDone",
     "NotDoneReason",
+    "NoticeBatch",
     "NoticeKind",
     "Notification",
     "NotificationId",
@@ -92,7 +115,9 @@ __all__ = [
     "PlanItem",
     "PlanItemId",
     "PlanItemOutcome",
+    "PlanItemSpec",
     "PlannedAction",
+    "PlannedActionInput",
     "Recipient",
     "RecordRef",
     "Recurrence",
@@ -101,6 +126,7 @@ __all__ = [
     "ReferralSource",
     "ReferralStatus",
     "Regeneration",
+    "RegisterNotice",
     "ReportDue",
     "ReportKind",
     "ReportLine",
@@ -243,6 +269,474 @@ ClientQuery = Dict[str, Any]
 """How to look for a client file."""
 NoticeKind = Literal["Death", "DisabilitySeverityEnding"]
 """What a register notice says."""
+
+
+class CardProviderInput(TypedDict):
+    """A provider on the card, always with exactly two contacts: the assigned worker and the
+    provider's general contact (seed `000_19cdf6fb7baf56d8.txt`, care manager TO-BE:
+    "Alati on teenuse osutaja kohta 2 kontakti").
+    """
+
+    assigned_worker: WorkerId
+    """The worker assigned to this client."""
+
+    general_contact: Union[ContactPointInput, ContactPoint]
+    """The provider's general contact."""
+
+    organization: OrganizationId
+    """The provider."""
+
+
+class CheckpointInput(TypedDict):
+    """A checkpoint: the number of entries and the head hash at some moment, to be kept
+    outside the database (printed, signed, sent elsewhere) and verified against later.
+    """
+
+    entries: int
+    """Number of entries when taken."""
+
+    head_hash: str
+    """Hash of the newest entry then."""
+
+
+class _ContactPointInputRequired(TypedDict):
+    """The fields of :class:`ContactPointInput` that must be given."""
+
+    kind: ContactKind
+    """Phone, e-mail, ..."""
+
+    value: str
+    """The number or address."""
+
+
+class ContactPointInput(_ContactPointInputRequired, total=False):
+    """A way to reach someone."""
+
+    label: Optional[str]
+    """Whose it is or what it is for ("neighbour, flat 12")."""
+
+
+class DomainDetailInput(TypedDict):
+    """A domain-only field of an entry."""
+
+    domain: Domain
+    """The only domain that may read or write it."""
+
+    text: str
+    """The text."""
+
+
+class DoneReport(TypedDict, total=False):
+    """Actual times and an optional domain-only detail when marking a visit done."""
+
+    actual_end: Optional[InstantLike]
+    """Actual end; the planned end (or start plus planned length) when not given."""
+
+    actual_start: Optional[InstantLike]
+    """Actual start; the planned start when not given."""
+
+    detail: Optional[str]
+    """Detail visible only to the worker's domain."""
+
+
+class LineProblemInput(TypedDict):
+    """A line that could not be read, with its number (1-based) and what is wrong."""
+
+    line: int
+    """Line number in the input, from 1."""
+
+    problem: str
+    """What is wrong."""
+
+
+class NewAdministrator(TypedDict):
+    """The first administrator, given at bootstrap."""
+
+    employed_from: DateLike
+    """First day of employment."""
+
+    family_name: str
+    """Family name."""
+
+    given_name: str
+    """Given name(s)."""
+
+    personal_code: PersonalCode
+    """Personal code."""
+
+
+class _NewApplicationRequired(TypedDict):
+    """The fields of :class:`NewApplication` that must be given."""
+
+    file: ClientFileId
+    """The client file."""
+
+    service: ServiceKind
+    """The service asked for."""
+
+    submitted_on: DateLike
+    """When it was submitted."""
+
+
+class NewApplication(_NewApplicationRequired, total=False):
+    """What a social worker supplies to enter an application."""
+
+    applicant: Optional[PersonId]
+    """The applicant; the client when `None`."""
+
+
+class NewAssessment(TypedDict):
+    """What an assessor supplies."""
+
+    answers: Sequence[Sequence[Any]]
+    """Answers by item code."""
+
+    file: ClientFileId
+    """The client file."""
+
+    icf: Sequence[str]
+    """ICF codes as written (`d450.23`); `s` codes are refused."""
+
+    instrument: str
+    """Instrument code."""
+
+    version: int
+    """Instrument version."""
+
+
+class _NewCardRequired(TypedDict):
+    """The fields of :class:`NewCard` that must be given."""
+
+    contacts: Sequence[Union[ContactPointInput, ContactPoint]]
+    """Client's contacts."""
+
+    good_to_know: str
+    """Good-to-know note."""
+
+
+class NewCard(_NewCardRequired, total=False):
+    """What the opener of a file supplies for the card."""
+
+    residence: Optional[str]
+    """Residence."""
+
+
+class _NewDecisionRequired(TypedDict):
+    """The fields of :class:`NewDecision` that must be given."""
+
+    application: ApplicationId
+    """The application."""
+
+    decided_on: DateLike
+    """Decision date."""
+
+    legal_basis: str
+    """The legal basis, non-empty."""
+
+    outcome: DecisionOutcome
+    """Positive or negative."""
+
+    reasons: str
+    """The reasons, non-empty."""
+
+
+class NewDecision(_NewDecisionRequired, total=False):
+    """What a social worker supplies to decide an application."""
+
+    provider: Optional[OrganizationId]
+    """For a positive decision: the chosen provider (required)."""
+
+
+class NewDestructionAct(TypedDict):
+    """What a records manager supplies to draft a destruction act."""
+
+    appraisal_reference: str
+    """Reference to the public archive's appraisal decision."""
+
+    date_from: DateLike
+    """Records whose trigger day lies in this range."""
+
+    date_to: DateLike
+    """Records whose trigger day lies in this range."""
+
+    method: str
+    """Method of destruction."""
+
+    place: str
+    """Place of destruction."""
+
+    planned_on: DateLike
+    """Planned day of destruction."""
+
+    series: str
+    """Series code."""
+
+
+class NewDisclosure(TypedDict):
+    """What a worker supplies to account for a disclosure; each field is required."""
+
+    file: ClientFileId
+    """The client file."""
+
+    legal_basis: str
+    """Legal basis."""
+
+    method: str
+    """How."""
+
+    recipient: str
+    """To whom."""
+
+    what: str
+    """What data."""
+
+
+class _NewEntryRequired(TypedDict):
+    """The fields of :class:`NewEntry` that must be given."""
+
+    category: DataCategory
+    """What it holds."""
+
+    file: ClientFileId
+    """The file."""
+
+    text: str
+    """Text, non-empty."""
+
+    visibility: Visibility
+    """Who may see it."""
+
+
+class NewEntry(_NewEntryRequired, total=False):
+    """What a caller supplies to add an entry."""
+
+    domain_detail: Optional[Union[DomainDetailInput, DomainDetail]]
+    """Optional domain-only field; its domain must be the author's."""
+
+
+class _NewLogEntryRequired(TypedDict):
+    """The fields of :class:`NewLogEntry` that must be given."""
+
+    action: Union[PlannedActionInput, PlannedAction]
+    """What was done."""
+
+    actual_end: InstantLike
+    """Actual end."""
+
+    actual_start: InstantLike
+    """Actual start."""
+
+    file: ClientFileId
+    """The client file."""
+
+    place: str
+    """Where."""
+
+
+class NewLogEntry(_NewLogEntryRequired, total=False):
+    """A service-log entry written by hand, e.g. for an unplanned visit."""
+
+    detail: Optional[str]
+    """Detail visible only to the author's domain."""
+
+
+class _NewMembershipRequired(TypedDict):
+    """The fields of :class:`NewMembership` that must be given."""
+
+    file: ClientFileId
+    """The client file."""
+
+    member: Member
+    """The new member."""
+
+    valid_from: DateLike
+    """First day."""
+
+
+class NewMembership(_NewMembershipRequired, total=False):
+    """What a caller supplies to add a member to a client's network."""
+
+    role: Optional[Role]
+    """For a person: Relative, Guardian or InformalCarer. For a worker it must equal
+    the worker's role (or be omitted).
+    """
+
+    valid_until: Optional[DateLike]
+    """Last day, when known (contract or referral end)."""
+
+
+class _NewOrganizationRequired(TypedDict):
+    """The fields of :class:`NewOrganization` that must be given."""
+
+    kind: OrganizationKind
+    """Kind of organisation."""
+
+    name: str
+    """Registered name, non-empty."""
+
+
+class NewOrganization(_NewOrganizationRequired, total=False):
+    """What a caller supplies to register an organisation."""
+
+    registry_code: Optional[str]
+    """Registry code, 8 digits, when known."""
+
+
+class _NewPersonRequired(TypedDict):
+    """The fields of :class:`NewPerson` that must be given."""
+
+    family_name: str
+    """Family name, non-empty."""
+
+    given_name: str
+    """Given name(s), non-empty."""
+
+    identity: PersonIdentity
+    """Personal code or foreign document."""
+
+
+class NewPerson(_NewPersonRequired, total=False):
+    """What a caller supplies to register a person; the engine assigns the id."""
+
+    birth_date: Optional[DateLike]
+    """Only for a foreign person; an Estonian one's comes from the code."""
+
+
+class NewPlan(TypedDict):
+    """What a caller supplies to create a plan."""
+
+    domain: Domain
+    """Care, Nursing or Other."""
+
+    file: ClientFileId
+    """The client file."""
+
+    provider: OrganizationId
+    """The provider composing it (the actor's own organisation)."""
+
+
+class _NewReferralRequired(TypedDict):
+    """The fields of :class:`NewReferral` that must be given."""
+
+    doctor_name: str
+    """Referring doctor's name."""
+
+    patient: PersonId
+    """The patient (registered as a person first)."""
+
+    source: ReferralSource
+    """Source."""
+
+    start: DateLike
+    """Start date."""
+
+
+class NewReferral(_NewReferralRequired, total=False):
+    """What a nursing manager supplies to enter a referral."""
+
+    doctor: Optional[WorkerId]
+    """Referring doctor as a TEHO worker, if they are one."""
+
+    end: Optional[DateLike]
+    """End date, when known."""
+
+
+NewSubstitution = TypedDict("NewSubstitution", {"from": "DateLike", "substitute": "WorkerId", "substituted": "WorkerId", "until": "DateLike"})
+"""What a caller supplies to grant a substitution."""
+
+
+class _NewWorkerRequired(TypedDict):
+    """The fields of :class:`NewWorker` that must be given."""
+
+    employed_from: DateLike
+    """First day of employment."""
+
+    family_name: str
+    """Family name, non-empty."""
+
+    given_name: str
+    """Given name(s), non-empty."""
+
+    organization: OrganizationId
+    """Employer."""
+
+    personal_code: PersonalCode
+    """The worker's personal code."""
+
+    role: Role
+    """Role, which the employer's kind must admit."""
+
+
+class NewWorker(_NewWorkerRequired, total=False):
+    """What a caller supplies to register a worker."""
+
+    employed_until: Optional[DateLike]
+    """Last day, when already known."""
+
+
+class NoticeBatch(TypedDict):
+    """Notices read from an input, each with its line number, and the lines refused."""
+
+    malformed: Sequence[Union[LineProblemInput, LineProblem]]
+    """Lines that could not be read."""
+
+    notices: Sequence[Sequence[Any]]
+    """Notices read, with their line numbers."""
+
+
+class _PlanItemSpecRequired(TypedDict):
+    """The fields of :class:`PlanItemSpec` that must be given."""
+
+    action: Union[PlannedActionInput, PlannedAction]
+    """What is done."""
+
+    duration_minutes: int
+    """Minutes per visit, 1–720."""
+
+    place: str
+    """Where."""
+
+    recurrence: Recurrence
+    """How often."""
+
+    valid_from: DateLike
+    """First day."""
+
+
+class PlanItemSpec(_PlanItemSpecRequired, total=False):
+    """What a caller supplies to add a plan item (or to change one)."""
+
+    valid_until: Optional[DateLike]
+    """Last day, when known."""
+
+    worker: Optional[WorkerId]
+    """Who does it; a worker of the plan's provider."""
+
+
+class PlannedActionInput(TypedDict):
+    """A planned action: a code from the provider's service catalogue and its text."""
+
+    code: str
+    """Code (e.g. `HOOLD-01`, `ÕE-HAAV`)."""
+
+    text: str
+    """What is done ("help with washing", "wound dressing")."""
+
+
+class RegisterNotice(TypedDict):
+    """One notice from the population register."""
+
+    date: DateLike
+    """When."""
+
+    kind: NoticeKind
+    """What happened."""
+
+    personal_code: PersonalCode
+    """The person."""
+
+    source_reference: str
+    """The register's reference for the notice."""
 
 
 class AccessLogLine(Record):
@@ -1640,7 +2134,7 @@ class Worker(Record):
 class Commands(Caller):
     """One typed method per engine command."""
 
-    def create_plan(self, actor: Actor, new: Mapping[str, Any]) -> CarePlan:
+    def create_plan(self, actor: Actor, new: NewPlan) -> CarePlan:
         """Runs the engine's ``create_plan`` as ``actor`` (authorized and audited) and returns :class:`CarePlan`.
 
         Arguments:
@@ -1649,7 +2143,7 @@ class Commands(Caller):
         """
         return cast("CarePlan", self._run(actor, "create_plan", {"new": new}))
 
-    def add_plan_item(self, actor: Actor, plan: PlanId, spec: Mapping[str, Any]) -> PlanItemOutcome:
+    def add_plan_item(self, actor: Actor, plan: PlanId, spec: PlanItemSpec) -> PlanItemOutcome:
         """Runs the engine's ``add_plan_item`` as ``actor`` (authorized and audited) and returns :class:`PlanItemOutcome`.
 
         Arguments:
@@ -1659,7 +2153,7 @@ class Commands(Caller):
         """
         return cast("PlanItemOutcome", self._run(actor, "add_plan_item", {"plan": plan, "spec": spec}))
 
-    def change_plan_item(self, actor: Actor, item: PlanItemId, spec: Mapping[str, Any]) -> PlanItemOutcome:
+    def change_plan_item(self, actor: Actor, item: PlanItemId, spec: PlanItemSpec) -> PlanItemOutcome:
         """Runs the engine's ``change_plan_item`` as ``actor`` (authorized and audited) and returns :class:`PlanItemOutcome`.
 
         Arguments:
@@ -1669,46 +2163,46 @@ class Commands(Caller):
         """
         return cast("PlanItemOutcome", self._run(actor, "change_plan_item", {"item": item, "spec": spec}))
 
-    def split_plan_item(self, actor: Actor, item: PlanItemId, from_: _dt.date, spec: Mapping[str, Any]) -> SplitOutcome:
+    def split_plan_item(self, actor: Actor, item: PlanItemId, from_: DateLike, spec: PlanItemSpec) -> SplitOutcome:
         """Runs the engine's ``split_plan_item`` as ``actor`` (authorized and audited) and returns :class:`SplitOutcome`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             item: PlanItemId — the id of: one item of a plan.
-            from_: date
+            from_: DateLike
             spec: PlanItemSpec — What a caller supplies to add a plan item (or to change one). Fields: action, duration_minutes, place, recurrence, valid_from, valid_until?, worker?.
         """
         return cast("SplitOutcome", self._run(actor, "split_plan_item", {"item": item, "from": from_, "spec": spec}))
 
-    def client_calendar(self, actor: Actor, file: ClientFileId, from_: _dt.date, to: _dt.date) -> Records[CalendarVisit]:
+    def client_calendar(self, actor: Actor, file: ClientFileId, from_: DateLike, to: DateLike) -> Records[CalendarVisit]:
         """Runs the engine's ``client_calendar`` as ``actor`` (authorized and audited) and returns a list of :class:`CalendarVisit`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             file: ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
-            from_: date
-            to: date
+            from_: DateLike
+            to: DateLike
         """
         return cast("Records[CalendarVisit]", self._run(actor, "client_calendar", {"file": file, "from": from_, "to": to}))
 
-    def worker_calendar(self, actor: Actor, worker: WorkerId, from_: _dt.date, to: _dt.date) -> Records[CalendarVisit]:
+    def worker_calendar(self, actor: Actor, worker: WorkerId, from_: DateLike, to: DateLike) -> Records[CalendarVisit]:
         """Runs the engine's ``worker_calendar`` as ``actor`` (authorized and audited) and returns a list of :class:`CalendarVisit`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             worker: WorkerId — the id of: one employment of a person in an organisation, in one role (töötaja).
-            from_: date
-            to: date
+            from_: DateLike
+            to: DateLike
         """
         return cast("Records[CalendarVisit]", self._run(actor, "worker_calendar", {"worker": worker, "from": from_, "to": to}))
 
-    def move_visit(self, actor: Actor, visit: VisitId, new_start: _dt.datetime) -> VisitChange:
+    def move_visit(self, actor: Actor, visit: VisitId, new_start: InstantLike) -> VisitChange:
         """Runs the engine's ``move_visit`` as ``actor`` (authorized and audited) and returns :class:`VisitChange`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             visit: VisitId — the id of: one visit in the client's and the worker's calendars.
-            new_start: datetime
+            new_start: InstantLike
         """
         return cast("VisitChange", self._run(actor, "move_visit", {"visit": visit, "new_start": new_start}))
 
@@ -1722,7 +2216,7 @@ class Commands(Caller):
         """
         return cast("Visit", self._run(actor, "cancel_visit", {"visit": visit, "reason": reason}))
 
-    def mark_done(self, actor: Actor, visit: VisitId, report: Mapping[str, Any]) -> ServiceLogEntry:
+    def mark_done(self, actor: Actor, visit: VisitId, report: DoneReport) -> ServiceLogEntry:
         """Runs the engine's ``mark_done`` as ``actor`` (authorized and audited) and returns :class:`ServiceLogEntry`.
 
         Arguments:
@@ -1743,7 +2237,7 @@ class Commands(Caller):
         """
         return cast("Visit", self._run(actor, "mark_not_done", {"visit": visit, "reason": reason, "text": text}))
 
-    def add_log_entry(self, actor: Actor, new: Mapping[str, Any]) -> ServiceLogEntry:
+    def add_log_entry(self, actor: Actor, new: NewLogEntry) -> ServiceLogEntry:
         """Runs the engine's ``add_log_entry`` as ``actor`` (authorized and audited) and returns :class:`ServiceLogEntry`.
 
         Arguments:
@@ -1752,14 +2246,14 @@ class Commands(Caller):
         """
         return cast("ServiceLogEntry", self._run(actor, "add_log_entry", {"new": new}))
 
-    def service_log(self, actor: Actor, file: ClientFileId, from_: _dt.date, to: _dt.date) -> Records[ServiceLogEntry]:
+    def service_log(self, actor: Actor, file: ClientFileId, from_: DateLike, to: DateLike) -> Records[ServiceLogEntry]:
         """Runs the engine's ``service_log`` as ``actor`` (authorized and audited) and returns a list of :class:`ServiceLogEntry`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             file: ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
-            from_: date
-            to: date
+            from_: DateLike
+            to: DateLike
         """
         return cast("Records[ServiceLogEntry]", self._run(actor, "service_log", {"file": file, "from": from_, "to": to}))
 
@@ -1774,14 +2268,14 @@ class Commands(Caller):
         """
         return cast("Records[Visit]", self._run(actor, "missed_visits", {"provider": provider, "domain": domain, "threshold_minutes": threshold_minutes}))
 
-    def worker_report(self, actor: Actor, worker: WorkerId, from_: _dt.date, to: _dt.date) -> Records[ServiceLogEntry]:
+    def worker_report(self, actor: Actor, worker: WorkerId, from_: DateLike, to: DateLike) -> Records[ServiceLogEntry]:
         """Runs the engine's ``worker_report`` as ``actor`` (authorized and audited) and returns a list of :class:`ServiceLogEntry`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             worker: WorkerId — the id of: one employment of a person in an organisation, in one role (töötaja).
-            from_: date
-            to: date
+            from_: DateLike
+            to: DateLike
         """
         return cast("Records[ServiceLogEntry]", self._run(actor, "worker_report", {"worker": worker, "from": from_, "to": to}))
 
@@ -1806,7 +2300,7 @@ class Commands(Caller):
         """
         return cast("Records[FileSummary]", self._run(actor, "find_client", {"query": query}))
 
-    def enter_application(self, actor: Actor, new: Mapping[str, Any]) -> Application:
+    def enter_application(self, actor: Actor, new: NewApplication) -> Application:
         """Runs the engine's ``enter_application`` as ``actor`` (authorized and audited) and returns :class:`Application`.
 
         Arguments:
@@ -1815,7 +2309,7 @@ class Commands(Caller):
         """
         return cast("Application", self._run(actor, "enter_application", {"new": new}))
 
-    def decide_application(self, actor: Actor, new: Mapping[str, Any]) -> CaseDecision:
+    def decide_application(self, actor: Actor, new: NewDecision) -> CaseDecision:
         """Runs the engine's ``decide_application`` as ``actor`` (authorized and audited) and returns :class:`CaseDecision`.
 
         Arguments:
@@ -1851,7 +2345,7 @@ class Commands(Caller):
         """
         return cast("Membership", self._run(actor, "register_client", {"file": file}))
 
-    def assign_worker(self, actor: Actor, file: ClientFileId, worker: WorkerId, general_contact: Mapping[str, Any]) -> ClientCard:
+    def assign_worker(self, actor: Actor, file: ClientFileId, worker: WorkerId, general_contact: Union[ContactPointInput, ContactPoint]) -> ClientCard:
         """Runs the engine's ``assign_worker`` as ``actor`` (authorized and audited) and returns :class:`ClientCard`.
 
         Arguments:
@@ -1862,7 +2356,7 @@ class Commands(Caller):
         """
         return cast("ClientCard", self._run(actor, "assign_worker", {"file": file, "worker": worker, "general_contact": general_contact}))
 
-    def enter_referral(self, actor: Actor, new: Mapping[str, Any]) -> Referral:
+    def enter_referral(self, actor: Actor, new: NewReferral) -> Referral:
         """Runs the engine's ``enter_referral`` as ``actor`` (authorized and audited) and returns :class:`Referral`.
 
         Arguments:
@@ -1901,23 +2395,23 @@ class Commands(Caller):
         """
         return cast("Contract", self._run(actor, "prepare_contract", {"file": file, "provider": provider, "service": service}))
 
-    def conclude_contract(self, actor: Actor, contract: ContractId, on: _dt.date) -> Contract:
+    def conclude_contract(self, actor: Actor, contract: ContractId, on: DateLike) -> Contract:
         """Runs the engine's ``conclude_contract`` as ``actor`` (authorized and audited) and returns :class:`Contract`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             contract: ContractId — the id of: a service contract (leping).
-            on: date
+            on: DateLike
         """
         return cast("Contract", self._run(actor, "conclude_contract", {"contract": contract, "on": on}))
 
-    def terminate_contract(self, actor: Actor, contract: ContractId, last_day: _dt.date, reason: str) -> Tuple[Contract, TerminationEffects]:
+    def terminate_contract(self, actor: Actor, contract: ContractId, last_day: DateLike, reason: str) -> Tuple[Contract, TerminationEffects]:
         """Runs the engine's ``terminate_contract`` as ``actor`` (authorized and audited) and returns a tuple (:class:`Contract`, :class:`TerminationEffects`).
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             contract: ContractId — the id of: a service contract (leping).
-            last_day: date
+            last_day: DateLike
             reason: str
         """
         return cast("Tuple[Contract, TerminationEffects]", self._run(actor, "terminate_contract", {"contract": contract, "last_day": last_day, "reason": reason}))
@@ -1931,7 +2425,7 @@ class Commands(Caller):
         """
         return cast("Records[Contract]", self._run(actor, "contracts", {"file": file}))
 
-    def record_assessment(self, actor: Actor, new: Mapping[str, Any]) -> Assessment:
+    def record_assessment(self, actor: Actor, new: NewAssessment) -> Assessment:
         """Runs the engine's ``record_assessment`` as ``actor`` (authorized and audited) and returns :class:`Assessment`.
 
         Arguments:
@@ -1949,13 +2443,13 @@ class Commands(Caller):
         """
         return cast("Records[Assessment]", self._run(actor, "assessments", {"file": file}))
 
-    def record_death(self, actor: Actor, person: PersonId, date: _dt.date, source: str) -> DeathEffects:
+    def record_death(self, actor: Actor, person: PersonId, date: DateLike, source: str) -> DeathEffects:
         """Runs the engine's ``record_death`` as ``actor`` (authorized and audited) and returns :class:`DeathEffects`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             person: PersonId — the id of: a person known to TEHO: a client, a relative, a guardian (isik).
-            date: date
+            date: DateLike
             source: str
         """
         return cast("DeathEffects", self._run(actor, "record_death", {"person": person, "date": date, "source": source}))
@@ -1970,18 +2464,18 @@ class Commands(Caller):
         """
         return cast("Compensation", self._run(actor, "void_death", {"person": person, "reason": reason}))
 
-    def correct_death_date(self, actor: Actor, person: PersonId, date: _dt.date, reason: str) -> Tuple[Compensation, DeathEffects]:
+    def correct_death_date(self, actor: Actor, person: PersonId, date: DateLike, reason: str) -> Tuple[Compensation, DeathEffects]:
         """Runs the engine's ``correct_death_date`` as ``actor`` (authorized and audited) and returns a tuple (:class:`Compensation`, :class:`DeathEffects`).
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             person: PersonId — the id of: a person known to TEHO: a client, a relative, a guardian (isik).
-            date: date
+            date: DateLike
             reason: str
         """
         return cast("Tuple[Compensation, DeathEffects]", self._run(actor, "correct_death_date", {"person": person, "date": date, "reason": reason}))
 
-    def import_notices(self, actor: Actor, batch: Mapping[str, Any]) -> ImportReport:
+    def import_notices(self, actor: Actor, batch: NoticeBatch) -> ImportReport:
         """Runs the engine's ``import_notices`` as ``actor`` (authorized and audited) and returns :class:`ImportReport`.
 
         Arguments:
@@ -1990,7 +2484,7 @@ class Commands(Caller):
         """
         return cast("ImportReport", self._run(actor, "import_notices", {"batch": batch}))
 
-    def register_organization(self, actor: Actor, new: Mapping[str, Any]) -> Organization:
+    def register_organization(self, actor: Actor, new: NewOrganization) -> Organization:
         """Runs the engine's ``register_organization`` as ``actor`` (authorized and audited) and returns :class:`Organization`.
 
         Arguments:
@@ -1999,7 +2493,7 @@ class Commands(Caller):
         """
         return cast("Organization", self._run(actor, "register_organization", {"new": new}))
 
-    def register_worker(self, actor: Actor, new: Mapping[str, Any]) -> Worker:
+    def register_worker(self, actor: Actor, new: NewWorker) -> Worker:
         """Runs the engine's ``register_worker`` as ``actor`` (authorized and audited) and returns :class:`Worker`.
 
         Arguments:
@@ -2008,13 +2502,13 @@ class Commands(Caller):
         """
         return cast("Worker", self._run(actor, "register_worker", {"new": new}))
 
-    def record_employment_end(self, actor: Actor, worker: WorkerId, last_day: _dt.date) -> EmploymentEnd:
+    def record_employment_end(self, actor: Actor, worker: WorkerId, last_day: DateLike) -> EmploymentEnd:
         """Runs the engine's ``record_employment_end`` as ``actor`` (authorized and audited) and returns :class:`EmploymentEnd`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             worker: WorkerId — the id of: one employment of a person in an organisation, in one role (töötaja).
-            last_day: date
+            last_day: DateLike
         """
         return cast("EmploymentEnd", self._run(actor, "record_employment_end", {"worker": worker, "last_day": last_day}))
 
@@ -2027,7 +2521,7 @@ class Commands(Caller):
         """
         return cast("Records[ComplianceBreach]", self._run(actor, "compliance_breaches", {"organization": organization}))
 
-    def record_disclosure(self, actor: Actor, new: Mapping[str, Any]) -> Disclosure:
+    def record_disclosure(self, actor: Actor, new: NewDisclosure) -> Disclosure:
         """Runs the engine's ``record_disclosure`` as ``actor`` (authorized and audited) and returns :class:`Disclosure`.
 
         Arguments:
@@ -2054,7 +2548,7 @@ class Commands(Caller):
         """
         return cast("Records[AccessLogLine]", self._run(actor, "access_log", {"file": file}))
 
-    def set_restriction(self, actor: Actor, file: ClientFileId, *, entry: Optional[EntryId] = None, basis: str, valid_until: _dt.date) -> AccessRestriction:
+    def set_restriction(self, actor: Actor, file: ClientFileId, *, entry: Optional[EntryId] = None, basis: str, valid_until: DateLike) -> AccessRestriction:
         """Runs the engine's ``set_restriction`` as ``actor`` (authorized and audited) and returns :class:`AccessRestriction`.
 
         Arguments:
@@ -2062,7 +2556,7 @@ class Commands(Caller):
             file: ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
             entry: EntryId — the id of: a record in a client file (an entry with a data category and a visibility).
             basis: str
-            valid_until: date
+            valid_until: DateLike
         """
         return cast("AccessRestriction", self._run(actor, "set_restriction", {"file": file, "entry": entry, "basis": basis, "valid_until": valid_until}))
 
@@ -2077,7 +2571,7 @@ class Commands(Caller):
         """
         return cast("AccessRestriction", self._run(actor, "lift_restriction", {"file": file, "restriction": restriction, "reason": reason}))
 
-    def register_person(self, actor: Actor, new: Mapping[str, Any]) -> Person:
+    def register_person(self, actor: Actor, new: NewPerson) -> Person:
         """Runs the engine's ``register_person`` as ``actor`` (authorized and audited) and returns :class:`Person`.
 
         Arguments:
@@ -2086,7 +2580,7 @@ class Commands(Caller):
         """
         return cast("Person", self._run(actor, "register_person", {"new": new}))
 
-    def open_client_file(self, actor: Actor, client: PersonId, card: Mapping[str, Any]) -> ClientFile:
+    def open_client_file(self, actor: Actor, client: PersonId, card: NewCard) -> ClientFile:
         """Runs the engine's ``open_client_file`` as ``actor`` (authorized and audited) and returns :class:`ClientFile`.
 
         Arguments:
@@ -2124,7 +2618,7 @@ class Commands(Caller):
         """
         return cast("ClientCard", self._run(actor, "update_good_to_know", {"file": file, "text": text}))
 
-    def set_card_provider(self, actor: Actor, file: ClientFileId, provider: Mapping[str, Any]) -> ClientCard:
+    def set_card_provider(self, actor: Actor, file: ClientFileId, provider: Union[CardProviderInput, CardProvider]) -> ClientCard:
         """Runs the engine's ``set_card_provider`` as ``actor`` (authorized and audited) and returns :class:`ClientCard`.
 
         Arguments:
@@ -2134,7 +2628,7 @@ class Commands(Caller):
         """
         return cast("ClientCard", self._run(actor, "set_card_provider", {"file": file, "provider": provider}))
 
-    def add_member(self, actor: Actor, new: Mapping[str, Any]) -> Membership:
+    def add_member(self, actor: Actor, new: NewMembership) -> Membership:
         """Runs the engine's ``add_member`` as ``actor`` (authorized and audited) and returns :class:`Membership`.
 
         Arguments:
@@ -2143,13 +2637,13 @@ class Commands(Caller):
         """
         return cast("Membership", self._run(actor, "add_member", {"new": new}))
 
-    def end_membership(self, actor: Actor, membership: MembershipId, last_day: _dt.date) -> Membership:
+    def end_membership(self, actor: Actor, membership: MembershipId, last_day: DateLike) -> Membership:
         """Runs the engine's ``end_membership`` as ``actor`` (authorized and audited) and returns :class:`Membership`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             membership: MembershipId — the id of: a membership of a client's service network (teenusevõrgustik).
-            last_day: date
+            last_day: DateLike
         """
         return cast("Membership", self._run(actor, "end_membership", {"membership": membership, "last_day": last_day}))
 
@@ -2162,7 +2656,7 @@ class Commands(Caller):
         """
         return cast("Records[Membership]", self._run(actor, "network", {"file": file}))
 
-    def grant_substitution(self, actor: Actor, new: Mapping[str, Any]) -> Substitution:
+    def grant_substitution(self, actor: Actor, new: NewSubstitution) -> Substitution:
         """Runs the engine's ``grant_substitution`` as ``actor`` (authorized and audited) and returns :class:`Substitution`.
 
         Arguments:
@@ -2171,7 +2665,7 @@ class Commands(Caller):
         """
         return cast("Substitution", self._run(actor, "grant_substitution", {"new": new}))
 
-    def add_entry(self, actor: Actor, new: Mapping[str, Any]) -> Entry:
+    def add_entry(self, actor: Actor, new: NewEntry) -> Entry:
         """Runs the engine's ``add_entry`` as ``actor`` (authorized and audited) and returns :class:`Entry`.
 
         Arguments:
@@ -2218,7 +2712,7 @@ class Commands(Caller):
         """
         return cast("Records[Notification]", self._run(actor, "notify_network", {"file": file, "audience": audience, "text": text}))
 
-    def bootstrap(self, actor: Actor, municipality: Mapping[str, Any], admin: Mapping[str, Any]) -> Tuple[Organization, Worker]:
+    def bootstrap(self, actor: Actor, municipality: NewOrganization, admin: NewAdministrator) -> Tuple[Organization, Worker]:
         """Runs the engine's ``bootstrap`` as ``actor`` (authorized and audited) and returns a tuple (:class:`Organization`, :class:`Worker`).
 
         Arguments:
@@ -2228,7 +2722,7 @@ class Commands(Caller):
         """
         return cast("Tuple[Organization, Worker]", self._run(actor, "bootstrap", {"municipality": municipality, "admin": admin}))
 
-    def verify_audit(self, actor: Actor, checkpoint: Optional[Mapping[str, Any]] = None) -> VerifyReport:
+    def verify_audit(self, actor: Actor, checkpoint: Optional[Union[CheckpointInput, Checkpoint]] = None) -> VerifyReport:
         """Runs the engine's ``verify_audit`` as ``actor`` (authorized and audited) and returns :class:`VerifyReport`.
 
         Arguments:
@@ -2245,14 +2739,14 @@ class Commands(Caller):
         """
         return cast("Checkpoint", self._run(actor, "audit_checkpoint", {}))
 
-    def reporting_deadlines(self, actor: Actor, provider: OrganizationId, from_: _dt.date, to: _dt.date) -> Records[ReportDue]:
+    def reporting_deadlines(self, actor: Actor, provider: OrganizationId, from_: DateLike, to: DateLike) -> Records[ReportDue]:
         """Runs the engine's ``reporting_deadlines`` as ``actor`` (authorized and audited) and returns a list of :class:`ReportDue`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             provider: OrganizationId — the id of: an organisation: municipality, provider, hospital, supervisory authority (asutus).
-            from_: date
-            to: date
+            from_: DateLike
+            to: DateLike
         """
         return cast("Records[ReportDue]", self._run(actor, "reporting_deadlines", {"provider": provider, "from": from_, "to": to}))
 
@@ -2266,23 +2760,23 @@ class Commands(Caller):
         """
         return cast("ReportSubmission", self._run(actor, "submit_report", {"provider": provider, "kind": kind}))
 
-    def retention_due(self, actor: Actor, on: _dt.date) -> Records[DueRecord]:
+    def retention_due(self, actor: Actor, on: DateLike) -> Records[DueRecord]:
         """Runs the engine's ``retention_due`` as ``actor`` (authorized and audited) and returns a list of :class:`DueRecord`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
-            on: date
+            on: DateLike
         """
         return cast("Records[DueRecord]", self._run(actor, "retention_due", {"on": on}))
 
-    def set_hold(self, actor: Actor, scope: HoldScope, basis: str, until: Optional[_dt.date] = None) -> Hold:
+    def set_hold(self, actor: Actor, scope: HoldScope, basis: str, until: Optional[DateLike] = None) -> Hold:
         """Runs the engine's ``set_hold`` as ``actor`` (authorized and audited) and returns :class:`Hold`.
 
         Arguments:
             actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
             scope: HoldScope — What a hold covers.
             basis: str
-            until: date
+            until: DateLike
         """
         return cast("Hold", self._run(actor, "set_hold", {"scope": scope, "basis": basis, "until": until}))
 
@@ -2303,7 +2797,7 @@ class Commands(Caller):
         """
         return cast("Hold", self._run(actor, "lift_hold", {"hold": hold}))
 
-    def draft_destruction_act(self, actor: Actor, new: Mapping[str, Any]) -> DestructionAct:
+    def draft_destruction_act(self, actor: Actor, new: NewDestructionAct) -> DestructionAct:
         """Runs the engine's ``draft_destruction_act`` as ``actor`` (authorized and audited) and returns :class:`DestructionAct`.
 
         Arguments:

@@ -26,6 +26,15 @@ _T = TypeVar("_T")
 
 _FRACTION = _re.compile(r"\.(\d+)")
 
+DateLike = Union[_dt.date, str]
+"""A date argument: a ``datetime.date`` or its ISO text (``"2026-11-02"``)."""
+
+InstantLike = Union[_dt.datetime, str]
+"""An instant argument: a timezone-aware ``datetime`` or RFC 3339 text (``"…Z"``)."""
+
+LocalLike = Union[_dt.datetime, str]
+"""A Tallinn wall-clock time argument: a naive ``datetime`` or its ISO text."""
+
 Actor = Union[str, Mapping[str, Any]]
 """Who acts: ``"System"``, or what :func:`teho.worker`, :func:`teho.person` and
 :func:`teho.supervising` return."""
