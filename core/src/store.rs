@@ -78,6 +78,17 @@ pub trait Store: Send + Sync {
     }
 }
 
+/// One stretch of time a worker is taken by a visit ([`StoreTx::busy_times`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BusyTime {
+    /// The visit.
+    pub visit: VisitId,
+    /// Its planned start.
+    pub start: DateTime<Utc>,
+    /// Its planned end.
+    pub end: DateTime<Utc>,
+}
+
 /// One write transaction. `put_*` inserts or replaces by id.
 pub trait StoreTx {
     /// Saves an organisation.
@@ -167,6 +178,27 @@ pub trait StoreTx {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<Visit>>;
+    /// When a worker is taken: the id, start and end of each of their planned or done
+    /// visits starting in `from .. to`, in no particular order — what the overlap
+    /// warning needs, without reading whole visits. The default reads them whole; a store may answer
+    /// from its columns.
+    fn busy_times(
+        &mut self,
+        worker: WorkerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<BusyTime>> {
+        Ok(self
+            .visits_of_worker(worker, from, to)?
+            .into_iter()
+            .filter(|v| matches!(v.status, VisitStatus::Planned | VisitStatus::Done))
+            .map(|v| BusyTime {
+                visit: v.id,
+                start: v.start,
+                end: v.end,
+            })
+            .collect())
+    }
     /// Planned visits of a provider that ended before `before`, by start.
     fn overdue_visits(
         &mut self,

@@ -249,20 +249,16 @@ impl<X: StoreTx> Ctx<'_, X> {
             ) else {
                 continue;
             };
-            let others = self
-                .tx
-                .visits_of_worker(worker, lo - Duration::hours(12), hi)?;
+            let others = self.tx.busy_times(worker, lo - Duration::hours(12), hi)?;
             for v in &mine {
-                for o in others.iter().filter(|o| {
-                    o.id != v.id
-                        && matches!(o.status, VisitStatus::Planned | VisitStatus::Done)
-                        && o.start < v.end
-                        && v.start < o.end
-                }) {
+                for o in others
+                    .iter()
+                    .filter(|o| o.visit != v.id && o.start < v.end && v.start < o.end)
+                {
                     out.push(Overlap {
                         worker,
                         visit: v.id,
-                        overlaps: o.id,
+                        overlaps: o.visit,
                     });
                 }
             }

@@ -1,0 +1,135 @@
+//! `StoreTx::busy_times` — what the overlap warning reads — on both stores, against a
+//! plain oracle over the same visits: a worker's planned and done visits starting in the
+//! window (in any order); never another worker's, never a cancelled, not-done or
+//! superseded one.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use proptest::prelude::*;
+use teho_core::calendar::{Visit, VisitStatus};
+use teho_core::file::{ClientFile, FileStatus};
+use teho_core::ids::{ClientFileId, PersonId, VisitId, WorkerId};
+use teho_core::org::Domain;
+use teho_core::person::{Person, PersonIdentity};
+use teho_core::plan::PlannedAction;
+use teho_core::store::{BusyTime, MemoryStore, Store, StoreTx};
+use teho_storage::SqliteStore;
+use teho_tests::code;
+use uuid::Uuid;
+
+const STATUSES: [VisitStatus; 5] = [
+    VisitStatus::Planned,
+    VisitStatus::Done,
+    VisitStatus::NotDone,
+    VisitStatus::Cancelled,
+    VisitStatus::Superseded,
+];
+
+fn base() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-02T06:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn worker(n: u8) -> WorkerId {
+    WorkerId(Uuid::from_u128(0x7000 + u128::from(n)))
+}
+
+/// A visit of worker `who` (none for 2), `status`, starting `at` minutes after the base.
+fn visit(n: usize, who: u8, status: usize, at: i64, minutes: i64, file: ClientFileId) -> Visit {
+    let start = base() + Duration::minutes(at);
+    Visit {
+        // ids deliberately not in start order, so ties on start are ordered by id
+        id: VisitId(Uuid::from_u128(0x9000_0000 + ((n as u128 * 7919) % 1000))),
+        file,
+        plan_item: None,
+        slot: None,
+        slot_index: 0,
+        start,
+        end: start + Duration::minutes(minutes),
+        worker: (who < 2).then(|| worker(who)),
+        domain: Domain::Care,
+        provider: None,
+        action: PlannedAction {
+            code: "HOOLD-01".into(),
+            text: "Morning care".into(),
+        },
+        place: "home".into(),
+        status: STATUSES[status],
+        moved_by_hand: false,
+        not_done: None,
+    }
+}
+
+fn busy_times_on<S: Store>(
+    store: S,
+    visits: &[Visit],
+    who: WorkerId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<BusyTime> {
+    let file = visits.first().map(|v| v.file);
+    let mut tx = store.begin().unwrap();
+    if let Some(file) = file {
+        let client = PersonId(Uuid::from_u128(0x5000));
+        tx.put_person(&Person {
+            id: client,
+            identity: PersonIdentity::Estonian(code("4380303012")),
+            given_name: "Laine".into(),
+            family_name: "Kask".into(),
+            birth_date: None,
+            deceased_on: None,
+        })
+        .unwrap();
+        tx.put_file(&ClientFile {
+            id: file,
+            client,
+            opened_on: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+            opened_by: worker(9),
+            status: FileStatus::Open,
+        })
+        .unwrap();
+    }
+    tx.put_visits(visits).unwrap();
+    let mut out = tx.busy_times(who, from, to).unwrap();
+    drop(tx);
+    out.sort_by_key(|b| (b.start, b.visit));
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn busy_times_are_the_workers_live_visits_in_the_window(
+        shapes in prop::collection::vec((0u8..3, 0usize..5, 0i64..3000, 15i64..120), 0..40),
+        who in 0u8..2,
+        window in (0i64..3000, 0i64..1500),
+    ) {
+        let file = ClientFileId(Uuid::from_u128(0x6000));
+        let mut visits: Vec<Visit> = shapes
+            .iter()
+            .enumerate()
+            .map(|(n, &(w, s, at, len))| visit(n, w, s, at, len, file))
+            .collect();
+        visits.sort_by_key(|v| v.id);
+        visits.dedup_by_key(|v| v.id);
+        let from = base() + Duration::minutes(window.0);
+        let to = from + Duration::minutes(window.1);
+
+        let mut oracle: Vec<BusyTime> = Vec::new();
+        for v in &visits {
+            let live = v.status == VisitStatus::Planned || v.status == VisitStatus::Done;
+            if v.worker == Some(worker(who)) && live && v.start >= from && v.start < to {
+                oracle.push(BusyTime { visit: v.id, start: v.start, end: v.end });
+            }
+        }
+        oracle.sort_by_key(|b| (b.start, b.visit));
+
+        let memory = busy_times_on(MemoryStore::new(), &visits, worker(who), from, to);
+        let sqlite = busy_times_on(SqliteStore::open_memory().unwrap(), &visits, worker(who), from, to);
+        prop_assert_eq!(&memory, &oracle);
+        prop_assert_eq!(&sqlite, &oracle);
+    }
+}
