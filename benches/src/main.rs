@@ -118,7 +118,8 @@ fn options() -> Result<Options, String> {
             clients: 2_000,
             workers: 200,
             calls: 2_000_000,
-            audit_calls: 2_000,
+            // Ten batches: with two, the batched figure was mostly the two commits.
+            audit_calls: 10_000,
             plan_items: 1_250,
             horizon_clients: 500,
             query_visits: 250_000,

@@ -18,7 +18,7 @@ use crate::ids::{PlanId, PlanItemId, VisitId};
 use crate::log::ServiceLogEntry;
 use crate::network::{Member, Membership, Substitution};
 use crate::notify::{Notification, Recipient};
-use crate::org::{ComplianceBreach, Organization, Worker};
+use crate::org::{ComplianceBreach, Organization, OrganizationKind, Worker};
 use crate::person::Person;
 use crate::plan::{CarePlan, PlanItem};
 
@@ -95,6 +95,11 @@ pub trait StoreTx {
     fn put_organization(&mut self, o: &Organization) -> StoreResult<()>;
     /// An organisation by id.
     fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>>;
+    /// Only the kind of an organisation (what every call needs of its actor's employer).
+    /// The default reads the whole organisation; a store may answer from a column.
+    fn organization_kind(&mut self, id: OrganizationId) -> StoreResult<Option<OrganizationKind>> {
+        Ok(self.organization(id)?.map(|o| o.kind))
+    }
     /// Every organisation.
     fn organizations(&mut self) -> StoreResult<Vec<Organization>>;
     /// Saves a worker.

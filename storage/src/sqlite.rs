@@ -21,7 +21,7 @@ use teho_core::ids::{PlanId, PlanItemId, VisitId};
 use teho_core::log::ServiceLogEntry;
 use teho_core::network::{Member, Membership, Substitution};
 use teho_core::notify::{Notification, Recipient};
-use teho_core::org::{ComplianceBreach, Organization, Worker};
+use teho_core::org::{ComplianceBreach, Organization, OrganizationKind, Worker};
 use teho_core::person::Person;
 use teho_core::plan::{CarePlan, PlanItem};
 use teho_core::store::{BusyTime, Store, StoreError, StoreResult, StoreTx};
@@ -480,6 +480,21 @@ impl StoreTx for SqliteTx<'_> {
             &[&kind],
             to_doc(o)?,
         )
+    }
+    fn organization_kind(&mut self, id: OrganizationId) -> StoreResult<Option<OrganizationKind>> {
+        let kind: Option<String> = self
+            .conn
+            .prepare_cached("SELECT kind FROM organizations WHERE id = ?1")
+            .map_err(backend)?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        // The column holds the variant's name, as `put_organization` writes it.
+        kind.map(|k| {
+            serde_json::from_value(serde_json::Value::String(k.clone()))
+                .map_err(|e| StoreError::Backend(format!("organisation {id}: kind {k:?}: {e}")))
+        })
+        .transpose()
     }
     fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>> {
         self.one(

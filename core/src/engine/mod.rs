@@ -306,12 +306,11 @@ fn load_actor<X: StoreTx>(tx: &mut X, actor: &Actor) -> TehoResult<(ActorFacts, 
         Actor::Worker(id) | Actor::Supervising { worker: id, .. } => match tx.worker(*id)? {
             None => unknown(format!("worker:{id}")),
             Some(w) => {
-                let kind = tx
-                    .organization(w.organization)?
-                    .map(|o| o.kind)
-                    .ok_or_else(|| TehoError::Internal {
-                        message: format!("worker {id} belongs to a missing organisation"),
-                    })?;
+                let kind =
+                    tx.organization_kind(w.organization)?
+                        .ok_or_else(|| TehoError::Internal {
+                            message: format!("worker {id} belongs to a missing organisation"),
+                        })?;
                 let supervision = match actor {
                     Actor::Supervising { case_reference, .. } => Some(case_reference.clone()),
                     _ => None,

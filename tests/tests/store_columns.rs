@@ -1,7 +1,8 @@
-//! `StoreTx::busy_times` — what the overlap warning reads — on both stores, against a
-//! plain oracle over the same visits: a worker's planned and done visits starting in the
-//! window (in any order); never another worker's, never a cancelled, not-done or
-//! superseded one.
+//! What a store answers from its columns instead of whole records, on both stores:
+//! `busy_times` (what the overlap warning reads) against a plain oracle over the same
+//! visits — a worker's planned and done visits starting in the window, in any order;
+//! never another worker's, never a cancelled, not-done or superseded one — and
+//! `organization_kind` (read for every call's actor) against the whole organisation.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -9,8 +10,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use proptest::prelude::*;
 use teho_core::calendar::{Visit, VisitStatus};
 use teho_core::file::{ClientFile, FileStatus};
+use teho_core::ids::OrganizationId;
 use teho_core::ids::{ClientFileId, PersonId, VisitId, WorkerId};
-use teho_core::org::Domain;
+use teho_core::org::{Domain, Organization, OrganizationKind};
 use teho_core::person::{Person, PersonIdentity};
 use teho_core::plan::PlannedAction;
 use teho_core::store::{BusyTime, MemoryStore, Store, StoreTx};
@@ -132,4 +134,41 @@ proptest! {
         prop_assert_eq!(&memory, &oracle);
         prop_assert_eq!(&sqlite, &oracle);
     }
+}
+
+/// Every organisation kind, from the type's own schema (so a new kind is covered too).
+fn every_kind() -> Vec<OrganizationKind> {
+    let schema = serde_json::to_value(schemars::schema_for!(OrganizationKind)).unwrap();
+    schema["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|arm| serde_json::from_value(arm["const"].clone()).unwrap())
+        .collect()
+}
+
+fn kinds_on<S: Store>(store: S) {
+    let kinds = every_kind();
+    assert!(kinds.len() >= 5, "{kinds:?}");
+    let mut tx = store.begin().unwrap();
+    for (n, kind) in kinds.iter().enumerate() {
+        let id = OrganizationId(Uuid::from_u128(0x4000 + n as u128));
+        tx.put_organization(&Organization {
+            id,
+            name: format!("organisation {n}"),
+            kind: *kind,
+            registry_code: None,
+        })
+        .unwrap();
+        assert_eq!(tx.organization_kind(id).unwrap(), Some(*kind));
+        assert_eq!(tx.organization(id).unwrap().map(|o| o.kind), Some(*kind));
+    }
+    let unknown = OrganizationId(Uuid::from_u128(0x4fff));
+    assert_eq!(tx.organization_kind(unknown).unwrap(), None);
+}
+
+#[test]
+fn an_organisations_kind_reads_as_stored_on_both_stores() {
+    kinds_on(MemoryStore::new());
+    kinds_on(SqliteStore::open_memory().unwrap());
 }
