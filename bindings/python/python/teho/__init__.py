@@ -24,7 +24,7 @@ from . import _api, _teho
 from ._api import *  # noqa: F401,F403 - the result classes and type aliases
 from ._api import CLASSES as _CLASSES
 from ._api import RESULTS as _RESULTS
-from ._base import Actor, Record, Records, convert, parse_instant, plain
+from ._base import Actor, Record, Records, convert, plain
 from .errors import (
     error_from,
     AccessDenied,
@@ -50,6 +50,7 @@ __all__ = [
     "ReasonRequired", "SchemaTooNew", "StorageError",
 ]
 __all__ += _api.__all__
+
 
 def worker(worker_id: str) -> Dict[str, Any]:
     """The actor for a worker, acting in their employment."""
