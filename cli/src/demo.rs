@@ -473,19 +473,19 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         },
     )?;
     println!("  Piret stands in for Teisi 9-13 Nov");
-    let levels = [
-        "L1-COMM",
-        "L2-MENTAL",
-        "L3-PHYS",
-        "L4-ENV",
-        "L5-OCC",
-        "L6-LEISURE",
-        "L7-ADL",
-    ]
-    .iter()
-    .zip([1u8, 1, 3, 2, 0, 1, 3])
-    .map(|(c, l)| (c.to_string(), AnswerValue::Level(l)))
-    .collect();
+    // One level per life domain of the national needs instrument, in its order.
+    let needs = teho_core::case::instruments::instrument("NEEDS", 1).ok_or_else(|| {
+        TehoError::Internal {
+            message: "the NEEDS instrument, version 1, is missing".into(),
+        }
+    })?;
+    let levels = needs
+        .items
+        .iter()
+        .filter(|item| item.life_domain.is_some())
+        .zip([1u8, 1, 3, 2, 0, 1, 3])
+        .map(|(item, l)| (item.code.to_string(), AnswerValue::Level(l)))
+        .collect();
     e.record_assessment(
         &sw,
         NewAssessment {

@@ -800,16 +800,9 @@ fn decide(
                 }),
             }
         }
-        (Action::ImportNotices, Target::System) => match actor {
-            ActorFacts::Worker {
-                role: Role::Administrator,
-                organization_kind: OrganizationKind::Municipality,
-                ..
-            } => Ok(AllowBasis::Role {
-                role: Role::Administrator,
-            }),
-            _ => worker_role_in(actor, &[], "import register notices"),
-        },
+        (Action::ImportNotices, Target::System) => {
+            city_role_in(actor, &[Role::Administrator], "import register notices")
+        }
         (Action::ManageContract { provider }, Target::Client(c)) => {
             let s = standing(actor, c, at)?;
             // The social worker prepares, concludes and terminates contracts; a care or
@@ -890,29 +883,19 @@ fn decide(
             ],
             "register clients or open client files",
         ),
-        (Action::ManageRetention, Target::System) => match actor {
-            ActorFacts::Worker {
-                role: r @ (Role::Administrator | Role::SocialWelfareHead),
-                organization_kind: OrganizationKind::Municipality,
-                ..
-            } => Ok(AllowBasis::Role { role: *r }),
-            _ => worker_role_in(actor, &[], "manage retention and destruction"),
-        },
+        (Action::ManageRetention, Target::System) => city_role_in(
+            actor,
+            &[Role::Administrator, Role::SocialWelfareHead],
+            "manage retention and destruction",
+        ),
         (Action::CheckServices, Target::System) => worker_role_in(
             actor,
             &[Role::HospitalSocialWorker, Role::CareHomeSocialWorker],
             "check who serves a patient",
         ),
-        (Action::ManageOrganizations, Target::System) => match actor {
-            ActorFacts::Worker {
-                role: Role::Administrator,
-                organization_kind: OrganizationKind::Municipality,
-                ..
-            } => Ok(AllowBasis::Role {
-                role: Role::Administrator,
-            }),
-            _ => worker_role_in(actor, &[], "register organisations"),
-        },
+        (Action::ManageOrganizations, Target::System) => {
+            city_role_in(actor, &[Role::Administrator], "register organisations")
+        }
         (Action::ManageWorkers | Action::ReadCompliance, Target::Organization { id }) => {
             match actor {
                 ActorFacts::Worker {
@@ -1067,20 +1050,13 @@ fn decide(
         },
         (Action::VerifyAudit, Target::System) => match actor {
             ActorFacts::Worker {
-                role: Role::Administrator,
-                organization_kind: OrganizationKind::Municipality,
-                ..
-            } => Ok(AllowBasis::Role {
-                role: Role::Administrator,
-            }),
-            ActorFacts::Worker {
                 role: Role::Supervisor,
                 supervision: Some(case_reference),
                 ..
             } => Ok(AllowBasis::Supervision {
                 case_reference: case_reference.clone(),
             }),
-            _ => worker_role_in(actor, &[], "verify the audit chain"),
+            _ => city_role_in(actor, &[Role::Administrator], "verify the audit chain"),
         },
         (action, _) => Err(DenyReason::RoleNotPermitted {
             role: actor_role(actor),
@@ -1093,6 +1069,18 @@ fn actor_role(actor: &ActorFacts) -> Option<Role> {
     match actor {
         ActorFacts::Worker { role, .. } => Some(*role),
         _ => None,
+    }
+}
+
+/// Allowed to a worker of a municipality (the city) in one of `roles`.
+fn city_role_in(actor: &ActorFacts, roles: &[Role], what: &str) -> Result<AllowBasis, DenyReason> {
+    match actor {
+        ActorFacts::Worker {
+            role,
+            organization_kind: OrganizationKind::Municipality,
+            ..
+        } if roles.contains(role) => Ok(AllowBasis::Role { role: *role }),
+        _ => worker_role_in(actor, &[], what),
     }
 }
 

@@ -12,6 +12,10 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Tallinn;
 use teho_core::ClientFiles;
 use teho_core::access::Actor;
+use teho_core::case::instruments::instrument;
+use teho_core::case::{
+    AnswerValue, Contract, DecisionOutcome, NewApplication, NewDecision, ServiceKind,
+};
 use teho_core::file::{ContactKind, ContactPoint, NewCard};
 use teho_core::ids::{ClientFileId, OrganizationId, PersonId, WorkerId};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
@@ -22,6 +26,18 @@ use teho_core::person::{NewPerson, PersonIdentity, PersonalCode, check_digit};
 use teho_core::plan::{NewPlan, PlanItemSpec, PlannedAction, Recurrence};
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::store::Store;
+
+/// Answers to the seven life-domain items of the national needs-assessment instrument
+/// (`NEEDS` v1), in its order, all at `level`; its free-text summary is left out.
+pub fn needs_answers(level: u8) -> Vec<(String, AnswerValue)> {
+    instrument("NEEDS", 1)
+        .expect("the NEEDS instrument, version 1")
+        .items
+        .iter()
+        .filter(|item| item.life_domain.is_some())
+        .map(|item| (item.code.to_string(), AnswerValue::Level(level)))
+        .collect()
+}
 
 /// A valid personal code from its first ten digits.
 pub fn code(first_ten: &str) -> PersonalCode {
@@ -140,6 +156,44 @@ impl<S: Store> Town<S> {
     pub fn clock_day(&self) -> NaiveDate {
         use teho_core::ports::Clock;
         teho_core::time::local_date(self.clock.now())
+    }
+
+    /// The social worker directs the client to home care by the care provider: an
+    /// application (submitted 30 October 2026), a positive decision (2 November) and a
+    /// prepared contract, which is returned.
+    pub fn direct_to_home_care(&self) -> Contract {
+        let sw = Actor::Worker(self.social_worker);
+        let app = ok(
+            "application",
+            self.engine.enter_application(
+                &sw,
+                NewApplication {
+                    file: self.file,
+                    applicant: None,
+                    service: ServiceKind::HomeCare,
+                    submitted_on: day(2026, 10, 30),
+                },
+            ),
+        );
+        ok(
+            "decision",
+            self.engine.decide_application(
+                &sw,
+                NewDecision {
+                    application: app.id,
+                    outcome: DecisionOutcome::Positive,
+                    reasons: "Needs help".into(),
+                    legal_basis: "SHS § 20".into(),
+                    provider: Some(self.care_org),
+                    decided_on: day(2026, 11, 2),
+                },
+            ),
+        );
+        ok(
+            "contract",
+            self.engine
+                .prepare_contract(&sw, self.file, self.care_org, ServiceKind::HomeCare),
+        )
     }
 
     /// The care manager plans daily morning care by the care worker; the nursing manager

@@ -16,7 +16,7 @@ use teho_core::notify::NotificationKind;
 use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::person::{NewPerson, PersonIdentity};
 use teho_core::store::Store;
-use teho_tests::{Town, code, day, denied, tallinn};
+use teho_tests::{Town, code, day, denied, needs_answers, tallinn};
 
 /// A second client, whose file the social worker opens; no provider serves them yet.
 fn new_client(t: &Town<impl Store>, first_ten: &str) -> (PersonId, ClientFileId) {
@@ -590,18 +590,7 @@ fn assessments_follow_their_domain_and_refuse_s_codes(t: Town<impl Store>) {
         file: t.file,
         instrument: "NEEDS".into(),
         version: 1,
-        answers: [
-            "L1-COMM",
-            "L2-MENTAL",
-            "L3-PHYS",
-            "L4-ENV",
-            "L5-OCC",
-            "L6-LEISURE",
-            "L7-ADL",
-        ]
-        .iter()
-        .map(|c| (c.to_string(), AnswerValue::Level(2)))
-        .collect(),
+        answers: needs_answers(2),
         icf: icf.into_iter().map(String::from).collect(),
     };
     assert!(matches!(

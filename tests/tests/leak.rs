@@ -10,14 +10,12 @@ use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use teho_core::TehoError;
 use teho_core::access::{Actor, DataCategory, Visibility};
-use teho_core::case::{
-    AnswerValue, DecisionOutcome, NewApplication, NewAssessment, NewDecision, ServiceKind,
-};
+use teho_core::case::NewAssessment;
 use teho_core::file::NewEntry;
 use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::network::Member;
 use teho_storage::SqliteStore;
-use teho_tests::{Town, day, tallinn};
+use teho_tests::{Town, day, needs_answers, tallinn};
 
 struct Shared {
     town: Town<SqliteStore>,
@@ -66,46 +64,7 @@ fn shared() -> &'static Shared {
         // reports and inboxes all hold something about the client.
         town.plan_week();
         // The case: an application, a positive decision, a contract and an assessment.
-        let app = town
-            .engine
-            .enter_application(
-                &sw,
-                NewApplication {
-                    file: town.file,
-                    applicant: None,
-                    service: ServiceKind::HomeCare,
-                    submitted_on: day(2026, 10, 30),
-                },
-            )
-            .expect("application");
-        town.engine
-            .decide_application(
-                &sw,
-                NewDecision {
-                    application: app.id,
-                    outcome: DecisionOutcome::Positive,
-                    reasons: "Needs help".into(),
-                    legal_basis: "SHS § 20".into(),
-                    provider: Some(town.care_org),
-                    decided_on: day(2026, 11, 2),
-                },
-            )
-            .expect("decision");
-        town.engine
-            .prepare_contract(&sw, town.file, town.care_org, ServiceKind::HomeCare)
-            .expect("contract");
-        let levels = [
-            "L1-COMM",
-            "L2-MENTAL",
-            "L3-PHYS",
-            "L4-ENV",
-            "L5-OCC",
-            "L6-LEISURE",
-            "L7-ADL",
-        ]
-        .iter()
-        .map(|c| (c.to_string(), AnswerValue::Level(1)))
-        .collect();
+        town.direct_to_home_care();
         town.engine
             .record_assessment(
                 &sw,
@@ -113,7 +72,7 @@ fn shared() -> &'static Shared {
                     file: town.file,
                     instrument: "NEEDS".into(),
                     version: 1,
-                    answers: levels,
+                    answers: needs_answers(1),
                     icf: vec!["d450.2".into()],
                 },
             )

@@ -5,14 +5,12 @@
 
 use teho_core::ClientFiles;
 use teho_core::access::Actor;
-use teho_core::case::{
-    AnswerValue, DecisionOutcome, NewApplication, NewAssessment, NewDecision, ServiceKind,
-};
+use teho_core::case::NewAssessment;
 use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::notify::Audience;
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_storage::SqliteStore;
-use teho_tests::{Town, day, tallinn};
+use teho_tests::{Town, day, needs_answers, tallinn};
 
 #[test]
 fn a_reopened_sqlite_file_answers_every_query_as_before() {
@@ -61,50 +59,10 @@ fn a_reopened_sqlite_file_answers_every_query_as_before() {
         .unwrap();
     // The case: application, decision, contract, assessment.
     let sw = Actor::Worker(town.social_worker);
-    let app = town
-        .engine
-        .enter_application(
-            &sw,
-            NewApplication {
-                file: town.file,
-                applicant: None,
-                service: ServiceKind::HomeCare,
-                submitted_on: day(2026, 10, 30),
-            },
-        )
-        .unwrap();
-    town.engine
-        .decide_application(
-            &sw,
-            NewDecision {
-                application: app.id,
-                outcome: DecisionOutcome::Positive,
-                reasons: "Needs help".into(),
-                legal_basis: "SHS § 20".into(),
-                provider: Some(town.care_org),
-                decided_on: day(2026, 11, 2),
-            },
-        )
-        .unwrap();
-    let k = town
-        .engine
-        .prepare_contract(&sw, town.file, town.care_org, ServiceKind::HomeCare)
-        .unwrap();
+    let k = town.direct_to_home_care();
     town.engine
         .conclude_contract(&sw, k.id, day(2026, 11, 4))
         .unwrap();
-    let levels = [
-        "L1-COMM",
-        "L2-MENTAL",
-        "L3-PHYS",
-        "L4-ENV",
-        "L5-OCC",
-        "L6-LEISURE",
-        "L7-ADL",
-    ]
-    .iter()
-    .map(|c| (c.to_string(), AnswerValue::Level(3)))
-    .collect();
     town.engine
         .record_assessment(
             &sw,
@@ -112,7 +70,7 @@ fn a_reopened_sqlite_file_answers_every_query_as_before() {
                 file: town.file,
                 instrument: "NEEDS".into(),
                 version: 1,
-                answers: levels,
+                answers: needs_answers(3),
                 icf: vec!["d450.23".into(), "e310+2".into()],
             },
         )

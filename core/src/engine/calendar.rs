@@ -174,13 +174,6 @@ impl<X: StoreTx> Ctx<'_, X> {
             .ok_or_else(|| TehoError::not_found("visit", id))
     }
 
-    fn actor_worker(&self) -> Option<(WorkerId, Role)> {
-        match &self.facts {
-            ActorFacts::Worker { id, role, .. } => Some((*id, *role)),
-            _ => None,
-        }
-    }
-
     /// The assigned worker must work for the plan's provider in the plan's domain.
     fn check_assignee(&mut self, plan: &CarePlan, worker: Option<WorkerId>) -> TehoResult<()> {
         if let Some(w) = worker {
@@ -423,9 +416,7 @@ impl<S: Store> ClientFiles<S> {
                 },
                 &Target::Client(facts),
             )?;
-            let (worker, _) = c.actor_worker().ok_or_else(|| TehoError::Internal {
-                message: "ManagePlan allowed a non-worker".into(),
-            })?;
+            let (worker, _, _) = c.me()?;
             let plan = CarePlan {
                 id: PlanId(c.ids.next_id()),
                 file: new.file,
@@ -680,7 +671,7 @@ impl<S: Store> ClientFiles<S> {
             v.end = new_start + length;
             v.moved_by_hand = true;
             c.tx.put_visits(std::slice::from_ref(&v))?;
-            if c.actor_worker().is_some_and(|(_, r)| !r.is_manager()) {
+            if c.me().is_ok_and(|(_, r, _)| !r.is_manager()) {
                 let text = format!(
                     "A visit was moved from {} to {}",
                     local(before),
@@ -718,7 +709,7 @@ impl<S: Store> ClientFiles<S> {
             })?;
             v.status = VisitStatus::Cancelled;
             c.tx.put_visits(std::slice::from_ref(&v))?;
-            if c.actor_worker().is_some_and(|(_, r)| !r.is_manager()) {
+            if c.me().is_ok_and(|(_, r, _)| !r.is_manager()) {
                 let text = format!("The visit of {} was cancelled: {reason}", local(v.start));
                 c.notify_managers(
                     v.provider,
@@ -764,9 +755,7 @@ impl<S: Store> ClientFiles<S> {
                     "must be after the actual start, within a day",
                 ));
             }
-            let (me, _) = c.actor_worker().ok_or_else(|| TehoError::Internal {
-                message: "RecordVisit allowed a non-worker".into(),
-            })?;
+            let (me, _, _) = c.me()?;
             let detail = report
                 .detail
                 .as_deref()
@@ -824,9 +813,7 @@ impl<S: Store> ClientFiles<S> {
                     problem: "the reason Other needs a text".into(),
                 });
             }
-            let (me, _) = c.actor_worker().ok_or_else(|| TehoError::Internal {
-                message: "RecordVisit allowed a non-worker".into(),
-            })?;
+            let (me, _, _) = c.me()?;
             v.status = VisitStatus::NotDone;
             v.not_done = Some(NotDone {
                 reason,
@@ -871,9 +858,7 @@ impl<S: Store> ClientFiles<S> {
                 },
             };
             c.authorize(Action::RecordVisit(facts_v), &Target::Client(facts))?;
-            let (me, role) = c.actor_worker().ok_or_else(|| TehoError::Internal {
-                message: "RecordVisit allowed a non-worker".into(),
-            })?;
+            let (me, role, _) = c.me()?;
             let org = facts_v.provider;
             non_empty("action.code", &new.action.code)?;
             non_empty("action.text", &new.action.text)?;

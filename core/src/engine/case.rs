@@ -37,18 +37,26 @@ fn provider_fits(kind: OrganizationKind, service: ServiceKind) -> bool {
 }
 
 impl<X: StoreTx> Ctx<'_, X> {
-    fn me(&self) -> TehoResult<(WorkerId, Role, OrganizationId)> {
-        match &self.facts {
-            ActorFacts::Worker {
-                id,
-                role,
-                organization,
-                ..
-            } => Ok((*id, *role, *organization)),
-            _ => Err(TehoError::Internal {
-                message: "a worker action allowed a non-worker".into(),
-            }),
+    /// A referral still waiting to be registered or rejected, once the actor may manage
+    /// the referrals of its provider.
+    fn entered_referral(&mut self, referral: ReferralId) -> TehoResult<Referral> {
+        self.object(format!("referral:{referral}"));
+        let r = self
+            .tx
+            .referral(referral)?
+            .ok_or_else(|| TehoError::not_found("referral", referral))?;
+        self.authorize(
+            Action::ManageReferrals,
+            &Target::Organization { id: r.provider },
+        )?;
+        if r.status != ReferralStatus::Entered {
+            return Err(TehoError::Conflict {
+                kind: "referral".into(),
+                id: referral.to_string(),
+                problem: format!("is {:?}", r.status),
+            });
         }
+        Ok(r)
     }
 
     /// Adds `worker` to the file's network from `from` unless already a current member.
@@ -476,21 +484,7 @@ impl<S: Store> ClientFiles<S> {
         referral: ReferralId,
     ) -> TehoResult<(ClientFile, Referral)> {
         self.door(actor, "referral.register", |c| {
-            c.object(format!("referral:{referral}"));
-            let mut r =
-                c.tx.referral(referral)?
-                    .ok_or_else(|| TehoError::not_found("referral", referral))?;
-            c.authorize(
-                Action::ManageReferrals,
-                &Target::Organization { id: r.provider },
-            )?;
-            if r.status != ReferralStatus::Entered {
-                return Err(TehoError::Conflict {
-                    kind: "referral".into(),
-                    id: referral.to_string(),
-                    problem: format!("is {:?}", r.status),
-                });
-            }
+            let mut r = c.entered_referral(referral)?;
             let (me, role, org) = c.me()?;
             let file = match c.tx.file_of_client(r.patient)? {
                 Some(f) => f,
@@ -540,21 +534,7 @@ impl<S: Store> ClientFiles<S> {
         reason: String,
     ) -> TehoResult<Referral> {
         self.door(actor, "referral.reject", |c| {
-            c.object(format!("referral:{referral}"));
-            let mut r =
-                c.tx.referral(referral)?
-                    .ok_or_else(|| TehoError::not_found("referral", referral))?;
-            c.authorize(
-                Action::ManageReferrals,
-                &Target::Organization { id: r.provider },
-            )?;
-            if r.status != ReferralStatus::Entered {
-                return Err(TehoError::Conflict {
-                    kind: "referral".into(),
-                    id: referral.to_string(),
-                    problem: format!("is {:?}", r.status),
-                });
-            }
+            let mut r = c.entered_referral(referral)?;
             let reason = non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
                 problem: "rejecting a referral needs a reason".into(),
             })?;

@@ -16,14 +16,7 @@ impl<S: Store> ClientFiles<S> {
     pub fn record_disclosure(&self, actor: &Actor, new: NewDisclosure) -> TehoResult<Disclosure> {
         self.door(actor, "disclosure.record", |c| {
             c.authorize_on_file(new.file, Action::RecordDisclosure)?;
-            let by = match &c.facts {
-                crate::access::ActorFacts::Worker { id, .. } => *id,
-                _ => {
-                    return Err(TehoError::Internal {
-                        message: "RecordDisclosure allowed a non-worker".into(),
-                    });
-                }
-            };
+            let (by, _, _) = c.me()?;
             let d = Disclosure {
                 id: DisclosureId(c.ids.next_id()),
                 file: new.file,
@@ -140,11 +133,7 @@ impl<S: Store> ClientFiles<S> {
             {
                 return Err(TehoError::not_found("entry of this file", e));
             }
-            let crate::access::ActorFacts::Worker { id: set_by, .. } = c.facts else {
-                return Err(TehoError::Internal {
-                    message: "ManageRestrictions allowed a non-worker".into(),
-                });
-            };
+            let (set_by, _, _) = c.me()?;
             let r = crate::file::AccessRestriction {
                 id: crate::ids::RestrictionId(c.ids.next_id()),
                 file,
@@ -190,11 +179,7 @@ impl<S: Store> ClientFiles<S> {
                 super::non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
                     problem: "lifting a restriction needs a reason".into(),
                 })?;
-            let crate::access::ActorFacts::Worker { id: by, .. } = c.facts else {
-                return Err(TehoError::Internal {
-                    message: "ManageRestrictions allowed a non-worker".into(),
-                });
-            };
+            let (by, _, _) = c.me()?;
             r.lifted = Some((c.at, by, reason));
             c.tx.put_restriction(&r)?;
             Ok(r)

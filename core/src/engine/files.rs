@@ -86,17 +86,7 @@ impl<S: Store> ClientFiles<S> {
                     problem: "this person already has a client file".into(),
                 });
             }
-            let ActorFacts::Worker {
-                id,
-                role,
-                organization,
-                ..
-            } = c.facts.clone()
-            else {
-                return Err(TehoError::Internal {
-                    message: "OpenFile allowed a non-worker".into(),
-                });
-            };
+            let (id, role, organization) = c.me()?;
             let today = local_date(c.at);
             let file = ClientFile {
                 id: c.ids.next_id().into(),
@@ -439,11 +429,7 @@ impl<S: Store> ClientFiles<S> {
                 ));
             }
             check_period("substitution", new.from, Some(new.until))?;
-            let ActorFacts::Worker { id: granted_by, .. } = c.facts else {
-                return Err(TehoError::Internal {
-                    message: "GrantSubstitution allowed a non-worker".into(),
-                });
-            };
+            let (granted_by, _, _) = c.me()?;
             let s = Substitution {
                 id: c.ids.next_id().into(),
                 substitute: new.substitute,

@@ -170,6 +170,22 @@ impl<X: StoreTx> Ctx<'_, X> {
         })
     }
 
+    /// The acting worker: their id, role and employer. Called after an action that only
+    /// workers are allowed, so another actor here is the engine's own error.
+    pub(crate) fn me(&self) -> TehoResult<(WorkerId, Role, OrganizationId)> {
+        match &self.facts {
+            ActorFacts::Worker {
+                id,
+                role,
+                organization,
+                ..
+            } => Ok((*id, *role, *organization)),
+            _ => Err(TehoError::Internal {
+                message: format!("{} was allowed to a non-worker", self.call.operation),
+            }),
+        }
+    }
+
     pub(crate) fn worker(&mut self, id: WorkerId) -> TehoResult<Worker> {
         self.tx
             .worker(id)?

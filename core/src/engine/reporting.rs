@@ -2,12 +2,13 @@
 
 use chrono::NaiveDate;
 
+use super::Ctx;
 use crate::ClientFiles;
-use crate::access::{Action, Actor, ActorFacts, Target};
+use crate::access::{Action, Actor, Target};
 use crate::case::{ContractStatus, ServiceKind};
 use crate::error::{TehoError, TehoResult};
 use crate::ids::OrganizationId;
-use crate::org::{Domain, OrganizationKind};
+use crate::org::{Domain, Organization, OrganizationKind};
 use crate::report::{
     ReportDue, ReportKind, ReportSubmission, care_home_deadline, monthly_deadline, months,
 };
@@ -27,6 +28,20 @@ fn provider_domain(kind: OrganizationKind) -> TehoResult<Domain> {
     }
 }
 
+impl<X: StoreTx> Ctx<'_, X> {
+    /// Authorizes reading `provider`'s reporting data (its domain follows from its kind);
+    /// returns the provider.
+    fn authorize_reporting(&mut self, provider: OrganizationId) -> TehoResult<Organization> {
+        let org = self.organization(provider)?;
+        let domain = provider_domain(org.kind)?;
+        self.authorize(
+            Action::ReadProviderData { domain },
+            &Target::Organization { id: provider },
+        )?;
+        Ok(org)
+    }
+}
+
 impl<S: Store> ClientFiles<S> {
     /// The provider's reporting duties in `from ..= to` with their deadlines: a monthly
     /// report for every month with services (by the 10th of the following month, seed
@@ -42,12 +57,7 @@ impl<S: Store> ClientFiles<S> {
     ) -> TehoResult<Vec<ReportDue>> {
         self.door(actor, "report.deadlines", |c| {
             c.object(format!("organization:{provider} {from}..{to}"));
-            let org = c.organization(provider)?;
-            let domain = provider_domain(org.kind)?;
-            c.authorize(
-                Action::ReadProviderData { domain },
-                &Target::Organization { id: provider },
-            )?;
+            let org = c.authorize_reporting(provider)?;
             super::check_period("window", from, Some(to))?;
             let today = local_date(c.at);
             let mut kinds: Vec<(ReportKind, NaiveDate)> = Vec::new();
@@ -123,12 +133,7 @@ impl<S: Store> ClientFiles<S> {
     ) -> TehoResult<ReportSubmission> {
         self.door(actor, "report.submit", |c| {
             c.object(format!("organization:{provider} {kind:?}"));
-            let org = c.organization(provider)?;
-            let domain = provider_domain(org.kind)?;
-            c.authorize(
-                Action::ReadProviderData { domain },
-                &Target::Organization { id: provider },
-            )?;
+            c.authorize_reporting(provider)?;
             let key = kind.key(provider);
             if let Some(done) = c.tx.submission(&key)? {
                 return Err(TehoError::Conflict {
@@ -137,11 +142,7 @@ impl<S: Store> ClientFiles<S> {
                     problem: format!("already submitted at {}", done.submitted_at),
                 });
             }
-            let ActorFacts::Worker { id: by, .. } = c.facts else {
-                return Err(TehoError::Internal {
-                    message: "ReadProviderData allowed a non-worker".into(),
-                });
-            };
+            let (by, _, _) = c.me()?;
             let s = ReportSubmission {
                 provider,
                 kind,

@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 
 use super::Ctx;
 use crate::ClientFiles;
-use crate::access::{Action, Actor, ActorFacts, DataCategory, Target};
+use crate::access::{Action, Actor, DataCategory, Target};
 use crate::error::{TehoError, TehoResult};
-use crate::ids::{ClientFileId, DestructionActId, HoldId, WorkerId};
+use crate::ids::{ClientFileId, DestructionActId, HoldId};
 use crate::retention::{
     ActStatus, DestructionAct, DueRecord, Hold, HoldScope, NewDestructionAct, RecordRef, Trigger,
     due_on, series,
@@ -18,15 +18,6 @@ use crate::store::{Store, StoreTx};
 use crate::time::local_date;
 
 impl<X: StoreTx> Ctx<'_, X> {
-    fn worker_id(&self) -> TehoResult<WorkerId> {
-        match &self.facts {
-            ActorFacts::Worker { id, .. } => Ok(*id),
-            _ => Err(TehoError::Internal {
-                message: "ManageRetention allowed a non-worker".into(),
-            }),
-        }
-    }
-
     /// Every record of the given files (all files when `None`) with its series and the
     /// day its retention period ends; `held` as of `on`.
     fn retention_records(
@@ -167,7 +158,7 @@ impl<S: Store> ClientFiles<S> {
                 id: HoldId(c.ids.next_id()),
                 scope,
                 basis,
-                by: c.worker_id()?,
+                by: c.me()?.0,
                 from,
                 until,
                 lifted: None,
@@ -203,7 +194,7 @@ impl<S: Store> ClientFiles<S> {
                     problem: "already lifted".into(),
                 });
             }
-            h.lifted = Some((c.at, c.worker_id()?));
+            h.lifted = Some((c.at, c.me()?.0));
             c.tx.put_hold(&h)?;
             Ok(h)
         })
@@ -273,7 +264,7 @@ impl<S: Store> ClientFiles<S> {
                 planned_on: new.planned_on,
                 place,
                 records,
-                drafted_by: c.worker_id()?,
+                drafted_by: c.me()?.0,
                 status: ActStatus::Draft,
             };
             c.object(format!("destruction_act:{} units={}", act.id, act.units));
@@ -301,7 +292,7 @@ impl<S: Store> ClientFiles<S> {
                     problem: format!("is {:?}", a.status),
                 });
             }
-            let me = c.worker_id()?;
+            let me = c.me()?.0;
             if me == a.drafted_by {
                 return Err(TehoError::Conflict {
                     kind: "destruction act".into(),

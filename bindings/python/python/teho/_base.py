@@ -114,10 +114,16 @@ def _flatten(prefix: str, value: Mapping[str, Any], out: Dict[str, Any]) -> None
             out[f"{prefix}{key}"] = v
 
 
+def _microseconds(text: str) -> str:
+    """The time's fraction cut or padded to six digits, which ``fromisoformat`` reads on
+    every Python from 3.9 (the engine writes up to nine)."""
+    return _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+
+
 def parse_instant(text: str) -> _dt.datetime:
     """An RFC 3339 instant as the engine writes it (``…Z``, up to nanoseconds) as a
     timezone-aware ``datetime`` in UTC (microseconds: Python's resolution)."""
-    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+    text = _microseconds(text)
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     value = _dt.datetime.fromisoformat(text)
@@ -127,7 +133,7 @@ def parse_instant(text: str) -> _dt.datetime:
 
 
 def _local(text: str) -> _dt.datetime:
-    value = _dt.datetime.fromisoformat(_FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1))
+    value = _dt.datetime.fromisoformat(_microseconds(text))
     if value.tzinfo is not None:
         raise ValueError(f"wall-clock time {text!r} carries a UTC offset")
     return value
