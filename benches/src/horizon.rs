@@ -546,6 +546,7 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     let total: i64 = rusqlite::Connection::open(&engine_db)
         .and_then(|c| c.query_row("SELECT count(*) FROM visits", [], |r| r.get(0)))
         .map_err(|e| e.to_string())?;
+    settle(&engine_db)?;
     println!(
         "    store for queries: {total} visits ({filled} done visits from {history_from} filled in, \
          {} in the horizon); {} queries of each kind",
@@ -686,6 +687,18 @@ fn query_line(
         "p99 <= 2x",
         ratio <= 2.0,
     )
+}
+
+/// Lets the store come to rest before queries are timed: the WAL copied into the file
+/// and everything written so far on disk, so that no query of either side waits behind
+/// the write-back of the fixture's hundreds of megabytes.
+fn settle(path: &Path) -> Result<(), String> {
+    let conn = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .map_err(|e| e.to_string())?;
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| format!("syncing {}: {e}", path.display()))
 }
 
 /// Fills the weeks from `from` to the horizon with done visits of the plan items, straight

@@ -60,6 +60,13 @@ pub trait Store: Send + Sync {
         Self: 'a;
     /// Begins a write transaction (SQLite: `BEGIN IMMEDIATE`), waiting for other writers.
     fn begin(&self) -> StoreResult<Self::Tx<'_>>;
+    /// Begins the transaction of a query, which writes nothing but the query's audit
+    /// entry. A store may make such a commit durable a little later than a command's
+    /// (SQLite: within a bounded delay, see `SqliteStore`), and may refuse to commit one
+    /// that wrote anything else. The default is [`Store::begin`].
+    fn begin_query(&self) -> StoreResult<Self::Tx<'_>> {
+        self.begin()
+    }
     /// Runs `work` — several engine calls on this thread — so that their transactions
     /// commit together, once (SQLite: one `COMMIT`, one fsync; each call a savepoint
     /// inside it). Each call stays all-or-nothing on its own. The default runs `work` as

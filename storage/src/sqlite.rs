@@ -1,9 +1,11 @@
 //! [`SqliteStore`]: the engine's store in one SQLite file.
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
-use std::path::Path;
-use std::sync::{Condvar, Mutex, MutexGuard};
-use std::thread::ThreadId;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -26,6 +28,9 @@ use teho_core::person::Person;
 use teho_core::plan::{CarePlan, PlanItem};
 use teho_core::store::{BusyTime, Store, StoreError, StoreResult, StoreTx};
 
+#[cfg(test)]
+use crate::query_sync::DEFAULT_QUERY_SYNC_DELAY;
+use crate::query_sync::QuerySync;
 use crate::schema::{backend, migrate};
 
 /// How long a writer waits for another process's write transaction before giving up.
@@ -34,12 +39,27 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Prepared statements kept per connection (the store uses about 120 distinct ones).
 const STATEMENT_CACHE: usize = 256;
 
+/// Records the read cache holds before it starts over (some tens of MiB at most).
+const READ_CACHE_ENTRIES: usize = 100_000;
+
 /// A TEHO store in one SQLite file (or in memory).
+///
+/// Durability: a command's commit has reached the disk when it returns
+/// (`synchronous=FULL`). A query writes nothing but its audit entry; its commit reaches
+/// the WAL at once — a crash of the process loses nothing — and the disk within
+/// [`SqliteStore::query_sync_delay`] (200 ms by default), synced by a background
+/// thread together with the other queries of that stretch, or at once by the next
+/// command's commit. Only an operating-system crash or a power loss can lose the audit
+/// entries of the reads made in the last such delay; the chain stays whole.
 #[derive(Debug)]
 pub struct SqliteStore {
     inner: Mutex<Inner>,
     /// Signalled when a batch ends, for other threads waiting to begin.
     batch_ended: Condvar,
+    /// Group commit of the queries' audit entries (a file store only).
+    query_sync: Option<Arc<QuerySync>>,
+    /// The thread that syncs them; joined when the store is dropped.
+    sync_thread: Option<JoinHandle<()>>,
 }
 
 /// The connection, and the thread whose batch holds its open transaction, if any.
@@ -47,6 +67,23 @@ pub struct SqliteStore {
 struct Inner {
     conn: Connection,
     batch: Option<ThreadId>,
+    /// Whether the connection's `synchronous` is `FULL` now (else `NORMAL`, for a query).
+    synchronous_full: bool,
+    cache: ReadCache,
+}
+
+/// The decoded records every access check reads — files, people, workers, networks,
+/// contracts, decisions, referrals, substitutions — kept across queries while nothing
+/// can have changed them. Only a query outside a batch reads or fills it (a query
+/// writes nothing but its audit entry); a commit that wrote anything else empties it,
+/// and so does another connection's commit (`PRAGMA data_version`), noticed when the
+/// next transaction begins.
+#[derive(Debug, Default)]
+struct ReadCache {
+    /// `PRAGMA data_version` when it was last checked.
+    data_version: i64,
+    /// By kind of record and key.
+    entries: HashMap<(&'static str, String), Box<dyn Any + Send>>,
 }
 
 impl SqliteStore {
@@ -61,20 +98,40 @@ impl SqliteStore {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(backend)?;
-        Self::init(conn, true)
+        let wal = conn
+            .path()
+            .map(|db| PathBuf::from(format!("{db}-wal")))
+            .ok_or_else(|| StoreError::Backend("the database file has no path".into()))?;
+        Self::init(conn, Some(wal))
     }
 
     /// A private in-memory database (tests, throw-away demos).
     pub fn open_memory() -> StoreResult<Self> {
-        Self::init(Connection::open_in_memory().map_err(backend)?, false)
+        Self::init(Connection::open_in_memory().map_err(backend)?, None)
     }
 
-    fn init(mut conn: Connection, wal: bool) -> StoreResult<Self> {
+    /// How long a query's audit entry may wait to reach the disk after its commit;
+    /// `None` when every query's commit waits for the disk, as a command's does (and
+    /// always for an in-memory database).
+    pub fn query_sync_delay(&self) -> Option<Duration> {
+        self.query_sync.as_ref().and_then(|s| s.delay())
+    }
+
+    /// Sets how long a query's audit entry may wait to reach the disk: `None` makes every
+    /// query's commit wait for the disk (one `fsync` per read, as a command's). A larger
+    /// delay lets more reads share one `fsync`, and widens what a power loss could lose.
+    pub fn set_query_sync_delay(&self, delay: Option<Duration>) {
+        if let Some(s) = &self.query_sync {
+            s.set_delay(delay, self.sync_thread.is_some());
+        }
+    }
+
+    fn init(mut conn: Connection, wal: Option<PathBuf>) -> StoreResult<Self> {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
         // Refuse a newer schema before anything writes to the file (switching to WAL
         // rewrites the header).
         crate::schema::refuse_newer(&conn)?;
-        if wal {
+        if wal.is_some() {
             let mode: String = conn
                 .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
                 .map_err(backend)?;
@@ -106,10 +163,79 @@ impl SqliteStore {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(backend)?;
         migrate(&mut conn)?;
+        let (query_sync, sync_thread) = match wal {
+            Some(wal) => {
+                let (sync, thread) = QuerySync::start(wal);
+                (Some(sync), thread)
+            }
+            None => (None, None),
+        };
         Ok(Self {
-            inner: Mutex::new(Inner { conn, batch: None }),
+            inner: Mutex::new(Inner {
+                conn,
+                batch: None,
+                synchronous_full: true,
+                cache: ReadCache::default(),
+            }),
             batch_ended: Condvar::new(),
+            query_sync,
+            sync_thread,
         })
+    }
+
+    /// Begins a transaction — a savepoint inside this thread's batch. A query's, when
+    /// its commit may wait for the disk, runs with `synchronous=NORMAL`; any other with
+    /// `FULL` (the setting cannot change inside a transaction).
+    fn begin_as(&self, query: bool) -> StoreResult<SqliteTx<'_>> {
+        self.sync_failure()?;
+        let (mut conn, nested) = self.connection();
+        let mut unsynced = false;
+        if nested {
+            run(&conn, "SAVEPOINT teho_call")?;
+        } else {
+            unsynced = query && self.query_sync_delay().is_some();
+            set_synchronous(&mut conn, !unsynced)?;
+            // IMMEDIATE takes the write lock now, waiting up to the busy timeout; a
+            // deferred transaction that reads the chain head and then writes would fail
+            // at once with "database is locked" when another process got there first.
+            run(&conn, "BEGIN IMMEDIATE")?;
+            // Under the write lock nobody else commits until this transaction ends.
+            let version: i64 = conn
+                .prepare_cached("PRAGMA data_version")
+                .and_then(|mut s| s.query_row([], |r| r.get(0)))
+                .map_err(backend)?;
+            let cache = &mut conn.0.cache;
+            if cache.data_version != version {
+                cache.entries.clear();
+                cache.data_version = version;
+            }
+        }
+        let changes_at_begin = conn.total_changes();
+        Ok(SqliteTx {
+            conn,
+            open: true,
+            nested,
+            query,
+            cached: query && !nested,
+            changes_at_begin,
+            audit_rows: 0,
+            sync: if nested {
+                None
+            } else {
+                self.query_sync.as_deref()
+            },
+            unsynced,
+        })
+    }
+
+    /// Reports, once, a background sync of queries' audit entries that failed.
+    fn sync_failure(&self) -> StoreResult<()> {
+        match self.query_sync.as_ref().and_then(|s| s.take_failure()) {
+            Some(e) => Err(StoreError::Backend(format!(
+                "the audit entries of recent queries may not have reached the disk: {e}"
+            ))),
+            None => Ok(()),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -134,6 +260,31 @@ impl SqliteStore {
             }
         }
     }
+}
+
+impl Drop for SqliteStore {
+    /// Syncs what queries left pending and stops the syncing thread.
+    fn drop(&mut self) {
+        if let (Some(sync), Some(thread)) = (&self.query_sync, self.sync_thread.take()) {
+            sync.close(thread);
+        }
+    }
+}
+
+/// Sets the connection's `synchronous` to `FULL` or `NORMAL` unless it is so already.
+fn set_synchronous(conn: &mut Held<'_>, full: bool) -> StoreResult<()> {
+    if conn.0.synchronous_full != full {
+        run(
+            conn,
+            if full {
+                "PRAGMA synchronous=FULL"
+            } else {
+                "PRAGMA synchronous=NORMAL"
+            },
+        )?;
+        conn.0.synchronous_full = full;
+    }
+    Ok(())
 }
 
 /// The locked connection.
@@ -167,26 +318,32 @@ pub struct SqliteTx<'a> {
     conn: Held<'a>,
     open: bool,
     nested: bool,
+    /// A query's: it may write nothing but audit entries.
+    query: bool,
+    /// Reads through the connection's [`ReadCache`] (a query's, outside a batch).
+    cached: bool,
+    /// The connection's count of written rows when it began.
+    changes_at_begin: u64,
+    /// Audit entries it appended.
+    audit_rows: u64,
+    /// Told of the commit (not inside a batch, whose own commit is a command's).
+    sync: Option<&'a QuerySync>,
+    /// Commits with `synchronous=NORMAL`: the disk comes later.
+    unsynced: bool,
 }
 
 impl Store for SqliteStore {
     type Tx<'a> = SqliteTx<'a>;
 
     fn begin(&self) -> StoreResult<SqliteTx<'_>> {
-        let (conn, nested) = self.connection();
-        if nested {
-            run(&conn, "SAVEPOINT teho_call")?;
-        } else {
-            // IMMEDIATE takes the write lock now, waiting up to the busy timeout; a
-            // deferred transaction that reads the chain head and then writes would fail
-            // at once with "database is locked" when another process got there first.
-            run(&conn, "BEGIN IMMEDIATE")?;
-        }
-        Ok(SqliteTx {
-            conn,
-            open: true,
-            nested,
-        })
+        self.begin_as(false)
+    }
+
+    /// A query's transaction: refused at commit if it wrote anything but audit entries.
+    /// Outside a batch its commit does not wait for the disk while a delay is set
+    /// ([`SqliteStore::set_query_sync_delay`]).
+    fn begin_query(&self) -> StoreResult<SqliteTx<'_>> {
+        self.begin_as(true)
     }
 
     /// One `BEGIN IMMEDIATE` … `COMMIT` around `work`: the transactions this thread begins
@@ -194,6 +351,7 @@ impl Store for SqliteStore {
     /// Other threads wait until the batch ends. If `work` panics, everything it wrote
     /// is rolled back.
     fn batch<R>(&self, work: impl FnOnce() -> R) -> StoreResult<R> {
+        self.sync_failure()?;
         {
             let (mut conn, nested) = self.connection();
             if nested {
@@ -201,6 +359,7 @@ impl Store for SqliteStore {
                 drop(conn);
                 return Ok(work());
             }
+            set_synchronous(&mut conn, true)?;
             run(&conn, "BEGIN IMMEDIATE")?;
             conn.0.batch = Some(std::thread::current().id());
         }
@@ -446,6 +605,37 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
+    /// `load` — a read of the records of `kind` under `key` — through the read cache when
+    /// this transaction may use it.
+    fn cached<T: Clone + Send + 'static>(
+        &mut self,
+        kind: &'static str,
+        key: &str,
+        load: impl FnOnce(&mut Self, &str) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        if !self.cached {
+            return load(self, key);
+        }
+        let k = (kind, key.to_string());
+        if let Some(v) = self
+            .conn
+            .0
+            .cache
+            .entries
+            .get(&k)
+            .and_then(|v| v.downcast_ref::<T>())
+        {
+            return Ok(v.clone());
+        }
+        let v = load(self, key)?;
+        let entries = &mut self.conn.0.cache.entries;
+        if entries.len() >= READ_CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(k, Box::new(v.clone()));
+        Ok(v)
+    }
+
     fn one<T: DeserializeOwned>(&mut self, sql: &str, key: &str) -> StoreResult<Option<T>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         let doc: Option<String> = stmt
@@ -482,19 +672,22 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn organization_kind(&mut self, id: OrganizationId) -> StoreResult<Option<OrganizationKind>> {
-        let kind: Option<String> = self
-            .conn
-            .prepare_cached("SELECT kind FROM organizations WHERE id = ?1")
-            .map_err(backend)?
-            .query_row([id.to_string()], |r| r.get(0))
-            .optional()
-            .map_err(backend)?;
-        // The column holds the variant's name, as `put_organization` writes it.
-        kind.map(|k| {
-            serde_json::from_value(serde_json::Value::String(k.clone()))
-                .map_err(|e| StoreError::Backend(format!("organisation {id}: kind {k:?}: {e}")))
+        self.cached("organization_kind", &id.to_string(), |tx, key| {
+            let kind: Option<String> = tx
+                .conn
+                .prepare_cached("SELECT kind FROM organizations WHERE id = ?1")
+                .map_err(backend)?
+                .query_row([key], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            // The column holds the variant's name, as `put_organization` writes it.
+            kind.map(|k| {
+                serde_json::from_value(serde_json::Value::String(k.clone())).map_err(|e| {
+                    StoreError::Backend(format!("organisation {key}: kind {k:?}: {e}"))
+                })
+            })
+            .transpose()
         })
-        .transpose()
     }
     fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>> {
         self.one(
@@ -515,7 +708,9 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn worker(&mut self, id: WorkerId) -> StoreResult<Option<Worker>> {
-        self.one("SELECT doc FROM workers WHERE id = ?1", &id.to_string())
+        self.cached("worker", &id.to_string(), |tx, id| {
+            tx.one("SELECT doc FROM workers WHERE id = ?1", id)
+        })
     }
     fn workers_of(&mut self, org: OrganizationId) -> StoreResult<Vec<Worker>> {
         self.many(
@@ -533,7 +728,9 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn person(&mut self, id: PersonId) -> StoreResult<Option<Person>> {
-        self.one("SELECT doc FROM persons WHERE id = ?1", &id.to_string())
+        self.cached("person", &id.to_string(), |tx, id| {
+            tx.one("SELECT doc FROM persons WHERE id = ?1", id)
+        })
     }
     fn person_by_identity(&mut self, key: &str) -> StoreResult<Option<Person>> {
         self.one("SELECT doc FROM persons WHERE identity_key = ?1", key)
@@ -548,10 +745,9 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn file(&mut self, id: ClientFileId) -> StoreResult<Option<ClientFile>> {
-        self.one(
-            "SELECT doc FROM client_files WHERE id = ?1",
-            &id.to_string(),
-        )
+        self.cached("file", &id.to_string(), |tx, id| {
+            tx.one("SELECT doc FROM client_files WHERE id = ?1", id)
+        })
     }
     fn file_of_client(&mut self, client: PersonId) -> StoreResult<Option<ClientFile>> {
         self.one(
@@ -593,10 +789,12 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM memberships WHERE id = ?1", &id.to_string())
     }
     fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>> {
-        self.many(
-            "SELECT doc FROM memberships WHERE file = ?1 ORDER BY rowid",
-            Some(&file.to_string()),
-        )
+        self.cached("memberships", &file.to_string(), |tx, key| {
+            tx.many(
+                "SELECT doc FROM memberships WHERE file = ?1 ORDER BY rowid",
+                Some(key),
+            )
+        })
     }
     fn put_substitution(&mut self, s: &Substitution) -> StoreResult<()> {
         self.put(
@@ -608,10 +806,12 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn substitutions_by_substitute(&mut self, worker: WorkerId) -> StoreResult<Vec<Substitution>> {
-        self.many(
-            "SELECT doc FROM substitutions WHERE substitute = ?1 ORDER BY rowid",
-            Some(&worker.to_string()),
-        )
+        self.cached("substitutions", &worker.to_string(), |tx, key| {
+            tx.many(
+                "SELECT doc FROM substitutions WHERE substitute = ?1 ORDER BY rowid",
+                Some(key),
+            )
+        })
     }
     fn put_entry(&mut self, e: &Entry) -> StoreResult<()> {
         self.put(
@@ -927,10 +1127,12 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM decisions WHERE id = ?1", &id.to_string())
     }
     fn decisions_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<CaseDecision>> {
-        self.many(
-            "SELECT doc FROM decisions WHERE file = ?1 ORDER BY rowid",
-            Some(&key.to_string()),
-        )
+        self.cached("decisions", &key.to_string(), |tx, key| {
+            tx.many(
+                "SELECT doc FROM decisions WHERE file = ?1 ORDER BY rowid",
+                Some(key),
+            )
+        })
     }
     fn put_contract(&mut self, r: &Contract) -> StoreResult<()> {
         self.put(
@@ -945,10 +1147,12 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM contracts WHERE id = ?1", &id.to_string())
     }
     fn contracts_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Contract>> {
-        self.many(
-            "SELECT doc FROM contracts WHERE file = ?1 ORDER BY rowid",
-            Some(&key.to_string()),
-        )
+        self.cached("contracts", &key.to_string(), |tx, key| {
+            tx.many(
+                "SELECT doc FROM contracts WHERE file = ?1 ORDER BY rowid",
+                Some(key),
+            )
+        })
     }
     fn put_assessment(&mut self, r: &Assessment) -> StoreResult<()> {
         self.put(
@@ -981,10 +1185,12 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM referrals WHERE id = ?1", &id.to_string())
     }
     fn referrals_by_patient(&mut self, key: PersonId) -> StoreResult<Vec<Referral>> {
-        self.many(
-            "SELECT doc FROM referrals WHERE patient = ?1 ORDER BY rowid",
-            Some(&key.to_string()),
-        )
+        self.cached("referrals", &key.to_string(), |tx, key| {
+            tx.many(
+                "SELECT doc FROM referrals WHERE patient = ?1 ORDER BY rowid",
+                Some(key),
+            )
+        })
     }
     fn persons(&mut self) -> StoreResult<Vec<Person>> {
         self.many("SELECT doc FROM persons ORDER BY rowid", None)
@@ -1174,6 +1380,7 @@ impl StoreTx for SqliteTx<'_> {
             e.hash,
         ])
         .map_err(backend)?;
+        self.audit_rows += 1;
         Ok(())
     }
     fn audit_page(&mut self, from: u64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
@@ -1186,6 +1393,15 @@ impl StoreTx for SqliteTx<'_> {
         self.audit_where("file = ?1 ORDER BY seq", params![file.to_string()])
     }
     fn commit(mut self) -> StoreResult<()> {
+        let written = self.conn.total_changes() - self.changes_at_begin;
+        if self.query && written != self.audit_rows {
+            // The engine's own error: dropping `self` rolls the transaction back.
+            return Err(StoreError::Backend(format!(
+                "a query wrote {} row(s) besides its {} audit entry(ies); rolled back",
+                written.saturating_sub(self.audit_rows),
+                self.audit_rows
+            )));
+        }
         run(
             &self.conn,
             if self.nested {
@@ -1195,6 +1411,16 @@ impl StoreTx for SqliteTx<'_> {
             },
         )?;
         self.open = false;
+        if written > self.audit_rows {
+            self.conn.0.cache.entries.clear();
+        }
+        if let Some(sync) = self.sync.filter(|_| written > 0) {
+            if self.unsynced {
+                sync.committed_unsynced();
+            } else {
+                sync.committed_synced();
+            }
+        }
         Ok(())
     }
 }
@@ -1223,5 +1449,168 @@ mod tests {
             assert!(docs.is_empty());
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{file}");
         }
+    }
+
+    /// The audit entry a query appends (the chain's contents do not matter here).
+    fn entry(seq: u64) -> AuditEntry {
+        AuditEntry {
+            seq,
+            at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            actor: teho_core::audit::ActorRef {
+                id: "system".into(),
+                name: "operator".into(),
+                personal_code: String::new(),
+                role: None,
+                organization: None,
+            },
+            operation: "calendar.worker".into(),
+            object: String::new(),
+            file: None,
+            purpose: String::new(),
+            decision: teho_core::audit::AuditDecision::NotDecided,
+            outcome: "ok".into(),
+            content_digest: String::new(),
+            prev_hash: String::new(),
+            hash: format!("h{seq}"),
+        }
+    }
+
+    fn synchronous(tx: &SqliteTx<'_>) -> i64 {
+        tx.conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    const ORG: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
+
+    fn put_org(tx: &SqliteTx<'_>, kind: &str) {
+        tx.conn
+            .execute(
+                "INSERT INTO organizations (id, kind, doc) VALUES (?1, ?2, '{}')
+                 ON CONFLICT(id) DO UPDATE SET kind = excluded.kind",
+                params![ORG, kind],
+            )
+            .unwrap();
+    }
+
+    fn org_id() -> OrganizationId {
+        OrganizationId(ORG.parse().unwrap())
+    }
+
+    #[test]
+    fn a_query_that_writes_more_than_its_audit_entry_is_refused_and_rolled_back() {
+        let store = SqliteStore::open_memory().unwrap();
+        let mut tx = store.begin_query().unwrap();
+        tx.append_audit(&entry(1)).unwrap();
+        put_org(&tx, "Municipality");
+        let e = tx.commit().unwrap_err().to_string();
+        assert!(
+            e.contains("a query wrote 1 row(s) besides its 1 audit entry"),
+            "{e}"
+        );
+        let mut tx = store.begin().unwrap();
+        assert_eq!(tx.organization_kind(org_id()).unwrap(), None);
+        assert_eq!(tx.audit_head().unwrap(), None, "the audit entry went too");
+        drop(tx);
+        // A query that appends only its entry commits.
+        let mut tx = store.begin_query().unwrap();
+        tx.append_audit(&entry(1)).unwrap();
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn the_read_cache_sees_another_connections_commit_and_the_stores_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let tx = store.begin().unwrap();
+        put_org(&tx, "Municipality");
+        tx.commit().unwrap();
+        let kind = |store: &SqliteStore| {
+            let mut tx = store.begin_query().unwrap();
+            let k = tx.organization_kind(org_id()).unwrap();
+            tx.commit().unwrap();
+            k
+        };
+        assert_eq!(kind(&store), Some(OrganizationKind::Municipality));
+        // Cached now: the same read again does not reach the table.
+        assert_eq!(kind(&store), Some(OrganizationKind::Municipality));
+        // Another connection (another process, say) changes it.
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute(
+                "UPDATE organizations SET kind = 'CareHome' WHERE id = ?1",
+                [ORG],
+            )
+            .unwrap();
+        assert_eq!(kind(&store), Some(OrganizationKind::CareHome));
+        // The store's own command changes it.
+        let tx = store.begin().unwrap();
+        put_org(&tx, "HomeCareProvider");
+        tx.commit().unwrap();
+        assert_eq!(kind(&store), Some(OrganizationKind::HomeCareProvider));
+        // A command does not read through the cache, even before it writes.
+        other
+            .execute(
+                "UPDATE organizations SET kind = 'Municipality' WHERE id = ?1",
+                [ORG],
+            )
+            .unwrap();
+        let mut tx = store.begin().unwrap();
+        assert_eq!(
+            tx.organization_kind(org_id()).unwrap(),
+            Some(OrganizationKind::Municipality)
+        );
+    }
+
+    #[test]
+    fn a_querys_commit_reaches_the_disk_within_the_delay_and_a_commands_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        assert_eq!(store.query_sync_delay(), Some(DEFAULT_QUERY_SYNC_DELAY));
+        let sync = Arc::clone(store.query_sync.as_ref().unwrap());
+        store.set_query_sync_delay(Some(Duration::from_secs(3600)));
+        let mut tx = store.begin_query().unwrap();
+        assert_eq!(synchronous(&tx), 1, "NORMAL: the commit does not wait");
+        tx.append_audit(&entry(1)).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(sync.observe(), (true, 0), "pending, not synced yet");
+        // A command waits for the disk, which syncs the query's commit with it.
+        let mut tx = store.begin().unwrap();
+        assert_eq!(synchronous(&tx), 2, "FULL");
+        tx.append_audit(&entry(2)).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(sync.observe(), (false, 0));
+        // Within the delay the thread syncs it.
+        store.set_query_sync_delay(Some(Duration::from_millis(20)));
+        let mut tx = store.begin_query().unwrap();
+        tx.append_audit(&entry(3)).unwrap();
+        tx.commit().unwrap();
+        assert!(sync.wait_synced(Duration::from_secs(30)), "never synced");
+        assert_eq!(sync.observe(), (false, 1));
+        // No delay: a query's commit waits for the disk as a command's does.
+        store.set_query_sync_delay(None);
+        let mut tx = store.begin_query().unwrap();
+        assert_eq!(synchronous(&tx), 2);
+        tx.append_audit(&entry(4)).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(sync.observe(), (false, 1));
+        // Dropping the store syncs what is pending.
+        store.set_query_sync_delay(Some(Duration::from_secs(3600)));
+        let mut tx = store.begin_query().unwrap();
+        tx.append_audit(&entry(5)).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(sync.observe(), (true, 1));
+        drop(store);
+        assert_eq!(sync.observe(), (false, 2));
+    }
+
+    #[test]
+    fn an_in_memory_store_has_nothing_to_sync() {
+        let store = SqliteStore::open_memory().unwrap();
+        store.set_query_sync_delay(Some(Duration::from_millis(5)));
+        assert_eq!(store.query_sync_delay(), None);
+        let tx = store.begin_query().unwrap();
+        assert_eq!(synchronous(&tx), 2);
     }
 }

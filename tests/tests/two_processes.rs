@@ -66,3 +66,48 @@ fn two_processes_write_one_file_and_the_chain_verifies() {
         before.entries + 1 + (2 * 2 * EACH + 50 + 1) as u64
     );
 }
+
+#[test]
+fn a_process_that_crashes_right_after_a_read_keeps_the_reads_audit_entry() {
+    // A query's commit does not wait for the disk (the syncing thread has up to 200 ms),
+    // but it is in the WAL when the call returns: a crash of the process loses nothing.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("crash.db");
+    let town = Town::build(SqliteStore::open(&path).expect("open"));
+    let before = town
+        .engine
+        .audit_checkpoint(&Actor::System)
+        .expect("checkpoint");
+    let out = Command::new(env!("CARGO_BIN_EXE_teho-writer"))
+        .args([
+            path.to_str().expect("utf-8 path"),
+            "3",
+            "5",
+            &town.social_worker.to_string(),
+            &town.file.to_string(),
+            "--abort",
+        ])
+        .output()
+        .expect("run writer");
+    assert!(!out.status.success(), "the writer was to abort");
+    let report = town
+        .engine
+        .verify_audit(&Actor::System, Some(&before))
+        .expect("verify");
+    assert!(report.is_intact(), "{report:?}");
+    // checkpoint + 5 × (write + read), the last read included
+    assert_eq!(report.entries, before.entries + 1 + 10);
+    // The writer's last entry (after the checkpoint's own) is its last read.
+    let raw = rusqlite::Connection::open(&path).expect("open raw");
+    let (operation, outcome): (String, String) = raw
+        .query_row(
+            "SELECT operation, outcome FROM audit_log WHERE seq = ?1",
+            [before.entries as i64 + 11],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the last read's entry");
+    assert_eq!(
+        (operation.as_str(), outcome.as_str()),
+        ("network.read", "ok")
+    );
+}

@@ -312,8 +312,8 @@ impl<X: StoreTx> Ctx<'_, X> {
             let client_name = match clients.get(&v.file) {
                 Some(n) => n.clone(),
                 None => {
-                    let n = match self.tx.file(v.file)? {
-                        Some(f) => self.tx.person(f.client)?.map(|p| p.full_name()),
+                    let n = match self.file(v.file)? {
+                        Some(f) => self.person(f.client)?.map(|p| p.full_name()),
                         None => None,
                     };
                     clients.insert(v.file, n.clone());
@@ -366,7 +366,7 @@ impl<X: StoreTx> Ctx<'_, X> {
         file: ClientFileId,
         category: DataCategory,
     ) -> TehoResult<bool> {
-        let Some(f) = self.tx.file(file)? else {
+        let Some(f) = self.file(file)? else {
             return Ok(false);
         };
         let target = Target::Client(self.facts_of(&f)?);
@@ -594,7 +594,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<CalendarVisit>> {
-        self.door(actor, "calendar.client", |c| {
+        self.query(actor, "calendar.client", |c| {
             c.object(format!("client_file:{file} {from}..{to}"));
             c.authorize_on_file(
                 file,
@@ -617,7 +617,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<CalendarVisit>> {
-        self.door(actor, "calendar.worker", |c| {
+        self.query(actor, "calendar.worker", |c| {
             c.object(format!("worker:{worker} {from}..{to}"));
             let w = c.worker(worker)?;
             c.authorize(
@@ -919,7 +919,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<ServiceLogEntry>> {
-        self.door(actor, "log.read", |c| {
+        self.query(actor, "log.read", |c| {
             c.object(format!("client_file:{file} {from}..{to}"));
             let target = c.authorize_on_file(
                 file,
@@ -941,7 +941,7 @@ impl<S: Store> ClientFiles<S> {
         domain: Domain,
         threshold_minutes: u32,
     ) -> TehoResult<Vec<Visit>> {
-        self.door(actor, "visits.missed", |c| {
+        self.query(actor, "visits.missed", |c| {
             c.object(format!("organization:{provider} {domain:?}"));
             c.authorize(
                 Action::ReadProviderData { domain },
@@ -973,7 +973,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<ServiceLogEntry>> {
-        self.door(actor, "report.worker", |c| {
+        self.query(actor, "report.worker", |c| {
             c.object(format!("worker:{worker} {from}..{to}"));
             let w = c.worker(worker)?;
             c.authorize(
@@ -996,7 +996,7 @@ impl<S: Store> ClientFiles<S> {
         year: i32,
         month: u32,
     ) -> TehoResult<MonthlyReport> {
-        self.door(actor, "report.monthly", |c| {
+        self.query(actor, "report.monthly", |c| {
             c.object(format!(
                 "organization:{provider} {domain:?} {year}-{month:02}"
             ));

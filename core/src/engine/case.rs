@@ -94,7 +94,7 @@ impl<S: Store> ClientFiles<S> {
     /// "otsida, kas kliendil on juba klienditoimik olemas"). Roles that open files may
     /// search; a search that finds nothing is audited too.
     pub fn find_client(&self, actor: &Actor, query: ClientQuery) -> TehoResult<Vec<FileSummary>> {
-        self.door(actor, "client_file.search", |c| {
+        self.query(actor, "client_file.search", |c| {
             c.object(match &query {
                 ClientQuery::Code(code) => format!("search by personal code {code}"),
                 ClientQuery::Foreign { country, .. } => {
@@ -291,7 +291,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The applications of a client file (social workers).
     pub fn applications(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Application>> {
-        self.door(actor, "application.list", |c| {
+        self.query(actor, "application.list", |c| {
             c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::ApplicationDecision, Visibility::Network),
@@ -303,7 +303,7 @@ impl<S: Store> ClientFiles<S> {
     /// The decisions of a client file: every decision for the social side; for providers
     /// only the decisions directing the client to a service (seed 002 §17(3), §8(1)11).
     pub fn decisions(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<CaseDecision>> {
-        self.door(actor, "decision.list", |c| {
+        self.query(actor, "decision.list", |c| {
             let target = c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::DirectingDecision, Visibility::Network),
@@ -702,7 +702,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The contracts of a client file.
     pub fn contracts(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Contract>> {
-        self.door(actor, "contract.list", |c| {
+        self.query(actor, "contract.list", |c| {
             c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::DirectingDecision, Visibility::Network),
@@ -760,7 +760,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The assessments of a client file the actor may see: each follows its domain.
     pub fn assessments(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Assessment>> {
-        self.door(actor, "assessment.list", |c| {
+        self.query(actor, "assessment.list", |c| {
             let target = c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::Identity, Visibility::Network),

@@ -178,7 +178,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         organization: OrganizationId,
     ) -> TehoResult<Vec<ComplianceBreach>> {
-        self.door(actor, "compliance.breaches", |c| {
+        self.query(actor, "compliance.breaches", |c| {
             c.object(format!("organization:{organization}"));
             c.authorize(
                 Action::ReadCompliance,

@@ -40,7 +40,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         code: crate::person::PersonalCode,
     ) -> TehoResult<ClientFileId> {
-        self.door(actor, "client_file.lookup", |c| {
+        self.query(actor, "client_file.lookup", |c| {
             c.object(format!("lookup by personal code {code}"));
             c.authorize(Action::ReadAccessLog, &Target::System)?;
             let p =
@@ -58,7 +58,7 @@ impl<S: Store> ClientFiles<S> {
     /// allowed or refused — and every disclosure, oldest first: when, who (name and
     /// organisation), what and why. Reading it is itself audited.
     pub fn access_log(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<AccessLogLine>> {
-        self.door(actor, "access_log.read", |c| {
+        self.query(actor, "access_log.read", |c| {
             c.authorize_on_file(file, Action::ReadAccessLog)?;
             let mut orgs: HashMap<OrganizationId, Option<String>> = HashMap::new();
             let mut lines = Vec::new();

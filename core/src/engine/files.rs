@@ -125,7 +125,7 @@ impl<S: Store> ClientFiles<S> {
     /// The client file as the actor may see it: card, network and entries only as far
     /// as the actor's role justifies, domain-only fields redacted.
     pub fn client_file(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientFileView> {
-        self.door(actor, "client_file.read", |c| {
+        self.query(actor, "client_file.read", |c| {
             let (f, facts) = c.client(file)?;
             let members = facts.network.clone();
             let target = Target::Client(facts);
@@ -165,7 +165,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The client card.
     pub fn client_card(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientCard> {
-        self.door(actor, "client_card.read", |c| {
+        self.query(actor, "client_card.read", |c| {
             c.authorize_on_file(file, Action::Read(DataCategory::Card, Visibility::Network))?;
             c.tx.card(file)?
                 .ok_or_else(|| TehoError::not_found("client card", file))
@@ -378,7 +378,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The client's service network: who serves the client, in which role, when.
     pub fn network(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Membership>> {
-        self.door(actor, "network.read", |c| {
+        self.query(actor, "network.read", |c| {
             let (_, facts) = c.client(file)?;
             let network = facts.network.clone();
             c.authorize(
@@ -498,7 +498,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The entries of a client file the actor may read, domain-only fields redacted.
     pub fn entries(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Entry>> {
-        self.door(actor, "entry.list", |c| {
+        self.query(actor, "entry.list", |c| {
             let target = c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::Identity, Visibility::Network),
@@ -512,7 +512,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The actor's own notifications, oldest first.
     pub fn inbox(&self, actor: &Actor) -> TehoResult<Vec<Notification>> {
-        self.door(actor, "inbox.read", |c| {
+        self.query(actor, "inbox.read", |c| {
             c.object("own inbox");
             c.authorize(Action::ReadInbox, &Target::OwnInbox)?;
             let recipient = match c.actor {

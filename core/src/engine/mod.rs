@@ -5,17 +5,21 @@
 //! fails. On failure nothing of the call's work stays in the store: the transaction is
 //! rolled back and the audit entry is written in a transaction of its own.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access::{self, Action, Actor, ActorFacts, AllowBasis, ClientFacts, Decision, Target};
 use crate::audit::{ActorRef, AuditDecision, AuditEntry, Checkpoint, Verifier, VerifyReport};
 use crate::error::{TehoError, TehoResult};
 use crate::file::ClientFile;
-use crate::ids::{ClientFileId, OrganizationId, WorkerId};
+use crate::ids::{ClientFileId, OrganizationId, PersonId, WorkerId};
+use crate::network::Substitution;
 use crate::notify::{Notification, NotificationKind, Recipient};
 use crate::org::{
     NewAdministrator, NewOrganization, NewWorker, Organization, OrganizationKind, Role, Worker,
 };
+use crate::person::Person;
 use crate::ports::{Clock, Ids};
 use crate::store::{Store, StoreTx};
 
@@ -72,9 +76,79 @@ pub(crate) struct Ctx<'e, X: StoreTx> {
     pub(crate) actor_ref: ActorRef,
     pub(crate) call: Call,
     pub(crate) ids: &'e dyn Ids,
+    /// What a query has read so far; `None` in a command, which must read afresh what it
+    /// may have written.
+    pub(crate) memo: Option<Memo>,
+}
+
+/// The files, people and substitutions one query has read, so that a calendar or a list
+/// reads each once — for the access check and again for the names.
+#[derive(Default)]
+pub(crate) struct Memo {
+    files: HashMap<ClientFileId, Option<ClientFile>>,
+    people: HashMap<PersonId, Option<Person>>,
+    substitutions: Option<Vec<Substitution>>,
+}
+
+/// Whether a call may change the client files or only reads them (and writes nothing
+/// but its own audit entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CallKind {
+    Command,
+    Query,
 }
 
 impl<X: StoreTx> Ctx<'_, X> {
+    /// A client file by id; a query reads each file once.
+    pub(crate) fn file(&mut self, id: ClientFileId) -> TehoResult<Option<ClientFile>> {
+        match &mut self.memo {
+            None => Ok(self.tx.file(id)?),
+            Some(m) => match m.files.get(&id) {
+                Some(f) => Ok(f.clone()),
+                None => {
+                    let f = self.tx.file(id)?;
+                    m.files.insert(id, f.clone());
+                    Ok(f)
+                }
+            },
+        }
+    }
+
+    /// A person by id; a query reads each person once.
+    pub(crate) fn person(&mut self, id: PersonId) -> TehoResult<Option<Person>> {
+        match &mut self.memo {
+            None => Ok(self.tx.person(id)?),
+            Some(m) => match m.people.get(&id) {
+                Some(p) => Ok(p.clone()),
+                None => {
+                    let p = self.tx.person(id)?;
+                    m.people.insert(id, p.clone());
+                    Ok(p)
+                }
+            },
+        }
+    }
+
+    /// The substitutions granted to the acting worker (none for other actors); a query
+    /// reads them once.
+    fn my_substitutions(&mut self) -> TehoResult<Vec<Substitution>> {
+        let ActorFacts::Worker { id, .. } = &self.facts else {
+            return Ok(Vec::new());
+        };
+        let id = *id;
+        match &mut self.memo {
+            None => Ok(self.tx.substitutions_by_substitute(id)?),
+            Some(m) => match &m.substitutions {
+                Some(s) => Ok(s.clone()),
+                None => {
+                    let s = self.tx.substitutions_by_substitute(id)?;
+                    m.substitutions = Some(s.clone());
+                    Ok(s)
+                }
+            },
+        }
+    }
+
     /// Asks [`access::authorize`]; records the decision for the audit entry.
     pub(crate) fn authorize(&mut self, action: Action, target: &Target) -> TehoResult<AllowBasis> {
         match access::authorize(&self.facts, &action, target, self.at) {
@@ -103,7 +177,6 @@ impl<X: StoreTx> Ctx<'_, X> {
             self.object(format!("client_file:{file}"));
         }
         let f = self
-            .tx
             .file(file)?
             .ok_or_else(|| TehoError::not_found("client file", file))?;
         let facts = self.facts_of(&f)?;
@@ -116,10 +189,7 @@ impl<X: StoreTx> Ctx<'_, X> {
     pub(crate) fn facts_of(&mut self, f: &ClientFile) -> TehoResult<ClientFacts> {
         use crate::case::{ContractStatus, DecisionOutcome, Direction, ReferralStatus};
         let network = self.tx.memberships_of_file(f.id)?;
-        let substitutions = match &self.facts {
-            ActorFacts::Worker { id, .. } => self.tx.substitutions_by_substitute(*id)?,
-            _ => Vec::new(),
-        };
+        let substitutions = self.my_substitutions()?;
         let contracts = self.tx.contracts_by_file(f.id)?;
         let ended = |provider| {
             contracts
@@ -154,7 +224,7 @@ impl<X: StoreTx> Ctx<'_, X> {
             }
         }
         // A death ends every direction on its date.
-        let deceased_on = self.tx.person(f.client)?.and_then(|p| p.deceased_on);
+        let deceased_on = self.person(f.client)?.and_then(|p| p.deceased_on);
         if let Some(d) = deceased_on {
             for dir in &mut directions {
                 dir.until = Some(dir.until.map_or(d, |u| u.min(d)));
@@ -402,16 +472,42 @@ impl<S: Store> ClientFiles<S> {
         Ok(self.store.batch(|| work(self))?)
     }
 
-    /// The one door: loads the actor, runs `body` (which must authorize), writes exactly
-    /// one audit entry, commits — or rolls back the work and audits the failure.
+    /// The one door for a command: loads the actor, runs `body` (which must authorize),
+    /// writes exactly one audit entry, commits — or rolls back the work and audits the
+    /// failure.
     pub(crate) fn door<T>(
         &self,
         actor: &Actor,
         operation: &'static str,
         body: impl FnOnce(&mut Ctx<'_, S::Tx<'_>>) -> TehoResult<T>,
     ) -> TehoResult<T> {
+        self.door_of(CallKind::Command, actor, operation, body)
+    }
+
+    /// The door for a query: as [`Self::door`], in a transaction that writes nothing but
+    /// the audit entry ([`Store::begin_query`]), and reading each file and person once.
+    pub(crate) fn query<T>(
+        &self,
+        actor: &Actor,
+        operation: &'static str,
+        body: impl FnOnce(&mut Ctx<'_, S::Tx<'_>>) -> TehoResult<T>,
+    ) -> TehoResult<T> {
+        self.door_of(CallKind::Query, actor, operation, body)
+    }
+
+    fn door_of<T>(
+        &self,
+        kind: CallKind,
+        actor: &Actor,
+        operation: &'static str,
+        body: impl FnOnce(&mut Ctx<'_, S::Tx<'_>>) -> TehoResult<T>,
+    ) -> TehoResult<T> {
         let at = self.clock.now();
-        let mut tx = self.store.begin()?;
+        let begin = || match kind {
+            CallKind::Command => self.store.begin(),
+            CallKind::Query => self.store.begin_query(),
+        };
+        let mut tx = begin()?;
         let (facts, actor_ref) = load_actor(&mut tx, actor)?;
         let mut ctx = Ctx {
             tx,
@@ -426,6 +522,7 @@ impl<S: Store> ClientFiles<S> {
                 decision: AuditDecision::NotDecided,
             },
             ids: &*self.ids,
+            memo: (kind == CallKind::Query).then(Memo::default),
         };
         match body(&mut ctx) {
             Ok(value) => {
@@ -443,7 +540,7 @@ impl<S: Store> ClientFiles<S> {
                 } = ctx;
                 drop(tx); // rolls back everything the call wrote
                 let entry = audit_entry(&call, at, actor, &actor_ref, error.kind());
-                let mut tx = self.store.begin()?;
+                let mut tx = begin()?;
                 append(&mut tx, entry)?;
                 tx.commit()?;
                 Err(error)
@@ -497,7 +594,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         checkpoint: Option<&Checkpoint>,
     ) -> TehoResult<VerifyReport> {
-        self.door(actor, "audit.verify", |c| {
+        self.query(actor, "audit.verify", |c| {
             c.object(checkpoint.map_or_else(
                 || "audit chain".into(),
                 |cp| format!("audit chain against {}", cp.to_text()),

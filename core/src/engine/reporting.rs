@@ -55,7 +55,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<ReportDue>> {
-        self.door(actor, "report.deadlines", |c| {
+        self.query(actor, "report.deadlines", |c| {
             c.object(format!("organization:{provider} {from}..{to}"));
             let org = c.authorize_reporting(provider)?;
             super::check_period("window", from, Some(to))?;

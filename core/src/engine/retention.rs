@@ -124,7 +124,7 @@ impl<S: Store> ClientFiles<S> {
     /// The records due for destruction on `on`: their retention period has ended; held
     /// ones are listed with `held` set.
     pub fn retention_due(&self, actor: &Actor, on: NaiveDate) -> TehoResult<Vec<DueRecord>> {
-        self.door(actor, "retention.due", |c| {
+        self.query(actor, "retention.due", |c| {
             c.object(format!("due on {on}"));
             c.authorize(Action::ManageRetention, &Target::System)?;
             let all = c.retention_records(None, on)?;
@@ -170,7 +170,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// Every hold, in force or not.
     pub fn holds(&self, actor: &Actor) -> TehoResult<Vec<Hold>> {
-        self.door(actor, "retention.holds", |c| {
+        self.query(actor, "retention.holds", |c| {
             c.object("holds");
             c.authorize(Action::ManageRetention, &Target::System)?;
             Ok(c.tx.holds()?)

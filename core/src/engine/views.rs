@@ -83,7 +83,7 @@ pub struct ServingProvider {
 impl<S: Store> ClientFiles<S> {
     /// The actor's home view.
     pub fn home_view(&self, actor: &Actor) -> TehoResult<HomeView> {
-        self.door(actor, "home.view", |c| {
+        self.query(actor, "home.view", |c| {
             c.object("own home view");
             c.authorize(Action::ReadInbox, &Target::OwnInbox)?;
             let (me, role, org) = match (&c.facts, c.actor) {
@@ -184,7 +184,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The client's or relative's view of a file.
     pub fn client_home(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientHome> {
-        self.door(actor, "home.client", |c| {
+        self.query(actor, "home.client", |c| {
             let target = c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::Calendar, Visibility::Network),
@@ -250,7 +250,7 @@ impl<S: Store> ClientFiles<S> {
     /// A hospital or care-home social worker checks whether and who provides services to
     /// a patient — only that, nothing else of the file.
     pub fn check_services(&self, actor: &Actor, query: ClientQuery) -> TehoResult<ServiceCheck> {
-        self.door(actor, "services.check", |c| {
+        self.query(actor, "services.check", |c| {
             c.object("service check");
             c.authorize(Action::CheckServices, &Target::System)?;
             let key = match &query {

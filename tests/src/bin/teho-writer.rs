@@ -1,7 +1,10 @@
 //! Test helper: opens a TEHO SQLite file and writes and reads through the engine as fast
 //! as it can, for the two-process test. Exits non-zero with the error on any failure.
 //!
-//! Usage: teho-writer DB ID_PREFIX COUNT WORKER_UUID FILE_UUID
+//! Usage: teho-writer DB ID_PREFIX COUNT WORKER_UUID FILE_UUID [--abort]
+//!
+//! With `--abort` the process ends by aborting right after its last read — no
+//! destructor runs, nothing is synced or closed — as a crash would end it.
 
 use std::process::ExitCode;
 
@@ -24,8 +27,12 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [db, prefix, count, worker, file] = args.as_slice() else {
-        return Err("usage: teho-writer DB ID_PREFIX COUNT WORKER_UUID FILE_UUID".into());
+    let (abort, args) = match args.split_last() {
+        Some((last, rest)) if last == "--abort" => (true, rest),
+        _ => (false, args.as_slice()),
+    };
+    let [db, prefix, count, worker, file] = args else {
+        return Err("usage: teho-writer DB ID_PREFIX COUNT WORKER_UUID FILE_UUID [--abort]".into());
     };
     let prefix: u64 = prefix.parse().map_err(|e| format!("prefix: {e}"))?;
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
@@ -54,6 +61,9 @@ fn run() -> Result<(), String> {
         engine
             .network(&actor, file)
             .map_err(|e| format!("read {i}: {e}"))?;
+    }
+    if abort {
+        std::process::abort();
     }
     Ok(())
 }
