@@ -75,7 +75,10 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     let single = ours_append / raw_single;
     line(
         "audit, 1 per tx",
-        &format!("{} entries, 1 per call", rate(ours_append)),
+        &format!(
+            "{} entries, 1 per query call (synced in groups)",
+            rate(ours_append)
+        ),
         &rate(raw_single),
         &format!("{:.2}", single),
         "(none)",
