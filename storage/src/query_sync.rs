@@ -46,10 +46,9 @@ struct SyncState {
 }
 
 impl QuerySync {
-    /// Starts the thread that syncs `wal`. If the system has no thread to give, there is
-    /// none, and every query's commit waits for the disk instead (the delay `None`),
-    /// which is always safe.
-    pub(crate) fn start(wal: PathBuf) -> (Arc<Self>, Option<JoinHandle<()>>) {
+    /// Starts the thread that syncs `wal`; `None` when the system has no thread to give
+    /// (then every query's commit waits for the disk, as a command's does).
+    pub(crate) fn start(wal: PathBuf) -> Option<(Arc<Self>, JoinHandle<()>)> {
         let sync = Arc::new(Self {
             state: Mutex::new(SyncState {
                 delay: Some(DEFAULT_QUERY_SYNC_DELAY),
@@ -66,14 +65,9 @@ impl QuerySync {
             std::thread::Builder::new()
                 .name("teho-query-sync".into())
                 .spawn(move || sync.run())
+                .ok()?
         };
-        match thread {
-            Ok(handle) => (sync, Some(handle)),
-            Err(_) => {
-                sync.lock().delay = None;
-                (sync, None)
-            }
-        }
+        Some((sync, thread))
     }
 
     fn lock(&self) -> MutexGuard<'_, SyncState> {
@@ -85,9 +79,7 @@ impl QuerySync {
         self.lock().delay
     }
 
-    /// Sets the delay; without a thread it stays `None`.
-    pub(crate) fn set_delay(&self, delay: Option<Duration>, thread: bool) {
-        let delay = if thread { delay } else { None };
+    pub(crate) fn set_delay(&self, delay: Option<Duration>) {
         let mut s = self.lock();
         s.delay = delay;
         drop(s);

@@ -56,10 +56,9 @@ pub struct SqliteStore {
     inner: Mutex<Inner>,
     /// Signalled when a batch ends, for other threads waiting to begin.
     batch_ended: Condvar,
-    /// Group commit of the queries' audit entries (a file store only).
-    query_sync: Option<Arc<QuerySync>>,
-    /// The thread that syncs them; joined when the store is dropped.
-    sync_thread: Option<JoinHandle<()>>,
+    /// Group commit of the queries' audit entries, and the thread that syncs them
+    /// (joined when the store is dropped); a file store's only.
+    query_sync: Option<(Arc<QuerySync>, JoinHandle<()>)>,
 }
 
 /// The connection, and the thread whose batch holds its open transaction, if any.
@@ -114,15 +113,15 @@ impl SqliteStore {
     /// `None` when every query's commit waits for the disk, as a command's does (and
     /// always for an in-memory database).
     pub fn query_sync_delay(&self) -> Option<Duration> {
-        self.query_sync.as_ref().and_then(|s| s.delay())
+        self.query_sync.as_ref().and_then(|(s, _)| s.delay())
     }
 
     /// Sets how long a query's audit entry may wait to reach the disk: `None` makes every
     /// query's commit wait for the disk (one `fsync` per read, as a command's). A larger
     /// delay lets more reads share one `fsync`, and widens what a power loss could lose.
     pub fn set_query_sync_delay(&self, delay: Option<Duration>) {
-        if let Some(s) = &self.query_sync {
-            s.set_delay(delay, self.sync_thread.is_some());
+        if let Some((s, _)) = &self.query_sync {
+            s.set_delay(delay);
         }
     }
 
@@ -163,13 +162,7 @@ impl SqliteStore {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(backend)?;
         migrate(&mut conn)?;
-        let (query_sync, sync_thread) = match wal {
-            Some(wal) => {
-                let (sync, thread) = QuerySync::start(wal);
-                (Some(sync), thread)
-            }
-            None => (None, None),
-        };
+        let query_sync = wal.and_then(QuerySync::start);
         Ok(Self {
             inner: Mutex::new(Inner {
                 conn,
@@ -179,7 +172,6 @@ impl SqliteStore {
             }),
             batch_ended: Condvar::new(),
             query_sync,
-            sync_thread,
         })
     }
 
@@ -199,19 +191,9 @@ impl SqliteStore {
             // deferred transaction that reads the chain head and then writes would fail
             // at once with "database is locked" when another process got there first.
             run(&conn, "BEGIN IMMEDIATE")?;
-            // Under the write lock nobody else commits until this transaction ends.
-            let version: i64 = conn
-                .prepare_cached("PRAGMA data_version")
-                .and_then(|mut s| s.query_row([], |r| r.get(0)))
-                .map_err(backend)?;
-            let cache = &mut conn.0.cache;
-            if cache.data_version != version {
-                cache.entries.clear();
-                cache.data_version = version;
-            }
         }
         let changes_at_begin = conn.total_changes();
-        Ok(SqliteTx {
+        let mut tx = SqliteTx {
             conn,
             open: true,
             nested,
@@ -219,18 +201,21 @@ impl SqliteStore {
             cached: query && !nested,
             changes_at_begin,
             audit_rows: 0,
-            sync: if nested {
-                None
-            } else {
-                self.query_sync.as_deref()
+            sync: match &self.query_sync {
+                Some((sync, _)) if !nested => Some(sync),
+                _ => None,
             },
             unsynced,
-        })
+        };
+        if tx.cached {
+            tx.check_cache()?; // on failure, dropping `tx` rolls back
+        }
+        Ok(tx)
     }
 
     /// Reports, once, a background sync of queries' audit entries that failed.
     fn sync_failure(&self) -> StoreResult<()> {
-        match self.query_sync.as_ref().and_then(|s| s.take_failure()) {
+        match self.query_sync.as_ref().and_then(|(s, _)| s.take_failure()) {
             Some(e) => Err(StoreError::Backend(format!(
                 "the audit entries of recent queries may not have reached the disk: {e}"
             ))),
@@ -265,7 +250,7 @@ impl SqliteStore {
 impl Drop for SqliteStore {
     /// Syncs what queries left pending and stops the syncing thread.
     fn drop(&mut self) {
-        if let (Some(sync), Some(thread)) = (&self.query_sync, self.sync_thread.take()) {
+        if let Some((sync, thread)) = self.query_sync.take() {
             sync.close(thread);
         }
     }
@@ -605,18 +590,34 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
+    /// Empties the read cache if another connection committed since it was filled.
+    /// Under this transaction's write lock nobody else commits until it ends.
+    fn check_cache(&mut self) -> StoreResult<()> {
+        let version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(backend)?;
+        let cache = &mut self.conn.0.cache;
+        if cache.data_version != version {
+            cache.entries.clear();
+            cache.data_version = version;
+        }
+        Ok(())
+    }
+
     /// `load` — a read of the records of `kind` under `key` — through the read cache when
     /// this transaction may use it.
     fn cached<T: Clone + Send + 'static>(
         &mut self,
         kind: &'static str,
-        key: &str,
+        key: String,
         load: impl FnOnce(&mut Self, &str) -> StoreResult<T>,
     ) -> StoreResult<T> {
         if !self.cached {
-            return load(self, key);
+            return load(self, &key);
         }
-        let k = (kind, key.to_string());
+        let k = (kind, key);
         if let Some(v) = self
             .conn
             .0
@@ -627,7 +628,7 @@ impl SqliteTx<'_> {
         {
             return Ok(v.clone());
         }
-        let v = load(self, key)?;
+        let v = load(self, &k.1)?;
         let entries = &mut self.conn.0.cache.entries;
         if entries.len() >= READ_CACHE_ENTRIES {
             entries.clear();
@@ -672,7 +673,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn organization_kind(&mut self, id: OrganizationId) -> StoreResult<Option<OrganizationKind>> {
-        self.cached("organization_kind", &id.to_string(), |tx, key| {
+        self.cached("organization_kind", id.to_string(), |tx, key| {
             let kind: Option<String> = tx
                 .conn
                 .prepare_cached("SELECT kind FROM organizations WHERE id = ?1")
@@ -708,7 +709,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn worker(&mut self, id: WorkerId) -> StoreResult<Option<Worker>> {
-        self.cached("worker", &id.to_string(), |tx, id| {
+        self.cached("worker", id.to_string(), |tx, id| {
             tx.one("SELECT doc FROM workers WHERE id = ?1", id)
         })
     }
@@ -728,7 +729,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn person(&mut self, id: PersonId) -> StoreResult<Option<Person>> {
-        self.cached("person", &id.to_string(), |tx, id| {
+        self.cached("person", id.to_string(), |tx, id| {
             tx.one("SELECT doc FROM persons WHERE id = ?1", id)
         })
     }
@@ -745,7 +746,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn file(&mut self, id: ClientFileId) -> StoreResult<Option<ClientFile>> {
-        self.cached("file", &id.to_string(), |tx, id| {
+        self.cached("file", id.to_string(), |tx, id| {
             tx.one("SELECT doc FROM client_files WHERE id = ?1", id)
         })
     }
@@ -789,7 +790,7 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM memberships WHERE id = ?1", &id.to_string())
     }
     fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>> {
-        self.cached("memberships", &file.to_string(), |tx, key| {
+        self.cached("memberships", file.to_string(), |tx, key| {
             tx.many(
                 "SELECT doc FROM memberships WHERE file = ?1 ORDER BY rowid",
                 Some(key),
@@ -806,7 +807,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn substitutions_by_substitute(&mut self, worker: WorkerId) -> StoreResult<Vec<Substitution>> {
-        self.cached("substitutions", &worker.to_string(), |tx, key| {
+        self.cached("substitutions", worker.to_string(), |tx, key| {
             tx.many(
                 "SELECT doc FROM substitutions WHERE substitute = ?1 ORDER BY rowid",
                 Some(key),
@@ -1127,7 +1128,7 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM decisions WHERE id = ?1", &id.to_string())
     }
     fn decisions_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<CaseDecision>> {
-        self.cached("decisions", &key.to_string(), |tx, key| {
+        self.cached("decisions", key.to_string(), |tx, key| {
             tx.many(
                 "SELECT doc FROM decisions WHERE file = ?1 ORDER BY rowid",
                 Some(key),
@@ -1147,7 +1148,7 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM contracts WHERE id = ?1", &id.to_string())
     }
     fn contracts_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Contract>> {
-        self.cached("contracts", &key.to_string(), |tx, key| {
+        self.cached("contracts", key.to_string(), |tx, key| {
             tx.many(
                 "SELECT doc FROM contracts WHERE file = ?1 ORDER BY rowid",
                 Some(key),
@@ -1185,7 +1186,7 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM referrals WHERE id = ?1", &id.to_string())
     }
     fn referrals_by_patient(&mut self, key: PersonId) -> StoreResult<Vec<Referral>> {
-        self.cached("referrals", &key.to_string(), |tx, key| {
+        self.cached("referrals", key.to_string(), |tx, key| {
             tx.many(
                 "SELECT doc FROM referrals WHERE patient = ?1 ORDER BY rowid",
                 Some(key),
@@ -1568,7 +1569,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
         assert_eq!(store.query_sync_delay(), Some(DEFAULT_QUERY_SYNC_DELAY));
-        let sync = Arc::clone(store.query_sync.as_ref().unwrap());
+        let sync = Arc::clone(&store.query_sync.as_ref().unwrap().0);
         store.set_query_sync_delay(Some(Duration::from_secs(3600)));
         let mut tx = store.begin_query().unwrap();
         assert_eq!(synchronous(&tx), 1, "NORMAL: the commit does not wait");

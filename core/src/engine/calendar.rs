@@ -312,8 +312,8 @@ impl<X: StoreTx> Ctx<'_, X> {
             let client_name = match clients.get(&v.file) {
                 Some(n) => n.clone(),
                 None => {
-                    let n = match self.file(v.file)? {
-                        Some(f) => self.person(f.client)?.map(|p| p.full_name()),
+                    let n = match self.tx.file(v.file)? {
+                        Some(f) => self.tx.person(f.client)?.map(|p| p.full_name()),
                         None => None,
                     };
                     clients.insert(v.file, n.clone());
@@ -366,7 +366,7 @@ impl<X: StoreTx> Ctx<'_, X> {
         file: ClientFileId,
         category: DataCategory,
     ) -> TehoResult<bool> {
-        let Some(f) = self.file(file)? else {
+        let Some(f) = self.tx.file(file)? else {
             return Ok(false);
         };
         let target = Target::Client(self.facts_of(&f)?);

@@ -5,21 +5,17 @@
 //! fails. On failure nothing of the call's work stays in the store: the transaction is
 //! rolled back and the audit entry is written in a transaction of its own.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access::{self, Action, Actor, ActorFacts, AllowBasis, ClientFacts, Decision, Target};
 use crate::audit::{ActorRef, AuditDecision, AuditEntry, Checkpoint, Verifier, VerifyReport};
 use crate::error::{TehoError, TehoResult};
 use crate::file::ClientFile;
-use crate::ids::{ClientFileId, OrganizationId, PersonId, WorkerId};
-use crate::network::Substitution;
+use crate::ids::{ClientFileId, OrganizationId, WorkerId};
 use crate::notify::{Notification, NotificationKind, Recipient};
 use crate::org::{
     NewAdministrator, NewOrganization, NewWorker, Organization, OrganizationKind, Role, Worker,
 };
-use crate::person::Person;
 use crate::ports::{Clock, Ids};
 use crate::store::{Store, StoreTx};
 
@@ -76,18 +72,6 @@ pub(crate) struct Ctx<'e, X: StoreTx> {
     pub(crate) actor_ref: ActorRef,
     pub(crate) call: Call,
     pub(crate) ids: &'e dyn Ids,
-    /// What a query has read so far; `None` in a command, which must read afresh what it
-    /// may have written.
-    pub(crate) memo: Option<Memo>,
-}
-
-/// The files, people and substitutions one query has read, so that a calendar or a list
-/// reads each once — for the access check and again for the names.
-#[derive(Default)]
-pub(crate) struct Memo {
-    files: HashMap<ClientFileId, Option<ClientFile>>,
-    people: HashMap<PersonId, Option<Person>>,
-    substitutions: Option<Vec<Substitution>>,
 }
 
 /// Whether a call may change the client files or only reads them (and writes nothing
@@ -99,56 +83,6 @@ enum CallKind {
 }
 
 impl<X: StoreTx> Ctx<'_, X> {
-    /// A client file by id; a query reads each file once.
-    pub(crate) fn file(&mut self, id: ClientFileId) -> TehoResult<Option<ClientFile>> {
-        match &mut self.memo {
-            None => Ok(self.tx.file(id)?),
-            Some(m) => match m.files.get(&id) {
-                Some(f) => Ok(f.clone()),
-                None => {
-                    let f = self.tx.file(id)?;
-                    m.files.insert(id, f.clone());
-                    Ok(f)
-                }
-            },
-        }
-    }
-
-    /// A person by id; a query reads each person once.
-    pub(crate) fn person(&mut self, id: PersonId) -> TehoResult<Option<Person>> {
-        match &mut self.memo {
-            None => Ok(self.tx.person(id)?),
-            Some(m) => match m.people.get(&id) {
-                Some(p) => Ok(p.clone()),
-                None => {
-                    let p = self.tx.person(id)?;
-                    m.people.insert(id, p.clone());
-                    Ok(p)
-                }
-            },
-        }
-    }
-
-    /// The substitutions granted to the acting worker (none for other actors); a query
-    /// reads them once.
-    fn my_substitutions(&mut self) -> TehoResult<Vec<Substitution>> {
-        let ActorFacts::Worker { id, .. } = &self.facts else {
-            return Ok(Vec::new());
-        };
-        let id = *id;
-        match &mut self.memo {
-            None => Ok(self.tx.substitutions_by_substitute(id)?),
-            Some(m) => match &m.substitutions {
-                Some(s) => Ok(s.clone()),
-                None => {
-                    let s = self.tx.substitutions_by_substitute(id)?;
-                    m.substitutions = Some(s.clone());
-                    Ok(s)
-                }
-            },
-        }
-    }
-
     /// Asks [`access::authorize`]; records the decision for the audit entry.
     pub(crate) fn authorize(&mut self, action: Action, target: &Target) -> TehoResult<AllowBasis> {
         match access::authorize(&self.facts, &action, target, self.at) {
@@ -177,6 +111,7 @@ impl<X: StoreTx> Ctx<'_, X> {
             self.object(format!("client_file:{file}"));
         }
         let f = self
+            .tx
             .file(file)?
             .ok_or_else(|| TehoError::not_found("client file", file))?;
         let facts = self.facts_of(&f)?;
@@ -189,7 +124,10 @@ impl<X: StoreTx> Ctx<'_, X> {
     pub(crate) fn facts_of(&mut self, f: &ClientFile) -> TehoResult<ClientFacts> {
         use crate::case::{ContractStatus, DecisionOutcome, Direction, ReferralStatus};
         let network = self.tx.memberships_of_file(f.id)?;
-        let substitutions = self.my_substitutions()?;
+        let substitutions = match &self.facts {
+            ActorFacts::Worker { id, .. } => self.tx.substitutions_by_substitute(*id)?,
+            _ => Vec::new(),
+        };
         let contracts = self.tx.contracts_by_file(f.id)?;
         let ended = |provider| {
             contracts
@@ -224,7 +162,7 @@ impl<X: StoreTx> Ctx<'_, X> {
             }
         }
         // A death ends every direction on its date.
-        let deceased_on = self.person(f.client)?.and_then(|p| p.deceased_on);
+        let deceased_on = self.tx.person(f.client)?.and_then(|p| p.deceased_on);
         if let Some(d) = deceased_on {
             for dir in &mut directions {
                 dir.until = Some(dir.until.map_or(d, |u| u.min(d)));
@@ -485,7 +423,7 @@ impl<S: Store> ClientFiles<S> {
     }
 
     /// The door for a query: as [`Self::door`], in a transaction that writes nothing but
-    /// the audit entry ([`Store::begin_query`]), and reading each file and person once.
+    /// the audit entry ([`Store::begin_query`]).
     pub(crate) fn query<T>(
         &self,
         actor: &Actor,
@@ -522,7 +460,6 @@ impl<S: Store> ClientFiles<S> {
                 decision: AuditDecision::NotDecided,
             },
             ids: &*self.ids,
-            memo: (kind == CallKind::Query).then(Memo::default),
         };
         match body(&mut ctx) {
             Ok(value) => {
