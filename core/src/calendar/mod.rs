@@ -139,14 +139,17 @@ pub struct Visit {
     /// The plan item that generated it (none for an unplanned visit).
     pub plan_item: Option<PlanItemId>,
     /// The plan occurrence (local date and time) it stands for.
+    #[serde(default, deserialize_with = "crate::time::de_naive_opt")]
     pub slot: Option<NaiveDateTime>,
     /// Which occurrence of its day it is (0 for the first). With the slot's date this is
     /// the regeneration key: a new time for the same day's n-th visit replaces it rather
     /// than adding a second visit.
     pub slot_index: u16,
     /// Planned start.
+    #[serde(deserialize_with = "crate::time::de_utc")]
     pub start: DateTime<Utc>,
     /// Planned end.
+    #[serde(deserialize_with = "crate::time::de_utc")]
     pub end: DateTime<Utc>,
     /// Who visits.
     pub worker: Option<WorkerId>,
