@@ -1607,6 +1607,27 @@ mod tests {
     }
 
     #[test]
+    fn a_files_access_log_is_read_through_the_partial_index() {
+        let store = SqliteStore::open_memory().unwrap();
+        let tx = store.begin().unwrap();
+        let plan: Vec<String> = tx
+            .conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT seq, hash FROM audit_log WHERE file = ?1 ORDER BY seq",
+            )
+            .unwrap()
+            .query_map(["f"], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("INDEX audit_by_file (file=?)")),
+            "{plan:?}"
+        );
+    }
+
+    #[test]
     fn an_in_memory_store_has_nothing_to_sync() {
         let store = SqliteStore::open_memory().unwrap();
         store.set_query_sync_delay(Some(Duration::from_millis(5)));
