@@ -126,35 +126,34 @@ impl Town {
                 .id)
         };
         let social_worker = worker(city.id, Role::SocialWorker)?;
-        let provider = |name: String, kind| -> Result<OrganizationId, String> {
-            Ok(engine
-                .register_organization(
-                    &admin,
-                    NewOrganization {
-                        name,
-                        kind,
-                        registry_code: None,
-                    },
-                )
-                .map_err(err("provider"))?
-                .id)
+        // `n` providers of one kind, named `name 0`, `name 1`, ….
+        let providers = |n: u32, name: &str, kind| -> Result<Vec<OrganizationId>, String> {
+            (0..n)
+                .map(|i| {
+                    Ok(engine
+                        .register_organization(
+                            &admin,
+                            NewOrganization {
+                                name: format!("{name} {i}"),
+                                kind,
+                                registry_code: None,
+                            },
+                        )
+                        .map_err(err("provider"))?
+                        .id)
+                })
+                .collect()
         };
-        let care_orgs: Vec<OrganizationId> = (0..CARE_PROVIDERS)
-            .map(|i| {
-                provider(
-                    format!("Hoolduskeskus {i}"),
-                    OrganizationKind::HomeCareProvider,
-                )
-            })
-            .collect::<Result<_, _>>()?;
-        let nursing_orgs: Vec<OrganizationId> = (0..NURSING_PROVIDERS)
-            .map(|i| {
-                provider(
-                    format!("Koduõendus {i}"),
-                    OrganizationKind::HomeNursingProvider,
-                )
-            })
-            .collect::<Result<_, _>>()?;
+        let care_orgs = providers(
+            CARE_PROVIDERS,
+            "Hoolduskeskus",
+            OrganizationKind::HomeCareProvider,
+        )?;
+        let nursing_orgs = providers(
+            NURSING_PROVIDERS,
+            "Koduõendus",
+            OrganizationKind::HomeNursingProvider,
+        )?;
         let care_managers: Vec<WorkerId> = care_orgs
             .iter()
             .map(|o| worker(*o, Role::CareManager))

@@ -192,8 +192,8 @@ pub trait StoreTx {
     ) -> StoreResult<Vec<Visit>>;
     /// When a worker is taken: the id, start and end of each of their planned or done
     /// visits starting in `from .. to`, in no particular order — what the overlap
-    /// warning needs, without reading whole visits. The default reads them whole; a store may answer
-    /// from its columns.
+    /// warning needs, without reading whole visits. The default reads them whole; a
+    /// store may answer from its columns.
     fn busy_times(
         &mut self,
         worker: WorkerId,

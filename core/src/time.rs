@@ -93,10 +93,8 @@ impl<'de, T> Visitor<'de> for Optional<T> {
 /// the caller leaves to chrono.
 fn naive_fast(s: &str) -> Option<NaiveDateTime> {
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
-        return None;
-    }
-    if b[16] != b':' {
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if b.len() < 19 || separators.iter().any(|&(i, c)| b[i] != c) {
         return None;
     }
     let nanos = match &b[19..] {

@@ -11,8 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::{Deserialize, Serialize};
 use teho_core::audit::{AuditEntry, ChainHead};
 use teho_core::calendar::Visit;
 use teho_core::case::{Application, Assessment, CaseDecision, Contract, Referral};
@@ -27,6 +27,7 @@ use teho_core::org::{ComplianceBreach, Organization, OrganizationKind, Worker};
 use teho_core::person::Person;
 use teho_core::plan::{CarePlan, PlanItem};
 use teho_core::store::{BusyTime, Store, StoreError, StoreResult, StoreTx};
+use uuid::Uuid;
 
 #[cfg(test)]
 use crate::query_sync::DEFAULT_QUERY_SYNC_DELAY;
@@ -81,8 +82,8 @@ struct Inner {
 struct ReadCache {
     /// `PRAGMA data_version` when it was last checked.
     data_version: i64,
-    /// By kind of record and key.
-    entries: HashMap<(&'static str, String), Box<dyn Any + Send>>,
+    /// By kind of record and the id it is looked up by.
+    entries: HashMap<(&'static str, Uuid), Box<dyn Any + Send>>,
 }
 
 impl SqliteStore {
@@ -181,12 +182,10 @@ impl SqliteStore {
     fn begin_as(&self, query: bool) -> StoreResult<SqliteTx<'_>> {
         self.sync_failure()?;
         let (mut conn, nested) = self.connection();
-        let mut unsynced = false;
         if nested {
             run(&conn, "SAVEPOINT teho_call")?;
         } else {
-            unsynced = query && self.query_sync_delay().is_some();
-            set_synchronous(&mut conn, !unsynced)?;
+            set_synchronous(&mut conn, !(query && self.query_sync_delay().is_some()))?;
             // IMMEDIATE takes the write lock now, waiting up to the busy timeout; a
             // deferred transaction that reads the chain head and then writes would fail
             // at once with "database is locked" when another process got there first.
@@ -198,16 +197,14 @@ impl SqliteStore {
             open: true,
             nested,
             query,
-            cached: query && !nested,
             changes_at_begin,
             audit_rows: 0,
             sync: match &self.query_sync {
                 Some((sync, _)) if !nested => Some(sync),
                 _ => None,
             },
-            unsynced,
         };
-        if tx.cached {
+        if tx.reads_cache() {
             tx.check_cache()?; // on failure, dropping `tx` rolls back
         }
         Ok(tx)
@@ -303,18 +300,15 @@ pub struct SqliteTx<'a> {
     conn: Held<'a>,
     open: bool,
     nested: bool,
-    /// A query's: it may write nothing but audit entries.
+    /// A query's: it may write nothing but audit entries, and outside a batch it reads
+    /// through the connection's [`ReadCache`].
     query: bool,
-    /// Reads through the connection's [`ReadCache`] (a query's, outside a batch).
-    cached: bool,
     /// The connection's count of written rows when it began.
     changes_at_begin: u64,
     /// Audit entries it appended.
     audit_rows: u64,
     /// Told of the commit (not inside a batch, whose own commit is a command's).
     sync: Option<&'a QuerySync>,
-    /// Commits with `synchronous=NORMAL`: the disk comes later.
-    unsynced: bool,
 }
 
 impl Store for SqliteStore {
@@ -590,6 +584,12 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
+    /// Whether it reads through the connection's [`ReadCache`]: a query's, outside a
+    /// batch.
+    fn reads_cache(&self) -> bool {
+        self.query && !self.nested
+    }
+
     /// Empties the read cache if another connection committed since it was filled.
     /// Under this transaction's write lock nobody else commits until it ends.
     fn check_cache(&mut self) -> StoreResult<()> {
@@ -606,34 +606,33 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    /// `load` — a read of the records of `kind` under `key` — through the read cache when
-    /// this transaction may use it.
+    /// `load` — a read of the records of `kind` under `id`, given as text — through the
+    /// read cache when this transaction [reads through it](Self::reads_cache).
     fn cached<T: Clone + Send + 'static>(
         &mut self,
         kind: &'static str,
-        key: String,
+        id: Uuid,
         load: impl FnOnce(&mut Self, &str) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        if !self.cached {
-            return load(self, &key);
+        if !self.reads_cache() {
+            return load(self, &id.to_string());
         }
-        let k = (kind, key);
         if let Some(v) = self
             .conn
             .0
             .cache
             .entries
-            .get(&k)
+            .get(&(kind, id))
             .and_then(|v| v.downcast_ref::<T>())
         {
             return Ok(v.clone());
         }
-        let v = load(self, &k.1)?;
+        let v = load(self, &id.to_string())?;
         let entries = &mut self.conn.0.cache.entries;
         if entries.len() >= READ_CACHE_ENTRIES {
             entries.clear();
         }
-        entries.insert(k, Box::new(v.clone()));
+        entries.insert((kind, id), Box::new(v.clone()));
         Ok(v)
     }
 
@@ -673,7 +672,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn organization_kind(&mut self, id: OrganizationId) -> StoreResult<Option<OrganizationKind>> {
-        self.cached("organization_kind", id.to_string(), |tx, key| {
+        self.cached("organization_kind", id.uuid(), |tx, key| {
             let kind: Option<String> = tx
                 .conn
                 .prepare_cached("SELECT kind FROM organizations WHERE id = ?1")
@@ -683,9 +682,11 @@ impl StoreTx for SqliteTx<'_> {
                 .map_err(backend)?;
             // The column holds the variant's name, as `put_organization` writes it.
             kind.map(|k| {
-                serde_json::from_value(serde_json::Value::String(k.clone())).map_err(|e| {
-                    StoreError::Backend(format!("organisation {key}: kind {k:?}: {e}"))
-                })
+                OrganizationKind::deserialize(k.as_str().into_deserializer()).map_err(
+                    |e: serde::de::value::Error| {
+                        StoreError::Backend(format!("organisation {key}: kind {k:?}: {e}"))
+                    },
+                )
             })
             .transpose()
         })
@@ -709,7 +710,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn worker(&mut self, id: WorkerId) -> StoreResult<Option<Worker>> {
-        self.cached("worker", id.to_string(), |tx, id| {
+        self.cached("worker", id.uuid(), |tx, id| {
             tx.one("SELECT doc FROM workers WHERE id = ?1", id)
         })
     }
@@ -729,7 +730,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn person(&mut self, id: PersonId) -> StoreResult<Option<Person>> {
-        self.cached("person", id.to_string(), |tx, id| {
+        self.cached("person", id.uuid(), |tx, id| {
             tx.one("SELECT doc FROM persons WHERE id = ?1", id)
         })
     }
@@ -746,7 +747,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn file(&mut self, id: ClientFileId) -> StoreResult<Option<ClientFile>> {
-        self.cached("file", id.to_string(), |tx, id| {
+        self.cached("file", id.uuid(), |tx, id| {
             tx.one("SELECT doc FROM client_files WHERE id = ?1", id)
         })
     }
@@ -790,7 +791,7 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM memberships WHERE id = ?1", &id.to_string())
     }
     fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>> {
-        self.cached("memberships", file.to_string(), |tx, key| {
+        self.cached("memberships", file.uuid(), |tx, key| {
             tx.many(
                 "SELECT doc FROM memberships WHERE file = ?1 ORDER BY rowid",
                 Some(key),
@@ -807,7 +808,7 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
     fn substitutions_by_substitute(&mut self, worker: WorkerId) -> StoreResult<Vec<Substitution>> {
-        self.cached("substitutions", worker.to_string(), |tx, key| {
+        self.cached("substitutions", worker.uuid(), |tx, key| {
             tx.many(
                 "SELECT doc FROM substitutions WHERE substitute = ?1 ORDER BY rowid",
                 Some(key),
@@ -1004,7 +1005,7 @@ impl StoreTx for SqliteTx<'_> {
             let (id, start, end) = row.map_err(backend)?;
             out.push(BusyTime {
                 visit: VisitId(
-                    uuid::Uuid::parse_str(&id)
+                    Uuid::parse_str(&id)
                         .map_err(|e| StoreError::Backend(format!("visit id {id:?}: {e}")))?,
                 ),
                 start: from_micros(start)?,
@@ -1128,7 +1129,7 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM decisions WHERE id = ?1", &id.to_string())
     }
     fn decisions_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<CaseDecision>> {
-        self.cached("decisions", key.to_string(), |tx, key| {
+        self.cached("decisions", key.uuid(), |tx, key| {
             tx.many(
                 "SELECT doc FROM decisions WHERE file = ?1 ORDER BY rowid",
                 Some(key),
@@ -1148,7 +1149,7 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM contracts WHERE id = ?1", &id.to_string())
     }
     fn contracts_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Contract>> {
-        self.cached("contracts", key.to_string(), |tx, key| {
+        self.cached("contracts", key.uuid(), |tx, key| {
             tx.many(
                 "SELECT doc FROM contracts WHERE file = ?1 ORDER BY rowid",
                 Some(key),
@@ -1186,7 +1187,7 @@ impl StoreTx for SqliteTx<'_> {
         self.one("SELECT doc FROM referrals WHERE id = ?1", &id.to_string())
     }
     fn referrals_by_patient(&mut self, key: PersonId) -> StoreResult<Vec<Referral>> {
-        self.cached("referrals", key.to_string(), |tx, key| {
+        self.cached("referrals", key.uuid(), |tx, key| {
             tx.many(
                 "SELECT doc FROM referrals WHERE patient = ?1 ORDER BY rowid",
                 Some(key),
@@ -1416,10 +1417,10 @@ impl StoreTx for SqliteTx<'_> {
             self.conn.0.cache.entries.clear();
         }
         if let Some(sync) = self.sync.filter(|_| written > 0) {
-            if self.unsynced {
-                sync.committed_unsynced();
-            } else {
+            if self.conn.0.synchronous_full {
                 sync.committed_synced();
+            } else {
+                sync.committed_unsynced();
             }
         }
         Ok(())

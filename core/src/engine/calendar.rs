@@ -2,10 +2,10 @@
 //! door (seed `000_19cdf6fb7baf56d8.txt`, TO-BE of the care manager, care worker,
 //! nursing manager and home nurse; `DOMAIN.md` rules 2 and 3).
 
-use schemars::JsonSchema;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, check_period, non_empty};
