@@ -21,7 +21,7 @@ use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role}
 use teho_core::person::{NewPerson, PersonIdentity};
 use teho_core::plan::{NewPlan, PlanItem, PlanItemSpec, PlannedAction, Recurrence};
 use teho_core::ports::{FixedClock, SequentialIds};
-use teho_core::store::{Store, StoreTx};
+use teho_core::store::{Records, Store, Unit};
 use teho_storage::SqliteStore;
 
 use crate::{Options, Outcome, Rng, bootstrap, code, day, judged, line};
@@ -42,7 +42,7 @@ const CLIENTS_PER_NURSE: u32 = 20;
 const CARE_PROVIDERS: u32 = 20;
 const NURSING_PROVIDERS: u32 = 10;
 
-type Engine = ClientFiles<SqliteStore>;
+type Engine = ClientFiles;
 
 /// One client of the town and what the benchmark needs of them.
 struct Client {
@@ -303,15 +303,16 @@ fn db_bytes(path: &Path) -> Result<u64, String> {
 
 /// A visits row as the engine stored it.
 type Row = (
-    String,
-    String,
-    Option<String>,
+    Vec<u8>,
+    i64,
+    Vec<u8>,
+    Option<Vec<u8>>,
     i64,
     i64,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    i64,
+    Vec<u8>,
 );
 
 /// The raw peer for storing: the engine's visit rows, read back, inserted into a fresh
@@ -329,7 +330,7 @@ fn raw_insert(engine_db: &Path, raw_db: &Path) -> Result<(f64, f64, usize), Stri
         .collect::<Result<_, _>>()
         .map_err(e)?;
     let rows: Vec<Row> = src
-        .prepare("SELECT id, file, plan_item, start_us, end_us, worker, provider, status, doc FROM visits ORDER BY rowid")
+        .prepare("SELECT id, v, file, plan_item, start_us, end_us, worker, provider, status, doc FROM visits ORDER BY rowid")
         .map_err(e)?
         .query_map([], |r| {
             Ok((
@@ -342,6 +343,7 @@ fn raw_insert(engine_db: &Path, raw_db: &Path) -> Result<(f64, f64, usize), Stri
                 r.get(6)?,
                 r.get(7)?,
                 r.get(8)?,
+                r.get(9)?,
             ))
         })
         .map_err(e)?
@@ -361,13 +363,13 @@ fn raw_insert(engine_db: &Path, raw_db: &Path) -> Result<(f64, f64, usize), Stri
         {
             let mut stmt = tx
                 .prepare_cached(
-                    "INSERT INTO visits (id, file, plan_item, start_us, end_us, worker, provider, status, doc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO visits (id, v, file, plan_item, start_us, end_us, worker, provider, status, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(e)?;
             for r in chunk {
                 stmt.execute(rusqlite::params![
-                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8
+                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9
                 ])
                 .map_err(e)?;
             }
@@ -561,14 +563,15 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     // Worker days: a care worker asks for their own day.
     lines.push(compare_queries(
         "worker day",
-        "SELECT doc FROM visits WHERE worker = ?1 AND start_us >= ?2 AND start_us < ?3
-           AND status <> 'Superseded' ORDER BY start_us, id",
+        "SELECT id, v, file, plan_item, start_us, end_us, worker, provider, status, doc
+           FROM visits WHERE worker = ?1 AND start_us >= ?2 AND start_us < ?3
+           AND status <> 4 ORDER BY start_us, id",
         &raw,
         sizes.queries,
         || {
             let w = town.care_workers[rng.below(town.care_workers.len() as u64) as usize];
             let d = history_from + Duration::days(rng.below(span as u64) as i64);
-            (w, w.to_string(), d, d)
+            (w, w.0.as_bytes().to_vec(), d, d)
         },
         |&w, d, _| {
             town.engine
@@ -581,14 +584,20 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     let mut rng = Rng(opts.seed ^ 0x3EE);
     lines.push(compare_queries(
         "client week",
-        "SELECT doc FROM visits WHERE file = ?1 AND start_us >= ?2 AND start_us < ?3
-           AND status <> 'Superseded' ORDER BY start_us, id",
+        "SELECT id, v, file, plan_item, start_us, end_us, worker, provider, status, doc
+           FROM visits WHERE file = ?1 AND start_us >= ?2 AND start_us < ?3
+           AND status <> 4 ORDER BY start_us, id",
         &raw,
         sizes.queries,
         || {
             let c = &town.clients[rng.below(town.clients.len() as u64) as usize];
             let monday = history_from + Duration::days(7 * rng.below((span / 7) as u64) as i64);
-            (c, c.file.to_string(), monday, monday + Duration::days(6))
+            (
+                c,
+                c.file.0.as_bytes().to_vec(),
+                monday,
+                monday + Duration::days(6),
+            )
         },
         |c, monday, sunday| {
             town.engine
@@ -618,7 +627,7 @@ fn compare_queries<T>(
     sql: &str,
     raw: &rusqlite::Connection,
     queries: u32,
-    mut draw: impl FnMut() -> (T, String, NaiveDate, NaiveDate),
+    mut draw: impl FnMut() -> (T, Vec<u8>, NaiveDate, NaiveDate),
     mut ask: impl FnMut(&T, NaiveDate, NaiveDate) -> Result<usize, String>,
 ) -> Result<(String, Outcome), String> {
     let n = queries as usize;
@@ -647,7 +656,8 @@ fn compare_queries<T>(
         };
         if got != want {
             return Err(format!(
-                "{name} of {key} {from}..{to}: the engine gave {got} visits, the SQL {want}"
+                "{name} of {} {from}..{to}: the engine gave {got} visits, the SQL {want}",
+                uuid::Uuid::from_slice(&key).unwrap_or_default()
             ));
         }
         ours.push(t_ours);
@@ -671,11 +681,11 @@ fn compare_queries<T>(
     Ok(verdict)
 }
 
-/// Runs one query straight on rusqlite and reads every row's document.
+/// Runs one query straight on rusqlite and reads every column of every row.
 fn raw_query(
     conn: &rusqlite::Connection,
     sql: &str,
-    key: &str,
+    key: &[u8],
     from: i64,
     to: i64,
 ) -> Result<usize, String> {
@@ -684,9 +694,21 @@ fn raw_query(
         .query(rusqlite::params![key, from, to])
         .map_err(|e| e.to_string())?;
     let mut n = 0;
-    while let Some(r) = rows.next().map_err(|e| e.to_string())? {
-        let doc: String = r.get(0).map_err(|e| e.to_string())?;
-        std::hint::black_box(doc);
+    let e = |x: rusqlite::Error| x.to_string();
+    while let Some(r) = rows.next().map_err(e)? {
+        let row: Row = (
+            r.get(0).map_err(e)?,
+            r.get(1).map_err(e)?,
+            r.get(2).map_err(e)?,
+            r.get(3).map_err(e)?,
+            r.get(4).map_err(e)?,
+            r.get(5).map_err(e)?,
+            r.get(6).map_err(e)?,
+            r.get(7).map_err(e)?,
+            r.get(8).map_err(e)?,
+            r.get(9).map_err(e)?,
+        );
+        std::hint::black_box(row);
         n += 1;
     }
     Ok(n)
@@ -743,7 +765,7 @@ fn fill_history(
     let to = first_day() - Duration::days(1);
     let mut n = 0;
     for chunk in items.chunks(2_000) {
-        let mut tx = store.begin().map_err(|e| e.to_string())?;
+        let mut tx = Records::new(store.begin(Unit::COMMAND).map_err(|e| e.to_string())?);
         for (_, item) in chunk {
             let mut past = item.clone();
             past.valid_from = from;
@@ -754,7 +776,7 @@ fn fill_history(
                 v.status = VisitStatus::Done;
             }
             n += visits.len();
-            tx.put_visits(&visits).map_err(|e| e.to_string())?;
+            tx.insert_visits(&visits).map_err(|e| e.to_string())?;
         }
         tx.commit().map_err(|e| e.to_string())?;
     }

@@ -15,7 +15,6 @@ use teho_core::ClientFiles;
 use teho_core::access::Actor;
 use teho_core::org::{NewAdministrator, NewOrganization, Organization, OrganizationKind, Worker};
 use teho_core::person::{PersonalCode, check_digit};
-use teho_core::store::Store;
 
 mod audit;
 mod authorization;
@@ -222,9 +221,7 @@ pub(crate) fn code(lead: u32, born: NaiveDate, serial: u32) -> Result<PersonalCo
 }
 
 /// Initialises an engine's empty store with the city department and its administrator.
-pub(crate) fn bootstrap<S: Store>(
-    engine: &ClientFiles<S>,
-) -> Result<(Organization, Worker), String> {
+pub(crate) fn bootstrap(engine: &ClientFiles) -> Result<(Organization, Worker), String> {
     engine
         .bootstrap(
             &Actor::System,

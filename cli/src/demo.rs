@@ -26,7 +26,7 @@ use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::{ClientFiles, TehoError, TehoResult};
 use teho_storage::SqliteStore;
 
-type Engine = ClientFiles<SqliteStore>;
+type Engine = ClientFiles;
 
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Tallinn

@@ -33,7 +33,7 @@ const USAGE: &str = "usage:
   teho demo [--db PATH]                 build a small Tallinn network in a fresh SQLite
                                         file and show what each role may see, and why
   teho api                              print every command, its arguments and its
-                                        result as JSON Schema (bindings/api.json)
+                                        result as JSON Schema (schemas/api.json)
   teho audit verify --db PATH [--checkpoint ENTRIES:HASH]
                                         verify the audit hash chain (and against a
                                         checkpoint taken earlier)
@@ -78,7 +78,7 @@ fn flag(args: &[String], name: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn open(args: &[String]) -> Result<ClientFiles<SqliteStore>, String> {
+fn open(args: &[String]) -> Result<ClientFiles, String> {
     let db = flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
     if !std::path::Path::new(&db).exists() {
         return Err(format!("{db}: no such database"));

@@ -21,7 +21,7 @@ use crate::org::Role;
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Who acted, as recorded: a snapshot, so later renames do not rewrite history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct ActorRef {
     /// `worker:<uuid>`, `person:<uuid>`, `system`, or the unknown id given.
     pub id: String,
@@ -36,7 +36,7 @@ pub struct ActorRef {
 }
 
 /// The decision recorded for a call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum AuditDecision {
     /// Allowed, with its basis in words.
     Allowed(String),
@@ -73,6 +73,52 @@ pub struct AuditEntry {
     pub prev_hash: String,
     /// This entry's chain hash (hex).
     pub hash: String,
+}
+
+/// An audit entry before it is sealed into the chain: what the engine records of one
+/// call. The store seals it ([`crate::store::StoreTx::append_audit`]), since only the
+/// store can serialise appends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: ActorRef,
+    /// Kind of entry or query.
+    pub operation: String,
+    /// The object: an id, or a description of the query.
+    pub object: String,
+    /// The client file concerned, if any.
+    pub file: Option<ClientFileId>,
+    /// Why.
+    pub purpose: String,
+    /// Allowed or denied, and why.
+    pub decision: AuditDecision,
+    /// `ok`, or the error kind the call ended with.
+    pub outcome: String,
+}
+
+impl NewAuditEntry {
+    /// The entry sealed after `head` (the chain's newest entry, `None` for the first):
+    /// its sequence number, the previous hash, its content digest and its hash.
+    pub fn seal(self, head: Option<&ChainHead>) -> AuditEntry {
+        let mut e = AuditEntry {
+            seq: 0,
+            at: self.at,
+            actor: self.actor,
+            operation: self.operation,
+            object: self.object,
+            file: self.file,
+            purpose: self.purpose,
+            decision: self.decision,
+            outcome: self.outcome,
+            content_digest: String::new(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        e.seal(head);
+        e
+    }
 }
 
 #[derive(Serialize, JsonSchema)]

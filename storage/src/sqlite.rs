@@ -1,37 +1,25 @@
 //! [`SqliteStore`]: the engine's store in one SQLite file.
 
-use std::any::Any;
-use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use serde::de::{DeserializeOwned, IntoDeserializer};
-use serde::{Deserialize, Serialize};
-use teho_core::audit::{AuditEntry, ChainHead};
-use teho_core::calendar::Visit;
-use teho_core::case::{Application, Assessment, CaseDecision, Contract, Referral};
-use teho_core::file::{ClientCard, ClientFile, Entry};
-use teho_core::ids::{ApplicationId, AssessmentId, ContractId, DecisionId, ReferralId};
-use teho_core::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, WorkerId};
-use teho_core::ids::{PlanId, PlanItemId, VisitId};
-use teho_core::log::ServiceLogEntry;
-use teho_core::network::{Member, Membership, Substitution};
-use teho_core::notify::{Notification, Recipient};
-use teho_core::org::{ComplianceBreach, Organization, OrganizationKind, Worker};
-use teho_core::person::Person;
-use teho_core::plan::{CarePlan, PlanItem};
-use teho_core::store::{BusyTime, Store, StoreError, StoreResult, StoreTx};
+use rusqlite::{Connection, OpenFlags, params};
+use teho_core::audit::{AuditEntry, ChainHead, NewAuditEntry};
+use teho_core::ids::{ClientFileId, VisitId, WorkerId};
+use teho_core::store::{
+    BatchId, BusyTime, Filter, Kind, ReadCache, Row, Store, StoreError, StoreResult, StoreTx, Unit,
+    UnitKind, from_micros, micros,
+};
 use uuid::Uuid;
 
-#[cfg(test)]
-use crate::query_sync::DEFAULT_QUERY_SYNC_DELAY;
+use crate::audit::{self, AuditTexts};
 use crate::query_sync::QuerySync;
+use crate::rows;
 use crate::schema::{backend, migrate};
 
 /// How long a writer waits for another process's write transaction before giving up.
@@ -39,9 +27,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Prepared statements kept per connection (the store uses about 120 distinct ones).
 const STATEMENT_CACHE: usize = 256;
-
-/// Records the read cache holds before it starts over (some tens of MiB at most).
-const READ_CACHE_ENTRIES: usize = 100_000;
 
 /// A TEHO store in one SQLite file (or in memory).
 ///
@@ -55,35 +40,34 @@ const READ_CACHE_ENTRIES: usize = 100_000;
 #[derive(Debug)]
 pub struct SqliteStore {
     inner: Mutex<Inner>,
-    /// Signalled when a batch ends, for other threads waiting to begin.
+    /// Signalled when a batch ends, for other callers waiting to begin.
     batch_ended: Condvar,
     /// Group commit of the queries' audit entries, and the thread that syncs them
     /// (joined when the store is dropped); a file store's only.
     query_sync: Option<(Arc<QuerySync>, JoinHandle<()>)>,
 }
 
-/// The connection, and the thread whose batch holds its open transaction, if any.
+/// The connection and what lives with it.
 #[derive(Debug)]
 struct Inner {
     conn: Connection,
-    batch: Option<ThreadId>,
+    /// The open batch, and the thread that opened it (a call made outside the batch on
+    /// that thread is refused, not left waiting for itself).
+    batch: Option<(BatchId, ThreadId)>,
+    /// Batches handed out so far.
+    batches: u64,
     /// Whether the connection's `synchronous` is `FULL` now (else `NORMAL`, for a query).
     synchronous_full: bool,
+    /// The decoded records every access check reads — files, people, workers, networks,
+    /// substitutions — kept across queries while nothing can have changed them. Only a
+    /// query outside a batch reads or fills it (a query writes nothing but its audit
+    /// entry); a commit that wrote anything else empties it, and so does another
+    /// connection's commit (`PRAGMA data_version`), noticed when the next unit begins.
     cache: ReadCache,
-}
-
-/// The decoded records every access check reads — files, people, workers, networks,
-/// contracts, decisions, referrals, substitutions — kept across queries while nothing
-/// can have changed them. Only a query outside a batch reads or fills it (a query
-/// writes nothing but its audit entry); a commit that wrote anything else empties it,
-/// and so does another connection's commit (`PRAGMA data_version`), noticed when the
-/// next transaction begins.
-#[derive(Debug, Default)]
-struct ReadCache {
-    /// `PRAGMA data_version` when it was last checked.
+    /// `PRAGMA data_version` when the cache was last checked.
     data_version: i64,
-    /// By kind of record and the id it is looked up by.
-    entries: HashMap<(&'static str, Uuid), Box<dyn Any + Send>>,
+    /// The audit log's texts.
+    texts: AuditTexts,
 }
 
 impl SqliteStore {
@@ -157,9 +141,8 @@ impl SqliteStore {
         // Without it SQLite marks statements like `WHERE file = ?1 ORDER BY rowid` to be
         // re-planned when a parameter is rebound, and rusqlite's statement cache clears
         // the bindings on every return — so every cached statement was parsed and planned
-        // again on every use (a fifth of a calendar query's time). The statements here
-        // name their literals in the SQL (`status = 'Planned'` for the partial index), so
-        // no plan needs a bound value.
+        // again on every use. Integer conditions are written as literals
+        // (`status = 0` for the partial index), so no plan needs a bound value.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(backend)?;
         migrate(&mut conn)?;
@@ -168,46 +151,15 @@ impl SqliteStore {
             inner: Mutex::new(Inner {
                 conn,
                 batch: None,
+                batches: 0,
                 synchronous_full: true,
                 cache: ReadCache::default(),
+                data_version: 0,
+                texts: AuditTexts::default(),
             }),
             batch_ended: Condvar::new(),
             query_sync,
         })
-    }
-
-    /// Begins a transaction — a savepoint inside this thread's batch. A query's, when
-    /// its commit may wait for the disk, runs with `synchronous=NORMAL`; any other with
-    /// `FULL` (the setting cannot change inside a transaction).
-    fn begin_as(&self, query: bool) -> StoreResult<SqliteTx<'_>> {
-        self.sync_failure()?;
-        let (mut conn, nested) = self.connection();
-        if nested {
-            run(&conn, "SAVEPOINT teho_call")?;
-        } else {
-            set_synchronous(&mut conn, !(query && self.query_sync_delay().is_some()))?;
-            // IMMEDIATE takes the write lock now, waiting up to the busy timeout; a
-            // deferred transaction that reads the chain head and then writes would fail
-            // at once with "database is locked" when another process got there first.
-            run(&conn, "BEGIN IMMEDIATE")?;
-        }
-        let changes_at_begin = conn.total_changes();
-        let mut tx = SqliteTx {
-            conn,
-            open: true,
-            nested,
-            query,
-            changes_at_begin,
-            audit_rows: 0,
-            sync: match &self.query_sync {
-                Some((sync, _)) if !nested => Some(sync),
-                _ => None,
-            },
-        };
-        if tx.reads_cache() {
-            tx.check_cache()?; // on failure, dropping `tx` rolls back
-        }
-        Ok(tx)
     }
 
     /// Reports, once, a background sync of queries' audit entries that failed.
@@ -224,21 +176,35 @@ impl SqliteStore {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The connection, once no other thread's batch holds it; with whether this thread's
-    /// own batch does (then a transaction is a savepoint inside it).
-    fn connection(&self) -> (Held<'_>, bool) {
+    /// The connection for a unit of `batch` (or of none), once no other batch holds it;
+    /// with whether the unit is nested in the open batch.
+    fn connection(&self, batch: Option<BatchId>) -> StoreResult<(Held<'_>, bool)> {
         let me = std::thread::current().id();
         let mut guard = self.lock();
         loop {
-            match guard.batch {
-                Some(owner) if owner == me => return (Held(guard), true),
-                Some(_) => {
+            match (guard.batch, batch) {
+                (Some((open, _)), Some(b)) if open == b => return Ok((Held(guard), true)),
+                (Some((open, thread)), None) if thread == me => {
+                    return Err(StoreError::Batch {
+                        batch: open.0,
+                        problem: "a call outside the batch was made inside it, on its thread; \
+                                  call through the engine the batch hands out"
+                            .into(),
+                    });
+                }
+                (Some(_), None) => {
                     guard = self
                         .batch_ended
                         .wait(guard)
                         .unwrap_or_else(|p| p.into_inner())
                 }
-                None => return (Held(guard), false),
+                (_, Some(b)) => {
+                    return Err(StoreError::Batch {
+                        batch: b.0,
+                        problem: "is not open".into(),
+                    });
+                }
+                (None, None) => return Ok((Held(guard), false)),
             }
         }
     }
@@ -294,8 +260,8 @@ fn run(conn: &Connection, sql: &str) -> StoreResult<()> {
         .map_err(backend)
 }
 
-/// A write transaction on a [`SqliteStore`]; rolls back when dropped uncommitted. Inside
-/// a batch it is a savepoint, and rolling back undoes only its own work.
+/// A unit of work on a [`SqliteStore`]; rolls back when dropped uncommitted. Inside a
+/// batch it is a savepoint, and rolling back undoes only its own work.
 pub struct SqliteTx<'a> {
     conn: Held<'a>,
     open: bool,
@@ -305,91 +271,114 @@ pub struct SqliteTx<'a> {
     query: bool,
     /// The connection's count of written rows when it began.
     changes_at_begin: u64,
-    /// Audit entries it appended.
+    /// Audit rows it wrote (entries and new texts).
     audit_rows: u64,
+    /// The audit texts pending when it began (a nested unit rolls back to it).
+    texts_mark: usize,
     /// Told of the commit (not inside a batch, whose own commit is a command's).
     sync: Option<&'a QuerySync>,
 }
 
-impl Store for SqliteStore {
-    type Tx<'a> = SqliteTx<'a>;
-
-    fn begin(&self) -> StoreResult<SqliteTx<'_>> {
-        self.begin_as(false)
-    }
-
-    /// A query's transaction: refused at commit if it wrote anything but audit entries.
-    /// Outside a batch its commit does not wait for the disk while a delay is set
-    /// ([`SqliteStore::set_query_sync_delay`]).
-    fn begin_query(&self) -> StoreResult<SqliteTx<'_>> {
-        self.begin_as(true)
-    }
-
-    /// One `BEGIN IMMEDIATE` … `COMMIT` around `work`: the transactions this thread begins
-    /// meanwhile are savepoints inside it, so the calls commit together (one fsync).
-    /// Other threads wait until the batch ends. If `work` panics, everything it wrote
-    /// is rolled back.
-    fn batch<R>(&self, work: impl FnOnce() -> R) -> StoreResult<R> {
+impl SqliteStore {
+    /// Begins a unit of work — a savepoint inside the open batch it belongs to. A query's,
+    /// when its commit may wait for the disk, runs with `synchronous=NORMAL`; any other
+    /// with `FULL` (the setting cannot change inside a transaction).
+    fn begin_unit(&self, unit: Unit) -> StoreResult<SqliteTx<'_>> {
         self.sync_failure()?;
-        {
-            let (mut conn, nested) = self.connection();
-            if nested {
-                // Already inside this thread's batch: the outer one commits.
-                drop(conn);
-                return Ok(work());
-            }
-            set_synchronous(&mut conn, true)?;
+        let query = unit.kind == UnitKind::Query;
+        let (mut conn, nested) = self.connection(unit.batch)?;
+        if nested {
+            run(&conn, "SAVEPOINT teho_call")?;
+        } else {
+            set_synchronous(&mut conn, !(query && self.query_sync_delay().is_some()))?;
+            // IMMEDIATE takes the write lock now, waiting up to the busy timeout; a
+            // deferred transaction that reads the chain head and then writes would fail
+            // at once with "database is locked" when another process got there first.
             run(&conn, "BEGIN IMMEDIATE")?;
-            conn.0.batch = Some(std::thread::current().id());
         }
-        /// Ends the batch however `work` ends: commits if asked, else rolls back.
-        struct End<'a> {
-            store: &'a SqliteStore,
-            commit: bool,
-        }
-        impl End<'_> {
-            fn finish(&mut self) -> StoreResult<()> {
-                let mut guard = self.store.lock();
-                guard.batch = None;
-                let sql = if self.commit { "COMMIT" } else { "ROLLBACK" };
-                let result = run(&guard.conn, sql);
-                if result.is_err() && self.commit {
-                    let _ = run(&guard.conn, "ROLLBACK");
-                }
-                drop(guard);
-                self.store.batch_ended.notify_all();
-                result
-            }
-        }
-        impl Drop for End<'_> {
-            fn drop(&mut self) {
-                if !self.commit {
-                    let _ = self.finish();
-                }
-            }
-        }
-        let mut end = End {
-            store: self,
-            commit: false,
+        let changes_at_begin = conn.total_changes();
+        let texts_mark = conn.0.texts.mark();
+        let mut tx = SqliteTx {
+            conn,
+            open: true,
+            nested,
+            query,
+            changes_at_begin,
+            audit_rows: 0,
+            texts_mark,
+            sync: match &self.query_sync {
+                Some((sync, _)) if !nested => Some(sync),
+                _ => None,
+            },
         };
-        let value = work();
-        end.commit = true;
-        end.finish()?;
-        Ok(value)
+        if tx.reads_cache() {
+            tx.check_cache()?; // on failure, dropping `tx` rolls back
+        }
+        Ok(tx)
+    }
+}
+
+impl Store for SqliteStore {
+    /// A unit of work. A query's is refused at commit if it wrote anything but audit
+    /// entries; outside a batch its commit does not wait for the disk while a delay is
+    /// set ([`SqliteStore::set_query_sync_delay`]).
+    fn begin(&self, unit: Unit) -> StoreResult<Box<dyn StoreTx + '_>> {
+        Ok(Box::new(self.begin_unit(unit)?))
     }
 
-    fn in_batch(&self) -> bool {
-        self.lock().batch == Some(std::thread::current().id())
+    /// One `BEGIN IMMEDIATE` … `COMMIT` around the batch's units, each a savepoint inside
+    /// it, so they commit together (one fsync). Other callers wait until it closes.
+    fn open_batch(&self) -> StoreResult<BatchId> {
+        self.sync_failure()?;
+        let (mut conn, _) = self.connection(None)?;
+        set_synchronous(&mut conn, true)?;
+        run(&conn, "BEGIN IMMEDIATE")?;
+        conn.0.batches += 1;
+        let id = BatchId(conn.0.batches);
+        conn.0.batch = Some((id, std::thread::current().id()));
+        Ok(id)
+    }
+
+    fn close_batch(&self, batch: BatchId, commit: bool) -> StoreResult<()> {
+        let mut guard = self.lock();
+        match guard.batch {
+            Some((open, _)) if open == batch => {}
+            _ => {
+                return Err(StoreError::Batch {
+                    batch: batch.0,
+                    problem: "is not open".into(),
+                });
+            }
+        }
+        guard.batch = None;
+        let result = if commit {
+            let r = run(&guard.conn, "COMMIT");
+            if r.is_err() {
+                let _ = run(&guard.conn, "ROLLBACK");
+            }
+            r
+        } else {
+            run(&guard.conn, "ROLLBACK")
+        };
+        if commit && result.is_ok() {
+            guard.texts.committed();
+        } else {
+            guard.texts.roll_back_to(0);
+        }
+        guard.cache.clear();
+        drop(guard);
+        self.batch_ended.notify_all();
+        if commit
+            && result.is_ok()
+            && let Some((sync, _)) = &self.query_sync
+        {
+            sync.committed_synced();
+        }
+        result
     }
 
     fn compact(&self) -> StoreResult<()> {
-        let (conn, nested) = self.connection();
-        if nested {
-            return Err(StoreError::Backend(
-                "the WAL cannot be checkpointed inside a batch; execute a destruction act on its own"
-                    .into(),
-            ));
-        }
+        let (conn, _) = self.connection(None)?;
         // Deleted pages were zeroed (secure_delete); now copy the WAL into the database
         // and truncate it, so no frame keeps the destroyed content.
         let (busy, _, _): (i64, i64, i64) = conn
@@ -412,178 +401,17 @@ impl Drop for SqliteTx<'_> {
             if self.nested {
                 let _ = run(&self.conn, "ROLLBACK TO teho_call");
                 let _ = run(&self.conn, "RELEASE teho_call");
+                let mark = self.texts_mark;
+                self.conn.0.texts.roll_back_to(mark);
             } else {
                 let _ = run(&self.conn, "ROLLBACK");
+                self.conn.0.texts.roll_back_to(0);
             }
         }
     }
 }
 
-fn to_doc<T: Serialize>(v: &T) -> StoreResult<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("encoding a record: {e}")))
-}
-
-fn from_doc<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
-    serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("decoding a record: {e}")))
-}
-
-fn member_key(m: Member) -> String {
-    match m {
-        Member::Worker(w) => format!("worker:{w}"),
-        Member::Person(p) => format!("person:{p}"),
-    }
-}
-
-fn recipient_key(r: Recipient) -> String {
-    match r {
-        Recipient::Worker(w) => format!("worker:{w}"),
-        Recipient::Person(p) => format!("person:{p}"),
-    }
-}
-
-fn instant(at: &DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
-
-fn from_micros(us: i64) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(us)
-        .ok_or_else(|| StoreError::Backend(format!("{us} µs is not an instant")))
-}
-
-fn micros(at: &DateTime<Utc>) -> i64 {
-    at.timestamp_micros()
-}
-
 impl SqliteTx<'_> {
-    fn audit_where(
-        &mut self,
-        clause: &str,
-        values: impl rusqlite::Params,
-    ) -> StoreResult<Vec<AuditEntry>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT seq, at, actor_id, actor_name, actor_code, actor_role, actor_org,
-                    operation, object, file, purpose, decision, outcome, content_digest,
-                    prev_hash, hash
-                 FROM audit_log WHERE {clause}"
-            ))
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(values, |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    (
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                    ),
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    (
-                        r.get::<_, String>(7)?,
-                        r.get::<_, String>(8)?,
-                        r.get::<_, Option<String>>(9)?,
-                    ),
-                    (
-                        r.get::<_, String>(10)?,
-                        r.get::<_, String>(11)?,
-                        r.get::<_, String>(12)?,
-                    ),
-                    (
-                        r.get::<_, String>(13)?,
-                        r.get::<_, String>(14)?,
-                        r.get::<_, String>(15)?,
-                    ),
-                ))
-            })
-            .map_err(backend)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (
-                seq,
-                at,
-                (id, name, code),
-                role,
-                org,
-                (operation, object, file),
-                (purpose, decision, outcome),
-                (digest, prev, hash),
-            ) = row.map_err(backend)?;
-            let parse_uuid = |s: &str| {
-                s.parse::<uuid::Uuid>().map_err(|e| {
-                    StoreError::Backend(format!("audit entry {seq}: bad uuid {s:?}: {e}"))
-                })
-            };
-            out.push(AuditEntry {
-                seq: seq as u64,
-                at: DateTime::parse_from_rfc3339(&at)
-                    .map_err(|e| {
-                        StoreError::Backend(format!("audit entry {seq}: bad instant {at:?}: {e}"))
-                    })?
-                    .with_timezone(&Utc),
-                actor: teho_core::audit::ActorRef {
-                    id,
-                    name,
-                    personal_code: code,
-                    role: role.as_deref().map(from_doc).transpose()?,
-                    organization: org
-                        .as_deref()
-                        .map(parse_uuid)
-                        .transpose()?
-                        .map(OrganizationId),
-                },
-                operation,
-                object,
-                file: file
-                    .as_deref()
-                    .map(parse_uuid)
-                    .transpose()?
-                    .map(ClientFileId),
-                purpose,
-                decision: from_doc(&decision)?,
-                outcome,
-                content_digest: digest,
-                prev_hash: prev,
-                hash,
-            });
-        }
-        Ok(out)
-    }
-
-    fn many_in_range<T: DeserializeOwned>(
-        &mut self,
-        sql: &str,
-        key: &str,
-        from: &DateTime<Utc>,
-        to: &DateTime<Utc>,
-    ) -> StoreResult<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
-        let docs: Vec<String> = stmt
-            .query_map(params![key, micros(from), micros(to)], |r| r.get(0))
-            .map_err(backend)?
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
-        docs.iter().map(|d| from_doc(d)).collect()
-    }
-
-    fn put(
-        &mut self,
-        sql: &str,
-        key: &str,
-        extra: &[&dyn rusqlite::ToSql],
-        doc: String,
-    ) -> StoreResult<()> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
-        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(extra.len() + 2);
-        values.push(&key);
-        values.extend_from_slice(extra);
-        values.push(&doc);
-        stmt.execute(values.as_slice()).map_err(backend)?;
-        Ok(())
-    }
-
     /// Whether it reads through the connection's [`ReadCache`]: a query's, outside a
     /// batch.
     fn reads_cache(&self) -> bool {
@@ -591,815 +419,72 @@ impl SqliteTx<'_> {
     }
 
     /// Empties the read cache if another connection committed since it was filled.
-    /// Under this transaction's write lock nobody else commits until it ends.
+    /// Under this unit's write lock nobody else commits until it ends.
     fn check_cache(&mut self) -> StoreResult<()> {
         let version: i64 = self
             .conn
             .prepare_cached("PRAGMA data_version")
             .and_then(|mut s| s.query_row([], |r| r.get(0)))
             .map_err(backend)?;
-        let cache = &mut self.conn.0.cache;
-        if cache.data_version != version {
-            cache.entries.clear();
-            cache.data_version = version;
+        let inner = &mut self.conn.0;
+        if inner.data_version != version {
+            inner.cache.clear();
+            inner.data_version = version;
         }
         Ok(())
-    }
-
-    /// `load` — a read of the records of `kind` under `id`, given as text — through the
-    /// read cache when this transaction [reads through it](Self::reads_cache).
-    fn cached<T: Clone + Send + 'static>(
-        &mut self,
-        kind: &'static str,
-        id: Uuid,
-        load: impl FnOnce(&mut Self, &str) -> StoreResult<T>,
-    ) -> StoreResult<T> {
-        if !self.reads_cache() {
-            return load(self, &id.to_string());
-        }
-        if let Some(v) = self
-            .conn
-            .0
-            .cache
-            .entries
-            .get(&(kind, id))
-            .and_then(|v| v.downcast_ref::<T>())
-        {
-            return Ok(v.clone());
-        }
-        let v = load(self, &id.to_string())?;
-        let entries = &mut self.conn.0.cache.entries;
-        if entries.len() >= READ_CACHE_ENTRIES {
-            entries.clear();
-        }
-        entries.insert((kind, id), Box::new(v.clone()));
-        Ok(v)
-    }
-
-    fn one<T: DeserializeOwned>(&mut self, sql: &str, key: &str) -> StoreResult<Option<T>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
-        let doc: Option<String> = stmt
-            .query_row([key], |r| r.get(0))
-            .optional()
-            .map_err(backend)?;
-        doc.as_deref().map(from_doc).transpose()
-    }
-
-    fn many<T: DeserializeOwned>(&mut self, sql: &str, key: Option<&str>) -> StoreResult<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
-        let params: Vec<&dyn rusqlite::ToSql> = match &key {
-            Some(k) => vec![k],
-            None => vec![],
-        };
-        let docs: Vec<String> = stmt
-            .query_map(params.as_slice(), |r| r.get(0))
-            .map_err(backend)?
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
-        docs.iter().map(|d| from_doc(d)).collect()
     }
 }
 
 impl StoreTx for SqliteTx<'_> {
-    fn put_organization(&mut self, o: &Organization) -> StoreResult<()> {
-        let kind = format!("{:?}", o.kind);
-        self.put(
-            "INSERT INTO organizations (id, kind, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, doc = excluded.doc",
-            &o.id.to_string(),
-            &[&kind],
-            to_doc(o)?,
-        )
-    }
-    fn organization_kind(&mut self, id: OrganizationId) -> StoreResult<Option<OrganizationKind>> {
-        self.cached("organization_kind", id.uuid(), |tx, key| {
-            let kind: Option<String> = tx
-                .conn
-                .prepare_cached("SELECT kind FROM organizations WHERE id = ?1")
-                .map_err(backend)?
-                .query_row([key], |r| r.get(0))
-                .optional()
-                .map_err(backend)?;
-            // The column holds the variant's name, as `put_organization` writes it.
-            kind.map(|k| {
-                OrganizationKind::deserialize(k.as_str().into_deserializer()).map_err(
-                    |e: serde::de::value::Error| {
-                        StoreError::Backend(format!("organisation {key}: kind {k:?}: {e}"))
-                    },
-                )
-            })
-            .transpose()
-        })
-    }
-    fn organization(&mut self, id: OrganizationId) -> StoreResult<Option<Organization>> {
-        self.one(
-            "SELECT doc FROM organizations WHERE id = ?1",
-            &id.to_string(),
-        )
-    }
-    fn organizations(&mut self) -> StoreResult<Vec<Organization>> {
-        self.many("SELECT doc FROM organizations ORDER BY rowid", None)
-    }
-    fn put_worker(&mut self, w: &Worker) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO workers (id, organization, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET organization = excluded.organization, doc = excluded.doc",
-            &w.id.to_string(),
-            &[&w.organization.to_string()],
-            to_doc(w)?,
-        )
-    }
-    fn worker(&mut self, id: WorkerId) -> StoreResult<Option<Worker>> {
-        self.cached("worker", id.uuid(), |tx, id| {
-            tx.one("SELECT doc FROM workers WHERE id = ?1", id)
-        })
-    }
-    fn workers_of(&mut self, org: OrganizationId) -> StoreResult<Vec<Worker>> {
-        self.many(
-            "SELECT doc FROM workers WHERE organization = ?1 ORDER BY rowid",
-            Some(&org.to_string()),
-        )
-    }
-    fn put_person(&mut self, p: &Person) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO persons (id, identity_key, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET identity_key = excluded.identity_key, doc = excluded.doc",
-            &p.id.to_string(),
-            &[&p.identity.key()],
-            to_doc(p)?,
-        )
-    }
-    fn person(&mut self, id: PersonId) -> StoreResult<Option<Person>> {
-        self.cached("person", id.uuid(), |tx, id| {
-            tx.one("SELECT doc FROM persons WHERE id = ?1", id)
-        })
-    }
-    fn person_by_identity(&mut self, key: &str) -> StoreResult<Option<Person>> {
-        self.one("SELECT doc FROM persons WHERE identity_key = ?1", key)
-    }
-    fn put_file(&mut self, f: &ClientFile) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO client_files (id, client, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET client = excluded.client, doc = excluded.doc",
-            &f.id.to_string(),
-            &[&f.client.to_string()],
-            to_doc(f)?,
-        )
-    }
-    fn file(&mut self, id: ClientFileId) -> StoreResult<Option<ClientFile>> {
-        self.cached("file", id.uuid(), |tx, id| {
-            tx.one("SELECT doc FROM client_files WHERE id = ?1", id)
-        })
-    }
-    fn file_of_client(&mut self, client: PersonId) -> StoreResult<Option<ClientFile>> {
-        self.one(
-            "SELECT doc FROM client_files WHERE client = ?1",
-            &client.to_string(),
-        )
-    }
-    fn put_card(&mut self, c: &ClientCard) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO client_cards (file, doc) VALUES (?1, ?2)
-             ON CONFLICT(file) DO UPDATE SET doc = excluded.doc",
-            &c.file.to_string(),
-            &[],
-            to_doc(c)?,
-        )
-    }
-    fn card(&mut self, file: ClientFileId) -> StoreResult<Option<ClientCard>> {
-        self.one(
-            "SELECT doc FROM client_cards WHERE file = ?1",
-            &file.to_string(),
-        )
-    }
-    fn put_membership(&mut self, m: &Membership) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO memberships (id, file, member, doc) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, member = excluded.member, doc = excluded.doc",
-            &m.id.to_string(),
-            &[&m.file.to_string(), &member_key(m.member)],
-            to_doc(m)?,
-        )
-    }
-    fn memberships_of_member(&mut self, member: Member) -> StoreResult<Vec<Membership>> {
-        self.many(
-            "SELECT doc FROM memberships WHERE member = ?1 ORDER BY rowid",
-            Some(&member_key(member)),
-        )
-    }
-    fn membership(&mut self, id: MembershipId) -> StoreResult<Option<Membership>> {
-        self.one("SELECT doc FROM memberships WHERE id = ?1", &id.to_string())
-    }
-    fn memberships_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Membership>> {
-        self.cached("memberships", file.uuid(), |tx, key| {
-            tx.many(
-                "SELECT doc FROM memberships WHERE file = ?1 ORDER BY rowid",
-                Some(key),
-            )
-        })
-    }
-    fn put_substitution(&mut self, s: &Substitution) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO substitutions (id, substitute, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET substitute = excluded.substitute, doc = excluded.doc",
-            &s.id.to_string(),
-            &[&s.substitute.to_string()],
-            to_doc(s)?,
-        )
-    }
-    fn substitutions_by_substitute(&mut self, worker: WorkerId) -> StoreResult<Vec<Substitution>> {
-        self.cached("substitutions", worker.uuid(), |tx, key| {
-            tx.many(
-                "SELECT doc FROM substitutions WHERE substitute = ?1 ORDER BY rowid",
-                Some(key),
-            )
-        })
-    }
-    fn put_entry(&mut self, e: &Entry) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO entries (id, file, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
-            &e.id.to_string(),
-            &[&e.file.to_string()],
-            to_doc(e)?,
-        )
-    }
-    fn entries_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Entry>> {
-        self.many(
-            "SELECT doc FROM entries WHERE file = ?1 ORDER BY rowid",
-            Some(&file.to_string()),
-        )
-    }
-    fn put_notification(&mut self, n: &Notification) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO notifications (id, recipient, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET recipient = excluded.recipient, doc = excluded.doc",
-            &n.id.to_string(),
-            &[&recipient_key(n.recipient)],
-            to_doc(n)?,
-        )
-    }
-    fn notification(
-        &mut self,
-        id: teho_core::ids::NotificationId,
-    ) -> StoreResult<Option<Notification>> {
-        self.one(
-            "SELECT doc FROM notifications WHERE id = ?1",
-            &id.to_string(),
-        )
-    }
-    fn notifications_for(&mut self, r: Recipient) -> StoreResult<Vec<Notification>> {
-        self.many(
-            "SELECT doc FROM notifications WHERE recipient = ?1 ORDER BY rowid",
-            Some(&recipient_key(r)),
-        )
-    }
-    fn put_breach(&mut self, b: &ComplianceBreach) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO compliance_breaches (worker, organization, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(worker) DO UPDATE SET organization = excluded.organization, doc = excluded.doc",
-            &b.worker.to_string(),
-            &[&b.organization.to_string()],
-            to_doc(b)?,
-        )
-    }
-    fn breaches(&mut self, org: Option<OrganizationId>) -> StoreResult<Vec<ComplianceBreach>> {
-        match org {
-            Some(o) => self.many(
-                "SELECT doc FROM compliance_breaches WHERE organization = ?1 ORDER BY rowid",
-                Some(&o.to_string()),
-            ),
-            None => self.many("SELECT doc FROM compliance_breaches ORDER BY rowid", None),
-        }
-    }
-    fn put_plan(&mut self, p: &CarePlan) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO plans (id, file, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
-            &p.id.to_string(),
-            &[&p.file.to_string()],
-            to_doc(p)?,
-        )
-    }
-    fn plan(&mut self, id: PlanId) -> StoreResult<Option<CarePlan>> {
-        self.one("SELECT doc FROM plans WHERE id = ?1", &id.to_string())
-    }
-    fn plans_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<CarePlan>> {
-        self.many(
-            "SELECT doc FROM plans WHERE file = ?1 ORDER BY rowid",
-            Some(&file.to_string()),
-        )
-    }
-    fn put_plan_item(&mut self, i: &PlanItem) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO plan_items (id, plan, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET plan = excluded.plan, doc = excluded.doc",
-            &i.id.to_string(),
-            &[&i.plan.to_string()],
-            to_doc(i)?,
-        )
-    }
-    fn plan_item(&mut self, id: PlanItemId) -> StoreResult<Option<PlanItem>> {
-        self.one("SELECT doc FROM plan_items WHERE id = ?1", &id.to_string())
-    }
-    fn items_of_plan(&mut self, plan: PlanId) -> StoreResult<Vec<PlanItem>> {
-        self.many(
-            "SELECT doc FROM plan_items WHERE plan = ?1 ORDER BY rowid",
-            Some(&plan.to_string()),
-        )
-    }
-    fn put_visits(&mut self, visits: &[Visit]) -> StoreResult<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO visits (id, file, plan_item, start_us, end_us, worker, provider, status, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT(id) DO UPDATE SET start_us = excluded.start_us, end_us = excluded.end_us,
-                    worker = excluded.worker, provider = excluded.provider, status = excluded.status,
-                    doc = excluded.doc",
-            )
-            .map_err(backend)?;
-        for v in visits {
-            stmt.execute(params![
-                v.id.to_string(),
-                v.file.to_string(),
-                v.plan_item.map(|i| i.to_string()),
-                micros(&v.start),
-                micros(&v.end),
-                v.worker.map(|w| w.to_string()),
-                v.provider.map(|p| p.to_string()),
-                format!("{:?}", v.status),
-                to_doc(v)?,
-            ])
-            .map_err(backend)?;
-        }
-        Ok(())
-    }
-    fn visit(&mut self, id: VisitId) -> StoreResult<Option<Visit>> {
-        self.one("SELECT doc FROM visits WHERE id = ?1", &id.to_string())
-    }
-    fn visits_of_item(&mut self, item: PlanItemId) -> StoreResult<Vec<Visit>> {
-        self.many(
-            "SELECT doc FROM visits WHERE plan_item = ?1 ORDER BY start_us, id",
-            Some(&item.to_string()),
-        )
-    }
-    fn visits_of_file(
-        &mut self,
-        file: ClientFileId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<Visit>> {
-        self.many_in_range(
-            "SELECT doc FROM visits WHERE file = ?1 AND start_us >= ?2 AND start_us < ?3
-               AND status <> 'Superseded' ORDER BY start_us, id",
-            &file.to_string(),
-            &from,
-            &to,
-        )
-    }
-    fn visits_of_worker(
-        &mut self,
-        worker: WorkerId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<Visit>> {
-        self.many_in_range(
-            "SELECT doc FROM visits WHERE worker = ?1 AND start_us >= ?2 AND start_us < ?3
-               AND status <> 'Superseded' ORDER BY start_us, id",
-            &worker.to_string(),
-            &from,
-            &to,
-        )
-    }
-    fn busy_times(
-        &mut self,
-        worker: WorkerId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<BusyTime>> {
-        // Columns only: the overlap check of every plan change reads the worker's whole
-        // horizon, and decoding each visit's document was two fifths of storing one.
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id, start_us, end_us FROM visits
-                 WHERE worker = ?1 AND start_us >= ?2 AND start_us < ?3
-                   AND status IN ('Planned', 'Done')",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![worker.to_string(), micros(&from), micros(&to)],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                    ))
-                },
-            )
-            .map_err(backend)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, start, end) = row.map_err(backend)?;
-            out.push(BusyTime {
-                visit: VisitId(
-                    Uuid::parse_str(&id)
-                        .map_err(|e| StoreError::Backend(format!("visit id {id:?}: {e}")))?,
-                ),
-                start: from_micros(start)?,
-                end: from_micros(end)?,
-            });
-        }
-        Ok(out)
-    }
-    fn overdue_visits(
-        &mut self,
-        provider: OrganizationId,
-        before: DateTime<Utc>,
-    ) -> StoreResult<Vec<Visit>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT doc FROM visits WHERE provider = ?1 AND status = 'Planned' AND end_us < ?2
-                 ORDER BY start_us, id",
-            )
-            .map_err(backend)?;
-        let docs: Vec<String> = stmt
-            .query_map(params![provider.to_string(), micros(&before)], |r| r.get(0))
-            .map_err(backend)?
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
-        docs.iter().map(|d| from_doc(d)).collect()
-    }
-    fn put_log_entry(&mut self, e: &ServiceLogEntry) -> StoreResult<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO service_log (id, file, worker, provider, actual_start_us, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, actual_start_us = excluded.actual_start_us",
-            )
-            .map_err(backend)?;
-        stmt.execute(params![
-            e.id.to_string(),
-            e.file.to_string(),
-            e.worker.to_string(),
-            e.provider.map(|p| p.to_string()),
-            micros(&e.actual_start),
-            to_doc(e)?,
-        ])
-        .map_err(backend)?;
-        Ok(())
-    }
-    fn log_of_file(
-        &mut self,
-        file: ClientFileId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<ServiceLogEntry>> {
-        self.many_in_range(
-            "SELECT doc FROM service_log WHERE file = ?1 AND actual_start_us >= ?2 AND actual_start_us < ?3
-             ORDER BY actual_start_us, id",
-            &file.to_string(),
-            &from,
-            &to,
-        )
-    }
-    fn log_of_worker(
-        &mut self,
-        worker: WorkerId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<ServiceLogEntry>> {
-        self.many_in_range(
-            "SELECT doc FROM service_log WHERE worker = ?1 AND actual_start_us >= ?2 AND actual_start_us < ?3
-             ORDER BY actual_start_us, id",
-            &worker.to_string(),
-            &from,
-            &to,
-        )
-    }
-    fn log_of_provider(
-        &mut self,
-        provider: OrganizationId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<ServiceLogEntry>> {
-        self.many_in_range(
-            "SELECT doc FROM service_log WHERE provider = ?1 AND actual_start_us >= ?2 AND actual_start_us < ?3
-             ORDER BY actual_start_us, id",
-            &provider.to_string(),
-            &from,
-            &to,
-        )
-    }
-    fn put_application(&mut self, r: &Application) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO applications (id, file, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
-            &r.id.to_string(),
-            &[&r.file.to_string()],
-            to_doc(r)?,
-        )
-    }
-    fn application(&mut self, id: ApplicationId) -> StoreResult<Option<Application>> {
-        self.one(
-            "SELECT doc FROM applications WHERE id = ?1",
-            &id.to_string(),
-        )
-    }
-    fn applications_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Application>> {
-        self.many(
-            "SELECT doc FROM applications WHERE file = ?1 ORDER BY rowid",
-            Some(&key.to_string()),
-        )
-    }
-    fn put_decision(&mut self, r: &CaseDecision) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO decisions (id, file, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
-            &r.id.to_string(),
-            &[&r.file.to_string()],
-            to_doc(r)?,
-        )
-    }
-    fn decision(&mut self, id: DecisionId) -> StoreResult<Option<CaseDecision>> {
-        self.one("SELECT doc FROM decisions WHERE id = ?1", &id.to_string())
-    }
-    fn decisions_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<CaseDecision>> {
-        self.cached("decisions", key.uuid(), |tx, key| {
-            tx.many(
-                "SELECT doc FROM decisions WHERE file = ?1 ORDER BY rowid",
-                Some(key),
-            )
-        })
-    }
-    fn put_contract(&mut self, r: &Contract) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO contracts (id, file, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
-            &r.id.to_string(),
-            &[&r.file.to_string()],
-            to_doc(r)?,
-        )
-    }
-    fn contract(&mut self, id: ContractId) -> StoreResult<Option<Contract>> {
-        self.one("SELECT doc FROM contracts WHERE id = ?1", &id.to_string())
-    }
-    fn contracts_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Contract>> {
-        self.cached("contracts", key.uuid(), |tx, key| {
-            tx.many(
-                "SELECT doc FROM contracts WHERE file = ?1 ORDER BY rowid",
-                Some(key),
-            )
-        })
-    }
-    fn put_assessment(&mut self, r: &Assessment) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO assessments (id, file, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
-            &r.id.to_string(),
-            &[&r.file.to_string()],
-            to_doc(r)?,
-        )
-    }
-    fn assessment(&mut self, id: AssessmentId) -> StoreResult<Option<Assessment>> {
-        self.one("SELECT doc FROM assessments WHERE id = ?1", &id.to_string())
-    }
-    fn assessments_by_file(&mut self, key: ClientFileId) -> StoreResult<Vec<Assessment>> {
-        self.many(
-            "SELECT doc FROM assessments WHERE file = ?1 ORDER BY rowid",
-            Some(&key.to_string()),
-        )
-    }
-    fn put_referral(&mut self, r: &Referral) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO referrals (id, patient, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET patient = excluded.patient, doc = excluded.doc",
-            &r.id.to_string(),
-            &[&r.patient.to_string()],
-            to_doc(r)?,
-        )
-    }
-    fn referral(&mut self, id: ReferralId) -> StoreResult<Option<Referral>> {
-        self.one("SELECT doc FROM referrals WHERE id = ?1", &id.to_string())
-    }
-    fn referrals_by_patient(&mut self, key: PersonId) -> StoreResult<Vec<Referral>> {
-        self.cached("referrals", key.uuid(), |tx, key| {
-            tx.many(
-                "SELECT doc FROM referrals WHERE patient = ?1 ORDER BY rowid",
-                Some(key),
-            )
-        })
-    }
-    fn persons(&mut self) -> StoreResult<Vec<Person>> {
-        self.many("SELECT doc FROM persons ORDER BY rowid", None)
-    }
-    fn put_death(&mut self, d: &teho_core::death::DeathRecord) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO deaths (person, doc) VALUES (?1, ?2)
-             ON CONFLICT(person) DO UPDATE SET doc = excluded.doc",
-            &d.person.to_string(),
-            &[],
-            to_doc(d)?,
-        )
-    }
-    fn death(&mut self, person: PersonId) -> StoreResult<Option<teho_core::death::DeathRecord>> {
-        self.one(
-            "SELECT doc FROM deaths WHERE person = ?1",
-            &person.to_string(),
-        )
-    }
-    fn put_notice(&mut self, n: &teho_core::death::ReceivedNotice) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO register_notices (key, doc) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET doc = excluded.doc",
-            &n.notice.key(),
-            &[],
-            to_doc(n)?,
-        )
-    }
-    fn notices_for_code(
-        &mut self,
-        code: &str,
-    ) -> StoreResult<Vec<teho_core::death::ReceivedNotice>> {
-        // The key starts with the personal code and a bar.
-        self.many("SELECT doc FROM register_notices WHERE key >= ?1 || '|' AND key < ?1 || '}' ORDER BY key", Some(code))
-    }
-    fn notice(&mut self, key: &str) -> StoreResult<Option<teho_core::death::ReceivedNotice>> {
-        self.one("SELECT doc FROM register_notices WHERE key = ?1", key)
-    }
-    fn put_disclosure(&mut self, d: &teho_core::disclosure::Disclosure) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO disclosures (id, file, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
-            &d.id.to_string(),
-            &[&d.file.to_string()],
-            to_doc(d)?,
-        )
-    }
-    fn disclosures_of_file(
-        &mut self,
-        file: ClientFileId,
-    ) -> StoreResult<Vec<teho_core::disclosure::Disclosure>> {
-        self.many(
-            "SELECT doc FROM disclosures WHERE file = ?1 ORDER BY rowid",
-            Some(&file.to_string()),
-        )
-    }
-    fn put_submission(
-        &mut self,
-        key: &str,
-        sub: &teho_core::report::ReportSubmission,
-    ) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO report_submissions (key, doc) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET doc = excluded.doc",
-            key,
-            &[],
-            to_doc(sub)?,
-        )
-    }
-    fn submission(
-        &mut self,
-        key: &str,
-    ) -> StoreResult<Option<teho_core::report::ReportSubmission>> {
-        self.one("SELECT doc FROM report_submissions WHERE key = ?1", key)
-    }
-    fn put_restriction(&mut self, r: &teho_core::file::AccessRestriction) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO restrictions (id, file, doc) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET file = excluded.file, doc = excluded.doc",
-            &r.id.to_string(),
-            &[&r.file.to_string()],
-            to_doc(r)?,
-        )
-    }
-    fn restrictions_of_file(
-        &mut self,
-        file: ClientFileId,
-    ) -> StoreResult<Vec<teho_core::file::AccessRestriction>> {
-        self.many(
-            "SELECT doc FROM restrictions WHERE file = ?1 ORDER BY rowid",
-            Some(&file.to_string()),
-        )
-    }
-    fn files(&mut self) -> StoreResult<Vec<ClientFile>> {
-        self.many("SELECT doc FROM client_files ORDER BY rowid", None)
-    }
-    fn all_visits_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Visit>> {
-        self.many(
-            "SELECT doc FROM visits WHERE file = ?1 ORDER BY start_us, id",
-            Some(&file.to_string()),
-        )
-    }
-    fn put_hold(&mut self, h: &teho_core::retention::Hold) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO holds (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
-            &h.id.to_string(),
-            &[],
-            to_doc(h)?,
-        )
-    }
-    fn holds(&mut self) -> StoreResult<Vec<teho_core::retention::Hold>> {
-        self.many("SELECT doc FROM holds ORDER BY rowid", None)
-    }
-    fn put_act(&mut self, a: &teho_core::retention::DestructionAct) -> StoreResult<()> {
-        self.put(
-            "INSERT INTO destruction_acts (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
-            &a.id.to_string(),
-            &[],
-            to_doc(a)?,
-        )
-    }
-    fn act(
-        &mut self,
-        id: teho_core::ids::DestructionActId,
-    ) -> StoreResult<Option<teho_core::retention::DestructionAct>> {
-        self.one(
-            "SELECT doc FROM destruction_acts WHERE id = ?1",
-            &id.to_string(),
-        )
-    }
-    fn destroy(&mut self, r: teho_core::retention::RecordRef) -> StoreResult<bool> {
-        use teho_core::retention::RecordRef;
-        let (table, id) = match r {
-            RecordRef::Entry(id) => ("entries", id.to_string()),
-            RecordRef::Visit(id) => ("visits", id.to_string()),
-            RecordRef::LogEntry(id) => ("service_log", id.to_string()),
-            RecordRef::Assessment(id) => ("assessments", id.to_string()),
-        };
-        let n = self
-            .conn
-            .execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])
-            .map_err(backend)?;
-        Ok(n > 0)
-    }
+    fn get(&mut self, kind: &'static Kind, id: Uuid) -> StoreResult<Option<Row>> {
+        rows::get(&self.conn, kind, id)
+    }
+
+    fn find(&mut self, kind: &'static Kind, filter: &Filter) -> StoreResult<Vec<Row>> {
+        rows::find(&self.conn, kind, filter)
+    }
+
+    fn insert(&mut self, kind: &'static Kind, row: &Row) -> StoreResult<()> {
+        rows::insert(&self.conn, kind, row)
+    }
+
+    fn update(&mut self, kind: &'static Kind, row: &Row) -> StoreResult<()> {
+        rows::update(&self.conn, kind, row)
+    }
+
+    fn destroy(&mut self, kind: &'static Kind, id: Uuid) -> StoreResult<bool> {
+        rows::destroy(&self.conn, kind, id)
+    }
+
+    /// Sealed after the head read in this unit: the unit holds the write lock from its
+    /// `BEGIN IMMEDIATE`, so no other writer can append in between.
+    fn append_audit(&mut self, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
+        let inner = &mut *self.conn.0;
+        let (sealed, texts) = audit::append(&inner.conn, &mut inner.texts, entry)?;
+        self.audit_rows += 1 + texts;
+        Ok(sealed)
+    }
+
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .map_err(backend)?;
-        stmt.query_row([], |r| {
-            Ok(ChainHead {
-                seq: r.get::<_, i64>(0)? as u64,
-                hash: r.get(1)?,
-            })
-        })
-        .optional()
-        .map_err(backend)
+        audit::head(&self.conn)
     }
-    fn append_audit(&mut self, e: &AuditEntry) -> StoreResult<()> {
-        let role = e.actor.role.map(|r| to_doc(&r)).transpose()?;
-        let decision = to_doc(&e.decision)?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO audit_log (seq, at, actor_id, actor_name, actor_code, actor_role,
-                    actor_org, operation, object, file, purpose, decision, outcome,
-                    content_digest, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            )
-            .map_err(backend)?;
-        stmt.execute(params![
-            e.seq as i64,
-            instant(&e.at),
-            e.actor.id,
-            e.actor.name,
-            e.actor.personal_code,
-            role,
-            e.actor.organization.map(|o| o.to_string()),
-            e.operation,
-            e.object,
-            e.file.map(|f| f.to_string()),
-            e.purpose,
-            decision,
-            e.outcome,
-            e.content_digest,
-            e.prev_hash,
-            e.hash,
-        ])
-        .map_err(backend)?;
-        self.audit_rows += 1;
-        Ok(())
-    }
+
     fn audit_page(&mut self, from: u64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
-        self.audit_where(
-            "seq >= ?1 ORDER BY seq LIMIT ?2",
-            params![from as i64, limit as i64],
-        )
+        let inner = &mut *self.conn.0;
+        audit::page(&inner.conn, &mut inner.texts, from, limit)
     }
+
     fn audit_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<AuditEntry>> {
-        self.audit_where("file = ?1 ORDER BY seq", params![file.to_string()])
+        let inner = &mut *self.conn.0;
+        audit::of_file(&inner.conn, &mut inner.texts, file)
     }
-    fn commit(mut self) -> StoreResult<()> {
+
+    fn commit(mut self: Box<Self>) -> StoreResult<()> {
         let written = self.conn.total_changes() - self.changes_at_begin;
         if self.query && written != self.audit_rows {
-            // The engine's own error: dropping `self` rolls the transaction back.
+            // The engine's own error: dropping `self` rolls the unit back.
             return Err(StoreError::Backend(format!(
-                "a query wrote {} row(s) besides its {} audit entry(ies); rolled back",
+                "a query wrote {} row(s) besides its {} audit row(s); rolled back",
                 written.saturating_sub(self.audit_rows),
                 self.audit_rows
             )));
@@ -1413,8 +498,11 @@ impl StoreTx for SqliteTx<'_> {
             },
         )?;
         self.open = false;
+        if !self.nested {
+            self.conn.0.texts.committed();
+        }
         if written > self.audit_rows {
-            self.conn.0.cache.entries.clear();
+            self.conn.0.cache.clear();
         }
         if let Some(sync) = self.sync.filter(|_| written > 0) {
             if self.conn.0.synchronous_full {
@@ -1425,6 +513,55 @@ impl StoreTx for SqliteTx<'_> {
         }
         Ok(())
     }
+
+    /// Columns only: the overlap check of every plan change reads the worker's whole
+    /// horizon.
+    fn busy_times(
+        &mut self,
+        worker: WorkerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<BusyTime>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, start_us, end_us FROM visits
+                 WHERE worker = ?1 AND start_us >= ?2 AND start_us < ?3 AND status IN (0, 1)",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(
+                params![worker.0.as_bytes().as_slice(), micros(from), micros(to)],
+                |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, start, end) = row.map_err(backend)?;
+            let id = Uuid::from_slice(&id)
+                .map_err(|_| StoreError::corrupt("visits", "-", "an id not of 16 bytes"))?;
+            out.push(BusyTime {
+                visit: VisitId(id),
+                start: from_micros("visits", id, start)?,
+                end: from_micros("visits", id, end)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn read_cache(&mut self) -> Option<&mut ReadCache> {
+        if self.reads_cache() {
+            Some(&mut self.conn.0.cache)
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1432,33 +569,33 @@ mod tests {
     #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
     use super::*;
+    use crate::query_sync::DEFAULT_QUERY_SYNC_DELAY;
     use rusqlite::StatementStatus;
+    use teho_core::audit::{ActorRef, AuditDecision};
+    use teho_core::ids::OrganizationId;
+    use teho_core::org::OrganizationKind;
+    use teho_core::store::Records;
 
     #[test]
     fn a_cached_statement_is_not_planned_again_when_reused() {
         // The shape of most of the store's lookups. Without the planner stability
         // guarantee SQLite re-prepares it on every reuse from rusqlite's cache.
         let store = SqliteStore::open_memory().unwrap();
-        let (conn, _) = store.connection();
-        let sql = "SELECT doc FROM contracts WHERE file = ?1 ORDER BY rowid";
-        for file in ["a", "b", "c", "d"] {
+        let (conn, _) = store.connection(None).unwrap();
+        let sql = "SELECT id, v, file, doc FROM contracts WHERE file = ?1 ORDER BY rowid";
+        for file in [[1u8; 16], [2; 16], [3; 16], [4; 16]] {
             let mut stmt = conn.prepare_cached(sql).unwrap();
-            let docs: Vec<String> = stmt
-                .query_map([file], |r| r.get(0))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            assert!(docs.is_empty());
-            assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{file}");
+            let n = stmt.query_map([&file[..]], |_| Ok(())).unwrap().count();
+            assert_eq!(n, 0);
+            assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{file:?}");
         }
     }
 
     /// The audit entry a query appends (the chain's contents do not matter here).
-    fn entry(seq: u64) -> AuditEntry {
-        AuditEntry {
-            seq,
-            at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
-            actor: teho_core::audit::ActorRef {
+    fn entry(n: u32) -> NewAuditEntry {
+        NewAuditEntry {
+            at: DateTime::from_timestamp(1_800_000_000 + i64::from(n), n).unwrap(),
+            actor: ActorRef {
                 id: "system".into(),
                 name: "operator".into(),
                 personal_code: String::new(),
@@ -1466,14 +603,11 @@ mod tests {
                 organization: None,
             },
             operation: "calendar.worker".into(),
-            object: String::new(),
+            object: format!("query {n}"),
             file: None,
             purpose: String::new(),
-            decision: teho_core::audit::AuditDecision::NotDecided,
+            decision: AuditDecision::NotDecided,
             outcome: "ok".into(),
-            content_digest: String::new(),
-            prev_hash: String::new(),
-            hash: format!("h{seq}"),
         }
     }
 
@@ -1483,41 +617,72 @@ mod tests {
             .unwrap()
     }
 
-    const ORG: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
-
-    fn put_org(tx: &SqliteTx<'_>, kind: &str) {
-        tx.conn
-            .execute(
-                "INSERT INTO organizations (id, kind, doc) VALUES (?1, ?2, '{}')
-                 ON CONFLICT(id) DO UPDATE SET kind = excluded.kind",
-                params![ORG, kind],
-            )
-            .unwrap();
-    }
+    const ORG: [u8; 16] = [0x42; 16];
 
     fn org_id() -> OrganizationId {
-        OrganizationId(ORG.parse().unwrap())
+        OrganizationId(Uuid::from_bytes(ORG))
+    }
+
+    fn put_org(conn: &Connection, kind: &str) {
+        conn.execute(
+            "INSERT INTO organizations (id, v, kind, doc) VALUES (?1, 1, ?2, '{}')
+             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind",
+            params![&ORG[..], kind],
+        )
+        .unwrap();
     }
 
     #[test]
     fn a_query_that_writes_more_than_its_audit_entry_is_refused_and_rolled_back() {
         let store = SqliteStore::open_memory().unwrap();
-        let mut tx = store.begin_query().unwrap();
-        tx.append_audit(&entry(1)).unwrap();
-        put_org(&tx, "Municipality");
-        let e = tx.commit().unwrap_err().to_string();
+        let mut tx = store.begin_unit(Unit::QUERY).unwrap();
+        tx.append_audit(entry(1)).unwrap();
+        put_org(&tx.conn, "Municipality");
+        let e = Box::new(tx).commit().unwrap_err().to_string();
         assert!(
-            e.contains("a query wrote 1 row(s) besides its 1 audit entry"),
+            e.contains("a query wrote 1 row(s) besides its 6 audit row(s)"),
             "{e}"
         );
-        let mut tx = store.begin().unwrap();
+        let mut tx = Records::new(store.begin(Unit::COMMAND).unwrap());
         assert_eq!(tx.organization_kind(org_id()).unwrap(), None);
         assert_eq!(tx.audit_head().unwrap(), None, "the audit entry went too");
         drop(tx);
-        // A query that appends only its entry commits.
-        let mut tx = store.begin_query().unwrap();
-        tx.append_audit(&entry(1)).unwrap();
+        // A query that appends only its entry commits, new texts and all.
+        let mut tx = store.begin(Unit::QUERY).unwrap();
+        tx.append_audit(entry(1)).unwrap();
         tx.commit().unwrap();
+        let mut tx = store.begin(Unit::QUERY).unwrap();
+        let page = tx.audit_page(1, 10).unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].object, "query 1");
+    }
+
+    #[test]
+    fn texts_added_by_a_rolled_back_unit_are_forgotten() {
+        let store = SqliteStore::open_memory().unwrap();
+        let batch = store.open_batch().unwrap();
+        let unit = Unit {
+            kind: UnitKind::Command,
+            batch: Some(batch),
+        };
+        // A call inside the batch adds texts, then rolls back: its rows are gone.
+        let mut tx = store.begin(unit).unwrap();
+        let mut e = entry(1);
+        e.operation = "rolled.back".into();
+        tx.append_audit(e).unwrap();
+        drop(tx);
+        // The next call adds the same text again and commits; so does the batch.
+        let mut tx = store.begin(unit).unwrap();
+        let mut e = entry(2);
+        e.operation = "rolled.back".into();
+        tx.append_audit(e).unwrap();
+        tx.commit().unwrap();
+        store.close_batch(batch, true).unwrap();
+        let mut tx = store.begin(Unit::QUERY).unwrap();
+        let page = tx.audit_page(1, 10).unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].operation, "rolled.back");
+        assert_eq!(page[0].object, "query 2");
     }
 
     #[test]
@@ -1525,11 +690,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let store = SqliteStore::open(&path).unwrap();
-        let tx = store.begin().unwrap();
-        put_org(&tx, "Municipality");
-        tx.commit().unwrap();
+        let tx = store.begin_unit(Unit::COMMAND).unwrap();
+        put_org(&tx.conn, "Municipality");
+        Box::new(tx).commit().unwrap();
         let kind = |store: &SqliteStore| {
-            let mut tx = store.begin_query().unwrap();
+            let mut tx = Records::new(store.begin(Unit::QUERY).unwrap());
             let k = tx.organization_kind(org_id()).unwrap();
             tx.commit().unwrap();
             k
@@ -1542,23 +707,23 @@ mod tests {
         other
             .execute(
                 "UPDATE organizations SET kind = 'CareHome' WHERE id = ?1",
-                [ORG],
+                [&ORG[..]],
             )
             .unwrap();
         assert_eq!(kind(&store), Some(OrganizationKind::CareHome));
         // The store's own command changes it.
-        let tx = store.begin().unwrap();
-        put_org(&tx, "HomeCareProvider");
-        tx.commit().unwrap();
+        let tx = store.begin_unit(Unit::COMMAND).unwrap();
+        put_org(&tx.conn, "HomeCareProvider");
+        Box::new(tx).commit().unwrap();
         assert_eq!(kind(&store), Some(OrganizationKind::HomeCareProvider));
         // A command does not read through the cache, even before it writes.
         other
             .execute(
                 "UPDATE organizations SET kind = 'Municipality' WHERE id = ?1",
-                [ORG],
+                [&ORG[..]],
             )
             .unwrap();
-        let mut tx = store.begin().unwrap();
+        let mut tx = Records::new(store.begin(Unit::COMMAND).unwrap());
         assert_eq!(
             tx.organization_kind(org_id()).unwrap(),
             Some(OrganizationKind::Municipality)
@@ -1572,60 +737,72 @@ mod tests {
         assert_eq!(store.query_sync_delay(), Some(DEFAULT_QUERY_SYNC_DELAY));
         let sync = Arc::clone(&store.query_sync.as_ref().unwrap().0);
         store.set_query_sync_delay(Some(Duration::from_secs(3600)));
-        let mut tx = store.begin_query().unwrap();
+        let mut tx = store.begin_unit(Unit::QUERY).unwrap();
         assert_eq!(synchronous(&tx), 1, "NORMAL: the commit does not wait");
-        tx.append_audit(&entry(1)).unwrap();
-        tx.commit().unwrap();
+        tx.append_audit(entry(1)).unwrap();
+        Box::new(tx).commit().unwrap();
         assert_eq!(sync.observe(), (true, 0), "pending, not synced yet");
         // A command waits for the disk, which syncs the query's commit with it.
-        let mut tx = store.begin().unwrap();
+        let mut tx = store.begin_unit(Unit::COMMAND).unwrap();
         assert_eq!(synchronous(&tx), 2, "FULL");
-        tx.append_audit(&entry(2)).unwrap();
-        tx.commit().unwrap();
+        tx.append_audit(entry(2)).unwrap();
+        Box::new(tx).commit().unwrap();
         assert_eq!(sync.observe(), (false, 0));
         // Within the delay the thread syncs it.
         store.set_query_sync_delay(Some(Duration::from_millis(20)));
-        let mut tx = store.begin_query().unwrap();
-        tx.append_audit(&entry(3)).unwrap();
-        tx.commit().unwrap();
+        let mut tx = store.begin_unit(Unit::QUERY).unwrap();
+        tx.append_audit(entry(3)).unwrap();
+        Box::new(tx).commit().unwrap();
         assert!(sync.wait_synced(Duration::from_secs(30)), "never synced");
         assert_eq!(sync.observe(), (false, 1));
         // No delay: a query's commit waits for the disk as a command's does.
         store.set_query_sync_delay(None);
-        let mut tx = store.begin_query().unwrap();
+        let mut tx = store.begin_unit(Unit::QUERY).unwrap();
         assert_eq!(synchronous(&tx), 2);
-        tx.append_audit(&entry(4)).unwrap();
-        tx.commit().unwrap();
+        tx.append_audit(entry(4)).unwrap();
+        Box::new(tx).commit().unwrap();
         assert_eq!(sync.observe(), (false, 1));
         // Dropping the store syncs what is pending.
         store.set_query_sync_delay(Some(Duration::from_secs(3600)));
-        let mut tx = store.begin_query().unwrap();
-        tx.append_audit(&entry(5)).unwrap();
-        tx.commit().unwrap();
+        let mut tx = store.begin_unit(Unit::QUERY).unwrap();
+        tx.append_audit(entry(5)).unwrap();
+        Box::new(tx).commit().unwrap();
         assert_eq!(sync.observe(), (true, 1));
         drop(store);
         assert_eq!(sync.observe(), (false, 2));
     }
 
-    #[test]
-    fn a_files_access_log_is_read_through_the_partial_index() {
-        let store = SqliteStore::open_memory().unwrap();
-        let tx = store.begin().unwrap();
-        let plan: Vec<String> = tx
-            .conn
-            .prepare(
-                "EXPLAIN QUERY PLAN SELECT seq, hash FROM audit_log WHERE file = ?1 ORDER BY seq",
-            )
+    fn plan_of(tx: &SqliteTx<'_>, sql: &str) -> Vec<String> {
+        tx.conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .unwrap()
-            .query_map(["f"], |r| r.get(3))
+            .query_map([&[0u8; 16][..]], |r| r.get(3))
             .unwrap()
             .collect::<Result<_, _>>()
-            .unwrap();
-        assert!(
-            plan.iter()
-                .any(|p| p.contains("INDEX audit_by_file (file=?)")),
-            "{plan:?}"
-        );
+            .unwrap()
+    }
+
+    #[test]
+    fn lookups_are_read_through_their_indexes() {
+        let store = SqliteStore::open_memory().unwrap();
+        let tx = store.begin_unit(Unit::COMMAND).unwrap();
+        for (sql, index) in [
+            (
+                "SELECT seq, hash FROM audit_log WHERE file = ?1 ORDER BY seq",
+                "INDEX audit_by_file (file=?)",
+            ),
+            (
+                "SELECT id FROM visits WHERE provider = ?1 AND status = 0 AND end_us >= 0 AND end_us < 5 ORDER BY start_us, id",
+                "INDEX visits_planned_by_provider (provider=? AND end_us>? AND end_us<?)",
+            ),
+            (
+                "SELECT id FROM visits WHERE worker = ?1 AND start_us >= 0 AND start_us < 5 AND status <> 4 ORDER BY start_us, id",
+                "INDEX visits_by_worker (worker=? AND start_us>? AND start_us<?)",
+            ),
+        ] {
+            let plan = plan_of(&tx, sql);
+            assert!(plan.iter().any(|p| p.contains(index)), "{sql}: {plan:?}");
+        }
     }
 
     #[test]
@@ -1633,7 +810,7 @@ mod tests {
         let store = SqliteStore::open_memory().unwrap();
         store.set_query_sync_delay(Some(Duration::from_millis(5)));
         assert_eq!(store.query_sync_delay(), None);
-        let tx = store.begin_query().unwrap();
+        let tx = store.begin_unit(Unit::QUERY).unwrap();
         assert_eq!(synchronous(&tx), 2);
     }
 }

@@ -64,9 +64,9 @@ pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 /// manager and two care workers, a home-nursing provider with a nursing manager and two
 /// nurses (the second substitutes the first 9–13 November 2026), supervisors, a
 /// special-care consultant, a client with a relative, and an outsider of each kind.
-pub struct Town<S: Store> {
+pub struct Town {
     /// The engine.
-    pub engine: ClientFiles<S>,
+    pub engine: ClientFiles,
     /// Its clock: 2 November 2026, 09:00 Tallinn, when built.
     pub clock: Arc<FixedClock>,
     /// The city's administrator.
@@ -145,7 +145,7 @@ fn ok<T>(what: &str, r: teho_core::TehoResult<T>) -> T {
     r.unwrap_or_else(|e| panic!("fixture step {what}: {e}"))
 }
 
-impl<S: Store> Town<S> {
+impl Town {
     /// How many audit entries the chain holds before this call (which, being a
     /// checkpoint, is audited too and adds one).
     pub fn audit_entries(&self) -> u64 {
@@ -199,10 +199,15 @@ impl<S: Store> Town<S> {
     /// The care manager plans daily morning care by the care worker; the nursing manager
     /// plans wound care by the nurse on Mondays and Thursdays.
     pub fn plan_week(&self) -> Plans {
+        self.plan_week_with(&self.engine)
+    }
+
+    /// [`Town::plan_week`] through `engine` (the one a batch hands out, say).
+    pub fn plan_week_with(&self, engine: &ClientFiles) -> Plans {
         let cm = Actor::Worker(self.care_manager);
         let care_plan = ok(
             "care plan",
-            self.engine.create_plan(
+            engine.create_plan(
                 &cm,
                 NewPlan {
                     file: self.file,
@@ -213,7 +218,7 @@ impl<S: Store> Town<S> {
         );
         let care = ok(
             "care item",
-            self.engine.add_plan_item(
+            engine.add_plan_item(
                 &cm,
                 care_plan.id,
                 spec(
@@ -228,7 +233,7 @@ impl<S: Store> Town<S> {
         let nm = Actor::Worker(self.nursing_manager);
         let nursing_plan = ok(
             "nursing plan",
-            self.engine.create_plan(
+            engine.create_plan(
                 &nm,
                 NewPlan {
                     file: self.file,
@@ -239,7 +244,7 @@ impl<S: Store> Town<S> {
         );
         let nursing = ok(
             "nursing item",
-            self.engine.add_plan_item(
+            engine.add_plan_item(
                 &nm,
                 nursing_plan.id,
                 spec(
@@ -255,12 +260,12 @@ impl<S: Store> Town<S> {
     }
 
     /// Builds the town through the engine over `store`.
-    pub fn build(store: S) -> Self {
+    pub fn build(store: impl Store + 'static) -> Self {
         Self::build_with(store, 0)
     }
 
     /// Builds the town with ids prefixed by `id_prefix` (keeps processes apart).
-    pub fn build_with(store: S, id_prefix: u64) -> Self {
+    pub fn build_with(store: impl Store + 'static, id_prefix: u64) -> Self {
         let clock = Arc::new(FixedClock::new(tallinn(2026, 11, 2, 9, 0)));
         let engine = ClientFiles::new(store, clock.clone(), SequentialIds::new(id_prefix));
         let since = day(2020, 1, 1);
@@ -441,7 +446,7 @@ pub fn denied<T: std::fmt::Debug>(r: teho_core::TehoResult<T>) -> teho_core::acc
     }
 }
 
-/// Runs each named test function — `fn name(town: Town<impl Store>)` in the calling
+/// Runs each named test function — `fn name(town: Town)` in the calling
 /// file — once on [`teho_core::store::MemoryStore`] and once on an in-memory
 /// [`teho_storage::SqliteStore`], as `memory_store::name` and `sqlite_store::name`: the
 /// rules must not depend on the store.

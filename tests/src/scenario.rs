@@ -110,7 +110,7 @@ fn reason_name(e: &TehoError) -> Option<String> {
 }
 
 /// Replays one scenario file against `store`; the error names the step and what differed.
-pub fn run<S: Store>(path: &Path, store: S) -> Result<usize, String> {
+pub fn run(path: &Path, store: impl Store + 'static) -> Result<usize, String> {
     let (clock, steps) = steps_of(path)?;
     let start = clock
         .as_deref()

@@ -10,10 +10,9 @@ use teho_core::file::NewCard;
 use teho_core::network::{Member, NewMembership};
 use teho_core::org::Role;
 use teho_core::person::{NewPerson, PersonIdentity};
-use teho_core::store::Store;
 use teho_tests::{Town, code, day, denied, tallinn};
 
-fn disclosure(t: &Town<impl Store>) -> NewDisclosure {
+fn disclosure(t: &Town) -> NewDisclosure {
     NewDisclosure {
         file: t.file,
         what: "Care plan and service log, November 2026".into(),
@@ -23,7 +22,7 @@ fn disclosure(t: &Town<impl Store>) -> NewDisclosure {
     }
 }
 
-fn every_disclosure_records_when_what_to_whom_basis_and_how(t: Town<impl Store>) {
+fn every_disclosure_records_when_what_to_whom_basis_and_how(t: Town) {
     let sw = Actor::Worker(t.social_worker);
     for field in ["what", "recipient", "legal_basis", "method"] {
         let mut d = disclosure(&t);
@@ -72,9 +71,7 @@ fn every_disclosure_records_when_what_to_whom_basis_and_how(t: Town<impl Store>)
     );
 }
 
-fn the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only(
-    t: Town<impl Store>,
-) {
+fn the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only(t: Town) {
     // A second client whose file is read too.
     let sw = Actor::Worker(t.social_worker);
     let other = t
@@ -175,7 +172,7 @@ fn the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only(
     );
 }
 
-fn only_the_client_or_a_guardian_reads_the_access_log(t: Town<impl Store>) {
+fn only_the_client_or_a_guardian_reads_the_access_log(t: Town) {
     assert!(matches!(
         denied(t.engine.access_log(&Actor::Person(t.relative), t.file)),
         DenyReason::RoleNotPermitted {

@@ -1,4 +1,4 @@
-//! The request API as data (`teho api`, `bindings/api.json`), which the binding
+//! The request API as data (`teho api`, `schemas/api.json`), which the binding
 //! generators read: it must be the engine's own, complete and current.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
@@ -9,7 +9,7 @@ use serde_json::Value;
 use teho_core::engine::{Request, api_description};
 
 fn checked_in() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bindings/api.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schemas/api.json")
 }
 
 /// The text `teho api` prints.
@@ -26,7 +26,7 @@ fn the_checked_in_description_is_current() {
     let stored = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         stored == current_text(),
-        "{} is out of date: run `cargo run -p teho -- api > bindings/api.json` \
+        "{} is out of date: run `cargo run -p teho -- api > schemas/api.json` \
          (or TEHO_BLESS=1 cargo test -p teho-tests --test api_description), then \
          `python3 bindings/python/generate.py`",
         path.display()

@@ -23,7 +23,7 @@ struct Row {
 fn last(conn: &rusqlite::Connection) -> Row {
     conn.query_row(
         "SELECT at, actor_name, actor_code, operation, object, file, purpose, decision, outcome
-         FROM audit_log ORDER BY seq DESC LIMIT 1",
+         FROM audit_entries ORDER BY seq DESC LIMIT 1",
         [],
         |r| {
             Ok(Row {

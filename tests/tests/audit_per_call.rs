@@ -20,7 +20,7 @@ use teho_core::store::MemoryStore;
 use teho_tests::{Town, code, day, spec, tallinn};
 
 /// Runs `call` and returns how many audit entries it wrote.
-fn written<T>(t: &Town<MemoryStore>, call: impl FnOnce(&Town<MemoryStore>) -> T) -> u64 {
+fn written<T>(t: &Town, call: impl FnOnce(&Town) -> T) -> u64 {
     let before = t.audit_entries();
     call(t);
     // `before` counted up to (not including) its own checkpoint entry.
@@ -72,7 +72,7 @@ fn every_public_engine_method_writes_exactly_one_audit_entry_per_call() {
     let app = std::cell::Cell::new(None);
     let referral = std::cell::Cell::new(None);
     let contract = std::cell::Cell::new(None);
-    type Case<'a> = (&'a str, Box<dyn Fn(&Town<MemoryStore>) + 'a>);
+    type Case<'a> = (&'a str, Box<dyn Fn(&Town) + 'a>);
     let cases: Vec<Case> = vec![
         (
             "bootstrap (already initialised)",

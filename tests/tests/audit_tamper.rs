@@ -48,7 +48,8 @@ fn tampered(base: &Base, name: &str, sql: &str, checkpoint: Option<&Checkpoint>)
     {
         let conn = rusqlite::Connection::open(&copy).expect("raw open");
         conn.execute_batch(
-            "DROP TRIGGER audit_log_append_only_update; DROP TRIGGER audit_log_append_only_delete;",
+            "DROP TRIGGER audit_log_append_only_update; DROP TRIGGER audit_log_append_only_delete;
+             DROP TRIGGER audit_texts_append_only_update; DROP TRIGGER audit_texts_append_only_delete;",
         )
         .expect("drop triggers");
         conn.execute_batch(sql)
@@ -89,31 +90,57 @@ fn untouched_chain_verifies_with_and_without_checkpoint() {
 fn a_changed_field_is_named_at_its_entry() {
     let b = base();
     let last = b.checkpoint.entries;
-    for (seq, column) in [
-        (1, "object"),
-        (7, "actor_code"),
-        (12, "decision"),
-        (last, "at"),
+    // Texts that repeat are stored once in `audit_texts`: a forger points an entry at
+    // another text (adding it first), or rewrites the text itself.
+    let forged_actor =
+        "INSERT INTO audit_texts (text) SELECT json_set(text, '$.personal_code', 'forged')
+            FROM audit_texts WHERE id = (SELECT actor FROM audit_log WHERE seq = 7);
+         UPDATE audit_log SET actor = last_insert_rowid() WHERE seq = 7";
+    let forged_decision = "INSERT OR IGNORE INTO audit_texts (text) VALUES ('\"NotDecided\"');
+         UPDATE audit_log SET decision = (SELECT id FROM audit_texts WHERE text = '\"NotDecided\"')
+            WHERE seq = 12";
+    for (seq, what, sql) in [
+        (
+            1,
+            "object",
+            "UPDATE audit_log SET object = 'forged' WHERE seq = 1".to_string(),
+        ),
+        (7, "actor's code", forged_actor.to_string()),
+        (12, "decision", forged_decision.to_string()),
+        (
+            last,
+            "instant",
+            format!("UPDATE audit_log SET at = 1577836800 WHERE seq = {last}"),
+        ),
     ] {
-        let value = if column == "at" {
-            "'2020-01-01T00:00:00Z'"
-        } else if column == "decision" {
-            "'\"NotDecided\"'"
-        } else {
-            "'forged'"
-        };
-        let r = tampered(
-            &b,
-            &format!("change{seq}"),
-            &format!("UPDATE audit_log SET {column} = {value} WHERE seq = {seq}"),
-            None,
-        );
+        let r = tampered(&b, &format!("change{seq}"), &sql, None);
         assert_eq!(
             r.first_break,
             brk(seq, BreakKind::ContentAltered),
-            "{column} of entry {seq}"
+            "{what} of entry {seq}"
         );
     }
+    // A shared text rewritten alters every entry that uses it: the first is named.
+    let r = tampered(
+        &b,
+        "text",
+        "UPDATE audit_texts SET text = 'forged.operation'
+            WHERE id = (SELECT operation FROM audit_log WHERE seq = 3)",
+        None,
+    );
+    let first_user = {
+        let conn = rusqlite::Connection::open(&b.path).expect("raw open");
+        conn.query_row(
+            "SELECT min(seq) FROM audit_log WHERE operation = (SELECT operation FROM audit_log WHERE seq = 3)",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .expect("first user")
+    };
+    assert_eq!(
+        r.first_break,
+        brk(first_user as u64, BreakKind::ContentAltered)
+    );
 }
 
 #[test]
@@ -182,12 +209,12 @@ fn dropping_the_newest_entries_fails_against_an_earlier_checkpoint() {
 fn the_stored_log_refuses_update_and_delete() {
     let b = base();
     let conn = rusqlite::Connection::open(&b.path).expect("raw open");
-    assert!(
-        conn.execute("DELETE FROM audit_log WHERE seq = 1", [])
-            .is_err()
-    );
-    assert!(
-        conn.execute("UPDATE audit_log SET object = 'x' WHERE seq = 1", [])
-            .is_err()
-    );
+    for sql in [
+        "DELETE FROM audit_log WHERE seq = 1",
+        "UPDATE audit_log SET object = 'x' WHERE seq = 1",
+        "DELETE FROM audit_texts WHERE id = 1",
+        "UPDATE audit_texts SET text = 'x' WHERE id = 1",
+    ] {
+        assert!(conn.execute(sql, []).is_err(), "{sql}");
+    }
 }

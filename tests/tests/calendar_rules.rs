@@ -12,10 +12,9 @@ use teho_core::network::Member;
 use teho_core::notify::NotificationKind;
 use teho_core::org::{Domain, Role};
 use teho_core::plan::{NewPlan, PlannedAction};
-use teho_core::store::Store;
 use teho_tests::{Town, day, denied, spec, tallinn};
 
-fn week(t: &Town<impl Store>, actor: &Actor) -> Vec<(Domain, String)> {
+fn week(t: &Town, actor: &Actor) -> Vec<(Domain, String)> {
     t.engine
         .client_calendar(actor, t.file, day(2026, 11, 2), day(2026, 11, 8))
         .unwrap()
@@ -32,7 +31,7 @@ fn week(t: &Town<impl Store>, actor: &Actor) -> Vec<(Domain, String)> {
         .collect()
 }
 
-fn plans_fill_the_client_and_worker_calendars(t: Town<impl Store>) {
+fn plans_fill_the_client_and_worker_calendars(t: Town) {
     let p = t.plan_week();
     assert_eq!(
         p.care.regeneration.added.len(),
@@ -141,7 +140,7 @@ fn plans_fill_the_client_and_worker_calendars(t: Town<impl Store>) {
     );
 }
 
-fn a_worker_calendar_leaves_out_clients_no_longer_served(t: Town<impl Store>) {
+fn a_worker_calendar_leaves_out_clients_no_longer_served(t: Town) {
     t.plan_week();
     let sw = Actor::Worker(t.social_worker);
     let m = t
@@ -171,7 +170,7 @@ fn a_worker_calendar_leaves_out_clients_no_longer_served(t: Town<impl Store>) {
     );
 }
 
-fn only_the_domain_manager_of_the_provider_composes_a_plan(t: Town<impl Store>) {
+fn only_the_domain_manager_of_the_provider_composes_a_plan(t: Town) {
     let new = |domain, provider| NewPlan {
         file: t.file,
         domain,
@@ -218,7 +217,7 @@ fn only_the_domain_manager_of_the_provider_composes_a_plan(t: Town<impl Store>) 
     );
 }
 
-fn changing_a_plan_item_regenerates_future_visits_and_keeps_recorded_ones(t: Town<impl Store>) {
+fn changing_a_plan_item_regenerates_future_visits_and_keeps_recorded_ones(t: Town) {
     let p = t.plan_week();
     let cw = Actor::Worker(t.care_worker);
     let cm = Actor::Worker(t.care_manager);
@@ -281,7 +280,7 @@ fn changing_a_plan_item_regenerates_future_visits_and_keeps_recorded_ones(t: Tow
     assert!(again.regeneration.is_noop(), "{:?}", again.regeneration);
 }
 
-fn this_and_following_splits_the_plan_item(t: Town<impl Store>) {
+fn this_and_following_splits_the_plan_item(t: Town) {
     let p = t.plan_week();
     let nm = Actor::Worker(t.nursing_manager);
     let mut next = spec(
@@ -322,9 +321,7 @@ fn this_and_following_splits_the_plan_item(t: Town<impl Store>) {
     ));
 }
 
-fn a_workers_calendar_change_notifies_the_domain_manager_with_before_and_after(
-    t: Town<impl Store>,
-) {
+fn a_workers_calendar_change_notifies_the_domain_manager_with_before_and_after(t: Town) {
     t.plan_week();
     let cw = Actor::Worker(t.care_worker);
     let v = t
@@ -402,7 +399,7 @@ fn a_workers_calendar_change_notifies_the_domain_manager_with_before_and_after(
     );
 }
 
-fn done_writes_the_service_log_with_a_domain_only_detail(t: Town<impl Store>) {
+fn done_writes_the_service_log_with_a_domain_only_detail(t: Town) {
     t.plan_week();
     t.clock.set(tallinn(2026, 11, 2, 12, 0));
     let nurse = Actor::Worker(t.nurse);
@@ -462,7 +459,7 @@ fn done_writes_the_service_log_with_a_domain_only_detail(t: Town<impl Store>) {
     ));
 }
 
-fn not_done_needs_a_reason_and_reaches_the_right_manager(t: Town<impl Store>) {
+fn not_done_needs_a_reason_and_reaches_the_right_manager(t: Town) {
     t.plan_week();
     t.clock.set(tallinn(2026, 11, 2, 12, 0));
     let cw = Actor::Worker(t.care_worker);
@@ -471,7 +468,7 @@ fn not_done_needs_a_reason_and_reaches_the_right_manager(t: Town<impl Store>) {
         .worker_calendar(&cw, t.care_worker, day(2026, 11, 2), day(2026, 11, 2))
         .unwrap()[0]
         .clone();
-    let cm_inbox = |t: &Town<_>| {
+    let cm_inbox = |t: &Town| {
         t.engine
             .inbox(&Actor::Worker(t.care_manager))
             .unwrap()
@@ -552,7 +549,7 @@ fn not_done_needs_a_reason_and_reaches_the_right_manager(t: Town<impl Store>) {
     }
 }
 
-fn a_manual_log_entry_records_an_unplanned_visit(t: Town<impl Store>) {
+fn a_manual_log_entry_records_an_unplanned_visit(t: Town) {
     t.clock.set(tallinn(2026, 11, 3, 18, 0));
     let entry = NewLogEntry {
         file: t.file,
@@ -600,7 +597,7 @@ fn a_manual_log_entry_records_an_unplanned_visit(t: Town<impl Store>) {
     );
 }
 
-fn missed_visits_are_the_managers_alert_list(t: Town<impl Store>) {
+fn missed_visits_are_the_managers_alert_list(t: Town) {
     t.plan_week();
     let cw = Actor::Worker(t.care_worker);
     t.clock.set(tallinn(2026, 11, 4, 12, 0));
@@ -648,7 +645,7 @@ fn missed_visits_are_the_managers_alert_list(t: Town<impl Store>) {
     );
 }
 
-fn overlapping_visits_of_a_worker_give_a_warning_not_an_error(t: Town<impl Store>) {
+fn overlapping_visits_of_a_worker_give_a_warning_not_an_error(t: Town) {
     let p = t.plan_week();
     let cm = Actor::Worker(t.care_manager);
     let out = t
@@ -674,7 +671,7 @@ fn overlapping_visits_of_a_worker_give_a_warning_not_an_error(t: Town<impl Store
     assert_eq!(out.regeneration.added.len(), 12);
 }
 
-fn monthly_report_counts_services_with_its_deadline(t: Town<impl Store>) {
+fn monthly_report_counts_services_with_its_deadline(t: Town) {
     t.plan_week();
     let cw = Actor::Worker(t.care_worker);
     t.clock.set(tallinn(2026, 11, 30, 20, 0));

@@ -15,11 +15,10 @@ use teho_core::network::Member;
 use teho_core::notify::NotificationKind;
 use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::person::{NewPerson, PersonIdentity};
-use teho_core::store::Store;
 use teho_tests::{Town, code, day, denied, needs_answers, tallinn};
 
 /// A second client, whose file the social worker opens; no provider serves them yet.
-fn new_client(t: &Town<impl Store>, first_ten: &str) -> (PersonId, ClientFileId) {
+fn new_client(t: &Town, first_ten: &str) -> (PersonId, ClientFileId) {
     let sw = Actor::Worker(t.social_worker);
     let p = t
         .engine
@@ -56,7 +55,7 @@ fn contact() -> ContactPoint {
     }
 }
 
-fn find_or_create_finds_an_existing_file_and_refuses_a_second(t: Town<impl Store>) {
+fn find_or_create_finds_an_existing_file_and_refuses_a_second(t: Town) {
     let sw = Actor::Worker(t.social_worker);
     let found = t
         .engine
@@ -100,7 +99,7 @@ fn find_or_create_finds_an_existing_file_and_refuses_a_second(t: Town<impl Store
     ));
 }
 
-fn applications_and_decisions_are_kept_and_a_negative_decision_starts_nothing(t: Town<impl Store>) {
+fn applications_and_decisions_are_kept_and_a_negative_decision_starts_nothing(t: Town) {
     let (_, file) = new_client(&t, "4400404044");
     let sw = Actor::Worker(t.social_worker);
     let app = t
@@ -187,7 +186,7 @@ fn applications_and_decisions_are_kept_and_a_negative_decision_starts_nothing(t:
     );
 }
 
-fn a_positive_decision_directs_the_client_and_notifies_the_care_manager(t: Town<impl Store>) {
+fn a_positive_decision_directs_the_client_and_notifies_the_care_manager(t: Town) {
     let (_, file) = new_client(&t, "4400404044");
     let sw = Actor::Worker(t.social_worker);
     let cm = Actor::Worker(t.care_manager);
@@ -256,7 +255,7 @@ fn a_positive_decision_directs_the_client_and_notifies_the_care_manager(t: Town<
     ));
 }
 
-fn registration_and_assignment_make_the_provider_a_member_with_two_contacts(t: Town<impl Store>) {
+fn registration_and_assignment_make_the_provider_a_member_with_two_contacts(t: Town) {
     let (_, file) = new_client(&t, "4400404044");
     let sw = Actor::Worker(t.social_worker);
     let cm = Actor::Worker(t.care_manager);
@@ -357,7 +356,7 @@ fn registration_and_assignment_make_the_provider_a_member_with_two_contacts(t: T
     );
 }
 
-fn referral_for_home_nursing_starts_in_the_existing_file_or_opens_one(t: Town<impl Store>) {
+fn referral_for_home_nursing_starts_in_the_existing_file_or_opens_one(t: Town) {
     let admin = Actor::Worker(t.admin);
     let practice = t
         .engine
@@ -472,7 +471,7 @@ fn referral_for_home_nursing_starts_in_the_existing_file_or_opens_one(t: Town<im
     ));
 }
 
-fn terminating_a_contract_ends_exactly_that_providers_future_visits(t: Town<impl Store>) {
+fn terminating_a_contract_ends_exactly_that_providers_future_visits(t: Town) {
     t.plan_week();
     let sw = Actor::Worker(t.social_worker);
     let care = t
@@ -499,7 +498,7 @@ fn terminating_a_contract_ends_exactly_that_providers_future_visits(t: Town<impl
     t.engine
         .mark_done(&cw, v[0].id, Default::default())
         .unwrap();
-    let calendar = |t: &Town<_>| {
+    let calendar = |t: &Town| {
         t.engine
             .client_calendar(
                 &Actor::Worker(t.social_worker),
@@ -584,7 +583,7 @@ fn terminating_a_contract_ends_exactly_that_providers_future_visits(t: Town<impl
     );
 }
 
-fn assessments_follow_their_domain_and_refuse_s_codes(t: Town<impl Store>) {
+fn assessments_follow_their_domain_and_refuse_s_codes(t: Town) {
     let sw = Actor::Worker(t.social_worker);
     let needs = |icf: Vec<&str>| NewAssessment {
         file: t.file,
@@ -664,7 +663,7 @@ fn assessments_follow_their_domain_and_refuse_s_codes(t: Town<impl Store>) {
     assert_eq!(seen(Actor::Worker(t.consultant)), ["NEEDS"]);
 }
 
-fn supervision_acts_are_written_by_the_social_worker_and_read_for_supervision(t: Town<impl Store>) {
+fn supervision_acts_are_written_by_the_social_worker_and_read_for_supervision(t: Town) {
     let act = NewEntry {
         file: t.file,
         category: DataCategory::SupervisionAct,

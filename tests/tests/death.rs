@@ -11,7 +11,6 @@ use teho_core::log::DoneReport;
 use teho_core::network::Member;
 use teho_core::notify::NotificationKind;
 use teho_core::register::{NoticeFormat, parse_notices};
-use teho_core::store::Store;
 use teho_tests::{Town, code, day, denied, tallinn};
 
 fn notice_json(code: &str, kind: &str, date: &str, reference: &str) -> String {
@@ -23,7 +22,7 @@ fn notice_json(code: &str, kind: &str, date: &str, reference: &str) -> String {
 const LAINE: &str = "43803030124";
 
 /// The town with both plans, a concluded care contract and some recorded visits.
-fn prepared(t: &Town<impl Store>) {
+fn prepared(t: &Town) {
     t.plan_week();
     let sw = Actor::Worker(t.social_worker);
     let k = t
@@ -46,12 +45,10 @@ fn prepared(t: &Town<impl Store>) {
     }
 }
 
-fn the_death_cascade_cancels_exactly_the_visits_after_the_date_across_providers(
-    t: Town<impl Store>,
-) {
+fn the_death_cascade_cancels_exactly_the_visits_after_the_date_across_providers(t: Town) {
     prepared(&t);
     let sw = Actor::Worker(t.social_worker);
-    let all = |t: &Town<_>| {
+    let all = |t: &Town| {
         t.engine
             .client_calendar(&observer(t), t.file, day(2026, 11, 1), day(2027, 1, 31))
             .unwrap()
@@ -127,7 +124,7 @@ fn the_death_cascade_cancels_exactly_the_visits_after_the_date_across_providers(
     );
 }
 
-fn importing_the_same_notice_twice_changes_nothing_and_says_so(t: Town<impl Store>) {
+fn importing_the_same_notice_twice_changes_nothing_and_says_so(t: Town) {
     prepared(&t);
     t.clock.set(tallinn(2026, 11, 11, 9, 0));
     let text = notice_json(LAINE, "death", "2026-11-10", "RR-2026-555");
@@ -175,7 +172,7 @@ fn importing_the_same_notice_twice_changes_nothing_and_says_so(t: Town<impl Stor
     assert_eq!(r.refused.iter().map(|p| p.line).collect::<Vec<_>>(), [1]);
 }
 
-fn a_void_restores_exactly_what_is_still_in_the_future(t: Town<impl Store>) {
+fn a_void_restores_exactly_what_is_still_in_the_future(t: Town) {
     prepared(&t);
     t.clock.set(tallinn(2026, 11, 11, 9, 0));
     let sw = Actor::Worker(t.social_worker);
@@ -246,7 +243,7 @@ fn a_void_restores_exactly_what_is_still_in_the_future(t: Town<impl Store>) {
     ));
 }
 
-fn a_corrected_date_moves_the_cascade(t: Town<impl Store>) {
+fn a_corrected_date_moves_the_cascade(t: Town) {
     prepared(&t);
     let sw = Actor::Worker(t.social_worker);
     t.clock.set(tallinn(2026, 11, 11, 9, 0));
@@ -274,7 +271,7 @@ fn a_corrected_date_moves_the_cascade(t: Town<impl Store>) {
     assert_eq!(m.valid_until, Some(day(2026, 11, 15)));
 }
 
-fn a_malformed_notices_file_imports_the_good_lines_and_reports_the_bad_ones(t: Town<impl Store>) {
+fn a_malformed_notices_file_imports_the_good_lines_and_reports_the_bad_ones(t: Town) {
     t.plan_week();
     t.clock.set(tallinn(2026, 11, 20, 9, 0));
     let (unknown1, unknown2) = (code("3900101000"), code("4900101000"));
@@ -318,7 +315,7 @@ fn a_malformed_notices_file_imports_the_good_lines_and_reports_the_bad_ones(t: T
     );
 }
 
-fn only_the_social_worker_or_the_import_records_a_death(t: Town<impl Store>) {
+fn only_the_social_worker_or_the_import_records_a_death(t: Town) {
     t.clock.set(tallinn(2026, 11, 11, 9, 0));
     assert!(matches!(
         denied(t.engine.record_death(
@@ -357,7 +354,7 @@ fn only_the_social_worker_or_the_import_records_a_death(t: Town<impl Store>) {
 }
 
 /// Someone who may still read the file after the death: a supervisor.
-fn observer(t: &Town<impl Store>) -> Actor {
+fn observer(t: &Town) -> Actor {
     Actor::Supervising {
         worker: t.ska_supervisor,
         case_reference: "JV-TEST".into(),

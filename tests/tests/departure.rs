@@ -7,10 +7,9 @@
 use teho_core::access::Actor;
 use teho_core::log::DoneReport;
 use teho_core::notify::NotificationKind;
-use teho_core::store::Store;
 use teho_tests::{Town, day, spec, tallinn};
 
-fn a_departing_workers_future_visits_are_unassigned_and_the_manager_told(t: Town<impl Store>) {
+fn a_departing_workers_future_visits_are_unassigned_and_the_manager_told(t: Town) {
     let p = t.plan_week();
     let cm = Actor::Worker(t.care_manager);
     t.clock.set(tallinn(2026, 11, 19, 10, 0));
@@ -70,7 +69,7 @@ fn a_departing_workers_future_visits_are_unassigned_and_the_manager_told(t: Town
     assert_eq!(later.len(), 7);
 }
 
-fn a_substitute_receives_the_absent_workers_visits_for_the_period(t: Town<impl Store>) {
+fn a_substitute_receives_the_absent_workers_visits_for_the_period(t: Town) {
     t.plan_week();
     let sub = Actor::Worker(t.substitute_nurse);
     // Before the period the substitute has no standing, so nothing shows yet.

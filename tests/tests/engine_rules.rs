@@ -10,15 +10,9 @@ use teho_core::file::{DomainDetail, NewEntry};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
 use teho_core::notify::NotificationKind;
 use teho_core::org::{Domain, Role};
-use teho_core::store::Store;
 use teho_tests::{Town, day, denied, tallinn};
 
-fn entry(
-    t: &Town<impl Store>,
-    category: DataCategory,
-    visibility: Visibility,
-    text: &str,
-) -> NewEntry {
+fn entry(t: &Town, category: DataCategory, visibility: Visibility, text: &str) -> NewEntry {
     NewEntry {
         file: t.file,
         category,
@@ -28,7 +22,7 @@ fn entry(
     }
 }
 
-fn texts(t: &Town<impl Store>, actor: &Actor) -> Vec<String> {
+fn texts(t: &Town, actor: &Actor) -> Vec<String> {
     t.engine
         .entries(actor, t.file)
         .expect("entries")
@@ -37,7 +31,7 @@ fn texts(t: &Town<impl Store>, actor: &Actor) -> Vec<String> {
         .collect()
 }
 
-fn worker_sees_client_only_while_member(t: Town<impl Store>) {
+fn worker_sees_client_only_while_member(t: Town) {
     let cw = Actor::Worker(t.care_worker);
     assert!(t.engine.client_file(&cw, t.file).is_ok());
     // A colleague of the same provider outside the network sees nothing.
@@ -91,9 +85,7 @@ fn worker_sees_client_only_while_member(t: Town<impl Store>) {
     assert!(t.engine.network(&ocw, t.file).is_ok());
 }
 
-fn substitute_sees_only_within_period_and_only_the_substituted_workers_clients(
-    t: Town<impl Store>,
-) {
+fn substitute_sees_only_within_period_and_only_the_substituted_workers_clients(t: Town) {
     let sub = Actor::Worker(t.substitute_nurse);
     assert!(matches!(
         denied(t.engine.client_file(&sub, t.file)),
@@ -128,7 +120,7 @@ fn substitute_sees_only_within_period_and_only_the_substituted_workers_clients(
     );
 }
 
-fn substitute_cannot_redelegate_or_extend(t: Town<impl Store>) {
+fn substitute_cannot_redelegate_or_extend(t: Town) {
     let sub = Actor::Worker(t.substitute_nurse);
     t.clock.set(tallinn(2026, 11, 10, 12, 0));
     // Extend their own substitution.
@@ -169,7 +161,7 @@ fn substitute_cannot_redelegate_or_extend(t: Town<impl Store>) {
     );
 }
 
-fn domain_only_records_and_fields_are_for_that_domain_only(t: Town<impl Store>) {
+fn domain_only_records_and_fields_are_for_that_domain_only(t: Town) {
     let nurse = Actor::Worker(t.nurse);
     t.engine
         .add_entry(
@@ -252,7 +244,7 @@ fn domain_only_records_and_fields_are_for_that_domain_only(t: Town<impl Store>) 
     );
 }
 
-fn psychiatric_diagnosis_is_visible_to_the_special_care_consultant_only(t: Town<impl Store>) {
+fn psychiatric_diagnosis_is_visible_to_the_special_care_consultant_only(t: Town) {
     let scc = Actor::Worker(t.consultant);
     let diag = entry(
         &t,
@@ -291,7 +283,7 @@ fn psychiatric_diagnosis_is_visible_to_the_special_care_consultant_only(t: Town<
     assert!(texts(&t, &Actor::Person(t.client)).is_empty());
 }
 
-fn departed_worker_access_ends_at_the_end_of_the_last_day(t: Town<impl Store>) {
+fn departed_worker_access_ends_at_the_end_of_the_last_day(t: Town) {
     let cw = Actor::Worker(t.care_worker);
     t.clock.set(tallinn(2026, 11, 20, 10, 0));
     let end = t
@@ -320,7 +312,7 @@ fn departed_worker_access_ends_at_the_end_of_the_last_day(t: Town<impl Store>) {
     );
 }
 
-fn departure_recorded_late_is_a_compliance_breach_listed_and_notified(t: Town<impl Store>) {
+fn departure_recorded_late_is_a_compliance_breach_listed_and_notified(t: Town) {
     let admin = Actor::Worker(t.admin);
     // On time: last day Friday 20 Nov, recorded Monday 23 Nov (the next working day).
     t.clock.set(tallinn(2026, 11, 23, 16, 0));
@@ -374,7 +366,7 @@ fn departure_recorded_late_is_a_compliance_breach_listed_and_notified(t: Town<im
     ));
 }
 
-fn provider_sees_only_the_section_17_scope(t: Town<impl Store>) {
+fn provider_sees_only_the_section_17_scope(t: Town) {
     let sw = Actor::Worker(t.social_worker);
     for (cat, text) in [
         (DataCategory::Income, "Pension 700 EUR"),
@@ -407,7 +399,7 @@ fn provider_sees_only_the_section_17_scope(t: Town<impl Store>) {
     );
 }
 
-fn supervisor_reads_only_for_supervision(t: Town<impl Store>) {
+fn supervisor_reads_only_for_supervision(t: Town) {
     t.engine
         .add_entry(
             &Actor::Worker(t.care_worker),
@@ -468,7 +460,7 @@ fn supervisor_reads_only_for_supervision(t: Town<impl Store>) {
     );
 }
 
-fn client_and_relatives_see_card_calendar_log_and_not_done_never_domain_notes(t: Town<impl Store>) {
+fn client_and_relatives_see_card_calendar_log_and_not_done_never_domain_notes(t: Town) {
     let nurse = Actor::Worker(t.nurse);
     let mut done = entry(
         &t,
@@ -547,7 +539,7 @@ fn client_and_relatives_see_card_calendar_log_and_not_done_never_domain_notes(t:
     );
 }
 
-fn failed_call_leaves_nothing_behind_and_is_audited(t: Town<impl Store>) {
+fn failed_call_leaves_nothing_behind_and_is_audited(t: Town) {
     let sw = Actor::Worker(t.social_worker);
     let before = t.engine.network(&sw, t.file).unwrap();
     let cp = t.engine.audit_checkpoint(&Actor::System).unwrap();
@@ -585,7 +577,7 @@ fn failed_call_leaves_nothing_behind_and_is_audited(t: Town<impl Store>) {
     );
 }
 
-fn unknown_actor_is_denied_and_audited(t: Town<impl Store>) {
+fn unknown_actor_is_denied_and_audited(t: Town) {
     let ghost = Actor::Worker(teho_core::ids::WorkerId(uuid::Uuid::from_u128(0xdead)));
     let cp = t.engine.audit_checkpoint(&Actor::System).unwrap();
     assert_eq!(

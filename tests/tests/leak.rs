@@ -18,7 +18,7 @@ use teho_storage::SqliteStore;
 use teho_tests::{Town, day, needs_answers, tallinn};
 
 struct Shared {
-    town: Town<SqliteStore>,
+    town: Town,
     lock: std::sync::Mutex<()>,
 }
 
@@ -110,7 +110,7 @@ fn shared() -> &'static Shared {
 
 /// Whether `actor` has standing towards the client at `at`, from the fixture's facts
 /// written out plainly (the oracle).
-fn has_standing(t: &Town<SqliteStore>, actor: &Actor, at: DateTime<Utc>) -> bool {
+fn has_standing(t: &Town, actor: &Actor, at: DateTime<Utc>) -> bool {
     let d = teho_core::time::local_date(at);
     let member_from = day(2026, 11, 2);
     match actor {
@@ -139,7 +139,7 @@ fn has_standing(t: &Town<SqliteStore>, actor: &Actor, at: DateTime<Utc>) -> bool
     }
 }
 
-fn actors(t: &Town<SqliteStore>) -> Vec<Actor> {
+fn actors(t: &Town) -> Vec<Actor> {
     let mut v: Vec<Actor> = [
         t.admin,
         t.social_worker,

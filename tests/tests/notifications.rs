@@ -11,10 +11,9 @@ use teho_core::network::{Member, NewMembership};
 use teho_core::notify::{Audience, NotificationKind, NotificationState, Recipient};
 use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::plan::NewPlan;
-use teho_core::store::Store;
 use teho_tests::{Town, code, day, denied, spec, tallinn};
 
-fn not_done_notices(t: &Town<impl Store>, actor: &Actor) -> usize {
+fn not_done_notices(t: &Town, actor: &Actor) -> usize {
     t.engine
         .inbox(actor)
         .unwrap()
@@ -23,7 +22,7 @@ fn not_done_notices(t: &Town<impl Store>, actor: &Actor) -> usize {
         .count()
 }
 
-fn not_done_reaches_exactly_the_manager_of_its_domain_and_provider(t: Town<impl Store>) {
+fn not_done_reaches_exactly_the_manager_of_its_domain_and_provider(t: Town) {
     t.plan_week();
     let admin = Actor::Worker(t.admin);
     // An other provider: a physiotherapy firm with its administrator and a physiotherapist.
@@ -153,7 +152,7 @@ fn not_done_reaches_exactly_the_manager_of_its_domain_and_provider(t: Town<impl 
     ) && n.text.contains("Door locked")));
 }
 
-fn messages_go_to_a_member_a_role_or_the_whole_network_and_nobody_else(t: Town<impl Store>) {
+fn messages_go_to_a_member_a_role_or_the_whole_network_and_nobody_else(t: Town) {
     let rel = Actor::Person(t.relative);
     // The relative tells the whole network: every current member and the client, not the sender.
     let sent = t
@@ -244,9 +243,7 @@ fn messages_go_to_a_member_a_role_or_the_whole_network_and_nobody_else(t: Town<i
     );
 }
 
-fn a_notification_moves_from_unread_to_read_to_acknowledged_for_its_recipient_only(
-    t: Town<impl Store>,
-) {
+fn a_notification_moves_from_unread_to_read_to_acknowledged_for_its_recipient_only(t: Town) {
     let sent = t
         .engine
         .notify_network(

@@ -83,7 +83,7 @@ fn a_reopened_sqlite_file_answers_every_query_as_before() {
     );
     let (care_org, care_worker) = (town.care_org, town.care_worker);
     let sw2 = sw.clone();
-    let snapshot = |e: &ClientFiles<SqliteStore>| {
+    let snapshot = |e: &ClientFiles| {
         (
             e.client_file(&cm, file).unwrap(),
             e.client_calendar(&rel, file, day(2026, 11, 1), day(2027, 1, 31))

@@ -10,10 +10,9 @@ use teho_core::log::DoneReport;
 use teho_core::network::{Member, NewMembership};
 use teho_core::org::{NewOrganization, NewWorker, OrganizationKind, Role};
 use teho_core::report::ReportKind;
-use teho_core::store::Store;
 use teho_tests::{Town, code, day, denied, tallinn};
 
-fn monthly_reports_are_due_by_the_10th_and_overdue_after(t: Town<impl Store>) {
+fn monthly_reports_are_due_by_the_10th_and_overdue_after(t: Town) {
     t.plan_week();
     let cw = Actor::Worker(t.care_worker);
     t.clock.set(tallinn(2026, 11, 30, 20, 0));
@@ -29,7 +28,7 @@ fn monthly_reports_are_due_by_the_10th_and_overdue_after(t: Town<impl Store>) {
             .unwrap();
     }
     let cm = Actor::Worker(t.care_manager);
-    let due = |t: &Town<_>| {
+    let due = |t: &Town| {
         t.engine
             .reporting_deadlines(&cm, t.care_org, day(2026, 10, 1), day(2026, 12, 31))
             .unwrap()
@@ -90,7 +89,7 @@ fn monthly_reports_are_due_by_the_10th_and_overdue_after(t: Town<impl Store>) {
     );
 }
 
-fn a_care_home_reports_start_and_end_within_14_days(t: Town<impl Store>) {
+fn a_care_home_reports_start_and_end_within_14_days(t: Town) {
     let admin = Actor::Worker(t.admin);
     let home = t
         .engine

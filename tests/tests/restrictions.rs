@@ -5,10 +5,9 @@
 
 use teho_core::TehoError;
 use teho_core::access::{Actor, DenyReason};
-use teho_core::store::Store;
 use teho_tests::{Town, day, denied, tallinn};
 
-fn a_mark_is_in_force_until_its_last_day_then_lapses_by_itself(t: Town<impl Store>) {
+fn a_mark_is_in_force_until_its_last_day_then_lapses_by_itself(t: Town) {
     let sw = Actor::Worker(t.social_worker);
     let cp = t.engine.audit_checkpoint(&Actor::System).unwrap();
     let r = t
@@ -30,7 +29,7 @@ fn a_mark_is_in_force_until_its_last_day_then_lapses_by_itself(t: Town<impl Stor
         cp.entries + 2,
         "setting is audited"
     );
-    let marks = |t: &Town<_>| {
+    let marks = |t: &Town| {
         t.engine
             .client_file(&Actor::Worker(t.nurse), t.file)
             .unwrap()
@@ -47,7 +46,7 @@ fn a_mark_is_in_force_until_its_last_day_then_lapses_by_itself(t: Town<impl Stor
     ));
 }
 
-fn a_mark_is_lifted_with_a_reason_by_the_right_roles_only(t: Town<impl Store>) {
+fn a_mark_is_lifted_with_a_reason_by_the_right_roles_only(t: Town) {
     let sw = Actor::Worker(t.social_worker);
     let r = t
         .engine

@@ -12,12 +12,12 @@ use teho_core::file::NewEntry;
 use teho_core::ids::WorkerId;
 use teho_core::org::{NewWorker, Role};
 use teho_core::retention::{HoldScope, NewDestructionAct, RecordRef, due_on};
-use teho_core::store::{MemoryStore, Store};
+use teho_core::store::MemoryStore;
 use teho_storage::SqliteStore;
 use teho_tests::{Town, code, day, tallinn};
 
 /// A head of the social welfare department: the second pair of eyes for acts.
-fn head(t: &Town<impl Store>) -> WorkerId {
+fn head(t: &Town) -> WorkerId {
     t.engine
         .register_worker(
             &Actor::Worker(t.admin),
@@ -35,7 +35,7 @@ fn head(t: &Town<impl Store>) -> WorkerId {
         .id
 }
 
-fn note(t: &Town<impl Store>, text: &str) -> teho_core::ids::EntryId {
+fn note(t: &Town, text: &str) -> teho_core::ids::EntryId {
     t.engine
         .add_entry(
             &Actor::Worker(t.social_worker),
@@ -303,7 +303,7 @@ proptest! {
 
 /// A disability-related record is due when the register reports the end of the
 /// client's disability severity (the "end of a status" trigger).
-fn end_of_status_starts_the_period(t: Town<impl Store>) {
+fn end_of_status_starts_the_period(t: Town) {
     let admin = Actor::Worker(t.admin);
     let sw = Actor::Worker(t.social_worker);
     let e = t
@@ -320,7 +320,7 @@ fn end_of_status_starts_the_period(t: Town<impl Store>) {
         )
         .unwrap()
         .id;
-    let listed = |t: &Town<_>, on| {
+    let listed = |t: &Town, on| {
         t.engine
             .retention_due(&admin, on)
             .unwrap()

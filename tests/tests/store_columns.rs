@@ -15,7 +15,7 @@ use teho_core::ids::{ClientFileId, PersonId, VisitId, WorkerId};
 use teho_core::org::{Domain, Organization, OrganizationKind};
 use teho_core::person::{Person, PersonIdentity};
 use teho_core::plan::PlannedAction;
-use teho_core::store::{BusyTime, MemoryStore, Store, StoreTx};
+use teho_core::store::{BusyTime, MemoryStore, Records, Store, Unit};
 use teho_storage::SqliteStore;
 use teho_tests::code;
 use uuid::Uuid;
@@ -64,18 +64,18 @@ fn visit(n: usize, who: u8, status: usize, at: i64, minutes: i64, file: ClientFi
     }
 }
 
-fn busy_times_on<S: Store>(
-    store: S,
+fn busy_times_on(
+    store: impl Store,
     visits: &[Visit],
     who: WorkerId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<BusyTime> {
     let file = visits.first().map(|v| v.file);
-    let mut tx = store.begin().unwrap();
+    let mut tx = Records::new(store.begin(Unit::COMMAND).unwrap());
     if let Some(file) = file {
         let client = PersonId(Uuid::from_u128(0x5000));
-        tx.put_person(&Person {
+        tx.insert(&Person {
             id: client,
             identity: PersonIdentity::Estonian(code("4380303012")),
             given_name: "Laine".into(),
@@ -84,7 +84,7 @@ fn busy_times_on<S: Store>(
             deceased_on: None,
         })
         .unwrap();
-        tx.put_file(&ClientFile {
+        tx.insert(&ClientFile {
             id: file,
             client,
             opened_on: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
@@ -93,7 +93,7 @@ fn busy_times_on<S: Store>(
         })
         .unwrap();
     }
-    tx.put_visits(visits).unwrap();
+    tx.insert_visits(visits).unwrap();
     let mut out = tx.busy_times(who, from, to).unwrap();
     drop(tx);
     out.sort_by_key(|b| (b.start, b.visit));
@@ -147,13 +147,13 @@ fn every_kind() -> Vec<OrganizationKind> {
         .collect()
 }
 
-fn kinds_on<S: Store>(store: S) {
+fn kinds_on(store: impl Store) {
     let kinds = every_kind();
     assert!(kinds.len() >= 5, "{kinds:?}");
-    let mut tx = store.begin().unwrap();
+    let mut tx = Records::new(store.begin(Unit::COMMAND).unwrap());
     for (n, kind) in kinds.iter().enumerate() {
         let id = OrganizationId(Uuid::from_u128(0x4000 + n as u128));
-        tx.put_organization(&Organization {
+        tx.insert(&Organization {
             id,
             name: format!("organisation {n}"),
             kind: *kind,

@@ -101,7 +101,7 @@ fn a_process_that_crashes_right_after_a_read_keeps_the_reads_audit_entry() {
     let raw = rusqlite::Connection::open(&path).expect("open raw");
     let (operation, outcome): (String, String) = raw
         .query_row(
-            "SELECT operation, outcome FROM audit_log WHERE seq = ?1",
+            "SELECT operation, outcome FROM audit_entries WHERE seq = ?1",
             [before.entries as i64 + 11],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

@@ -11,10 +11,9 @@ use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::network::{Member, NewMembership};
 use teho_core::notify::NotificationKind;
 use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
-use teho_core::store::Store;
 use teho_tests::{Town, code, day, denied, tallinn};
 
-fn every_role_home_view_shows_its_clients_visits_and_alerts(t: Town<impl Store>) {
+fn every_role_home_view_shows_its_clients_visits_and_alerts(t: Town) {
     t.plan_week();
     let view = |w| t.engine.home_view(&Actor::Worker(w)).unwrap();
     let cw = view(t.care_worker);
@@ -74,7 +73,7 @@ fn every_role_home_view_shows_its_clients_visits_and_alerts(t: Town<impl Store>)
     ));
 }
 
-fn the_client_and_relative_see_card_calendar_done_log_and_not_done_reasons(t: Town<impl Store>) {
+fn the_client_and_relative_see_card_calendar_done_log_and_not_done_reasons(t: Town) {
     t.plan_week();
     t.clock.set(tallinn(2026, 11, 4, 20, 0));
     let cw = Actor::Worker(t.care_worker);
@@ -128,7 +127,7 @@ fn the_client_and_relative_see_card_calendar_done_log_and_not_done_reasons(t: To
     );
 }
 
-fn the_hospital_social_worker_sees_only_whether_and_who_serves_a_patient(t: Town<impl Store>) {
+fn the_hospital_social_worker_sees_only_whether_and_who_serves_a_patient(t: Town) {
     let admin = Actor::Worker(t.admin);
     let hospital = t
         .engine
@@ -239,7 +238,7 @@ fn the_hospital_social_worker_sees_only_whether_and_who_serves_a_patient(t: Town
     ));
 }
 
-fn other_providers_enter_their_own_data_on_the_card(t: Town<impl Store>) {
+fn other_providers_enter_their_own_data_on_the_card(t: Town) {
     let admin = Actor::Worker(t.admin);
     let org = t
         .engine

@@ -44,7 +44,7 @@ impl Ids for HostIds {
 /// An open TEHO store and its engine.
 #[pyclass(frozen, name = "Engine", module = "teho._teho")]
 struct Engine {
-    inner: ClientFiles<SqliteStore>,
+    inner: ClientFiles,
     clock: Option<Arc<FixedClock>>,
 }
 

@@ -18,7 +18,7 @@ import teho
 from conftest import load_example
 
 BINDING = pathlib.Path(__file__).resolve().parents[1]
-API = json.loads((BINDING.parent / "api.json").read_text(encoding="utf-8"))
+API = json.loads((BINDING.parent.parent / "schemas" / "api.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 //! door (seed `000_19cdf6fb7baf56d8.txt`, TO-BE of the care manager, care worker,
 //! nursing manager and home nurse; `DOMAIN.md` rules 2 and 3).
 
+use super::Operation;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -21,7 +22,6 @@ use crate::log::{DoneReport, NewLogEntry, NotDone, NotDoneReason, ServiceLogEntr
 use crate::notify::{NotificationKind, Recipient};
 use crate::org::{Domain, Role};
 use crate::plan::{CarePlan, NewPlan, PlanItem, PlanItemSpec};
-use crate::store::{Store, StoreTx};
 use crate::time::{local_date, start_of_day};
 
 /// Longest window a calendar or log query may span, in days.
@@ -155,7 +155,7 @@ fn visit_facts(v: &Visit) -> VisitFacts {
     }
 }
 
-impl<X: StoreTx> Ctx<'_, X> {
+impl Ctx<'_> {
     fn plan(&mut self, id: PlanId) -> TehoResult<CarePlan> {
         self.tx
             .plan(id)?
@@ -220,8 +220,8 @@ impl<X: StoreTx> Ctx<'_, X> {
         for v in &mut superseded {
             v.status = VisitStatus::Superseded;
         }
-        self.tx.put_visits(&superseded)?;
-        self.tx.put_visits(&diff.added)?;
+        self.tx.update_visits(&superseded)?;
+        self.tx.insert_visits(&diff.added)?;
         let conflicts = self.conflicts(&diff.added)?;
         Ok((diff, conflicts))
     }
@@ -396,11 +396,11 @@ impl<X: StoreTx> Ctx<'_, X> {
     }
 }
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// Creates a care, nursing or other provider's plan for a client (seed 000: the care
     /// manager composes the care plan, the nursing manager the nursing plan).
     pub fn create_plan(&self, actor: &Actor, new: NewPlan) -> TehoResult<CarePlan> {
-        self.door(actor, "plan.create", |c| {
+        self.door(actor, Operation::CreatePlan, |c| {
             let (_, facts) = c.client(new.file)?;
             if !matches!(new.domain, Domain::Care | Domain::Nursing | Domain::Other) {
                 return Err(TehoError::invalid(
@@ -426,7 +426,7 @@ impl<S: Store> ClientFiles<S> {
                 created_at: c.at,
             };
             c.object(format!("plan:{}", plan.id));
-            c.tx.put_plan(&plan)?;
+            c.tx.insert(&plan)?;
             Ok(plan)
         })
     }
@@ -441,7 +441,7 @@ impl<S: Store> ClientFiles<S> {
         spec: PlanItemSpec,
     ) -> TehoResult<PlanItemOutcome> {
         let days = self.horizon_days;
-        self.door(actor, "plan.add_item", |c| {
+        self.door(actor, Operation::AddPlanItem, |c| {
             c.object(format!("plan:{plan}"));
             let p = c.plan(plan)?;
             c.authorize_on_file(p.file, managing(&p))?;
@@ -461,7 +461,7 @@ impl<S: Store> ClientFiles<S> {
                 valid_from: spec.valid_from,
                 valid_until: spec.valid_until,
             };
-            c.tx.put_plan_item(&item)?;
+            c.tx.insert(&item)?;
             let (regeneration, conflicts) = c.regenerate_item(&item, days)?;
             c.object(format!(
                 "plan_item:{} added={}",
@@ -486,7 +486,7 @@ impl<S: Store> ClientFiles<S> {
         spec: PlanItemSpec,
     ) -> TehoResult<PlanItemOutcome> {
         let days = self.horizon_days;
-        self.door(actor, "plan.change_item", |c| {
+        self.door(actor, Operation::ChangePlanItem, |c| {
             c.object(format!("plan_item:{item}"));
             let old = c.plan_item(item)?;
             let p = c.plan(old.plan)?;
@@ -503,7 +503,7 @@ impl<S: Store> ClientFiles<S> {
                 valid_until: spec.valid_until,
                 ..old
             };
-            c.tx.put_plan_item(&new)?;
+            c.tx.update(&new)?;
             let (regeneration, conflicts) = c.regenerate_item(&new, days)?;
             c.object(summary(&new.id, &regeneration));
             Ok(PlanItemOutcome {
@@ -524,7 +524,7 @@ impl<S: Store> ClientFiles<S> {
         spec: PlanItemSpec,
     ) -> TehoResult<SplitOutcome> {
         let days = self.horizon_days;
-        self.door(actor, "plan.split_item", |c| {
+        self.door(actor, Operation::SplitPlanItem, |c| {
             c.object(format!("plan_item:{item} from {from}"));
             let old = c.plan_item(item)?;
             let p = c.plan(old.plan)?;
@@ -549,7 +549,7 @@ impl<S: Store> ClientFiles<S> {
                 valid_until: Some(from - Duration::days(1)),
                 ..old.clone()
             };
-            c.tx.put_plan_item(&ended_item)?;
+            c.tx.update(&ended_item)?;
             let (regeneration, conflicts) = c.regenerate_item(&ended_item, days)?;
             let ended = PlanItemOutcome {
                 item: ended_item,
@@ -567,7 +567,7 @@ impl<S: Store> ClientFiles<S> {
                 valid_until: spec.valid_until,
                 ..old
             };
-            c.tx.put_plan_item(&started_item)?;
+            c.tx.insert(&started_item)?;
             let (regeneration, conflicts) = c.regenerate_item(&started_item, days)?;
             c.object(format!(
                 "{} | {}",
@@ -594,7 +594,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<CalendarVisit>> {
-        self.query(actor, "calendar.client", |c| {
+        self.door(actor, Operation::ClientCalendar, |c| {
             c.object(format!("client_file:{file} {from}..{to}"));
             c.authorize_on_file(
                 file,
@@ -617,7 +617,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<CalendarVisit>> {
-        self.query(actor, "calendar.worker", |c| {
+        self.door(actor, Operation::WorkerCalendar, |c| {
             c.object(format!("worker:{worker} {from}..{to}"));
             let w = c.worker(worker)?;
             c.authorize(
@@ -653,7 +653,7 @@ impl<S: Store> ClientFiles<S> {
         visit: VisitId,
         new_start: DateTime<Utc>,
     ) -> TehoResult<VisitChange> {
-        self.door(actor, "visit.move", |c| {
+        self.door(actor, Operation::MoveVisit, |c| {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
             c.authorize_on_file(v.file, Action::ChangeVisit(visit_facts(&v)))?;
@@ -670,7 +670,7 @@ impl<S: Store> ClientFiles<S> {
             v.start = new_start;
             v.end = new_start + length;
             v.moved_by_hand = true;
-            c.tx.put_visits(std::slice::from_ref(&v))?;
+            c.tx.update_visits(std::slice::from_ref(&v))?;
             if c.me().is_ok_and(|(_, r, _)| !r.is_manager()) {
                 let text = format!(
                     "A visit was moved from {} to {}",
@@ -699,7 +699,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// Cancels one occurrence, with a reason; regeneration will not plan it again.
     pub fn cancel_visit(&self, actor: &Actor, visit: VisitId, reason: String) -> TehoResult<Visit> {
-        self.door(actor, "visit.cancel", |c| {
+        self.door(actor, Operation::CancelVisit, |c| {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
             c.authorize_on_file(v.file, Action::ChangeVisit(visit_facts(&v)))?;
@@ -708,7 +708,7 @@ impl<S: Store> ClientFiles<S> {
                 problem: "cancelling a visit needs a reason".into(),
             })?;
             v.status = VisitStatus::Cancelled;
-            c.tx.put_visits(std::slice::from_ref(&v))?;
+            c.tx.update_visits(std::slice::from_ref(&v))?;
             if c.me().is_ok_and(|(_, r, _)| !r.is_manager()) {
                 let text = format!("The visit of {} was cancelled: {reason}", local(v.start));
                 c.notify_managers(
@@ -732,7 +732,7 @@ impl<S: Store> ClientFiles<S> {
         visit: VisitId,
         report: DoneReport,
     ) -> TehoResult<ServiceLogEntry> {
-        self.door(actor, "visit.done", |c| {
+        self.door(actor, Operation::MarkDone, |c| {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
             c.authorize_on_file(v.file, Action::RecordVisit(visit_facts(&v)))?;
@@ -766,7 +766,7 @@ impl<S: Store> ClientFiles<S> {
                     text,
                 });
             v.status = VisitStatus::Done;
-            c.tx.put_visits(std::slice::from_ref(&v))?;
+            c.tx.update_visits(std::slice::from_ref(&v))?;
             let entry = ServiceLogEntry {
                 id: LogEntryId(c.ids.next_id()),
                 file: v.file,
@@ -784,7 +784,7 @@ impl<S: Store> ClientFiles<S> {
                 manual: false,
                 recorded_at: c.at,
             };
-            c.tx.put_log_entry(&entry)?;
+            c.tx.insert(&entry)?;
             Ok(entry)
         })
     }
@@ -799,7 +799,7 @@ impl<S: Store> ClientFiles<S> {
         reason: Option<NotDoneReason>,
         text: String,
     ) -> TehoResult<Visit> {
-        self.door(actor, "visit.not_done", |c| {
+        self.door(actor, Operation::MarkNotDone, |c| {
             c.object(format!("visit:{visit}"));
             let mut v = c.visit(visit)?;
             c.authorize_on_file(v.file, Action::RecordVisit(visit_facts(&v)))?;
@@ -821,7 +821,7 @@ impl<S: Store> ClientFiles<S> {
                 by: me,
                 at: c.at,
             });
-            c.tx.put_visits(std::slice::from_ref(&v))?;
+            c.tx.update_visits(std::slice::from_ref(&v))?;
             let shown = if text.is_empty() {
                 format!("{reason:?}")
             } else {
@@ -840,7 +840,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// Writes a service-log entry by hand, e.g. for an unplanned visit.
     pub fn add_log_entry(&self, actor: &Actor, new: NewLogEntry) -> TehoResult<ServiceLogEntry> {
-        self.door(actor, "log.add", |c| {
+        self.door(actor, Operation::AddLogEntry, |c| {
             let (_, facts) = c.client(new.file)?;
             // A hand-written entry is of the author's own domain and provider.
             let facts_v = match &c.facts {
@@ -905,7 +905,7 @@ impl<S: Store> ClientFiles<S> {
                 recorded_at: c.at,
             };
             c.object(format!("log_entry:{}", entry.id));
-            c.tx.put_log_entry(&entry)?;
+            c.tx.insert(&entry)?;
             Ok(entry)
         })
     }
@@ -919,7 +919,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<ServiceLogEntry>> {
-        self.query(actor, "log.read", |c| {
+        self.door(actor, Operation::ServiceLog, |c| {
             c.object(format!("client_file:{file} {from}..{to}"));
             let target = c.authorize_on_file(
                 file,
@@ -941,7 +941,7 @@ impl<S: Store> ClientFiles<S> {
         domain: Domain,
         threshold_minutes: u32,
     ) -> TehoResult<Vec<Visit>> {
-        self.query(actor, "visits.missed", |c| {
+        self.door(actor, Operation::MissedVisits, |c| {
             c.object(format!("organization:{provider} {domain:?}"));
             c.authorize(
                 Action::ReadProviderData { domain },
@@ -973,7 +973,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<ServiceLogEntry>> {
-        self.query(actor, "report.worker", |c| {
+        self.door(actor, Operation::WorkerReport, |c| {
             c.object(format!("worker:{worker} {from}..{to}"));
             let w = c.worker(worker)?;
             c.authorize(
@@ -996,7 +996,7 @@ impl<S: Store> ClientFiles<S> {
         year: i32,
         month: u32,
     ) -> TehoResult<MonthlyReport> {
-        self.query(actor, "report.monthly", |c| {
+        self.door(actor, Operation::MonthlyReport, |c| {
             c.object(format!(
                 "organization:{provider} {domain:?} {year}-{month:02}"
             ));

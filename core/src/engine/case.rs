@@ -2,6 +2,7 @@
 //! `000_19cdf6fb7baf56d8.txt`, TO-BE of the social worker, care manager and nursing
 //! manager).
 
+use super::Operation;
 use chrono::{Duration, NaiveDate};
 
 use super::{Ctx, check_period, non_empty};
@@ -24,7 +25,6 @@ use crate::network::{Member, Membership};
 use crate::notify::{NotificationKind, Recipient};
 use crate::org::{Domain, OrganizationKind, Role};
 use crate::person::PersonIdentity;
-use crate::store::{Store, StoreTx};
 use crate::time::local_date;
 
 fn provider_fits(kind: OrganizationKind, service: ServiceKind) -> bool {
@@ -36,7 +36,7 @@ fn provider_fits(kind: OrganizationKind, service: ServiceKind) -> bool {
     }
 }
 
-impl<X: StoreTx> Ctx<'_, X> {
+impl Ctx<'_> {
     /// A referral still waiting to be registered or rejected, once the actor may manage
     /// the referrals of its provider.
     fn entered_referral(&mut self, referral: ReferralId) -> TehoResult<Referral> {
@@ -84,17 +84,17 @@ impl<X: StoreTx> Ctx<'_, X> {
             valid_from: from,
             valid_until: None,
         };
-        self.tx.put_membership(&m)?;
+        self.tx.insert(&m)?;
         Ok(Some(m))
     }
 }
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// Looks for a client file by personal code, foreign document or name (seed 000:
     /// "otsida, kas kliendil on juba klienditoimik olemas"). Roles that open files may
     /// search; a search that finds nothing is audited too.
     pub fn find_client(&self, actor: &Actor, query: ClientQuery) -> TehoResult<Vec<FileSummary>> {
-        self.query(actor, "client_file.search", |c| {
+        self.door(actor, Operation::FindClient, |c| {
             c.object(match &query {
                 ClientQuery::Code(code) => format!("search by personal code {code}"),
                 ClientQuery::Foreign { country, .. } => {
@@ -154,7 +154,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// Enters an application; every application is entered, whatever its outcome.
     pub fn enter_application(&self, actor: &Actor, new: NewApplication) -> TehoResult<Application> {
-        self.door(actor, "application.enter", |c| {
+        self.door(actor, Operation::EnterApplication, |c| {
             let (_, facts) = c.client(new.file)?;
             let client = facts.client;
             c.authorize(
@@ -183,7 +183,7 @@ impl<S: Store> ClientFiles<S> {
                 entered_at: c.at,
             };
             c.object(format!("application:{}", a.id));
-            c.tx.put_application(&a)?;
+            c.tx.insert(&a)?;
             Ok(a)
         })
     }
@@ -193,7 +193,7 @@ impl<S: Store> ClientFiles<S> {
     /// of that domain (seed 000: "Positiivse otsuse korral suunatakse klient
     /// koduhoolduse teenusele, saadetakse hooldusjuhile teavitus").
     pub fn decide_application(&self, actor: &Actor, new: NewDecision) -> TehoResult<CaseDecision> {
-        self.door(actor, "application.decide", |c| {
+        self.door(actor, Operation::DecideApplication, |c| {
             c.object(format!("application:{}", new.application));
             let app =
                 c.tx.application(new.application)?
@@ -264,7 +264,7 @@ impl<S: Store> ClientFiles<S> {
                 decided_by: me,
                 decided_on: new.decided_on,
             };
-            c.tx.put_decision(&d)?;
+            c.tx.insert(&d)?;
             if let Some(provider) = d.provider {
                 let domain = d.service.domain();
                 let wanted = Role::manager_of(domain).unwrap_or(Role::Administrator);
@@ -291,7 +291,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The applications of a client file (social workers).
     pub fn applications(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Application>> {
-        self.query(actor, "application.list", |c| {
+        self.door(actor, Operation::Applications, |c| {
             c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::ApplicationDecision, Visibility::Network),
@@ -303,7 +303,7 @@ impl<S: Store> ClientFiles<S> {
     /// The decisions of a client file: every decision for the social side; for providers
     /// only the decisions directing the client to a service (seed 002 §17(3), §8(1)11).
     pub fn decisions(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<CaseDecision>> {
-        self.query(actor, "decision.list", |c| {
+        self.door(actor, Operation::Decisions, |c| {
             let target = c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::DirectingDecision, Visibility::Network),
@@ -326,7 +326,7 @@ impl<S: Store> ClientFiles<S> {
     /// Registers the client as a client of the actor's provider: the provider (through
     /// its manager) becomes a member of the network (seed 000, care manager TO-BE).
     pub fn register_client(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Membership> {
-        self.door(actor, "client.register", |c| {
+        self.door(actor, Operation::RegisterClient, |c| {
             let (_, facts) = c.client(file)?;
             let org = match &c.facts {
                 ActorFacts::Worker { organization, .. } => Some(*organization),
@@ -360,7 +360,7 @@ impl<S: Store> ClientFiles<S> {
         worker: WorkerId,
         general_contact: ContactPoint,
     ) -> TehoResult<ClientCard> {
-        self.door(actor, "client.assign_worker", |c| {
+        self.door(actor, Operation::AssignWorker, |c| {
             let (_, facts) = c.client(file)?;
             let w = c.worker(worker)?;
             c.authorize(
@@ -413,7 +413,7 @@ impl<S: Store> ClientFiles<S> {
                 Some(slot) => *slot = entry,
                 None => card.providers.push(entry),
             }
-            c.tx.put_card(&card)?;
+            c.tx.update(&card)?;
             if previous != Some(worker) {
                 c.notify(
                     Recipient::Worker(worker),
@@ -437,7 +437,7 @@ impl<S: Store> ClientFiles<S> {
     /// Enters a referral letter for home nursing, from the health information system or
     /// typed in from paper (seed 000, nursing manager TO-BE).
     pub fn enter_referral(&self, actor: &Actor, new: NewReferral) -> TehoResult<Referral> {
-        self.door(actor, "referral.enter", |c| {
+        self.door(actor, Operation::EnterReferral, |c| {
             let org = match &c.facts {
                 ActorFacts::Worker { organization, .. } => *organization,
                 _ => OrganizationId(uuid::Uuid::nil()),
@@ -470,7 +470,7 @@ impl<S: Store> ClientFiles<S> {
                 entered_at: c.at,
             };
             c.object(format!("referral:{}", r.id));
-            c.tx.put_referral(&r)?;
+            c.tx.insert(&r)?;
             Ok(r)
         })
     }
@@ -483,7 +483,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         referral: ReferralId,
     ) -> TehoResult<(ClientFile, Referral)> {
-        self.door(actor, "referral.register", |c| {
+        self.door(actor, Operation::RegisterReferral, |c| {
             let mut r = c.entered_referral(referral)?;
             let (me, role, org) = c.me()?;
             let file = match c.tx.file_of_client(r.patient)? {
@@ -496,8 +496,8 @@ impl<S: Store> ClientFiles<S> {
                         opened_by: me,
                         status: FileStatus::Open,
                     };
-                    c.tx.put_file(&f)?;
-                    c.tx.put_card(&ClientCard {
+                    c.tx.insert(&f)?;
+                    c.tx.insert(&ClientCard {
                         file: f.id,
                         residence: None,
                         contacts: Vec::new(),
@@ -510,7 +510,7 @@ impl<S: Store> ClientFiles<S> {
             c.call.file = Some(file.id);
             c.ensure_member(file.id, me, role, org, r.start.min(local_date(c.at)))?;
             r.status = ReferralStatus::Registered { file: file.id };
-            c.tx.put_referral(&r)?;
+            c.tx.update(&r)?;
             if let Some(doctor) = r.doctor {
                 c.notify(
                     Recipient::Worker(doctor),
@@ -533,13 +533,13 @@ impl<S: Store> ClientFiles<S> {
         referral: ReferralId,
         reason: String,
     ) -> TehoResult<Referral> {
-        self.door(actor, "referral.reject", |c| {
+        self.door(actor, Operation::RejectReferral, |c| {
             let mut r = c.entered_referral(referral)?;
             let reason = non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
                 problem: "rejecting a referral needs a reason".into(),
             })?;
             r.status = ReferralStatus::Rejected { reason };
-            c.tx.put_referral(&r)?;
+            c.tx.update(&r)?;
             if let Some(doctor) = r.doctor {
                 c.notify(
                     Recipient::Worker(doctor),
@@ -560,7 +560,7 @@ impl<S: Store> ClientFiles<S> {
         provider: OrganizationId,
         service: ServiceKind,
     ) -> TehoResult<Contract> {
-        self.door(actor, "contract.prepare", |c| {
+        self.door(actor, Operation::PrepareContract, |c| {
             c.authorize_on_file(file, Action::ManageContract { provider })?;
             let org = c.organization(provider)?;
             if !provider_fits(org.kind, service) {
@@ -584,7 +584,7 @@ impl<S: Store> ClientFiles<S> {
                 prepared_by: me,
             };
             c.object(format!("contract:{}", k.id));
-            c.tx.put_contract(&k)?;
+            c.tx.insert(&k)?;
             Ok(k)
         })
     }
@@ -596,7 +596,7 @@ impl<S: Store> ClientFiles<S> {
         contract: ContractId,
         on: NaiveDate,
     ) -> TehoResult<Contract> {
-        self.door(actor, "contract.conclude", |c| {
+        self.door(actor, Operation::ConcludeContract, |c| {
             c.object(format!("contract:{contract}"));
             let mut k = c.contract_to_manage(contract)?;
             if k.status != ContractStatus::Prepared {
@@ -615,7 +615,7 @@ impl<S: Store> ClientFiles<S> {
             }
             k.status = ContractStatus::Concluded;
             k.concluded_on = Some(on);
-            c.tx.put_contract(&k)?;
+            c.tx.update(&k)?;
             Ok(k)
         })
     }
@@ -630,7 +630,7 @@ impl<S: Store> ClientFiles<S> {
         last_day: NaiveDate,
         reason: String,
     ) -> TehoResult<(Contract, TerminationEffects)> {
-        self.door(actor, "contract.terminate", |c| {
+        self.door(actor, Operation::TerminateContract, |c| {
             c.object(format!("contract:{contract}"));
             let mut k = c.contract_to_manage(contract)?;
             if k.status != ContractStatus::Concluded {
@@ -654,12 +654,12 @@ impl<S: Store> ClientFiles<S> {
             k.status = ContractStatus::Terminated;
             k.terminated_on = Some(last_day);
             k.termination_reason = Some(reason);
-            c.tx.put_contract(&k)?;
+            c.tx.update(&k)?;
             let mut effects = TerminationEffects::default();
             for mut m in c.tx.memberships_of_file(k.file)? {
                 if m.provider == Some(k.provider) && m.valid_until.is_none_or(|u| u > last_day) {
                     m.valid_until = Some(last_day.max(m.valid_from));
-                    c.tx.put_membership(&m)?;
+                    c.tx.update(&m)?;
                     effects.memberships_ended.push(m.id);
                 }
             }
@@ -672,7 +672,7 @@ impl<S: Store> ClientFiles<S> {
                 for mut item in c.tx.items_of_plan(plan.id)? {
                     if item.valid_until.is_none_or(|u| u > last_day) {
                         item.valid_until = Some(last_day.max(item.valid_from));
-                        c.tx.put_plan_item(&item)?;
+                        c.tx.update(&item)?;
                         effects.plan_items_ended.push(item.id);
                     }
                     let mut ended: Vec<_> = c
@@ -687,7 +687,7 @@ impl<S: Store> ClientFiles<S> {
                         v.status = VisitStatus::Superseded;
                         effects.visits_ended.push(v.id);
                     }
-                    c.tx.put_visits(&ended)?;
+                    c.tx.update_visits(&ended)?;
                 }
             }
             c.object(format!(
@@ -702,7 +702,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The contracts of a client file.
     pub fn contracts(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Contract>> {
-        self.query(actor, "contract.list", |c| {
+        self.door(actor, Operation::Contracts, |c| {
             c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::DirectingDecision, Visibility::Network),
@@ -715,7 +715,7 @@ impl<S: Store> ClientFiles<S> {
     /// against the instrument, ICF codes must be b, d or e codes with qualifiers (seed
     /// `001_c07609eead185765.txt`). It is visible to the instrument's domain only.
     pub fn record_assessment(&self, actor: &Actor, new: NewAssessment) -> TehoResult<Assessment> {
-        self.door(actor, "assessment.record", |c| {
+        self.door(actor, Operation::RecordAssessment, |c| {
             let (_, facts) = c.client(new.file)?;
             let inst = instrument(&new.instrument, new.version).ok_or_else(|| {
                 TehoError::not_found("instrument", format!("{} v{}", new.instrument, new.version))
@@ -753,14 +753,14 @@ impl<S: Store> ClientFiles<S> {
                 assessed_at: c.at,
             };
             c.object(format!("assessment:{}", a.id));
-            c.tx.put_assessment(&a)?;
+            c.tx.insert(&a)?;
             Ok(a)
         })
     }
 
     /// The assessments of a client file the actor may see: each follows its domain.
     pub fn assessments(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Assessment>> {
-        self.query(actor, "assessment.list", |c| {
+        self.door(actor, Operation::Assessments, |c| {
             let target = c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::Identity, Visibility::Network),
@@ -789,7 +789,7 @@ fn category_of(domain: Domain) -> DataCategory {
     }
 }
 
-impl<X: StoreTx> Ctx<'_, X> {
+impl Ctx<'_> {
     /// Loads a contract and authorizes managing it (its provider's contracts).
     fn contract_to_manage(&mut self, contract: ContractId) -> TehoResult<Contract> {
         let k = self

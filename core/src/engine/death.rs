@@ -1,6 +1,7 @@
 //! The death cascade and its compensation, and the import of population-register
 //! notices, through the one door.
 
+use super::Operation;
 use chrono::{Duration, NaiveDate};
 
 use super::Ctx;
@@ -17,7 +18,6 @@ use crate::notify::{NotificationKind, Recipient};
 use crate::org::Role;
 use crate::person::PersonIdentity;
 use crate::register::{LineProblem, NoticeBatch, NoticeKind, RegisterNotice};
-use crate::store::{Store, StoreTx};
 use crate::time::start_of_day;
 
 fn recipient(m: Member) -> Recipient {
@@ -27,7 +27,7 @@ fn recipient(m: Member) -> Recipient {
     }
 }
 
-impl<X: StoreTx> Ctx<'_, X> {
+impl Ctx<'_> {
     /// The death cascade (see [`crate::death`]). Fails with a conflict when the person is
     /// already recorded deceased on another date.
     fn apply_death(
@@ -66,13 +66,13 @@ impl<X: StoreTx> Ctx<'_, X> {
             ));
         }
         p.deceased_on = Some(date);
-        self.tx.put_person(&p)?;
+        self.tx.update(&p)?;
         let mut effects = DeathEffects::default();
         if let Some(mut f) = self.tx.file_of_client(person)? {
             effects.file = Some(f.id);
             effects.file_status_before = Some(f.status);
             f.status = FileStatus::ClientDeceased;
-            self.tx.put_file(&f)?;
+            self.tx.update(&f)?;
             let after = start_of_day(date + Duration::days(1));
             // Memberships end on the date; everyone who was a member is told.
             for mut m in self.tx.memberships_of_file(f.id)? {
@@ -83,7 +83,7 @@ impl<X: StoreTx> Ctx<'_, X> {
                 if m.valid_until.is_none_or(|u| u > date) {
                     effects.memberships_ended.push((m.id, m.valid_until));
                     m.valid_until = Some(date.max(m.valid_from));
-                    self.tx.put_membership(&m)?;
+                    self.tx.update(&m)?;
                 }
             }
             effects.notified.sort_by_key(|r| format!("{r:?}"));
@@ -94,7 +94,7 @@ impl<X: StoreTx> Ctx<'_, X> {
                     if item.valid_until.is_none_or(|u| u > date) {
                         effects.plan_items_ended.push((item.id, item.valid_until));
                         item.valid_until = Some(date.max(item.valid_from));
-                        self.tx.put_plan_item(&item)?;
+                        self.tx.update(&item)?;
                     }
                 }
             }
@@ -108,13 +108,13 @@ impl<X: StoreTx> Ctx<'_, X> {
                 v.status = VisitStatus::Cancelled;
                 effects.visits_cancelled.push(v.id);
             }
-            self.tx.put_visits(&cancelled)?;
+            self.tx.update_visits(&cancelled)?;
             for mut k in self.tx.contracts_by_file(f.id)? {
                 if k.status == ContractStatus::Concluded {
                     k.status = ContractStatus::Terminated;
                     k.terminated_on = Some(date.max(k.concluded_on.unwrap_or(date)));
                     k.termination_reason = Some("client deceased".into());
-                    self.tx.put_contract(&k)?;
+                    self.tx.update(&k)?;
                     effects.contracts_terminated.push(k.id);
                 }
             }
@@ -127,14 +127,20 @@ impl<X: StoreTx> Ctx<'_, X> {
                 )?;
             }
         }
-        self.tx.put_death(&DeathRecord {
+        let record = DeathRecord {
             person,
             date,
             source_reference: source.into(),
             effects: effects.clone(),
             recorded_at: self.at,
             voided: None,
-        })?;
+        };
+        // A person has one death record: one voided earlier is replaced.
+        if self.tx.death(person)?.is_some() {
+            self.tx.update(&record)?;
+        } else {
+            self.tx.insert(&record)?;
+        }
         Ok(Some(effects))
     }
 
@@ -150,25 +156,25 @@ impl<X: StoreTx> Ctx<'_, X> {
             .person(person)?
             .ok_or_else(|| TehoError::not_found("person", person))?;
         p.deceased_on = None;
-        self.tx.put_person(&p)?;
+        self.tx.update(&p)?;
         let mut out = Compensation::default();
         let e = record.effects.clone();
         if let (Some(file), Some(status)) = (e.file, e.file_status_before) {
             if let Some(mut f) = self.tx.file(file)? {
                 f.status = status;
-                self.tx.put_file(&f)?;
+                self.tx.update(&f)?;
             }
             for (id, previous) in &e.memberships_ended {
                 if let Some(mut m) = self.tx.membership(*id)? {
                     m.valid_until = *previous;
-                    self.tx.put_membership(&m)?;
+                    self.tx.update(&m)?;
                     out.memberships_restored.push(*id);
                 }
             }
             for (id, previous) in &e.plan_items_ended {
                 if let Some(mut item) = self.tx.plan_item(*id)? {
                     item.valid_until = *previous;
-                    self.tx.put_plan_item(&item)?;
+                    self.tx.update(&item)?;
                     out.plan_items_restored.push(*id);
                 }
             }
@@ -176,7 +182,7 @@ impl<X: StoreTx> Ctx<'_, X> {
                 if let Some(mut v) = self.tx.visit(*id)? {
                     if v.status == VisitStatus::Cancelled && v.start > self.at {
                         v.status = VisitStatus::Planned;
-                        self.tx.put_visits(std::slice::from_ref(&v))?;
+                        self.tx.update_visits(std::slice::from_ref(&v))?;
                         out.visits_restored.push(*id);
                     } else {
                         out.visits_left_cancelled.push(*id);
@@ -188,7 +194,7 @@ impl<X: StoreTx> Ctx<'_, X> {
                     k.status = ContractStatus::Concluded;
                     k.terminated_on = None;
                     k.termination_reason = None;
-                    self.tx.put_contract(&k)?;
+                    self.tx.update(&k)?;
                     out.contracts_restored.push(*id);
                 }
             }
@@ -203,12 +209,12 @@ impl<X: StoreTx> Ctx<'_, X> {
             out.notified = e.notified.clone();
         }
         record.voided = Some((self.at, reason.into()));
-        self.tx.put_death(&record)?;
+        self.tx.update(&record)?;
         Ok(out)
     }
 }
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// Records a client's death by hand (the social worker) — the same cascade as a
     /// register notice. Returns its effects.
     pub fn record_death(
@@ -218,7 +224,7 @@ impl<S: Store> ClientFiles<S> {
         date: NaiveDate,
         source: String,
     ) -> TehoResult<DeathEffects> {
-        self.door(actor, "death.record", |c| {
+        self.door(actor, Operation::RecordDeath, |c| {
             c.object(format!("person:{person}"));
             let file =
                 c.tx.file_of_client(person)?
@@ -242,7 +248,7 @@ impl<S: Store> ClientFiles<S> {
         person: PersonId,
         reason: String,
     ) -> TehoResult<Compensation> {
-        self.door(actor, "death.void", |c| {
+        self.door(actor, Operation::VoidDeath, |c| {
             c.object(format!("person:{person}"));
             let file =
                 c.tx.file_of_client(person)?
@@ -265,7 +271,7 @@ impl<S: Store> ClientFiles<S> {
         date: NaiveDate,
         reason: String,
     ) -> TehoResult<(Compensation, DeathEffects)> {
-        self.door(actor, "death.correct", |c| {
+        self.door(actor, Operation::CorrectDeathDate, |c| {
             c.object(format!("person:{person}"));
             let file =
                 c.tx.file_of_client(person)?
@@ -292,7 +298,7 @@ impl<S: Store> ClientFiles<S> {
     /// nothing and is reported as a duplicate; an unknown person or a contradiction is
     /// reported with its line number and does not stop the rest.
     pub fn import_notices(&self, actor: &Actor, batch: NoticeBatch) -> TehoResult<ImportReport> {
-        self.door(actor, "notices.import", |c| {
+        self.door(actor, Operation::ImportNotices, |c| {
             c.object(format!("{} notices", batch.notices.len() + batch.malformed.len()));
             c.authorize(Action::ImportNotices, &Target::System)?;
             let mut report = ImportReport { malformed: batch.malformed.clone(), ..ImportReport::default() };
@@ -315,7 +321,7 @@ impl<S: Store> ClientFiles<S> {
                         continue;
                     }
                 }
-                c.tx.put_notice(&ReceivedNotice { notice: notice.clone(), received_at: c.at })?;
+                c.tx.insert(&ReceivedNotice { notice: notice.clone(), received_at: c.at })?;
             }
             c.object(format!(
                 "notices import: {} deaths, {} disability endings, {} duplicates, {} refused, {} malformed",
@@ -336,11 +342,7 @@ enum Outcome {
     AlreadyKnown,
 }
 
-fn apply<X: StoreTx>(
-    c: &mut Ctx<'_, X>,
-    notice: &RegisterNotice,
-    person: PersonId,
-) -> TehoResult<Outcome> {
+fn apply(c: &mut Ctx<'_>, notice: &RegisterNotice, person: PersonId) -> TehoResult<Outcome> {
     match notice.kind {
         NoticeKind::Death => Ok(
             match c.apply_death(person, notice.date, &notice.source_reference)? {

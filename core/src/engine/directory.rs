@@ -1,5 +1,6 @@
 //! Organisations and workers: registration, employment end, compliance.
 
+use super::Operation;
 use chrono::NaiveDate;
 
 use super::{Ctx, check_period, non_empty};
@@ -12,10 +13,9 @@ use crate::org::{
     ComplianceBreach, EmploymentEnd, NewOrganization, NewWorker, Organization, OrganizationKind,
     Role, Worker, employment_end_deadline,
 };
-use crate::store::{Store, StoreTx};
 use crate::time::local_date;
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     // ----- directory ------------------------------------------------------------
 
     /// Registers an organisation (a municipality administrator's task).
@@ -24,7 +24,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         new: NewOrganization,
     ) -> TehoResult<Organization> {
-        self.door(actor, "organization.register", |c| {
+        self.door(actor, Operation::RegisterOrganization, |c| {
             c.object("new organization");
             c.authorize(Action::ManageOrganizations, &Target::System)?;
             new_organization(c, new)
@@ -33,7 +33,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// Registers a worker of an organisation; the role must fit the organisation's kind.
     pub fn register_worker(&self, actor: &Actor, new: NewWorker) -> TehoResult<Worker> {
-        self.door(actor, "worker.register", |c| {
+        self.door(actor, Operation::RegisterWorker, |c| {
             c.object(format!("organization:{}", new.organization));
             c.authorize(
                 Action::ManageWorkers,
@@ -55,7 +55,7 @@ impl<S: Store> ClientFiles<S> {
         worker: WorkerId,
         last_day: NaiveDate,
     ) -> TehoResult<EmploymentEnd> {
-        self.door(actor, "worker.end_employment", |c| {
+        self.door(actor, Operation::RecordEmploymentEnd, |c| {
             c.object(format!("worker:{worker}"));
             let mut w = c.worker(worker)?;
             c.authorize(
@@ -74,7 +74,7 @@ impl<S: Store> ClientFiles<S> {
             let (deadline, late) = employment_end_deadline(last_day, recorded_on);
             w.employed_until = Some(last_day);
             w.end_recorded_at = Some(c.at);
-            c.tx.put_worker(&w)?;
+            c.tx.update(&w)?;
             if late {
                 let breach = ComplianceBreach {
                     worker,
@@ -84,7 +84,7 @@ impl<S: Store> ClientFiles<S> {
                     recorded_at: c.at,
                     days_late: (recorded_on - deadline).num_days(),
                 };
-                c.tx.put_breach(&breach)?;
+                c.tx.insert(&breach)?;
                 let mut admins: Vec<Worker> = c
                     .tx
                     .workers_of(w.organization)?
@@ -124,14 +124,14 @@ impl<S: Store> ClientFiles<S> {
                 v.worker = None;
                 files.insert(v.file);
             }
-            c.tx.put_visits(&unassigned)?;
+            c.tx.update_visits(&unassigned)?;
             let mut items_unassigned = Vec::new();
             for file in files.iter().copied() {
                 for plan in c.tx.plans_of_file(file)? {
                     for mut item in c.tx.items_of_plan(plan.id)? {
                         if item.worker == Some(worker) && item.valid_until.is_none_or(|u| u > last_day) {
                             item.worker = None;
-                            c.tx.put_plan_item(&item)?;
+                            c.tx.update(&item)?;
                             items_unassigned.push(item.id);
                         }
                     }
@@ -178,7 +178,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         organization: OrganizationId,
     ) -> TehoResult<Vec<ComplianceBreach>> {
-        self.query(actor, "compliance.breaches", |c| {
+        self.door(actor, Operation::ComplianceBreaches, |c| {
             c.object(format!("organization:{organization}"));
             c.authorize(
                 Action::ReadCompliance,
@@ -189,10 +189,7 @@ impl<S: Store> ClientFiles<S> {
     }
 }
 
-pub(crate) fn new_organization<X: StoreTx>(
-    c: &mut Ctx<'_, X>,
-    new: NewOrganization,
-) -> TehoResult<Organization> {
+pub(crate) fn new_organization(c: &mut Ctx<'_>, new: NewOrganization) -> TehoResult<Organization> {
     let name = non_empty("name", &new.name)?;
     if let Some(code) = &new.registry_code
         && (code.len() != 8 || !code.bytes().all(|b| b.is_ascii_digit()))
@@ -210,11 +207,11 @@ pub(crate) fn new_organization<X: StoreTx>(
         registry_code: new.registry_code,
     };
     c.object(format!("organization:{}", o.id));
-    c.tx.put_organization(&o)?;
+    c.tx.insert(&o)?;
     Ok(o)
 }
 
-pub(crate) fn new_worker<X: StoreTx>(c: &mut Ctx<'_, X>, new: NewWorker) -> TehoResult<Worker> {
+pub(crate) fn new_worker(c: &mut Ctx<'_>, new: NewWorker) -> TehoResult<Worker> {
     let org = c.organization(new.organization)?;
     if !new.role.allowed_in(org.kind) {
         return Err(TehoError::invalid(
@@ -236,6 +233,6 @@ pub(crate) fn new_worker<X: StoreTx>(c: &mut Ctx<'_, X>, new: NewWorker) -> Teho
         end_recorded_at: new.employed_until.map(|_| c.at),
     };
     c.object(format!("worker:{}", w.id));
-    c.tx.put_worker(&w)?;
+    c.tx.insert(&w)?;
     Ok(w)
 }

@@ -1,5 +1,6 @@
 //! Disclosures and the data subject's access log, through the one door.
 
+use super::Operation;
 use std::collections::HashMap;
 
 use crate::ClientFiles;
@@ -8,13 +9,12 @@ use crate::audit::AuditDecision;
 use crate::disclosure::{AccessKind, AccessLogLine, Disclosure, NewDisclosure};
 use crate::error::{TehoError, TehoResult};
 use crate::ids::{ClientFileId, DisclosureId, OrganizationId};
-use crate::store::{Store, StoreTx};
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// Accounts for a disclosure of the client's data: when, what, to whom, on what legal
     /// basis and how — every field required (seed `002_b4b88f78f180845d.txt` §18(4)).
     pub fn record_disclosure(&self, actor: &Actor, new: NewDisclosure) -> TehoResult<Disclosure> {
-        self.door(actor, "disclosure.record", |c| {
+        self.door(actor, Operation::RecordDisclosure, |c| {
             c.authorize_on_file(new.file, Action::RecordDisclosure)?;
             let (by, _, _) = c.me()?;
             let d = Disclosure {
@@ -28,7 +28,7 @@ impl<S: Store> ClientFiles<S> {
                 by,
             };
             c.object(format!("disclosure:{} to {}", d.id, d.recipient));
-            c.tx.put_disclosure(&d)?;
+            c.tx.insert(&d)?;
             Ok(d)
         })
     }
@@ -40,7 +40,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         code: crate::person::PersonalCode,
     ) -> TehoResult<ClientFileId> {
-        self.query(actor, "client_file.lookup", |c| {
+        self.door(actor, Operation::FileOfCode, |c| {
             c.object(format!("lookup by personal code {code}"));
             c.authorize(Action::ReadAccessLog, &Target::System)?;
             let p =
@@ -58,7 +58,7 @@ impl<S: Store> ClientFiles<S> {
     /// allowed or refused — and every disclosure, oldest first: when, who (name and
     /// organisation), what and why. Reading it is itself audited.
     pub fn access_log(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<AccessLogLine>> {
-        self.query(actor, "access_log.read", |c| {
+        self.door(actor, Operation::AccessLog, |c| {
             c.authorize_on_file(file, Action::ReadAccessLog)?;
             let mut orgs: HashMap<OrganizationId, Option<String>> = HashMap::new();
             let mut lines = Vec::new();
@@ -111,7 +111,7 @@ impl<S: Store> ClientFiles<S> {
     }
 }
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// Sets an access-restriction mark on the file or one entry, with its legal basis
     /// and last day (seed `004_4e44693abfa7524a.txt`, e.g. "AvTS § 35 lg 1 p 12", valid
     /// 75 years). It lapses by itself after that day.
@@ -123,7 +123,7 @@ impl<S: Store> ClientFiles<S> {
         basis: String,
         valid_until: chrono::NaiveDate,
     ) -> TehoResult<crate::file::AccessRestriction> {
-        self.door(actor, "restriction.set", |c| {
+        self.door(actor, Operation::SetRestriction, |c| {
             c.authorize_on_file(file, Action::ManageRestrictions)?;
             let basis = super::non_empty("basis", &basis)?;
             let today = crate::time::local_date(c.at);
@@ -145,7 +145,7 @@ impl<S: Store> ClientFiles<S> {
                 lifted: None,
             };
             c.object(format!("restriction:{}", r.id));
-            c.tx.put_restriction(&r)?;
+            c.tx.insert(&r)?;
             Ok(r)
         })
     }
@@ -158,7 +158,7 @@ impl<S: Store> ClientFiles<S> {
         restriction: crate::ids::RestrictionId,
         reason: String,
     ) -> TehoResult<crate::file::AccessRestriction> {
-        self.door(actor, "restriction.lift", |c| {
+        self.door(actor, Operation::LiftRestriction, |c| {
             let (_, facts) = c.client(file)?;
             c.object(format!("restriction:{restriction}"));
             c.authorize(Action::ManageRestrictions, &Target::Client(facts))?;
@@ -181,7 +181,7 @@ impl<S: Store> ClientFiles<S> {
                 })?;
             let (by, _, _) = c.me()?;
             r.lifted = Some((c.at, by, reason));
-            c.tx.put_restriction(&r)?;
+            c.tx.update(&r)?;
             Ok(r)
         })
     }

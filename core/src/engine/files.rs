@@ -1,5 +1,6 @@
 //! Client files and cards, the service network, file entries and the inbox.
 
+use super::Operation;
 use chrono::NaiveDate;
 
 use super::{Ctx, MAX_TEXT, check_period, non_empty};
@@ -16,15 +17,14 @@ use crate::network::{Member, Membership, NewMembership, NewSubstitution, Substit
 use crate::notify::{Audience, Notification, NotificationKind, NotificationState, Recipient};
 use crate::org::{Role, Worker};
 use crate::person::{NewPerson, Person, PersonIdentity};
-use crate::store::{Store, StoreTx};
 use crate::time::local_date;
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     // ----- people and files -----------------------------------------------------
 
     /// Registers a person (a client or someone at their side). One person per identity.
     pub fn register_person(&self, actor: &Actor, new: NewPerson) -> TehoResult<Person> {
-        self.door(actor, "person.register", |c| {
+        self.door(actor, Operation::RegisterPerson, |c| {
             c.object("new person");
             c.authorize(Action::OpenFile, &Target::System)?;
             let given_name = non_empty("given_name", &new.given_name)?;
@@ -60,7 +60,7 @@ impl<S: Store> ClientFiles<S> {
                 deceased_on: None,
             };
             c.object(format!("person:{}", p.id));
-            c.tx.put_person(&p)?;
+            c.tx.insert(&p)?;
             Ok(p)
         })
     }
@@ -73,7 +73,7 @@ impl<S: Store> ClientFiles<S> {
         client: PersonId,
         card: NewCard,
     ) -> TehoResult<ClientFile> {
-        self.door(actor, "client_file.open", |c| {
+        self.door(actor, Operation::OpenClientFile, |c| {
             c.object(format!("person:{client}"));
             c.authorize(Action::OpenFile, &Target::System)?;
             if c.tx.person(client)?.is_none() {
@@ -107,9 +107,9 @@ impl<S: Store> ClientFiles<S> {
                 providers: Vec::new(),
             };
             check_contacts(&card.contacts)?;
-            c.tx.put_file(&file)?;
-            c.tx.put_card(&card)?;
-            c.tx.put_membership(&Membership {
+            c.tx.insert(&file)?;
+            c.tx.insert(&card)?;
+            c.tx.insert(&Membership {
                 id: c.ids.next_id().into(),
                 file: file.id,
                 member: Member::Worker(id),
@@ -125,7 +125,7 @@ impl<S: Store> ClientFiles<S> {
     /// The client file as the actor may see it: card, network and entries only as far
     /// as the actor's role justifies, domain-only fields redacted.
     pub fn client_file(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientFileView> {
-        self.query(actor, "client_file.read", |c| {
+        self.door(actor, Operation::ClientFile, |c| {
             let (f, facts) = c.client(file)?;
             let members = facts.network.clone();
             let target = Target::Client(facts);
@@ -134,7 +134,7 @@ impl<S: Store> ClientFiles<S> {
                 &target,
             )?;
             let readable =
-                |c: &Ctx<'_, _>, cat| c.allowed(Action::Read(cat, Visibility::Network), &target);
+                |c: &Ctx<'_>, cat| c.allowed(Action::Read(cat, Visibility::Network), &target);
             let card = if readable(c, DataCategory::Card) {
                 c.tx.card(file)?
             } else {
@@ -165,7 +165,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The client card.
     pub fn client_card(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientCard> {
-        self.query(actor, "client_card.read", |c| {
+        self.door(actor, Operation::ClientCard, |c| {
             c.authorize_on_file(file, Action::Read(DataCategory::Card, Visibility::Network))?;
             c.tx.card(file)?
                 .ok_or_else(|| TehoError::not_found("client card", file))
@@ -180,7 +180,7 @@ impl<S: Store> ClientFiles<S> {
         file: ClientFileId,
         text: String,
     ) -> TehoResult<ClientCard> {
-        self.door(actor, "client_card.update_good_to_know", |c| {
+        self.door(actor, Operation::UpdateGoodToKnow, |c| {
             c.authorize_on_file(file, Action::Write(DataCategory::Card, Visibility::Network))?;
             let t = text.trim();
             if t.chars().count() > MAX_TEXT {
@@ -194,7 +194,7 @@ impl<S: Store> ClientFiles<S> {
                 c.tx.card(file)?
                     .ok_or_else(|| TehoError::not_found("client card", file))?;
             card.good_to_know = t.to_string();
-            c.tx.put_card(&card)?;
+            c.tx.update(&card)?;
             Ok(card)
         })
     }
@@ -207,7 +207,7 @@ impl<S: Store> ClientFiles<S> {
         file: ClientFileId,
         provider: CardProvider,
     ) -> TehoResult<ClientCard> {
-        self.door(actor, "client_card.set_provider", |c| {
+        self.door(actor, Operation::SetCardProvider, |c| {
             c.authorize_on_file(
                 file,
                 Action::EditCardProvider {
@@ -249,7 +249,7 @@ impl<S: Store> ClientFiles<S> {
                 Some(slot) => *slot = provider,
                 None => card.providers.push(provider),
             }
-            c.tx.put_card(&card)?;
+            c.tx.update(&card)?;
             Ok(card)
         })
     }
@@ -259,7 +259,7 @@ impl<S: Store> ClientFiles<S> {
     /// Adds a member to a client's network (a worker in their employment role, or a
     /// relative, guardian or informal carer).
     pub fn add_member(&self, actor: &Actor, new: NewMembership) -> TehoResult<Membership> {
-        self.door(actor, "network.add_member", |c| {
+        self.door(actor, Operation::AddMember, |c| {
             let (_, facts) = c.client(new.file)?;
             check_period("membership", new.valid_from, new.valid_until)?;
             let (role, provider) = match new.member {
@@ -329,7 +329,7 @@ impl<S: Store> ClientFiles<S> {
                 valid_until: new.valid_until,
             };
             c.object(format!("membership:{}", m.id));
-            c.tx.put_membership(&m)?;
+            c.tx.insert(&m)?;
             let recipient = match m.member {
                 Member::Worker(w) => Recipient::Worker(w),
                 Member::Person(p) => Recipient::Person(p),
@@ -351,7 +351,7 @@ impl<S: Store> ClientFiles<S> {
         membership: MembershipId,
         last_day: NaiveDate,
     ) -> TehoResult<Membership> {
-        self.door(actor, "network.end_member", |c| {
+        self.door(actor, Operation::EndMembership, |c| {
             c.object(format!("membership:{membership}"));
             let mut m =
                 c.tx.membership(membership)?
@@ -371,14 +371,14 @@ impl<S: Store> ClientFiles<S> {
                 });
             }
             m.valid_until = Some(last_day);
-            c.tx.put_membership(&m)?;
+            c.tx.update(&m)?;
             Ok(m)
         })
     }
 
     /// The client's service network: who serves the client, in which role, when.
     pub fn network(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Membership>> {
-        self.query(actor, "network.read", |c| {
+        self.door(actor, Operation::Network, |c| {
             let (_, facts) = c.client(file)?;
             let network = facts.network.clone();
             c.authorize(
@@ -397,7 +397,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         new: NewSubstitution,
     ) -> TehoResult<Substitution> {
-        self.door(actor, "substitution.grant", |c| {
+        self.door(actor, Operation::GrantSubstitution, |c| {
             c.object(format!("worker:{}", new.substituted));
             let substitute = c.worker(new.substitute)?;
             let substituted = c.worker(new.substituted)?;
@@ -439,7 +439,7 @@ impl<S: Store> ClientFiles<S> {
                 granted_by,
                 granted_at: c.at,
             };
-            c.tx.put_substitution(&s)?;
+            c.tx.insert(&s)?;
             c.notify(
                 Recipient::Worker(s.substitute),
                 None,
@@ -460,7 +460,7 @@ impl<S: Store> ClientFiles<S> {
     /// Adds an entry to a client file. Who may write it follows its category and
     /// visibility; a domain-only field must be of the author's own domain.
     pub fn add_entry(&self, actor: &Actor, new: NewEntry) -> TehoResult<Entry> {
-        self.door(actor, "entry.add", |c| {
+        self.door(actor, Operation::AddEntry, |c| {
             let target =
                 c.authorize_on_file(new.file, Action::Write(new.category, new.visibility))?;
             if let Some(d) = &new.domain_detail {
@@ -491,14 +491,14 @@ impl<S: Store> ClientFiles<S> {
                 domain_detail: new.domain_detail,
             };
             c.object(format!("entry:{}", e.id));
-            c.tx.put_entry(&e)?;
+            c.tx.insert(&e)?;
             Ok(e)
         })
     }
 
     /// The entries of a client file the actor may read, domain-only fields redacted.
     pub fn entries(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<Entry>> {
-        self.query(actor, "entry.list", |c| {
+        self.door(actor, Operation::Entries, |c| {
             let target = c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::Identity, Visibility::Network),
@@ -512,7 +512,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The actor's own notifications, oldest first.
     pub fn inbox(&self, actor: &Actor) -> TehoResult<Vec<Notification>> {
-        self.query(actor, "inbox.read", |c| {
+        self.door(actor, Operation::Inbox, |c| {
             c.object("own inbox");
             c.authorize(Action::ReadInbox, &Target::OwnInbox)?;
             let recipient = match c.actor {
@@ -536,7 +536,7 @@ impl<S: Store> ClientFiles<S> {
         id: NotificationId,
         state: NotificationState,
     ) -> TehoResult<Notification> {
-        self.door(actor, "inbox.mark", |c| {
+        self.door(actor, Operation::MarkNotification, |c| {
             c.object(format!("notification:{id}"));
             let mut n =
                 c.tx.notification(id)?
@@ -557,7 +557,7 @@ impl<S: Store> ClientFiles<S> {
             if state != n.state {
                 n.state = state;
                 n.state_changed_at = Some(c.at);
-                c.tx.put_notification(&n)?;
+                c.tx.update(&n)?;
             }
             Ok(n)
         })
@@ -572,7 +572,7 @@ impl<S: Store> ClientFiles<S> {
         audience: Audience,
         text: String,
     ) -> TehoResult<Vec<Notification>> {
-        self.door(actor, "inbox.send", |c| {
+        self.door(actor, Operation::NotifyNetwork, |c| {
             let (_, facts) = c.client(file)?;
             let client = facts.client;
             let at = c.at;
@@ -645,7 +645,7 @@ impl<S: Store> ClientFiles<S> {
                     state: NotificationState::Unread,
                     state_changed_at: None,
                 };
-                c.tx.put_notification(&n)?;
+                c.tx.insert(&n)?;
                 sent.push(n);
             }
             c.object(format!("client_file:{file} to {} recipients", sent.len()));

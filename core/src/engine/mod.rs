@@ -5,10 +5,13 @@
 //! fails. On failure nothing of the call's work stays in the store: the transaction is
 //! rolled back and the audit entry is written in a transaction of its own.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access::{self, Action, Actor, ActorFacts, AllowBasis, ClientFacts, Decision, Target};
-use crate::audit::{ActorRef, AuditDecision, AuditEntry, Checkpoint, Verifier, VerifyReport};
+use crate::audit::{ActorRef, AuditDecision, Checkpoint, NewAuditEntry, Verifier, VerifyReport};
 use crate::error::{TehoError, TehoResult};
 use crate::file::ClientFile;
 use crate::ids::{ClientFileId, OrganizationId, WorkerId};
@@ -17,7 +20,7 @@ use crate::org::{
     NewAdministrator, NewOrganization, NewWorker, Organization, OrganizationKind, Role, Worker,
 };
 use crate::ports::{Clock, Ids};
-use crate::store::{Store, StoreTx};
+use crate::store::{BatchId, Records, Store, Unit};
 
 mod calendar;
 mod case;
@@ -31,7 +34,7 @@ mod retention;
 mod views;
 
 pub use calendar::CalendarVisit;
-pub use request::{Request, api_description};
+pub use request::{Operation, Request, api_description};
 pub use views::{ClientHome, HomeView, ServiceCheck, ServingProvider};
 
 pub use calendar::{
@@ -45,11 +48,26 @@ pub const MAX_TEXT: usize = 20_000;
 const AUDIT_PAGE: usize = 10_000;
 
 /// The TEHO engine over a store: the one door to client files.
-pub struct ClientFiles<S: Store> {
-    store: S,
-    clock: Box<dyn Clock>,
-    ids: Box<dyn Ids>,
+///
+/// One type whatever the backend (the store is an `Arc<dyn Store>`), cheap to clone:
+/// clones share the store, the clock and the id source.
+#[derive(Clone)]
+pub struct ClientFiles {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn Ids>,
     horizon_days: u32,
+    /// The batch this engine's calls are made in ([`ClientFiles::batch`]).
+    batch: Option<BatchId>,
+}
+
+impl std::fmt::Debug for ClientFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientFiles")
+            .field("horizon_days", &self.horizon_days)
+            .field("batch", &self.batch)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How far ahead plans are expanded into visits by default: twelve weeks.
@@ -64,8 +82,8 @@ pub(crate) struct Call {
 }
 
 /// The context of one call inside the door.
-pub(crate) struct Ctx<'e, X: StoreTx> {
-    pub(crate) tx: X,
+pub(crate) struct Ctx<'e> {
+    pub(crate) tx: Records<'e>,
     pub(crate) at: DateTime<Utc>,
     pub(crate) actor: &'e Actor,
     pub(crate) facts: ActorFacts,
@@ -74,15 +92,7 @@ pub(crate) struct Ctx<'e, X: StoreTx> {
     pub(crate) ids: &'e dyn Ids,
 }
 
-/// Whether a call may change the client files or only reads them (and writes nothing
-/// but its own audit entry).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CallKind {
-    Command,
-    Query,
-}
-
-impl<X: StoreTx> Ctx<'_, X> {
+impl Ctx<'_> {
     /// Asks [`access::authorize`]; records the decision for the audit entry.
     pub(crate) fn authorize(&mut self, action: Action, target: &Target) -> TehoResult<AllowBasis> {
         match access::authorize(&self.facts, &action, target, self.at) {
@@ -240,7 +250,7 @@ impl<X: StoreTx> Ctx<'_, X> {
             state: crate::notify::NotificationState::Unread,
             state_changed_at: None,
         };
-        Ok(self.tx.put_notification(&n)?)
+        Ok(self.tx.insert(&n)?)
     }
 }
 
@@ -250,9 +260,8 @@ fn audit_entry(
     actor: &Actor,
     actor_ref: &ActorRef,
     outcome: &str,
-) -> AuditEntry {
-    AuditEntry {
-        seq: 0,
+) -> NewAuditEntry {
+    NewAuditEntry {
         at,
         actor: actor_ref.clone(),
         operation: call.operation.into(),
@@ -261,16 +270,32 @@ fn audit_entry(
         purpose: actor.purpose(),
         decision: call.decision.clone(),
         outcome: outcome.into(),
-        content_digest: String::new(),
-        prev_hash: String::new(),
-        hash: String::new(),
     }
 }
 
-fn append<X: StoreTx>(tx: &mut X, mut e: AuditEntry) -> TehoResult<()> {
-    let head = tx.audit_head()?;
-    e.seal(head.as_ref());
-    Ok(tx.append_audit(&e)?)
+/// The recorded actor of a call whose actor could not be loaded: the id given, nothing
+/// else.
+fn unloaded(actor: &Actor) -> ActorRef {
+    let id = match actor {
+        Actor::System => "system".to_string(),
+        Actor::Worker(id) | Actor::Supervising { worker: id, .. } => format!("worker:{id}"),
+        Actor::Person(id) => format!("person:{id}"),
+    };
+    ActorRef {
+        id,
+        name: String::new(),
+        personal_code: String::new(),
+        role: None,
+        organization: None,
+    }
+}
+
+/// The text of a caught panic.
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 pub(crate) fn non_empty(field: &str, value: &str) -> TehoResult<String> {
@@ -303,7 +328,7 @@ pub(crate) fn check_period(
     }
 }
 
-fn load_actor<X: StoreTx>(tx: &mut X, actor: &Actor) -> TehoResult<(ActorFacts, ActorRef)> {
+fn load_actor(tx: &mut Records<'_>, actor: &Actor) -> TehoResult<(ActorFacts, ActorRef)> {
     let unknown = |id: String| {
         (
             ActorFacts::Unknown,
@@ -378,14 +403,24 @@ fn load_actor<X: StoreTx>(tx: &mut X, actor: &Actor) -> TehoResult<(ActorFacts, 
     })
 }
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// An engine over `store`, with the clock and id source it must use.
-    pub fn new(store: S, clock: impl Clock + 'static, ids: impl Ids + 'static) -> Self {
+    pub fn new(
+        store: impl Store + 'static,
+        clock: impl Clock + 'static,
+        ids: impl Ids + 'static,
+    ) -> Self {
+        Self::shared(Arc::new(store), Arc::new(clock), Arc::new(ids))
+    }
+
+    /// An engine over a store, a clock and an id source that others may share too.
+    pub fn shared(store: Arc<dyn Store>, clock: Arc<dyn Clock>, ids: Arc<dyn Ids>) -> Self {
         Self {
             store,
-            clock: Box::new(clock),
-            ids: Box::new(ids),
+            clock,
+            ids,
             horizon_days: DEFAULT_HORIZON_DAYS,
+            batch: None,
         }
     }
 
@@ -398,91 +433,120 @@ impl<S: Store> ClientFiles<S> {
         Ok(self)
     }
 
-    /// Runs `work` — calls of this engine on this thread — as one batch: every call is
+    /// The store the engine works on.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The batch this engine's calls are made in, when it is one handed out by
+    /// [`ClientFiles::batch`].
+    pub fn in_batch(&self) -> Option<BatchId> {
+        self.batch
+    }
+
+    /// Runs `work` — calls of the engine it is given — as one batch: every call is
     /// still authorized, audited and all-or-nothing on its own, but their transactions
     /// commit together, once (on SQLite one fsync instead of one per call), which is
     /// what a bulk import or a nightly job wants. A call that fails inside the batch is
     /// rolled back and its failure audited as usual; the calls before it stay. If the
-    /// batch cannot be committed, none of it is. Other threads wait while a batch runs.
-    /// Executing a destruction act inside a batch is refused (it compacts the file
-    /// right after, which the batch's open transaction would prevent).
-    pub fn batch<R>(&self, work: impl FnOnce(&Self) -> R) -> TehoResult<R> {
-        Ok(self.store.batch(|| work(self))?)
+    /// batch cannot be committed, or `work` panics, none of it is. Other callers wait
+    /// while a batch runs; calling the outer engine from inside `work` is refused with
+    /// an error rather than waiting forever. Executing a destruction act inside a batch
+    /// is refused (the store is compacted right after, which the batch's open work
+    /// would prevent).
+    pub fn batch<R>(&self, work: impl FnOnce(&ClientFiles) -> R) -> TehoResult<R> {
+        if self.batch.is_some() {
+            return Ok(work(self));
+        }
+        let id = self.store.open_batch()?;
+        /// Closes the batch however `work` ends: rolled back unless committed.
+        struct Close<'a> {
+            store: &'a dyn Store,
+            id: BatchId,
+            open: bool,
+        }
+        impl Drop for Close<'_> {
+            fn drop(&mut self) {
+                if self.open {
+                    let _ = self.store.close_batch(self.id, false);
+                }
+            }
+        }
+        let mut close = Close {
+            store: &*self.store,
+            id,
+            open: true,
+        };
+        let inner = Self {
+            batch: Some(id),
+            ..self.clone()
+        };
+        let value = work(&inner);
+        close.open = false;
+        self.store.close_batch(id, true)?;
+        Ok(value)
     }
 
-    /// The one door for a command: loads the actor, runs `body` (which must authorize),
-    /// writes exactly one audit entry, commits — or rolls back the work and audits the
-    /// failure.
+    /// The one door: begins the unit of work `op` calls for (a command's or a query's),
+    /// loads the actor, runs `body` (which must authorize), writes exactly one audit
+    /// entry and commits — or rolls the work back and audits the failure alone. A panic
+    /// inside is caught, rolled back and audited like any failure, and returned as
+    /// [`TehoError::Internal`].
     pub(crate) fn door<T>(
         &self,
         actor: &Actor,
-        operation: &'static str,
-        body: impl FnOnce(&mut Ctx<'_, S::Tx<'_>>) -> TehoResult<T>,
-    ) -> TehoResult<T> {
-        self.door_of(CallKind::Command, actor, operation, body)
-    }
-
-    /// The door for a query: as [`Self::door`], in a transaction that writes nothing but
-    /// the audit entry ([`Store::begin_query`]).
-    pub(crate) fn query<T>(
-        &self,
-        actor: &Actor,
-        operation: &'static str,
-        body: impl FnOnce(&mut Ctx<'_, S::Tx<'_>>) -> TehoResult<T>,
-    ) -> TehoResult<T> {
-        self.door_of(CallKind::Query, actor, operation, body)
-    }
-
-    fn door_of<T>(
-        &self,
-        kind: CallKind,
-        actor: &Actor,
-        operation: &'static str,
-        body: impl FnOnce(&mut Ctx<'_, S::Tx<'_>>) -> TehoResult<T>,
+        op: Operation,
+        body: impl FnOnce(&mut Ctx<'_>) -> TehoResult<T>,
     ) -> TehoResult<T> {
         let at = self.clock.now();
-        let begin = || match kind {
-            CallKind::Command => self.store.begin(),
-            CallKind::Query => self.store.begin_query(),
+        let unit = Unit {
+            kind: op.kind(),
+            batch: self.batch,
         };
-        let mut tx = begin()?;
-        let (facts, actor_ref) = load_actor(&mut tx, actor)?;
         let mut ctx = Ctx {
-            tx,
+            tx: Records::new(self.store.begin(unit)?),
             at,
             actor,
-            facts,
-            actor_ref,
+            facts: ActorFacts::Unknown,
+            actor_ref: unloaded(actor),
             call: Call {
-                operation,
+                operation: op.audit_name(),
                 object: String::new(),
                 file: None,
                 decision: AuditDecision::NotDecided,
             },
             ids: &*self.ids,
         };
-        match body(&mut ctx) {
-            Ok(value) => {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let (facts, actor_ref) = load_actor(&mut ctx.tx, actor)?;
+            ctx.facts = facts;
+            ctx.actor_ref = actor_ref;
+            body(&mut ctx)
+        }));
+        let error = match outcome {
+            Ok(Ok(value)) => {
                 let entry = audit_entry(&ctx.call, at, actor, &ctx.actor_ref, "ok");
-                append(&mut ctx.tx, entry)?;
+                ctx.tx.append_audit(entry)?;
                 ctx.tx.commit()?;
-                Ok(value)
+                return Ok(value);
             }
-            Err(error) => {
-                let Ctx {
-                    tx,
-                    call,
-                    actor_ref,
-                    ..
-                } = ctx;
-                drop(tx); // rolls back everything the call wrote
-                let entry = audit_entry(&call, at, actor, &actor_ref, error.kind());
-                let mut tx = begin()?;
-                append(&mut tx, entry)?;
-                tx.commit()?;
-                Err(error)
-            }
-        }
+            Ok(Err(error)) => error,
+            Err(panic) => TehoError::Internal {
+                message: format!("a panic inside {}: {}", op.name(), panic_text(&*panic)),
+            },
+        };
+        let Ctx {
+            tx,
+            call,
+            actor_ref,
+            ..
+        } = ctx;
+        drop(tx); // rolls back everything the call wrote
+        let entry = audit_entry(&call, at, actor, &actor_ref, error.kind());
+        let mut tx = Records::new(self.store.begin(unit)?);
+        tx.append_audit(entry)?;
+        tx.commit()?;
+        Err(error)
     }
 
     // ----- operator -------------------------------------------------------------
@@ -494,7 +558,7 @@ impl<S: Store> ClientFiles<S> {
         municipality: NewOrganization,
         admin: NewAdministrator,
     ) -> TehoResult<(Organization, Worker)> {
-        self.door(actor, "system.bootstrap", |c| {
+        self.door(actor, Operation::Bootstrap, |c| {
             c.object("installation");
             c.authorize(Action::Bootstrap, &Target::System)?;
             if !c.tx.organizations()?.is_empty() {
@@ -531,7 +595,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         checkpoint: Option<&Checkpoint>,
     ) -> TehoResult<VerifyReport> {
-        self.query(actor, "audit.verify", |c| {
+        self.door(actor, Operation::VerifyAudit, |c| {
             c.object(checkpoint.map_or_else(
                 || "audit chain".into(),
                 |cp| format!("audit chain against {}", cp.to_text()),
@@ -559,7 +623,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// A checkpoint of the audit chain as it stands before this call's own entry.
     pub fn audit_checkpoint(&self, actor: &Actor) -> TehoResult<Checkpoint> {
-        self.door(actor, "audit.checkpoint", |c| {
+        self.door(actor, Operation::AuditCheckpoint, |c| {
             c.object("audit chain");
             c.authorize(Action::VerifyAudit, &Target::System)?;
             Ok(match c.tx.audit_head()? {

@@ -1,5 +1,6 @@
 //! Reporting duties and their deadlines per provider, through the one door.
 
+use super::Operation;
 use chrono::NaiveDate;
 
 use super::Ctx;
@@ -12,7 +13,6 @@ use crate::org::{Domain, Organization, OrganizationKind};
 use crate::report::{
     ReportDue, ReportKind, ReportSubmission, care_home_deadline, monthly_deadline, months,
 };
-use crate::store::{Store, StoreTx};
 use crate::time::{local_date, start_of_day};
 
 fn provider_domain(kind: OrganizationKind) -> TehoResult<Domain> {
@@ -28,7 +28,7 @@ fn provider_domain(kind: OrganizationKind) -> TehoResult<Domain> {
     }
 }
 
-impl<X: StoreTx> Ctx<'_, X> {
+impl Ctx<'_> {
     /// Authorizes reading `provider`'s reporting data (its domain follows from its kind);
     /// returns the provider.
     fn authorize_reporting(&mut self, provider: OrganizationId) -> TehoResult<Organization> {
@@ -42,7 +42,7 @@ impl<X: StoreTx> Ctx<'_, X> {
     }
 }
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// The provider's reporting duties in `from ..= to` with their deadlines: a monthly
     /// report for every month with services (by the 10th of the following month, seed
     /// `002_b4b88f78f180845d.txt` §15(3)); for a care home, the start and end of each
@@ -55,7 +55,7 @@ impl<S: Store> ClientFiles<S> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> TehoResult<Vec<ReportDue>> {
-        self.query(actor, "report.deadlines", |c| {
+        self.door(actor, Operation::ReportingDeadlines, |c| {
             c.object(format!("organization:{provider} {from}..{to}"));
             let org = c.authorize_reporting(provider)?;
             super::check_period("window", from, Some(to))?;
@@ -131,7 +131,7 @@ impl<S: Store> ClientFiles<S> {
         provider: OrganizationId,
         kind: ReportKind,
     ) -> TehoResult<ReportSubmission> {
-        self.door(actor, "report.submit", |c| {
+        self.door(actor, Operation::SubmitReport, |c| {
             c.object(format!("organization:{provider} {kind:?}"));
             c.authorize_reporting(provider)?;
             let key = kind.key(provider);
@@ -149,7 +149,7 @@ impl<S: Store> ClientFiles<S> {
                 submitted_at: c.at,
                 by,
             };
-            c.tx.put_submission(&key, &s)?;
+            c.tx.insert(&s)?;
             Ok(s)
         })
     }

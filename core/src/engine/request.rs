@@ -39,17 +39,64 @@ use crate::plan::{CarePlan, NewPlan, PlanItemSpec};
 use crate::register::NoticeBatch;
 use crate::report::{ReportDue, ReportKind, ReportSubmission};
 use crate::retention::{DestructionAct, DueRecord, Hold, HoldScope, NewDestructionAct};
-use crate::store::Store;
+use crate::store::UnitKind;
 
-/// Declares every request once: its variant and arguments, the engine method it calls
-/// and the type that method returns. From that one list come the [`Request`] enum,
-/// [`ClientFiles::execute`] and [`api_description`], so the three cannot drift apart
-/// (a wrong result type does not compile).
+/// Declares every request once: its variant and arguments, the engine method it calls,
+/// the type that method returns, whether it is a command or a query, and the name its
+/// audit entries carry. From that one list come the [`Request`] enum, [`Operation`],
+/// [`ClientFiles::execute`] and [`api_description`], so they cannot drift apart (a wrong
+/// result type does not compile, and the door takes the kind and the audit name from
+/// the [`Operation`] each method passes it).
 macro_rules! requests {
     ($(
         $variant:ident $({ $($arg:ident: $ty:ty),* $(,)? })?
-            => $method:ident($($call:expr),*) -> $ret:ty;
+            => $method:ident($($call:expr),*) -> $ret:ty, $kind:ident $audit:literal;
     )*) => {
+        /// Every operation of the engine, one per request and engine method.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Operation {
+            $(
+                #[doc = concat!("[`ClientFiles::", stringify!($method), "`]: ", stringify!($kind), ", audited as `", $audit, "`.")]
+                $variant,
+            )*
+        }
+
+        impl Operation {
+            /// Every operation, in the order of the API description.
+            pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
+
+            /// Its name: the engine method's and the request's `command`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Operation::$variant => stringify!($method),)*
+                }
+            }
+
+            /// The `operation` its audit entries carry.
+            pub fn audit_name(self) -> &'static str {
+                match self {
+                    $(Operation::$variant => $audit,)*
+                }
+            }
+
+            /// Whether it may change client files (a command) or only reads them (a
+            /// query, which writes nothing but its own audit entry).
+            pub fn kind(self) -> UnitKind {
+                match self {
+                    $(Operation::$variant => requests!(@kind $kind),)*
+                }
+            }
+        }
+
+        impl Request {
+            /// The operation it asks for.
+            pub fn operation(&self) -> Operation {
+                match self {
+                    $(Request::$variant { .. } => Operation::$variant,)*
+                }
+            }
+        }
+
         /// One engine call as data.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
         #[serde(tag = "command", content = "args", rename_all = "snake_case")]
@@ -63,7 +110,7 @@ macro_rules! requests {
             )*
         }
 
-        impl<S: Store> ClientFiles<S> {
+        impl ClientFiles {
             /// Runs one request through the one door; the result as JSON.
             pub fn execute(&self, actor: &Actor, request: Request) -> TehoResult<Value> {
                 match request {
@@ -77,7 +124,9 @@ macro_rules! requests {
         }
 
         /// The whole request API as data, for binding generators (Python, Kotlin, WASM):
-        /// every command's name, its arguments' JSON Schemas and its result's, with the
+        /// every command's name, whether it is a command or a query (`kind`), the name
+        /// its audit entries carry (`audit_name`), its arguments' JSON Schemas and its
+        /// result's, with the
         /// named types under `input_types` (as requests are read) and `output_types` (as
         /// results are written). Each schema is a JSON Schema (2020-12) fragment whose
         /// `$ref`s point into those two maps.
@@ -91,6 +140,8 @@ macro_rules! requests {
             let commands = vec![$(
                 json!({
                     "name": stringify!($method),
+                    "kind": stringify!($kind),
+                    "audit_name": $audit,
                     "args": [$($(
                         json!({"name": stringify!($arg), "schema": inputs.subschema_for::<$ty>()}),
                     )*)?],
@@ -104,85 +155,87 @@ macro_rules! requests {
             })
         }
     };
+    (@kind command) => { UnitKind::Command };
+    (@kind query) => { UnitKind::Query };
 }
 
 requests! {
-    CreatePlan { new: NewPlan } => create_plan(new) -> CarePlan;
-    AddPlanItem { plan: PlanId, spec: PlanItemSpec } => add_plan_item(plan, spec) -> PlanItemOutcome;
-    ChangePlanItem { item: PlanItemId, spec: PlanItemSpec } => change_plan_item(item, spec) -> PlanItemOutcome;
-    SplitPlanItem { item: PlanItemId, from: NaiveDate, spec: PlanItemSpec } => split_plan_item(item, from, spec) -> SplitOutcome;
-    ClientCalendar { file: ClientFileId, from: NaiveDate, to: NaiveDate } => client_calendar(file, from, to) -> Vec<CalendarVisit>;
-    WorkerCalendar { worker: WorkerId, from: NaiveDate, to: NaiveDate } => worker_calendar(worker, from, to) -> Vec<CalendarVisit>;
-    MoveVisit { visit: VisitId, new_start: DateTime<Utc> } => move_visit(visit, new_start) -> VisitChange;
-    CancelVisit { visit: VisitId, reason: String } => cancel_visit(visit, reason) -> Visit;
-    MarkDone { visit: VisitId, report: DoneReport } => mark_done(visit, report) -> ServiceLogEntry;
-    MarkNotDone { visit: VisitId, reason: Option<NotDoneReason>, text: String } => mark_not_done(visit, reason, text) -> Visit;
-    AddLogEntry { new: NewLogEntry } => add_log_entry(new) -> ServiceLogEntry;
-    ServiceLog { file: ClientFileId, from: NaiveDate, to: NaiveDate } => service_log(file, from, to) -> Vec<ServiceLogEntry>;
-    MissedVisits { provider: OrganizationId, domain: Domain, threshold_minutes: u32 } => missed_visits(provider, domain, threshold_minutes) -> Vec<Visit>;
-    WorkerReport { worker: WorkerId, from: NaiveDate, to: NaiveDate } => worker_report(worker, from, to) -> Vec<ServiceLogEntry>;
-    MonthlyReport { provider: OrganizationId, domain: Domain, year: i32, month: u32 } => monthly_report(provider, domain, year, month) -> MonthlyReport;
-    FindClient { query: ClientQuery } => find_client(query) -> Vec<FileSummary>;
-    EnterApplication { new: NewApplication } => enter_application(new) -> Application;
-    DecideApplication { new: NewDecision } => decide_application(new) -> CaseDecision;
-    Applications { file: ClientFileId } => applications(file) -> Vec<Application>;
-    Decisions { file: ClientFileId } => decisions(file) -> Vec<CaseDecision>;
-    RegisterClient { file: ClientFileId } => register_client(file) -> Membership;
-    AssignWorker { file: ClientFileId, worker: WorkerId, general_contact: ContactPoint } => assign_worker(file, worker, general_contact) -> ClientCard;
-    EnterReferral { new: NewReferral } => enter_referral(new) -> Referral;
-    RegisterReferral { referral: ReferralId } => register_referral(referral) -> (ClientFile, Referral);
-    RejectReferral { referral: ReferralId, reason: String } => reject_referral(referral, reason) -> Referral;
-    PrepareContract { file: ClientFileId, provider: OrganizationId, service: ServiceKind } => prepare_contract(file, provider, service) -> Contract;
-    ConcludeContract { contract: ContractId, on: NaiveDate } => conclude_contract(contract, on) -> Contract;
-    TerminateContract { contract: ContractId, last_day: NaiveDate, reason: String } => terminate_contract(contract, last_day, reason) -> (Contract, TerminationEffects);
-    Contracts { file: ClientFileId } => contracts(file) -> Vec<Contract>;
-    RecordAssessment { new: NewAssessment } => record_assessment(new) -> Assessment;
-    Assessments { file: ClientFileId } => assessments(file) -> Vec<Assessment>;
-    RecordDeath { person: PersonId, date: NaiveDate, source: String } => record_death(person, date, source) -> DeathEffects;
-    VoidDeath { person: PersonId, reason: String } => void_death(person, reason) -> Compensation;
-    CorrectDeathDate { person: PersonId, date: NaiveDate, reason: String } => correct_death_date(person, date, reason) -> (Compensation, DeathEffects);
-    ImportNotices { batch: NoticeBatch } => import_notices(batch) -> ImportReport;
-    RegisterOrganization { new: NewOrganization } => register_organization(new) -> Organization;
-    RegisterWorker { new: NewWorker } => register_worker(new) -> Worker;
-    RecordEmploymentEnd { worker: WorkerId, last_day: NaiveDate } => record_employment_end(worker, last_day) -> EmploymentEnd;
-    ComplianceBreaches { organization: OrganizationId } => compliance_breaches(organization) -> Vec<ComplianceBreach>;
-    RecordDisclosure { new: NewDisclosure } => record_disclosure(new) -> Disclosure;
-    FileOfCode { code: crate::person::PersonalCode } => file_of_code(code) -> ClientFileId;
-    AccessLog { file: ClientFileId } => access_log(file) -> Vec<AccessLogLine>;
-    SetRestriction { file: ClientFileId, entry: Option<crate::ids::EntryId>, basis: String, valid_until: NaiveDate } => set_restriction(file, entry, basis, valid_until) -> crate::file::AccessRestriction;
-    LiftRestriction { file: ClientFileId, restriction: crate::ids::RestrictionId, reason: String } => lift_restriction(file, restriction, reason) -> crate::file::AccessRestriction;
-    RegisterPerson { new: NewPerson } => register_person(new) -> Person;
-    OpenClientFile { client: PersonId, card: NewCard } => open_client_file(client, card) -> ClientFile;
-    ClientFile { file: ClientFileId } => client_file(file) -> ClientFileView;
-    ClientCard { file: ClientFileId } => client_card(file) -> ClientCard;
-    UpdateGoodToKnow { file: ClientFileId, text: String } => update_good_to_know(file, text) -> ClientCard;
-    SetCardProvider { file: ClientFileId, provider: CardProvider } => set_card_provider(file, provider) -> ClientCard;
-    AddMember { new: NewMembership } => add_member(new) -> Membership;
-    EndMembership { membership: MembershipId, last_day: NaiveDate } => end_membership(membership, last_day) -> Membership;
-    Network { file: ClientFileId } => network(file) -> Vec<Membership>;
-    GrantSubstitution { new: NewSubstitution } => grant_substitution(new) -> Substitution;
-    AddEntry { new: NewEntry } => add_entry(new) -> Entry;
-    Entries { file: ClientFileId } => entries(file) -> Vec<Entry>;
-    Inbox => inbox() -> Vec<Notification>;
-    MarkNotification { id: NotificationId, state: NotificationState } => mark_notification(id, state) -> Notification;
-    NotifyNetwork { file: ClientFileId, audience: Audience, text: String } => notify_network(file, audience, text) -> Vec<Notification>;
-    Bootstrap { municipality: NewOrganization, admin: NewAdministrator } => bootstrap(municipality, admin) -> (Organization, Worker);
-    VerifyAudit { checkpoint: Option<Checkpoint> } => verify_audit(checkpoint.as_ref()) -> VerifyReport;
-    AuditCheckpoint => audit_checkpoint() -> Checkpoint;
-    ReportingDeadlines { provider: OrganizationId, from: NaiveDate, to: NaiveDate } => reporting_deadlines(provider, from, to) -> Vec<ReportDue>;
-    SubmitReport { provider: OrganizationId, kind: ReportKind } => submit_report(provider, kind) -> ReportSubmission;
-    RetentionDue { on: NaiveDate } => retention_due(on) -> Vec<DueRecord>;
-    SetHold { scope: HoldScope, basis: String, until: Option<NaiveDate> } => set_hold(scope, basis, until) -> Hold;
-    Holds => holds() -> Vec<Hold>;
-    LiftHold { hold: HoldId } => lift_hold(hold) -> Hold;
-    DraftDestructionAct { new: NewDestructionAct } => draft_destruction_act(new) -> DestructionAct;
-    ApproveDestructionAct { act: DestructionActId } => approve_destruction_act(act) -> DestructionAct;
-    ExecuteDestructionAct { act: DestructionActId } => execute_destruction_act(act) -> DestructionAct;
-    HomeView => home_view() -> HomeView;
-    ClientHome { file: ClientFileId } => client_home(file) -> ClientHome;
-    CheckServices { query: ClientQuery } => check_services(query) -> ServiceCheck;
-    NotifyUnserved { patient: ClientQuery, text: String } => notify_unserved(patient, text) -> usize;
-    SendDischarge { file: ClientFileId, text: String } => send_discharge(file, text) -> usize;
+    CreatePlan { new: NewPlan } => create_plan(new) -> CarePlan, command "plan.create";
+    AddPlanItem { plan: PlanId, spec: PlanItemSpec } => add_plan_item(plan, spec) -> PlanItemOutcome, command "plan.add_item";
+    ChangePlanItem { item: PlanItemId, spec: PlanItemSpec } => change_plan_item(item, spec) -> PlanItemOutcome, command "plan.change_item";
+    SplitPlanItem { item: PlanItemId, from: NaiveDate, spec: PlanItemSpec } => split_plan_item(item, from, spec) -> SplitOutcome, command "plan.split_item";
+    ClientCalendar { file: ClientFileId, from: NaiveDate, to: NaiveDate } => client_calendar(file, from, to) -> Vec<CalendarVisit>, query "calendar.client";
+    WorkerCalendar { worker: WorkerId, from: NaiveDate, to: NaiveDate } => worker_calendar(worker, from, to) -> Vec<CalendarVisit>, query "calendar.worker";
+    MoveVisit { visit: VisitId, new_start: DateTime<Utc> } => move_visit(visit, new_start) -> VisitChange, command "visit.move";
+    CancelVisit { visit: VisitId, reason: String } => cancel_visit(visit, reason) -> Visit, command "visit.cancel";
+    MarkDone { visit: VisitId, report: DoneReport } => mark_done(visit, report) -> ServiceLogEntry, command "visit.done";
+    MarkNotDone { visit: VisitId, reason: Option<NotDoneReason>, text: String } => mark_not_done(visit, reason, text) -> Visit, command "visit.not_done";
+    AddLogEntry { new: NewLogEntry } => add_log_entry(new) -> ServiceLogEntry, command "log.add";
+    ServiceLog { file: ClientFileId, from: NaiveDate, to: NaiveDate } => service_log(file, from, to) -> Vec<ServiceLogEntry>, query "log.read";
+    MissedVisits { provider: OrganizationId, domain: Domain, threshold_minutes: u32 } => missed_visits(provider, domain, threshold_minutes) -> Vec<Visit>, query "visits.missed";
+    WorkerReport { worker: WorkerId, from: NaiveDate, to: NaiveDate } => worker_report(worker, from, to) -> Vec<ServiceLogEntry>, query "report.worker";
+    MonthlyReport { provider: OrganizationId, domain: Domain, year: i32, month: u32 } => monthly_report(provider, domain, year, month) -> MonthlyReport, query "report.monthly";
+    FindClient { query: ClientQuery } => find_client(query) -> Vec<FileSummary>, query "client_file.search";
+    EnterApplication { new: NewApplication } => enter_application(new) -> Application, command "application.enter";
+    DecideApplication { new: NewDecision } => decide_application(new) -> CaseDecision, command "application.decide";
+    Applications { file: ClientFileId } => applications(file) -> Vec<Application>, query "application.list";
+    Decisions { file: ClientFileId } => decisions(file) -> Vec<CaseDecision>, query "decision.list";
+    RegisterClient { file: ClientFileId } => register_client(file) -> Membership, command "client.register";
+    AssignWorker { file: ClientFileId, worker: WorkerId, general_contact: ContactPoint } => assign_worker(file, worker, general_contact) -> ClientCard, command "client.assign_worker";
+    EnterReferral { new: NewReferral } => enter_referral(new) -> Referral, command "referral.enter";
+    RegisterReferral { referral: ReferralId } => register_referral(referral) -> (ClientFile, Referral), command "referral.register";
+    RejectReferral { referral: ReferralId, reason: String } => reject_referral(referral, reason) -> Referral, command "referral.reject";
+    PrepareContract { file: ClientFileId, provider: OrganizationId, service: ServiceKind } => prepare_contract(file, provider, service) -> Contract, command "contract.prepare";
+    ConcludeContract { contract: ContractId, on: NaiveDate } => conclude_contract(contract, on) -> Contract, command "contract.conclude";
+    TerminateContract { contract: ContractId, last_day: NaiveDate, reason: String } => terminate_contract(contract, last_day, reason) -> (Contract, TerminationEffects), command "contract.terminate";
+    Contracts { file: ClientFileId } => contracts(file) -> Vec<Contract>, query "contract.list";
+    RecordAssessment { new: NewAssessment } => record_assessment(new) -> Assessment, command "assessment.record";
+    Assessments { file: ClientFileId } => assessments(file) -> Vec<Assessment>, query "assessment.list";
+    RecordDeath { person: PersonId, date: NaiveDate, source: String } => record_death(person, date, source) -> DeathEffects, command "death.record";
+    VoidDeath { person: PersonId, reason: String } => void_death(person, reason) -> Compensation, command "death.void";
+    CorrectDeathDate { person: PersonId, date: NaiveDate, reason: String } => correct_death_date(person, date, reason) -> (Compensation, DeathEffects), command "death.correct";
+    ImportNotices { batch: NoticeBatch } => import_notices(batch) -> ImportReport, command "notices.import";
+    RegisterOrganization { new: NewOrganization } => register_organization(new) -> Organization, command "organization.register";
+    RegisterWorker { new: NewWorker } => register_worker(new) -> Worker, command "worker.register";
+    RecordEmploymentEnd { worker: WorkerId, last_day: NaiveDate } => record_employment_end(worker, last_day) -> EmploymentEnd, command "worker.end_employment";
+    ComplianceBreaches { organization: OrganizationId } => compliance_breaches(organization) -> Vec<ComplianceBreach>, query "compliance.breaches";
+    RecordDisclosure { new: NewDisclosure } => record_disclosure(new) -> Disclosure, command "disclosure.record";
+    FileOfCode { code: crate::person::PersonalCode } => file_of_code(code) -> ClientFileId, query "client_file.lookup";
+    AccessLog { file: ClientFileId } => access_log(file) -> Vec<AccessLogLine>, query "access_log.read";
+    SetRestriction { file: ClientFileId, entry: Option<crate::ids::EntryId>, basis: String, valid_until: NaiveDate } => set_restriction(file, entry, basis, valid_until) -> crate::file::AccessRestriction, command "restriction.set";
+    LiftRestriction { file: ClientFileId, restriction: crate::ids::RestrictionId, reason: String } => lift_restriction(file, restriction, reason) -> crate::file::AccessRestriction, command "restriction.lift";
+    RegisterPerson { new: NewPerson } => register_person(new) -> Person, command "person.register";
+    OpenClientFile { client: PersonId, card: NewCard } => open_client_file(client, card) -> ClientFile, command "client_file.open";
+    ClientFile { file: ClientFileId } => client_file(file) -> ClientFileView, query "client_file.read";
+    ClientCard { file: ClientFileId } => client_card(file) -> ClientCard, query "client_card.read";
+    UpdateGoodToKnow { file: ClientFileId, text: String } => update_good_to_know(file, text) -> ClientCard, command "client_card.update_good_to_know";
+    SetCardProvider { file: ClientFileId, provider: CardProvider } => set_card_provider(file, provider) -> ClientCard, command "client_card.set_provider";
+    AddMember { new: NewMembership } => add_member(new) -> Membership, command "network.add_member";
+    EndMembership { membership: MembershipId, last_day: NaiveDate } => end_membership(membership, last_day) -> Membership, command "network.end_member";
+    Network { file: ClientFileId } => network(file) -> Vec<Membership>, query "network.read";
+    GrantSubstitution { new: NewSubstitution } => grant_substitution(new) -> Substitution, command "substitution.grant";
+    AddEntry { new: NewEntry } => add_entry(new) -> Entry, command "entry.add";
+    Entries { file: ClientFileId } => entries(file) -> Vec<Entry>, query "entry.list";
+    Inbox => inbox() -> Vec<Notification>, query "inbox.read";
+    MarkNotification { id: NotificationId, state: NotificationState } => mark_notification(id, state) -> Notification, command "inbox.mark";
+    NotifyNetwork { file: ClientFileId, audience: Audience, text: String } => notify_network(file, audience, text) -> Vec<Notification>, command "inbox.send";
+    Bootstrap { municipality: NewOrganization, admin: NewAdministrator } => bootstrap(municipality, admin) -> (Organization, Worker), command "system.bootstrap";
+    VerifyAudit { checkpoint: Option<Checkpoint> } => verify_audit(checkpoint.as_ref()) -> VerifyReport, query "audit.verify";
+    AuditCheckpoint => audit_checkpoint() -> Checkpoint, command "audit.checkpoint";
+    ReportingDeadlines { provider: OrganizationId, from: NaiveDate, to: NaiveDate } => reporting_deadlines(provider, from, to) -> Vec<ReportDue>, query "report.deadlines";
+    SubmitReport { provider: OrganizationId, kind: ReportKind } => submit_report(provider, kind) -> ReportSubmission, command "report.submit";
+    RetentionDue { on: NaiveDate } => retention_due(on) -> Vec<DueRecord>, query "retention.due";
+    SetHold { scope: HoldScope, basis: String, until: Option<NaiveDate> } => set_hold(scope, basis, until) -> Hold, command "retention.hold";
+    Holds => holds() -> Vec<Hold>, query "retention.holds";
+    LiftHold { hold: HoldId } => lift_hold(hold) -> Hold, command "retention.lift_hold";
+    DraftDestructionAct { new: NewDestructionAct } => draft_destruction_act(new) -> DestructionAct, command "destruction.draft";
+    ApproveDestructionAct { act: DestructionActId } => approve_destruction_act(act) -> DestructionAct, command "destruction.approve";
+    ExecuteDestructionAct { act: DestructionActId } => execute_destruction_act(act) -> DestructionAct, command "destruction.execute";
+    HomeView => home_view() -> HomeView, query "home.view";
+    ClientHome { file: ClientFileId } => client_home(file) -> ClientHome, query "home.client";
+    CheckServices { query: ClientQuery } => check_services(query) -> ServiceCheck, query "services.check";
+    NotifyUnserved { patient: ClientQuery, text: String } => notify_unserved(patient, text) -> usize, command "services.notify_unserved";
+    SendDischarge { file: ClientFileId, text: String } => send_discharge(file, text) -> usize, command "services.discharge";
 }
 
 fn out<T: Serialize>(r: TehoResult<T>) -> TehoResult<Value> {
@@ -193,7 +246,7 @@ fn out<T: Serialize>(r: TehoResult<T>) -> TehoResult<Value> {
     })
 }
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// Runs requests in order as one batch: exactly as if each were called on its own
     /// (each authorized, audited, all-or-nothing), but committed together, once. It
     /// stops at the first request that fails: the results are those of the requests

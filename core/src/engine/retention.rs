@@ -1,6 +1,7 @@
 //! Retention, holds and destruction acts, through the one door (seed
 //! `002_b4b88f78f180845d.txt` §19; seed `004_4e44693abfa7524a.txt` annex 6 §4).
 
+use super::Operation;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -14,10 +15,9 @@ use crate::retention::{
     ActStatus, DestructionAct, DueRecord, Hold, HoldScope, NewDestructionAct, RecordRef, Trigger,
     due_on, series,
 };
-use crate::store::{Store, StoreTx};
 use crate::time::local_date;
 
-impl<X: StoreTx> Ctx<'_, X> {
+impl Ctx<'_> {
     /// Every record of the given files (all files when `None`) with its series and the
     /// day its retention period ends; `held` as of `on`.
     fn retention_records(
@@ -120,11 +120,11 @@ fn refusal(r: &DueRecord, on: NaiveDate) -> Option<String> {
     }
 }
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// The records due for destruction on `on`: their retention period has ended; held
     /// ones are listed with `held` set.
     pub fn retention_due(&self, actor: &Actor, on: NaiveDate) -> TehoResult<Vec<DueRecord>> {
-        self.query(actor, "retention.due", |c| {
+        self.door(actor, Operation::RetentionDue, |c| {
             c.object(format!("due on {on}"));
             c.authorize(Action::ManageRetention, &Target::System)?;
             let all = c.retention_records(None, on)?;
@@ -143,7 +143,7 @@ impl<S: Store> ClientFiles<S> {
         basis: String,
         until: Option<NaiveDate>,
     ) -> TehoResult<Hold> {
-        self.door(actor, "retention.hold", |c| {
+        self.door(actor, Operation::SetHold, |c| {
             c.object(format!("hold on {scope:?}"));
             c.authorize(Action::ManageRetention, &Target::System)?;
             let basis = super::non_empty("basis", &basis)?;
@@ -163,14 +163,14 @@ impl<S: Store> ClientFiles<S> {
                 until,
                 lifted: None,
             };
-            c.tx.put_hold(&h)?;
+            c.tx.insert(&h)?;
             Ok(h)
         })
     }
 
     /// Every hold, in force or not.
     pub fn holds(&self, actor: &Actor) -> TehoResult<Vec<Hold>> {
-        self.query(actor, "retention.holds", |c| {
+        self.door(actor, Operation::Holds, |c| {
             c.object("holds");
             c.authorize(Action::ManageRetention, &Target::System)?;
             Ok(c.tx.holds()?)
@@ -179,7 +179,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// Lifts a hold.
     pub fn lift_hold(&self, actor: &Actor, hold: HoldId) -> TehoResult<Hold> {
-        self.door(actor, "retention.lift_hold", |c| {
+        self.door(actor, Operation::LiftHold, |c| {
             c.object(format!("hold:{hold}"));
             c.authorize(Action::ManageRetention, &Target::System)?;
             let mut h =
@@ -195,7 +195,7 @@ impl<S: Store> ClientFiles<S> {
                 });
             }
             h.lifted = Some((c.at, c.me()?.0));
-            c.tx.put_hold(&h)?;
+            c.tx.update(&h)?;
             Ok(h)
         })
     }
@@ -208,7 +208,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         new: NewDestructionAct,
     ) -> TehoResult<DestructionAct> {
-        self.door(actor, "destruction.draft", |c| {
+        self.door(actor, Operation::DraftDestructionAct, |c| {
             c.object(format!("destruction act for {}", new.series));
             c.authorize(Action::ManageRetention, &Target::System)?;
             let s = series(&new.series)
@@ -268,7 +268,7 @@ impl<S: Store> ClientFiles<S> {
                 status: ActStatus::Draft,
             };
             c.object(format!("destruction_act:{} units={}", act.id, act.units));
-            c.tx.put_act(&act)?;
+            c.tx.insert(&act)?;
             Ok(act)
         })
     }
@@ -279,7 +279,7 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         act: DestructionActId,
     ) -> TehoResult<DestructionAct> {
-        self.door(actor, "destruction.approve", |c| {
+        self.door(actor, Operation::ApproveDestructionAct, |c| {
             c.object(format!("destruction_act:{act}"));
             c.authorize(Action::ManageRetention, &Target::System)?;
             let mut a =
@@ -301,7 +301,7 @@ impl<S: Store> ClientFiles<S> {
                 });
             }
             a.status = ActStatus::Approved { by: me, at: c.at };
-            c.tx.put_act(&a)?;
+            c.tx.update(&a)?;
             Ok(a)
         })
     }
@@ -315,8 +315,8 @@ impl<S: Store> ClientFiles<S> {
         actor: &Actor,
         act: DestructionActId,
     ) -> TehoResult<DestructionAct> {
-        let batched = self.store.in_batch();
-        let done = self.door(actor, "destruction.execute", |c| {
+        let batched = self.batch.is_some();
+        let done = self.door(actor, Operation::ExecuteDestructionAct, |c| {
             c.object(format!("destruction_act:{act}"));
             c.authorize(Action::ManageRetention, &Target::System)?;
             if batched {
@@ -364,7 +364,7 @@ impl<S: Store> ClientFiles<S> {
                 c.tx.destroy(*record)?;
             }
             a.status = ActStatus::Executed { at: c.at };
-            c.tx.put_act(&a)?;
+            c.tx.update(&a)?;
             c.object(format!(
                 "destruction_act:{act} destroyed={}",
                 a.records.len()

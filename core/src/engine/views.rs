@@ -2,6 +2,7 @@
 //! role), the client's and relative's view, and the hospital social worker's check of
 //! who serves a patient.
 
+use super::Operation;
 use chrono::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,6 @@ use crate::network::Member;
 use crate::notify::{Notification, NotificationKind, NotificationState, Recipient};
 use crate::org::{Domain, OrganizationKind, Role};
 use crate::person::PersonIdentity;
-use crate::store::{Store, StoreTx};
 use crate::time::{local_date, start_of_day};
 
 /// A worker's or person's home page: notifications first, then their clients, today's
@@ -80,10 +80,10 @@ pub struct ServingProvider {
     pub contact: Option<ContactPoint>,
 }
 
-impl<S: Store> ClientFiles<S> {
+impl ClientFiles {
     /// The actor's home view.
     pub fn home_view(&self, actor: &Actor) -> TehoResult<HomeView> {
-        self.query(actor, "home.view", |c| {
+        self.door(actor, Operation::HomeView, |c| {
             c.object("own home view");
             c.authorize(Action::ReadInbox, &Target::OwnInbox)?;
             let (me, role, org) = match (&c.facts, c.actor) {
@@ -184,7 +184,7 @@ impl<S: Store> ClientFiles<S> {
 
     /// The client's or relative's view of a file.
     pub fn client_home(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientHome> {
-        self.query(actor, "home.client", |c| {
+        self.door(actor, Operation::ClientHome, |c| {
             let target = c.authorize_on_file(
                 file,
                 Action::Read(DataCategory::Calendar, Visibility::Network),
@@ -250,7 +250,7 @@ impl<S: Store> ClientFiles<S> {
     /// A hospital or care-home social worker checks whether and who provides services to
     /// a patient — only that, nothing else of the file.
     pub fn check_services(&self, actor: &Actor, query: ClientQuery) -> TehoResult<ServiceCheck> {
-        self.query(actor, "services.check", |c| {
+        self.door(actor, Operation::CheckServices, |c| {
             c.object("service check");
             c.authorize(Action::CheckServices, &Target::System)?;
             let key = match &query {
@@ -325,7 +325,7 @@ impl<S: Store> ClientFiles<S> {
         patient: ClientQuery,
         text: String,
     ) -> TehoResult<usize> {
-        self.door(actor, "services.notify_unserved", |c| {
+        self.door(actor, Operation::NotifyUnserved, |c| {
             c.object("patient without services");
             c.authorize(Action::CheckServices, &Target::System)?;
             let text = super::non_empty("text", &text)?;
@@ -381,7 +381,7 @@ impl<S: Store> ClientFiles<S> {
         file: ClientFileId,
         text: String,
     ) -> TehoResult<usize> {
-        self.door(actor, "services.discharge", |c| {
+        self.door(actor, Operation::SendDischarge, |c| {
             let (_, facts) = c.client(file)?;
             c.authorize(Action::CheckServices, &Target::System)?;
             let text = super::non_empty("text", &text)?;
