@@ -71,6 +71,9 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     let checked = raw.verify().map_err(|e| e.to_string())?;
     let raw_verify = checked as f64 / started.elapsed().as_secs_f64();
 
+    let ours_bytes = audit_bytes(&dir.path().join("bytes.db"), n)?;
+    let raw_bytes = crate::db_bytes(&dir.path().join("raw.db"))? as f64 / (2 * n) as f64;
+
     let rate = |r: f64| format!("{:.0}/s", r);
     let single = ours_append / raw_single;
     line(
@@ -102,7 +105,52 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         "(none)",
         "-",
     );
-    Ok(vec![verdict])
+    let bytes = judged(
+        "audit bytes",
+        &format!("{ours_bytes:.0} B/entry ({n} entries, half about a client file)"),
+        &format!("{raw_bytes:.0} B/entry"),
+        &format!("{:.2}", ours_bytes / raw_bytes.max(1.0)),
+        "<= 250 B",
+        ours_bytes <= 250.0,
+    );
+    Ok(vec![verdict, bytes])
+}
+
+/// What an audit entry takes in the database file: `n` reads through the engine, half
+/// of a client file (the entry names the file, and the file's access log indexes it),
+/// half of an inbox (about no file), in batches; the file's growth per entry, its WAL
+/// checkpointed into it.
+fn audit_bytes(path: &std::path::Path, n: u64) -> Result<f64, String> {
+    use teho_core::ClientFiles;
+    use teho_core::ports::{FixedClock, SequentialIds};
+
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let store = teho_storage::SqliteStore::open(path).map_err(|e| e.to_string())?;
+    let engine = ClientFiles::new(store, FixedClock::new(at), SequentialIds::new(0xb7));
+    let case = crate::social_case(&engine)?;
+    let before = crate::db_bytes(path)?;
+    for batch in 0..n.div_ceil(1_000) {
+        engine
+            .batch(|e| -> Result<(), String> {
+                for i in 0..1_000u64.min(n - batch * 1_000) {
+                    if i % 2 == 0 {
+                        black_box(
+                            e.client_file(&case.worker, case.file)
+                                .map_err(|e| e.to_string())?,
+                        );
+                    } else {
+                        black_box(e.inbox(&case.worker).map_err(|e| e.to_string())?);
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| e.to_string())??;
+    }
+    let after = crate::db_bytes(path)?;
+    Ok((after - before) as f64 / n as f64)
 }
 
 /// The peer for the audit workload: a hash chain `hash = sha256(prev ":" seq ":"

@@ -24,7 +24,7 @@ use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::store::{Records, Store, Unit};
 use teho_storage::SqliteStore;
 
-use crate::{Options, Outcome, Rng, bootstrap, code, day, judged, line};
+use crate::{Options, Outcome, Rng, bootstrap, code, day, db_bytes, judged, line};
 
 /// The horizon: 12 weeks from Monday 4 January 2027.
 const HORIZON_DAYS: u32 = 84;
@@ -285,20 +285,6 @@ impl Town {
             care_workers,
         })
     }
-}
-
-/// The bytes a database file takes once its WAL is checkpointed into it.
-fn db_bytes(path: &Path) -> Result<u64, String> {
-    let conn = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-        .map_err(|e| e.to_string())?;
-    let pages: i64 = conn
-        .query_row("PRAGMA page_count", [], |r| r.get(0))
-        .map_err(|e| e.to_string())?;
-    let size: i64 = conn
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
-        .map_err(|e| e.to_string())?;
-    Ok((pages * size) as u64)
 }
 
 /// A visits row as the engine stored it.

@@ -7,7 +7,7 @@
 //! is listed at the end; the exit code is non-zero only when a workload could not be
 //! compared (the expanders disagree, a peer fails).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
@@ -20,6 +20,7 @@ mod audit;
 mod authorization;
 mod expansion;
 mod horizon;
+mod memory;
 
 /// Workload sizes: `--full` or the quick default.
 pub(crate) struct Sizes {
@@ -169,6 +170,9 @@ fn main() -> ExitCode {
     if wants("audit") {
         run("audit", audit::audit(&opts));
     }
+    if wants("memory") {
+        run("memory", memory::memory(&opts));
+    }
     if !missed.is_empty() {
         println!("targets missed: {}", missed.join(", "));
     }
@@ -238,6 +242,76 @@ pub(crate) fn bootstrap(engine: &ClientFiles) -> Result<(Organization, Worker), 
             },
         )
         .map_err(|e| format!("bootstrap: {e}"))
+}
+
+/// The bytes a database file takes once its WAL is checkpointed into it.
+pub(crate) fn db_bytes(path: &Path) -> Result<u64, String> {
+    let conn = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .map_err(|e| e.to_string())?;
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    let size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    Ok((pages * size) as u64)
+}
+
+/// A district social worker and the client file they opened (so they are in its
+/// network): what the audit and memory workloads read through the engine.
+pub(crate) struct SocialCase {
+    /// The social worker.
+    pub worker: Actor,
+    /// The client's file.
+    pub file: teho_core::ids::ClientFileId,
+}
+
+/// Bootstraps `engine` and opens one client's file by a social worker of the city.
+pub(crate) fn social_case(engine: &ClientFiles) -> Result<SocialCase, String> {
+    let (city, admin) = bootstrap(engine)?;
+    let e = |what: &'static str| move |err: teho_core::TehoError| format!("{what}: {err}");
+    let sw = engine
+        .register_worker(
+            &Actor::Worker(admin.id),
+            teho_core::org::NewWorker {
+                personal_code: code(4, day(1985, 5, 5), 2)?,
+                given_name: "Sirje".into(),
+                family_name: "Saar".into(),
+                organization: city.id,
+                role: teho_core::org::Role::SocialWorker,
+                employed_from: day(2020, 1, 1),
+                employed_until: None,
+            },
+        )
+        .map_err(e("social worker"))?;
+    let worker = Actor::Worker(sw.id);
+    let person = engine
+        .register_person(
+            &worker,
+            teho_core::person::NewPerson {
+                identity: teho_core::person::PersonIdentity::Estonian(code(4, day(1938, 3, 3), 3)?),
+                given_name: "Laine".into(),
+                family_name: "Kask".into(),
+                birth_date: None,
+            },
+        )
+        .map_err(e("client"))?;
+    let file = engine
+        .open_client_file(
+            &worker,
+            person.id,
+            teho_core::file::NewCard {
+                residence: Some("Punane 16-4, Tallinn".into()),
+                contacts: Vec::new(),
+                good_to_know: "Spare key at the neighbour's.".into(),
+            },
+        )
+        .map_err(e("file"))?;
+    Ok(SocialCase {
+        worker,
+        file: file.id,
+    })
 }
 
 pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {

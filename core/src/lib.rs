@@ -17,6 +17,7 @@ pub mod disclosure;
 pub mod engine;
 pub mod error;
 pub mod file;
+pub mod host;
 pub mod ids;
 pub mod log;
 pub mod network;
@@ -29,6 +30,8 @@ pub mod register;
 pub mod report;
 pub mod retention;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 
 pub use engine::ClientFiles;

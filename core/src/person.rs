@@ -23,7 +23,7 @@ pub enum Sex {
 
 /// Why a string is not a valid Estonian personal code. Each variant carries the
 /// offending input so a caller can show it back to the person who typed it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 pub enum PersonalCodeError {
     /// The code must have exactly 11 characters.
     #[error("personal code {value:?} has {length} characters, expected 11")]

@@ -60,9 +60,10 @@ struct Inner {
     synchronous_full: bool,
     /// The decoded records every access check reads — files, people, workers, networks,
     /// substitutions — kept across queries while nothing can have changed them. Only a
-    /// query outside a batch reads or fills it (a query writes nothing but its audit
-    /// entry); a commit that wrote anything else empties it, and so does another
-    /// connection's commit (`PRAGMA data_version`), noticed when the next unit begins.
+    /// query reads or fills it (a query writes nothing but its audit entry); a commit
+    /// that wrote anything else empties it (a unit's commit into its batch too), and so
+    /// does another connection's commit (`PRAGMA data_version`), noticed when the next
+    /// unit outside a batch begins.
     cache: ReadCache,
     /// `PRAGMA data_version` when the cache was last checked.
     data_version: i64,
@@ -266,8 +267,8 @@ pub struct SqliteTx<'a> {
     conn: Held<'a>,
     open: bool,
     nested: bool,
-    /// A query's: it may write nothing but audit entries, and outside a batch it reads
-    /// through the connection's [`ReadCache`].
+    /// A query's: it may write nothing but audit entries, and it reads through the
+    /// connection's [`ReadCache`].
     query: bool,
     /// The connection's count of written rows when it began.
     changes_at_begin: u64,
@@ -311,7 +312,7 @@ impl SqliteStore {
                 _ => None,
             },
         };
-        if tx.reads_cache() {
+        if tx.reads_cache() && !nested {
             tx.check_cache()?; // on failure, dropping `tx` rolls back
         }
         Ok(tx)
@@ -412,10 +413,11 @@ impl Drop for SqliteTx<'_> {
 }
 
 impl SqliteTx<'_> {
-    /// Whether it reads through the connection's [`ReadCache`]: a query's, outside a
-    /// batch.
+    /// Whether it reads through the connection's [`ReadCache`]: a query's. Inside a
+    /// batch too: the batch holds the write lock, so only its own units change anything,
+    /// and a unit that wrote empties the cache when it commits into the batch.
     fn reads_cache(&self) -> bool {
-        self.query && !self.nested
+        self.query
     }
 
     /// Empties the read cache if another connection committed since it was filled.

@@ -101,12 +101,46 @@ def test_schema_too_new_and_storage_errors(tmp_path: pathlib.Path) -> None:
         teho.open(str(corrupt))
 
 
-def test_a_panic_becomes_internal_error() -> None:
-    from teho import _teho
-
+def test_a_panic_inside_a_call_is_rolled_back_audited_once_and_raised_as_internal_error() -> None:
+    eng = teho.open_memory(clock="2026-11-02T07:00:00Z")
+    before = eng.call("System", "audit_checkpoint").entries
+    # The next id the engine asks for panics: inside bootstrap, which makes the city.
+    eng._inner._fail_next_id_for_tests()
     with pytest.raises(teho.InternalError) as e:
-        _teho._panic_for_tests()
-    assert "deliberate panic" in e.value.message
+        eng.call("System", "bootstrap", municipality=CITY, admin=ADMIN)
+    assert isinstance(e.value, Exception), "`except Exception` catches it"
+    assert "a panic inside bootstrap" in e.value.message
+    after = eng.call("System", "audit_checkpoint").entries
+    # `before` counted up to its own checkpoint entry; then exactly one for the panic.
+    assert after == before + 1 + 1
+    # Nothing of the failed call stayed: bootstrap runs as on an empty store.
+    city, _ = eng.call("System", "bootstrap", municipality=CITY, admin=ADMIN)
+    assert city.name == "Tallinn"
+
+
+def test_two_fixed_clock_sessions_on_one_file_never_overwrite_each_other(tmp_path: pathlib.Path) -> None:
+    # An analyst's habit: open the same file again with clock= and carry on. The second
+    # session's sequential ids must not be the first's (once, its second person replaced
+    # the first, and the first client's file came back under the second one's name).
+    db = str(tmp_path / "sessions.db")
+    first = teho.open(db, clock="2026-11-02T07:00:00Z")
+    boot = first.call("System", "bootstrap", municipality=CITY, admin=ADMIN)
+    admin = teho.worker(boot[1].id)
+    sw = first.call(admin, "register_worker", new={"personal_code": "48505050029", "given_name": "Sirje", "family_name": "Saar", "organization": boot[0].id, "role": "SocialWorker", "employed_from": "2020-01-01", "employed_until": None})
+    social = teho.worker(sw.id)
+    laine = first.call(social, "register_person", new={"identity": {"Estonian": "43803030124"}, "given_name": "Laine", "family_name": "Kask", "birth_date": None})
+    laine_file = first.call(social, "open_client_file", client=laine.id, card={"residence": None, "contacts": [], "good_to_know": "Laine's note"})
+    del first
+    second = teho.open(db, clock="2026-11-02T07:00:00Z")
+    jaan = second.call(social, "register_person", new={"identity": {"Estonian": "36506060134"}, "given_name": "Jaan", "family_name": "Tamm", "birth_date": None})
+    jaan_file = second.call(social, "open_client_file", client=jaan.id, card={"residence": None, "contacts": [], "good_to_know": "Jaan's note"})
+    assert jaan.id != laine.id and jaan_file.id != laine_file.id
+    assert second.call("System", "file_of_code", code="43803030124") == laine_file.id
+    assert second.call("System", "file_of_code", code="36506060134") == jaan_file.id
+    assert second.call(social, "client_card", file=laine_file.id).good_to_know == "Laine's note"
+    assert second.call(social, "client_card", file=jaan_file.id).good_to_know == "Jaan's note"
+    report = second.call("System", "verify_audit", checkpoint=None)
+    assert report.first_break is None
 
 
 def test_every_error_class_is_a_teho_error() -> None:

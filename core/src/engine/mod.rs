@@ -438,6 +438,16 @@ impl ClientFiles {
         &self.store
     }
 
+    /// How many entries the audit chain holds: what a host needs to begin a fresh range
+    /// of sequential ids. Not an audited call: it reads nothing about anyone.
+    pub fn chain_length(&self) -> TehoResult<u64> {
+        let mut tx = Records::new(self.store.begin(Unit {
+            kind: crate::store::UnitKind::Query,
+            batch: self.batch,
+        })?);
+        Ok(tx.audit_head()?.map_or(0, |h| h.seq))
+    }
+
     /// The batch this engine's calls are made in, when it is one handed out by
     /// [`ClientFiles::batch`].
     pub fn in_batch(&self) -> Option<BatchId> {

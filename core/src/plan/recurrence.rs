@@ -357,7 +357,10 @@ impl Recurrence {
                         |v| Some(v.to_string()),
                         "expected weekdays MO..SU",
                     )? {
-                        let (ordinal, day) = v.split_at(v.len().saturating_sub(2));
+                        // The weekday is the last two characters (not bytes: a
+                        // multi-byte character there is a typed error, not a panic).
+                        let split = v.char_indices().rev().nth(1).map_or(0, |(i, _)| i);
+                        let (ordinal, day) = v.split_at(split);
                         let day = parse_weekday(day).ok_or_else(|| {
                             invalid(
                                 "BYDAY",

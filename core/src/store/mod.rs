@@ -40,7 +40,7 @@
 //! locked in the same transaction), and it returns the sealed entry.
 
 mod binary;
-mod kinds;
+pub(crate) mod kinds;
 mod memory;
 mod records;
 

@@ -505,9 +505,10 @@ impl<'t> Records<'t> {
         self.get(id.0)
     }
 
-    /// The decisions of a file, oldest first.
+    /// The decisions of a file, oldest first (every access check of the file reads them:
+    /// through the read cache).
     pub fn decisions_by_file(&mut self, file: ClientFileId) -> StoreResult<Vec<CaseDecision>> {
-        self.find(&by_file(file))
+        self.cached("decisions", file.0, |s| s.find(&by_file(file)))
     }
 
     /// A contract by id.
@@ -515,9 +516,10 @@ impl<'t> Records<'t> {
         self.get(id.0)
     }
 
-    /// The contracts of a file, oldest first.
+    /// The contracts of a file, oldest first (every access check of the file reads them:
+    /// through the read cache).
     pub fn contracts_by_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Contract>> {
-        self.find(&by_file(file))
+        self.cached("contracts", file.0, |s| s.find(&by_file(file)))
     }
 
     /// An assessment by id.
@@ -535,9 +537,12 @@ impl<'t> Records<'t> {
         self.get(id.0)
     }
 
-    /// The referrals of a patient, oldest first.
+    /// The referrals of a patient, oldest first (every access check of the patient's
+    /// file reads them: through the read cache).
     pub fn referrals_by_patient(&mut self, patient: PersonId) -> StoreResult<Vec<Referral>> {
-        self.find(&Filter::eq(0, Value::Id(patient.0)))
+        self.cached("referrals", patient.0, |s| {
+            s.find(&Filter::eq(0, Value::Id(patient.0)))
+        })
     }
 
     // ----- deaths, notices, reports, retention --------------------------------------

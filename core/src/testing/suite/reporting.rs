@@ -3,14 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::TehoError;
-use teho_core::access::{Actor, DenyReason};
-use teho_core::case::ServiceKind;
-use teho_core::log::DoneReport;
-use teho_core::network::{Member, NewMembership};
-use teho_core::org::{NewOrganization, NewWorker, OrganizationKind, Role};
-use teho_core::report::ReportKind;
-use teho_tests::{Town, code, day, denied, tallinn};
+use crate::TehoError;
+use crate::access::{Actor, DenyReason};
+use crate::case::ServiceKind;
+use crate::log::DoneReport;
+use crate::network::{Member, NewMembership};
+use crate::org::{NewOrganization, NewWorker, OrganizationKind, Role};
+use crate::report::ReportKind;
+use crate::testing::{Town, code, day, denied, tallinn};
 
 fn monthly_reports_are_due_by_the_10th_and_overdue_after(t: Town) {
     t.plan_week();
@@ -169,7 +169,7 @@ fn a_care_home_reports_start_and_end_within_14_days(t: Town) {
     );
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     monthly_reports_are_due_by_the_10th_and_overdue_after,
     a_care_home_reports_start_and_end_within_14_days,
-);
+];

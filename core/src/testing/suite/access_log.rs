@@ -3,14 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::TehoError;
-use teho_core::access::{Actor, DenyReason};
-use teho_core::disclosure::{AccessKind, NewDisclosure};
-use teho_core::file::NewCard;
-use teho_core::network::{Member, NewMembership};
-use teho_core::org::Role;
-use teho_core::person::{NewPerson, PersonIdentity};
-use teho_tests::{Town, code, day, denied, tallinn};
+use crate::TehoError;
+use crate::access::{Actor, DenyReason};
+use crate::disclosure::{AccessKind, NewDisclosure};
+use crate::file::NewCard;
+use crate::network::{Member, NewMembership};
+use crate::org::Role;
+use crate::person::{NewPerson, PersonIdentity};
+use crate::testing::{Town, code, day, denied, tallinn};
 
 fn disclosure(t: &Town) -> NewDisclosure {
     NewDisclosure {
@@ -209,8 +209,8 @@ fn only_the_client_or_a_guardian_reads_the_access_log(t: Town) {
     );
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     every_disclosure_records_when_what_to_whom_basis_and_how,
     the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only,
     only_the_client_or_a_guardian_reads_the_access_log,
-);
+];

@@ -3,15 +3,15 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::TehoError;
-use teho_core::access::{Actor, DenyReason};
-use teho_core::calendar::VisitStatus;
-use teho_core::case::{ContractStatus, ServiceKind};
-use teho_core::log::DoneReport;
-use teho_core::network::Member;
-use teho_core::notify::NotificationKind;
-use teho_core::register::{NoticeFormat, parse_notices};
-use teho_tests::{Town, code, day, denied, tallinn};
+use crate::TehoError;
+use crate::access::{Actor, DenyReason};
+use crate::calendar::VisitStatus;
+use crate::case::{ContractStatus, ServiceKind};
+use crate::log::DoneReport;
+use crate::network::Member;
+use crate::notify::NotificationKind;
+use crate::register::{NoticeFormat, parse_notices};
+use crate::testing::{Town, code, day, denied, tallinn};
 
 fn notice_json(code: &str, kind: &str, date: &str, reference: &str) -> String {
     format!(
@@ -86,8 +86,7 @@ fn the_death_cascade_cancels_exactly_the_visits_after_the_date_across_providers(
     assert!(
         after
             .iter()
-            .any(|v| v.domain == teho_core::org::Domain::Nursing
-                && v.status == VisitStatus::Cancelled),
+            .any(|v| v.domain == crate::org::Domain::Nursing && v.status == VisitStatus::Cancelled),
         "across providers"
     );
     // Memberships, plans and contracts end on the date: the network's access ends.
@@ -361,11 +360,11 @@ fn observer(t: &Town) -> Actor {
     }
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     the_death_cascade_cancels_exactly_the_visits_after_the_date_across_providers,
     importing_the_same_notice_twice_changes_nothing_and_says_so,
     a_void_restores_exactly_what_is_still_in_the_future,
     a_corrected_date_moves_the_cascade,
     a_malformed_notices_file_imports_the_good_lines_and_reports_the_bad_ones,
     only_the_social_worker_or_the_import_records_a_death,
-);
+];

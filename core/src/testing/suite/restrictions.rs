@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::TehoError;
-use teho_core::access::{Actor, DenyReason};
-use teho_tests::{Town, day, denied, tallinn};
+use crate::TehoError;
+use crate::access::{Actor, DenyReason};
+use crate::testing::{Town, day, denied, tallinn};
 
 fn a_mark_is_in_force_until_its_last_day_then_lapses_by_itself(t: Town) {
     let sw = Actor::Worker(t.social_worker);
@@ -96,7 +96,7 @@ fn a_mark_is_lifted_with_a_reason_by_the_right_roles_only(t: Town) {
     );
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     a_mark_is_in_force_until_its_last_day_then_lapses_by_itself,
     a_mark_is_lifted_with_a_reason_by_the_right_roles_only,
-);
+];

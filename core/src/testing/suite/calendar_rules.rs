@@ -3,16 +3,16 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+use crate::TehoError;
+use crate::access::{Actor, DenyReason};
+use crate::calendar::VisitStatus;
+use crate::log::{DoneReport, NewLogEntry, NotDoneReason};
+use crate::network::Member;
+use crate::notify::NotificationKind;
+use crate::org::{Domain, Role};
+use crate::plan::{NewPlan, PlannedAction};
+use crate::testing::{Town, day, denied, spec, tallinn};
 use chrono::Duration;
-use teho_core::TehoError;
-use teho_core::access::{Actor, DenyReason};
-use teho_core::calendar::VisitStatus;
-use teho_core::log::{DoneReport, NewLogEntry, NotDoneReason};
-use teho_core::network::Member;
-use teho_core::notify::NotificationKind;
-use teho_core::org::{Domain, Role};
-use teho_core::plan::{NewPlan, PlannedAction};
-use teho_tests::{Town, day, denied, spec, tallinn};
 
 fn week(t: &Town, actor: &Actor) -> Vec<(Domain, String)> {
     t.engine
@@ -719,7 +719,7 @@ fn monthly_report_counts_services_with_its_deadline(t: Town) {
     ));
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     plans_fill_the_client_and_worker_calendars,
     a_worker_calendar_leaves_out_clients_no_longer_served,
     only_the_domain_manager_of_the_provider_composes_a_plan,
@@ -732,4 +732,4 @@ teho_tests::on_both_stores!(
     missed_visits_are_the_managers_alert_list,
     overlapping_visits_of_a_worker_give_a_warning_not_an_error,
     monthly_report_counts_services_with_its_deadline,
-);
+];

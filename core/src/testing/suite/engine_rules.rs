@@ -4,13 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::TehoError;
-use teho_core::access::{Actor, DataCategory, DenyReason, Visibility};
-use teho_core::file::{DomainDetail, NewEntry};
-use teho_core::network::{Member, NewMembership, NewSubstitution};
-use teho_core::notify::NotificationKind;
-use teho_core::org::{Domain, Role};
-use teho_tests::{Town, day, denied, tallinn};
+use crate::TehoError;
+use crate::access::{Actor, DataCategory, DenyReason, Visibility};
+use crate::file::{DomainDetail, NewEntry};
+use crate::network::{Member, NewMembership, NewSubstitution};
+use crate::notify::NotificationKind;
+use crate::org::{Domain, Role};
+use crate::testing::{Town, day, denied, tallinn};
 
 fn entry(t: &Town, category: DataCategory, visibility: Visibility, text: &str) -> NewEntry {
     NewEntry {
@@ -578,7 +578,7 @@ fn failed_call_leaves_nothing_behind_and_is_audited(t: Town) {
 }
 
 fn unknown_actor_is_denied_and_audited(t: Town) {
-    let ghost = Actor::Worker(teho_core::ids::WorkerId(uuid::Uuid::from_u128(0xdead)));
+    let ghost = Actor::Worker(crate::ids::WorkerId(uuid::Uuid::from_u128(0xdead)));
     let cp = t.engine.audit_checkpoint(&Actor::System).unwrap();
     assert_eq!(
         denied(t.engine.client_file(&ghost, t.file)),
@@ -589,7 +589,7 @@ fn unknown_actor_is_denied_and_audited(t: Town) {
     assert_eq!(after.entries - cp.entries, 3);
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     worker_sees_client_only_while_member,
     substitute_sees_only_within_period_and_only_the_substituted_workers_clients,
     substitute_cannot_redelegate_or_extend,
@@ -602,4 +602,4 @@ teho_tests::on_both_stores!(
     client_and_relatives_see_card_calendar_log_and_not_done_never_domain_notes,
     failed_call_leaves_nothing_behind_and_is_audited,
     unknown_actor_is_denied_and_audited,
-);
+];

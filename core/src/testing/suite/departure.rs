@@ -4,10 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::access::Actor;
-use teho_core::log::DoneReport;
-use teho_core::notify::NotificationKind;
-use teho_tests::{Town, day, spec, tallinn};
+use crate::access::Actor;
+use crate::log::DoneReport;
+use crate::notify::NotificationKind;
+use crate::testing::{Town, day, spec, tallinn};
 
 fn a_departing_workers_future_visits_are_unassigned_and_the_manager_told(t: Town) {
     let p = t.plan_week();
@@ -23,10 +23,7 @@ fn a_departing_workers_future_visits_are_unassigned_and_the_manager_told(t: Town
         .client_calendar(&cm, t.file, day(2026, 11, 2), day(2027, 1, 24))
         .unwrap();
     let after = tallinn(2026, 11, 21, 0, 0);
-    for v in all
-        .iter()
-        .filter(|v| v.domain == teho_core::org::Domain::Care)
-    {
+    for v in all.iter().filter(|v| v.domain == crate::org::Domain::Care) {
         if v.start >= after {
             assert_eq!(v.worker, None, "{} should be unassigned", v.start);
             assert!(end.visits_unassigned.contains(&v.id));
@@ -128,7 +125,7 @@ fn a_substitute_receives_the_absent_workers_visits_for_the_period(t: Town) {
     );
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     a_departing_workers_future_visits_are_unassigned_and_the_manager_told,
     a_substitute_receives_the_absent_workers_visits_for_the_period,
-);
+];

@@ -3,19 +3,19 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::TehoError;
-use teho_core::access::{Actor, DataCategory, DenyReason, Visibility};
-use teho_core::case::{
+use crate::TehoError;
+use crate::access::{Actor, DataCategory, DenyReason, Visibility};
+use crate::case::{
     AnswerValue, ClientQuery, ContractStatus, DecisionOutcome, NewApplication, NewAssessment,
     NewDecision, NewReferral, ReferralSource, ReferralStatus, ServiceKind,
 };
-use teho_core::file::{ContactKind, ContactPoint, NewCard, NewEntry};
-use teho_core::ids::{ClientFileId, PersonId};
-use teho_core::network::Member;
-use teho_core::notify::NotificationKind;
-use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
-use teho_core::person::{NewPerson, PersonIdentity};
-use teho_tests::{Town, code, day, denied, needs_answers, tallinn};
+use crate::file::{ContactKind, ContactPoint, NewCard, NewEntry};
+use crate::ids::{ClientFileId, PersonId};
+use crate::network::Member;
+use crate::notify::NotificationKind;
+use crate::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
+use crate::person::{NewPerson, PersonIdentity};
+use crate::testing::{Town, code, day, denied, needs_answers, tallinn};
 
 /// A second client, whose file the social worker opens; no provider serves them yet.
 fn new_client(t: &Town, first_ten: &str) -> (PersonId, ClientFileId) {
@@ -559,7 +559,7 @@ fn terminating_a_contract_ends_exactly_that_providers_future_visits(t: Town) {
     );
     assert_eq!(
         after.iter().find(|x| x.id == v[0].id).map(|x| x.status),
-        Some(teho_core::calendar::VisitStatus::Done),
+        Some(crate::calendar::VisitStatus::Done),
         "the recorded visit stays"
     );
     assert!(!gone.is_empty());
@@ -596,7 +596,7 @@ fn assessments_follow_their_domain_and_refuse_s_codes(t: Town) {
         t.engine
             .record_assessment(&sw, needs(vec!["d450.23", "s750.2"])),
         Err(TehoError::InvalidIcf(
-            teho_core::case::IcfError::StructureCode { .. }
+            crate::case::IcfError::StructureCode { .. }
         ))
     ));
     assert!(matches!(
@@ -705,7 +705,7 @@ fn supervision_acts_are_written_by_the_social_worker_and_read_for_supervision(t:
     );
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     find_or_create_finds_an_existing_file_and_refuses_a_second,
     applications_and_decisions_are_kept_and_a_negative_decision_starts_nothing,
     a_positive_decision_directs_the_client_and_notifies_the_care_manager,
@@ -714,4 +714,4 @@ teho_tests::on_both_stores!(
     terminating_a_contract_ends_exactly_that_providers_future_visits,
     assessments_follow_their_domain_and_refuse_s_codes,
     supervision_acts_are_written_by_the_social_worker_and_read_for_supervision,
-);
+];

@@ -4,14 +4,14 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::TehoError;
-use teho_core::access::{Actor, DenyReason};
-use teho_core::log::NotDoneReason;
-use teho_core::network::{Member, NewMembership};
-use teho_core::notify::{Audience, NotificationKind, NotificationState, Recipient};
-use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
-use teho_core::plan::NewPlan;
-use teho_tests::{Town, code, day, denied, spec, tallinn};
+use crate::TehoError;
+use crate::access::{Actor, DenyReason};
+use crate::log::NotDoneReason;
+use crate::network::{Member, NewMembership};
+use crate::notify::{Audience, NotificationKind, NotificationState, Recipient};
+use crate::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
+use crate::plan::NewPlan;
+use crate::testing::{Town, code, day, denied, spec, tallinn};
 
 fn not_done_notices(t: &Town, actor: &Actor) -> usize {
     t.engine
@@ -293,8 +293,8 @@ fn a_notification_moves_from_unread_to_read_to_acknowledged_for_its_recipient_on
     );
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     not_done_reaches_exactly_the_manager_of_its_domain_and_provider,
     messages_go_to_a_member_a_role_or_the_whole_network_and_nobody_else,
     a_notification_moves_from_unread_to_read_to_acknowledged_for_its_recipient_only,
-);
+];

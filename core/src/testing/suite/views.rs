@@ -4,14 +4,14 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::access::{Actor, DenyReason};
-use teho_core::case::ClientQuery;
-use teho_core::file::{CardProvider, ContactKind, ContactPoint};
-use teho_core::log::{DoneReport, NotDoneReason};
-use teho_core::network::{Member, NewMembership};
-use teho_core::notify::NotificationKind;
-use teho_core::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
-use teho_tests::{Town, code, day, denied, tallinn};
+use crate::access::{Actor, DenyReason};
+use crate::case::ClientQuery;
+use crate::file::{CardProvider, ContactKind, ContactPoint};
+use crate::log::{DoneReport, NotDoneReason};
+use crate::network::{Member, NewMembership};
+use crate::notify::NotificationKind;
+use crate::org::{Domain, NewOrganization, NewWorker, OrganizationKind, Role};
+use crate::testing::{Town, code, day, denied, tallinn};
 
 fn every_role_home_view_shows_its_clients_visits_and_alerts(t: Town) {
     t.plan_week();
@@ -327,9 +327,9 @@ fn other_providers_enter_their_own_data_on_the_card(t: Town) {
     );
 }
 
-teho_tests::on_both_stores!(
+crate::testing::tests![
     every_role_home_view_shows_its_clients_visits_and_alerts,
     the_client_and_relative_see_card_calendar_done_log_and_not_done_reasons,
     the_hospital_social_worker_sees_only_whether_and_who_serves_a_patient,
     other_providers_enter_their_own_data_on_the_card,
-);
+];

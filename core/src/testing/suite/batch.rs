@@ -3,15 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::access::Actor;
-use teho_core::engine::Request;
-use teho_core::ids::{DestructionActId, PlanId};
-use teho_core::org::Domain;
-use teho_core::plan::NewPlan;
-use teho_core::retention::DestructionAct;
-use teho_core::{TehoError, TehoResult};
-use teho_storage::SqliteStore;
-use teho_tests::{Town, on_both_stores, spec};
+use crate::access::Actor;
+use crate::engine::Request;
+use crate::ids::{DestructionActId, PlanId};
+use crate::org::Domain;
+use crate::plan::NewPlan;
+use crate::retention::DestructionAct;
+use crate::testing::{Town, spec};
+use crate::{TehoError, TehoResult};
 use uuid::Uuid;
 
 fn visits_in_week(t: &Town) -> usize {
@@ -170,17 +169,52 @@ fn the_outer_engine_called_inside_a_batch_is_refused_not_deadlocked(t: Town) {
     assert!(item.is_ok(), "{item:?}");
 }
 
-on_both_stores!(
+/// Reads inside a batch see what the batch changed before them: a query's cached facts
+/// (the network, here) are dropped when a command of the batch commits into it.
+fn a_read_inside_a_batch_sees_what_the_batch_changed_before_it(t: Town) {
+    let sw = Actor::Worker(t.social_worker);
+    let (before, after) = t
+        .engine
+        .batch(|e| {
+            let before = e.network(&sw, t.file).unwrap().len();
+            e.add_member(
+                &sw,
+                crate::network::NewMembership {
+                    file: t.file,
+                    member: crate::network::Member::Worker(t.other_care_worker),
+                    role: None,
+                    valid_from: crate::testing::day(2026, 11, 2),
+                    valid_until: None,
+                },
+            )
+            .unwrap();
+            let after = e.network(&sw, t.file).unwrap().len();
+            (before, after)
+        })
+        .unwrap();
+    assert_eq!(after, before + 1);
+    // And the worker just added may read the file inside and after the batch alike.
+    assert!(
+        t.engine
+            .client_card(&Actor::Worker(t.other_care_worker), t.file)
+            .is_ok()
+    );
+}
+
+crate::testing::tests![
+    a_read_inside_a_batch_sees_what_the_batch_changed_before_it,
     a_batch_commits_its_calls_with_one_audit_entry_each,
     execute_many_stops_at_the_first_failure_and_keeps_what_came_before,
     a_refused_call_inside_a_batch_is_undone_alone,
     a_destruction_act_inside_a_batch_is_refused,
     the_outer_engine_called_inside_a_batch_is_refused_not_deadlocked,
-);
+    a_panic_inside_a_batch_rolls_all_of_it_back_and_the_store_goes_on,
+    another_thread_waits_for_a_batch_and_then_runs_on_its_own,
+];
 
-#[test]
-fn a_panic_inside_a_sqlite_batch_rolls_all_of_it_back_and_the_store_goes_on() {
-    let t = Town::build(SqliteStore::open_memory().unwrap());
+/// A panic in the integrator's code inside a batch rolls all of the batch back, and the
+/// store goes on (not left inside a transaction).
+fn a_panic_inside_a_batch_rolls_all_of_it_back_and_the_store_goes_on(t: Town) {
     let before = t.audit_entries();
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         t.engine.batch(|e| {
@@ -196,22 +230,18 @@ fn a_panic_inside_a_sqlite_batch_rolls_all_of_it_back_and_the_store_goes_on() {
         before + 1,
         "the batch's calls and entries are gone"
     );
-    // The connection is not left inside a transaction.
     t.plan_week();
     assert_eq!(visits_in_week(&t), 9);
 }
 
-#[test]
-fn another_thread_waits_for_a_batch_and_then_runs_on_its_own() {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Town::build(SqliteStore::open(dir.path().join("t.db")).unwrap());
+/// A call from another thread waits for the batch to end and then runs on its own: it
+/// neither joins the batch's work nor fails on it.
+fn another_thread_waits_for_a_batch_and_then_runs_on_its_own(t: Town) {
     let before = t.audit_entries();
     let other = std::thread::scope(|s| {
         let handle = t
             .engine
             .batch(|e| {
-                // Started inside the batch: it must wait, not join the batch's
-                // transaction or fail on it.
                 let handle = s.spawn(|| t.engine.inbox(&Actor::Worker(t.care_worker)));
                 e.create_plan(&Actor::Worker(t.care_manager), care_plan(&t))
                     .unwrap();

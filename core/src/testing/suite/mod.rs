@@ -1,0 +1,17 @@
+//! The modules of the conformance suite: engine-level tests that must give the same
+//! answers on every store. Each declares its tests with `tests![…]`.
+
+pub mod access_log;
+pub mod audit_per_call;
+pub mod batch;
+pub mod calendar_rules;
+pub mod case_rules;
+pub mod death;
+pub mod departure;
+pub mod engine_rules;
+pub mod notifications;
+pub mod reporting;
+pub mod restrictions;
+pub mod store_columns;
+pub mod store_port;
+pub mod views;
