@@ -12,8 +12,8 @@ use rusqlite::{Connection, OpenFlags, params};
 use teho_core::audit::{AuditEntry, ChainHead, NewAuditEntry};
 use teho_core::ids::{ClientFileId, VisitId, WorkerId};
 use teho_core::store::{
-    BatchId, BusyTime, Filter, Kind, ReadCache, Row, Store, StoreError, StoreResult, StoreTx, Unit,
-    UnitKind, from_micros, micros,
+    Admission, BatchId, BusyTime, Filter, Kind, ReadCache, Row, Store, StoreError, StoreResult,
+    StoreTx, Unit, UnitKind, admit, from_micros, micros,
 };
 use uuid::Uuid;
 
@@ -180,32 +180,17 @@ impl SqliteStore {
     /// The connection for a unit of `batch` (or of none), once no other batch holds it;
     /// with whether the unit is nested in the open batch.
     fn connection(&self, batch: Option<BatchId>) -> StoreResult<(Held<'_>, bool)> {
-        let me = std::thread::current().id();
         let mut guard = self.lock();
         loop {
-            match (guard.batch, batch) {
-                (Some((open, _)), Some(b)) if open == b => return Ok((Held(guard), true)),
-                (Some((open, thread)), None) if thread == me => {
-                    return Err(StoreError::Batch {
-                        batch: open.0,
-                        problem: "a call outside the batch was made inside it, on its thread; \
-                                  call through the engine the batch hands out"
-                            .into(),
-                    });
-                }
-                (Some(_), None) => {
+            match admit(guard.batch, batch)? {
+                Admission::Alone => return Ok((Held(guard), false)),
+                Admission::InBatch => return Ok((Held(guard), true)),
+                Admission::Wait => {
                     guard = self
                         .batch_ended
                         .wait(guard)
                         .unwrap_or_else(|p| p.into_inner())
                 }
-                (_, Some(b)) => {
-                    return Err(StoreError::Batch {
-                        batch: b.0,
-                        problem: "is not open".into(),
-                    });
-                }
-                (None, None) => return Ok((Held(guard), false)),
             }
         }
     }

@@ -54,6 +54,13 @@ def test_invalid_recurrence_names_the_part() -> None:
     assert teho.parse_recurrence("BYHOUR=9;FREQ=DAILY") == "FREQ=DAILY;BYHOUR=9;BYMINUTE=0"
 
 
+def test_a_multi_byte_character_in_a_weekday_is_a_typed_error_not_a_panic() -> None:
+    # Once a panic (the weekday's two letters were cut inside the character).
+    with pytest.raises(teho.InvalidRecurrence) as e:
+        teho.parse_recurrence("FREQ=WEEKLY;BYDAY=éR")
+    assert (e.value.part, e.value.value, e.value.variant) == ("BYDAY", "éR", "InvalidValue")
+
+
 def test_invalid_icf_refuses_s_codes(town: "tuple[teho.Engine, dict, str]") -> None:
     eng, sw, file = town
     answers = [[c, {"Level": 1}] for c in ["L1-COMM", "L2-MENTAL", "L3-PHYS", "L4-ENV", "L5-OCC", "L6-LEISURE", "L7-ADL"]]

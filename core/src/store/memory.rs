@@ -9,7 +9,9 @@ use std::thread::ThreadId;
 
 use uuid::Uuid;
 
-use super::{BatchId, Filter, Kind, Row, Store, StoreError, StoreResult, StoreTx, Unit};
+use super::{
+    Admission, BatchId, Filter, Kind, Row, Store, StoreError, StoreResult, StoreTx, Unit, admit,
+};
 use crate::audit::{AuditEntry, ChainHead, NewAuditEntry};
 use crate::ids::ClientFileId;
 
@@ -153,31 +155,16 @@ impl Drop for MemoryTx<'_> {
 impl Store for MemoryStore {
     fn begin(&self, unit: Unit) -> StoreResult<Box<dyn StoreTx + '_>> {
         let mut state = self.lock();
-        let me = std::thread::current().id();
         let in_batch = loop {
-            match (&state.batch, unit.batch) {
-                (Some(b), Some(id)) if b.id == id => break true,
-                (Some(b), None) if b.thread == me => {
-                    return Err(StoreError::Batch {
-                        batch: b.id.0,
-                        problem: "a call outside the batch was made inside it, on its thread; \
-                                  call through the engine the batch hands out"
-                            .into(),
-                    });
-                }
-                (Some(_), None) => {
+            match admit(state.batch.as_ref().map(|b| (b.id, b.thread)), unit.batch)? {
+                Admission::Alone => break false,
+                Admission::InBatch => break true,
+                Admission::Wait => {
                     state = self
                         .batch_ended
                         .wait(state)
                         .unwrap_or_else(|p| p.into_inner());
                 }
-                (_, Some(id)) => {
-                    return Err(StoreError::Batch {
-                        batch: id.0,
-                        problem: "is not open".into(),
-                    });
-                }
-                (None, None) => break false,
             }
         };
         Ok(Box::new(MemoryTx {

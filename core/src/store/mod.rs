@@ -362,6 +362,45 @@ pub struct Unit {
     pub batch: Option<BatchId>,
 }
 
+/// What a store that runs one batch at a time does with a unit of work that asks to
+/// begin ([`admit`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// No batch is open: the unit begins on its own.
+    Alone,
+    /// The unit belongs to the open batch: it begins inside it.
+    InBatch,
+    /// Another caller's batch is open: wait until it closes, then ask again.
+    Wait,
+}
+
+/// Admits a unit of `batch` (or of none) while `open` — the open batch and the thread
+/// that opened it — holds the store: alone, inside the batch, or after waiting. A unit
+/// naming a batch that is not open is refused, and so is a unit outside the batch asked
+/// for on the batch's own thread: it would wait for itself forever.
+pub fn admit(
+    open: Option<(BatchId, std::thread::ThreadId)>,
+    batch: Option<BatchId>,
+) -> StoreResult<Admission> {
+    match (open, batch) {
+        (Some((o, _)), Some(b)) if o == b => Ok(Admission::InBatch),
+        (Some((o, thread)), None) if thread == std::thread::current().id() => {
+            Err(StoreError::Batch {
+                batch: o.0,
+                problem: "a call outside the batch was made inside it, on its thread; \
+                          call through the engine the batch hands out"
+                    .into(),
+            })
+        }
+        (Some(_), None) => Ok(Admission::Wait),
+        (_, Some(b)) => Err(StoreError::Batch {
+            batch: b.0,
+            problem: "is not open".into(),
+        }),
+        (None, None) => Ok(Admission::Alone),
+    }
+}
+
 impl Unit {
     /// A command outside any batch.
     pub const COMMAND: Unit = Unit {
