@@ -24,6 +24,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::error::name_of;
+
 use crate::file::Entry;
 use crate::ids::{ClientFileId, MembershipId, OrganizationId, PersonId, SubstitutionId, WorkerId};
 use crate::network::{Member, Membership, Substitution};
@@ -334,6 +336,18 @@ pub enum Action {
     Bootstrap,
 }
 
+impl fmt::Display for Action {
+    /// The action in words for messages and deny reasons: `read Calendar (Network)`,
+    /// `ManagePlan`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Read(c, v) => write!(f, "read {} ({})", name_of(c), name_of(v)),
+            Action::Write(c, v) => write!(f, "write {} ({})", name_of(c), name_of(v)),
+            other => f.write_str(&name_of(other)),
+        }
+    }
+}
+
 /// The facts about a visit that changing or recording it depends on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct VisitFacts {
@@ -387,7 +401,7 @@ pub enum AllowBasis {
 impl fmt::Display for AllowBasis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AllowBasis::Member { role, .. } => write!(f, "network member as {role:?}"),
+            AllowBasis::Member { role, .. } => write!(f, "network member as {}", name_of(role)),
             AllowBasis::Substitute { for_worker, .. } => {
                 write!(f, "substitute for worker {for_worker}")
             }
@@ -396,7 +410,7 @@ impl fmt::Display for AllowBasis {
                 write!(f, "client directed to provider {provider}")
             }
             AllowBasis::Supervision { case_reference } => write!(f, "supervision {case_reference}"),
-            AllowBasis::Role { role } => write!(f, "role {role:?}"),
+            AllowBasis::Role { role } => write!(f, "role {}", name_of(role)),
             AllowBasis::Operator => write!(f, "operator"),
         }
     }
@@ -434,19 +448,19 @@ pub enum DenyReason {
         until: NaiveDate,
     },
     /// The record is visible only to one domain's roles.
-    #[error("visible only to the {domain:?} domain")]
+    #[error("visible only to the {} domain", name_of(.domain))]
     DomainOnly {
         /// That domain.
         domain: Domain,
     },
     /// The record or category is visible only to one role.
-    #[error("visible only to the role {role:?}")]
+    #[error("visible only to the role {}", name_of(.role))]
     RoleOnly {
         /// That role.
         role: Role,
     },
     /// The category is outside what this role may see or write (seed 002 §17(3)).
-    #[error("{category:?} is outside the scope of the role {role:?}")]
+    #[error("{} is outside the scope of the role {}", name_of(.category), name_of(.role))]
     OutsideScope {
         /// The actor's role.
         role: Role,
@@ -460,13 +474,13 @@ pub enum DenyReason {
     #[error("only a supervisor may act for supervision")]
     NotASupervisor,
     /// This role only reads.
-    #[error("the role {role:?} may only read")]
+    #[error("the role {} may only read", name_of(.role))]
     ReadOnly {
         /// The role.
         role: Role,
     },
     /// This role may not perform this kind of action at all.
-    #[error("the role {role:?} may not {action}")]
+    #[error("{} may not {action}", .role.map_or_else(|| "this actor".to_string(), |r| format!("the role {}", name_of(&r))))]
     RoleNotPermitted {
         /// The role (None for persons and the operator).
         role: Option<Role>,
@@ -477,7 +491,7 @@ pub enum DenyReason {
     #[error("the action concerns another organisation")]
     OtherOrganization,
     /// The action concerns another domain than the actor's.
-    #[error("the action concerns the {domain:?} domain")]
+    #[error("the action concerns the {} domain", name_of(.domain))]
     OtherDomain {
         /// The domain concerned.
         domain: Domain,
@@ -670,7 +684,7 @@ fn decide(
             | Action::ReadAccessLog => Ok(AllowBasis::Operator),
             other => Err(DenyReason::RoleNotPermitted {
                 role: None,
-                action: format!("{other:?} as the operator"),
+                action: format!("{other} as the operator"),
             }),
         };
     }
@@ -1060,7 +1074,7 @@ fn decide(
         },
         (action, _) => Err(DenyReason::RoleNotPermitted {
             role: actor_role(actor),
-            action: format!("{action:?} on this target"),
+            action: format!("{action} on this target"),
         }),
     }
 }

@@ -20,12 +20,13 @@ pub enum TehoError {
     /// An ICF code that is malformed or of the body-structure (s) kind.
     #[error(transparent)]
     InvalidIcf(#[from] crate::case::IcfError),
-    /// A field of a command had a value the rules do not admit.
-    #[error("invalid {field} {value:?}: {problem}")]
+    /// A field of a command had a value the rules do not admit. The message names the
+    /// field and the problem; the value is in its field only (it may be personal data).
+    #[error("invalid {field}: {problem}")]
     InvalidInput {
         /// Which field.
         field: String,
-        /// The value given (never a name or note text).
+        /// The value given, for the caller (never in the message).
         value: String,
         /// What is wrong with it.
         problem: String,
@@ -60,8 +61,11 @@ pub enum TehoError {
     NotFound {
         /// Kind of object (`worker`, `client file`, ...).
         kind: String,
-        /// Its id or key.
+        /// Its id, or how it was looked for when the key is personal data.
         id: String,
+        /// The key looked for when it is personal data (a personal code), for the
+        /// caller; never in the message.
+        value: Option<String>,
     },
     /// The call would contradict what is already recorded.
     #[error("conflict on {kind} {id}: {problem}")]
@@ -123,6 +127,7 @@ impl TehoError {
         Self::NotFound {
             kind: kind.into(),
             id: id.to_string(),
+            value: None,
         }
     }
 
@@ -131,6 +136,86 @@ impl TehoError {
             field: field.into(),
             value: value.to_string(),
             problem: problem.into(),
+        }
+    }
+}
+
+/// The name of a value of an enum as its serde form writes it (`CareWorker`,
+/// `Calendar`; the variant's name for one that carries data): what messages, deny
+/// reasons and stored texts use, never `Debug` text.
+pub(crate) fn name_of<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(o)) => o.keys().next().cloned().unwrap_or_default(),
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+    use super::*;
+    use crate::access::{Action, DenyReason};
+    use crate::org::Role;
+
+    /// Errors carry no personal data in their messages: the value stays in the typed
+    /// error's fields, for the caller (a personal code, an ICF code, any input value).
+    #[test]
+    fn errors_carry_no_personal_data_in_their_messages() {
+        let code = "37605030298";
+        let e: TehoError = crate::person::PersonalCode::parse(code).unwrap_err().into();
+        assert!(!e.to_string().contains(code), "{e}");
+        assert!(e.to_string().contains("expected 9"), "{e}");
+        let e: TehoError = "s750.2".parse::<crate::case::IcfCode>().unwrap_err().into();
+        assert!(!e.to_string().contains("s750"), "{e}");
+        let e = TehoError::invalid("birth_date", "1938-03-03", "differs from the code");
+        assert!(!e.to_string().contains("1938"), "{e}");
+        assert!(matches!(&e, TehoError::InvalidInput { value, .. } if value == "1938-03-03"));
+    }
+
+    /// Deny reasons and actions read in words, never as `Debug` text (`Some(..)`, tuple
+    /// syntax).
+    #[test]
+    fn deny_reasons_are_words_not_debug_text() {
+        let texts = [
+            DenyReason::RoleNotPermitted {
+                role: Some(Role::SocialWorker),
+                action: format!("{} on this target", Action::ReadAccessLog),
+            }
+            .to_string(),
+            DenyReason::RoleNotPermitted {
+                role: None,
+                action: format!(
+                    "{} as the operator",
+                    Action::Read(
+                        crate::access::DataCategory::Calendar,
+                        crate::access::Visibility::Network
+                    )
+                ),
+            }
+            .to_string(),
+            DenyReason::OutsideScope {
+                role: Role::CareWorker,
+                category: crate::access::DataCategory::Income,
+            }
+            .to_string(),
+        ];
+        assert_eq!(
+            texts[0],
+            "the role SocialWorker may not ReadAccessLog on this target"
+        );
+        assert_eq!(
+            texts[1],
+            "this actor may not read Calendar (Network) as the operator"
+        );
+        assert_eq!(
+            texts[2],
+            "Income is outside the scope of the role CareWorker"
+        );
+        for t in texts {
+            assert!(!t.contains("Some(") && !t.contains("None"), "{t}");
         }
     }
 }

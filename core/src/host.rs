@@ -97,7 +97,10 @@ fn details(e: &TehoError) -> Value {
                 "explanation": reason.to_string(),
             })
         }
-        TehoError::NotFound { kind, id } => json!({"kind": kind, "id": id}),
+        TehoError::NotFound { kind, id, value } => match value {
+            Some(v) => json!({"kind": kind, "id": id, "value": v}),
+            None => json!({"kind": kind, "id": id}),
+        },
         TehoError::Conflict { kind, id, problem } => {
             json!({"kind": kind, "id": id, "problem": problem})
         }
@@ -215,7 +218,9 @@ pub enum HostClock {
 
 /// The first 64 bits of the sequential ids of a fixed-clock session on a store whose
 /// audit chain holds `chain` entries: each session on a store begins a fresh range, so
-/// it never hands out an id an earlier session wrote. (Every call writes an audit entry,
+/// it never hands out an id an earlier session wrote — two sessions opened at the same
+/// moment share a range, and the second one's first colliding record is refused as a
+/// `Conflict`, never written over the first. (Every call writes an audit entry,
 /// so a session that made anything moved the chain on.) A new store's session gets the
 /// range `0x7e40`, as before.
 fn session_prefix(chain: u64) -> u64 {
@@ -380,7 +385,7 @@ impl Host {
             Ok(json!({
                 "code": c.to_string(),
                 "birth_date": c.birth_date().to_string(),
-                "sex": format!("{:?}", c.sex()),
+                "sex": crate::error::name_of(&c.sex()),
             }))
         })
     }

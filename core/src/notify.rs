@@ -17,6 +17,16 @@ pub enum Recipient {
     Person(PersonId),
 }
 
+impl std::fmt::Display for Recipient {
+    /// `worker:<id>` or `person:<id>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Recipient::Worker(w) => write!(f, "worker:{w}"),
+            Recipient::Person(p) => write!(f, "person:{p}"),
+        }
+    }
+}
+
 /// What a notification is about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum NotificationKind {

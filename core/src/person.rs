@@ -22,11 +22,12 @@ pub enum Sex {
 }
 
 /// Why a string is not a valid Estonian personal code. Each variant carries the
-/// offending input so a caller can show it back to the person who typed it.
+/// offending input so a caller can show it back to the person who typed it; the
+/// message never repeats it (nor the birth date it encodes): it is personal data.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 pub enum PersonalCodeError {
     /// The code must have exactly 11 characters.
-    #[error("personal code {value:?} has {length} characters, expected 11")]
+    #[error("the personal code has {length} characters, expected 11")]
     WrongLength {
         /// The input as given.
         value: String,
@@ -34,7 +35,7 @@ pub enum PersonalCodeError {
         length: usize,
     },
     /// Every character must be an ASCII digit.
-    #[error("personal code {value:?} has the non-digit {found:?} at position {position}")]
+    #[error("the personal code has a character that is not a digit at position {position}")]
     NotADigit {
         /// The input as given.
         value: String,
@@ -44,7 +45,7 @@ pub enum PersonalCodeError {
         found: char,
     },
     /// The first digit gives century and sex and must be 1–8.
-    #[error("personal code {value:?} starts with {digit}, expected a century digit 1-8")]
+    #[error("the personal code starts with {digit}, expected a century digit 1-8")]
     BadCenturyDigit {
         /// The input as given.
         value: String,
@@ -52,9 +53,7 @@ pub enum PersonalCodeError {
         digit: u8,
     },
     /// Digits 2–7 must form a real calendar date in the century the first digit gives.
-    #[error(
-        "personal code {value:?} encodes the impossible birth date {year:04}-{month:02}-{day:02}"
-    )]
+    #[error("the personal code encodes a birth date that does not exist")]
     ImpossibleDate {
         /// The input as given.
         value: String,
@@ -66,7 +65,7 @@ pub enum PersonalCodeError {
         day: u32,
     },
     /// The last digit must equal the check digit computed from the first ten.
-    #[error("personal code {value:?} has check digit {found}, expected {expected}")]
+    #[error("the personal code has check digit {found}, expected {expected}")]
     WrongCheckDigit {
         /// The input as given.
         value: String,
@@ -554,6 +553,10 @@ mod tests {
                         | PersonalCodeError::WrongCheckDigit { value, .. } => value,
                     };
                     proptest::prop_assert_eq!(shown, &s);
+                    // The message never repeats the value: it is personal data.
+                    if s.chars().count() >= 4 {
+                        proptest::prop_assert!(!e.to_string().contains(&s), "{}", e);
+                    }
                 }
             }
         }

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::error::name_of;
 use crate::person::PersonalCode;
 
 /// What a register notice says.
@@ -39,8 +40,11 @@ impl RegisterNotice {
     /// The key that makes an import idempotent: the same notice twice is one notice.
     pub fn key(&self) -> String {
         format!(
-            "{}|{:?}|{}|{}",
-            self.personal_code, self.kind, self.date, self.source_reference
+            "{}|{}|{}|{}",
+            self.personal_code,
+            name_of(&self.kind),
+            self.date,
+            self.source_reference
         )
     }
 }

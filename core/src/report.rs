@@ -42,6 +42,19 @@ impl ReportKind {
     }
 }
 
+impl std::fmt::Display for ReportKind {
+    /// `monthly 2026-10`, `care home start contract:<id>`, `care home end contract:<id>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReportKind::Monthly { year, month } => write!(f, "monthly {year}-{month:02}"),
+            ReportKind::CareHomeStart { contract } => {
+                write!(f, "care home start contract:{contract}")
+            }
+            ReportKind::CareHomeEnd { contract } => write!(f, "care home end contract:{contract}"),
+        }
+    }
+}
+
 /// A report that was submitted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReportSubmission {

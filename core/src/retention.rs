@@ -111,6 +111,18 @@ pub enum RecordRef {
     Assessment(AssessmentId),
 }
 
+impl std::fmt::Display for RecordRef {
+    /// `entry:<id>`, `visit:<id>`, `log_entry:<id>`, `assessment:<id>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordRef::Entry(id) => write!(f, "entry:{id}"),
+            RecordRef::Visit(id) => write!(f, "visit:{id}"),
+            RecordRef::LogEntry(id) => write!(f, "log_entry:{id}"),
+            RecordRef::Assessment(id) => write!(f, "assessment:{id}"),
+        }
+    }
+}
+
 /// A record due for destruction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DueRecord {
@@ -143,6 +155,16 @@ pub enum HoldScope {
     File(ClientFileId),
     /// Every record of one series.
     Series(String),
+}
+
+impl std::fmt::Display for HoldScope {
+    /// `client_file:<id>` or `series <code>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HoldScope::File(id) => write!(f, "client_file:{id}"),
+            HoldScope::Series(code) => write!(f, "series {code}"),
+        }
+    }
 }
 
 /// A hold (e.g. a court case, a complaint): blocks destruction of what it covers.

@@ -3,7 +3,8 @@
 //! once in `audit_texts` and referred to by number; ids, instants and hashes are stored
 //! as bytes and integers. Every entry reads back exactly as it was sealed, so its
 //! content digest still matches; a value that cannot take the compact form (a damaged
-//! entry of an older file) is kept as the text it was, so that `verify` names it.
+//! entry of an older file) is kept as the text it was: nothing is lost, and reading the
+//! entry is an error that names it.
 
 use std::collections::HashMap;
 use std::sync::Arc;

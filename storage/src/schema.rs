@@ -81,7 +81,8 @@
 //! rest in `object` when it reads `<kind>:<uuid><rest>`, else whole in `object`;
 //! `file` 16 bytes; `content_digest`, `prev_hash`, `hash` 32 bytes each. A value that
 //! cannot take that form (a damaged or tampered entry of an older file) is kept as the
-//! text it was, so that `verify` still names it. Both tables refuse UPDATE and DELETE.
+//! text it was: nothing is lost, and reading it is an error naming the entry. Both tables
+//! refuse UPDATE and DELETE.
 //! The view `audit_entries` shows the log as text, for whoever opens the file with
 //! `sqlite3`: a data-protection officer, an auditor.
 

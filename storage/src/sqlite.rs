@@ -221,6 +221,33 @@ fn set_synchronous(conn: &mut Held<'_>, full: bool) -> StoreResult<()> {
     Ok(())
 }
 
+/// Empties the read cache if another connection committed since it was filled. Under a
+/// write lock (a unit's or a batch's) nobody else commits until it ends.
+fn check_cache(conn: &mut Held<'_>) -> StoreResult<()> {
+    let version: i64 = conn
+        .prepare_cached("PRAGMA data_version")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(backend)?;
+    let inner = &mut conn.0;
+    if inner.data_version != version {
+        inner.cache.clear();
+        inner.data_version = version;
+    }
+    Ok(())
+}
+
+/// The error of a unit inside a batch whose transaction SQLite has rolled back by
+/// itself (a full disk, an I/O error): the batch is gone, and nothing may go on as if
+/// it were still open.
+fn batch_lost(batch: Option<(BatchId, ThreadId)>) -> StoreError {
+    StoreError::Batch {
+        batch: batch.map_or(0, |(b, _)| b.0),
+        problem: "its transaction was rolled back by the database (a full disk, an I/O \
+                  error); nothing of it was committed"
+            .into(),
+    }
+}
+
 /// The locked connection.
 struct Held<'a>(MutexGuard<'a, Inner>);
 
@@ -274,6 +301,11 @@ impl SqliteStore {
         let query = unit.kind == UnitKind::Query;
         let (mut conn, nested) = self.connection(unit.batch)?;
         if nested {
+            if conn.is_autocommit() {
+                conn.0.texts.roll_back_to(0);
+                conn.0.cache.clear();
+                return Err(batch_lost(conn.0.batch));
+            }
             run(&conn, "SAVEPOINT teho_call")?;
         } else {
             set_synchronous(&mut conn, !(query && self.query_sync_delay().is_some()))?;
@@ -319,6 +351,12 @@ impl Store for SqliteStore {
         let (mut conn, _) = self.connection(None)?;
         set_synchronous(&mut conn, true)?;
         run(&conn, "BEGIN IMMEDIATE")?;
+        // The batch's queries read through the cache: drop what another connection's
+        // commit made stale before the batch took the lock.
+        if let Err(e) = check_cache(&mut conn) {
+            let _ = run(&conn, "ROLLBACK");
+            return Err(e);
+        }
         conn.0.batches += 1;
         let id = BatchId(conn.0.batches);
         conn.0.batch = Some((id, std::thread::current().id()));
@@ -408,17 +446,7 @@ impl SqliteTx<'_> {
     /// Empties the read cache if another connection committed since it was filled.
     /// Under this unit's write lock nobody else commits until it ends.
     fn check_cache(&mut self) -> StoreResult<()> {
-        let version: i64 = self
-            .conn
-            .prepare_cached("PRAGMA data_version")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .map_err(backend)?;
-        let inner = &mut self.conn.0;
-        if inner.data_version != version {
-            inner.cache.clear();
-            inner.data_version = version;
-        }
-        Ok(())
+        check_cache(&mut self.conn)
     }
 }
 
@@ -475,6 +503,13 @@ impl StoreTx for SqliteTx<'_> {
                 written.saturating_sub(self.audit_rows),
                 self.audit_rows
             )));
+        }
+        if self.nested && self.conn.is_autocommit() {
+            // The batch's transaction is gone: releasing would commit this unit alone.
+            self.open = false;
+            self.conn.0.texts.roll_back_to(0);
+            self.conn.0.cache.clear();
+            return Err(batch_lost(self.conn.0.batch));
         }
         run(
             &self.conn,
@@ -757,6 +792,73 @@ mod tests {
         assert_eq!(sync.observe(), (true, 1));
         drop(store);
         assert_eq!(sync.observe(), (false, 2));
+    }
+
+    #[test]
+    fn a_batch_reads_no_facts_another_connection_changed_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let tx = store.begin_unit(Unit::COMMAND).unwrap();
+        put_org(&tx.conn, "Municipality");
+        Box::new(tx).commit().unwrap();
+        let mut tx = Records::new(store.begin(Unit::QUERY).unwrap());
+        assert_eq!(
+            tx.organization_kind(org_id()).unwrap(),
+            Some(OrganizationKind::Municipality)
+        );
+        tx.commit().unwrap(); // cached now
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "UPDATE organizations SET kind = 'CareHome' WHERE id = ?1",
+                [&ORG[..]],
+            )
+            .unwrap();
+        let batch = store.open_batch().unwrap();
+        let mut tx = Records::new(
+            store
+                .begin(Unit {
+                    kind: UnitKind::Query,
+                    batch: Some(batch),
+                })
+                .unwrap(),
+        );
+        assert_eq!(
+            tx.organization_kind(org_id()).unwrap(),
+            Some(OrganizationKind::CareHome)
+        );
+        tx.commit().unwrap();
+        store.close_batch(batch, true).unwrap();
+    }
+
+    /// SQLite rolls a transaction back by itself on a full disk or an I/O error. A
+    /// batch whose transaction is gone refuses its next units and its commit, instead
+    /// of committing them one by one.
+    #[test]
+    fn a_batch_the_database_rolled_back_commits_nothing_piecemeal() {
+        let store = SqliteStore::open_memory().unwrap();
+        let batch = store.open_batch().unwrap();
+        let unit = Unit {
+            kind: UnitKind::Command,
+            batch: Some(batch),
+        };
+        let mut tx = store.begin(unit).unwrap();
+        tx.append_audit(entry(1)).unwrap();
+        tx.commit().unwrap();
+        let tx = store.begin_unit(unit).unwrap();
+        run(&tx.conn, "ROLLBACK").unwrap(); // what SQLite does on SQLITE_FULL
+        let e = Box::new(tx).commit().unwrap_err().to_string();
+        assert!(e.contains("rolled back by the database"), "{e}");
+        let e = store.begin(unit).err().unwrap().to_string();
+        assert!(e.contains("rolled back by the database"), "{e}");
+        assert!(store.close_batch(batch, true).is_err());
+        let mut tx = store.begin(Unit::QUERY).unwrap();
+        assert_eq!(
+            tx.audit_head().unwrap(),
+            None,
+            "nothing of the batch stayed"
+        );
     }
 
     fn plan_of(tx: &SqliteTx<'_>, sql: &str) -> Vec<String> {

@@ -215,10 +215,16 @@ fn a_hold_an_archival_series_or_a_missing_approval_blocks_destruction() {
         )
         .unwrap();
     match t.engine.execute_destruction_act(&head, a.id) {
-        Err(TehoError::Conflict { id, problem, .. }) => assert!(
-            id.contains("Entry") && problem.contains("hold"),
-            "{id} {problem}"
-        ),
+        Err(TehoError::Conflict { id, problem, .. }) => {
+            assert!(id.starts_with("entry:"), "{id}");
+            assert!(
+                problem.contains(&format!(
+                    "{id}: under hold {} (Complaint 2036/5 pending)",
+                    hold.id
+                )),
+                "{problem}"
+            )
+        }
         other => panic!("expected a refusal naming the held record, got {other:?}"),
     }
     assert!(
@@ -244,6 +250,49 @@ fn a_hold_an_archival_series_or_a_missing_approval_blocks_destruction() {
             .retention_due(&Actor::Worker(t.care_worker), day(2036, 11, 12)),
         Err(TehoError::AccessDenied { .. })
     ));
+}
+
+/// Drafting an act whose due records are all held is refused, naming each hold by id
+/// and basis, and the records (seed 004 annex 6 §4: only what is due and free of holds).
+#[test]
+fn a_refusal_under_a_hold_names_the_hold_and_the_records() {
+    let t = Town::build(MemoryStore::new());
+    let admin = Actor::Worker(t.admin);
+    let kept = note(&t, "evidence in a complaint");
+    t.clock.set(tallinn(2026, 11, 11, 9, 0));
+    t.engine
+        .record_death(
+            &Actor::Worker(t.social_worker),
+            t.client,
+            day(2026, 11, 10),
+            "register".into(),
+        )
+        .unwrap();
+    t.clock.set(tallinn(2036, 11, 12, 9, 0));
+    let hold = t
+        .engine
+        .set_hold(
+            &admin,
+            HoldScope::Series("TEHO-1.1".into()),
+            "Court case 2-36-118".into(),
+            None,
+        )
+        .unwrap();
+    match t
+        .engine
+        .draft_destruction_act(&admin, act(day(2036, 11, 12)))
+    {
+        Err(TehoError::InvalidInput { problem, .. }) => {
+            assert!(
+                problem.contains(&format!(
+                    "entry:{kept}: under hold {} (Court case 2-36-118)",
+                    hold.id
+                )),
+                "{problem}"
+            );
+        }
+        other => panic!("expected a refusal naming the hold, got {other:?}"),
+    }
 }
 
 proptest! {

@@ -47,6 +47,19 @@ def test_invalid_period(town: "tuple[teho.Engine, dict, str]") -> None:
     assert e.value.until == "2026-01-01"
 
 
+def test_a_personal_code_is_checked_when_made_and_names_the_expected_digit() -> None:
+    # `teho.PersonalCode("…")` looks like a constructor: it checks, like the engine does.
+    with pytest.raises(teho.InvalidPersonalCode) as e:
+        teho.PersonalCode("37605030298")
+    assert (e.value.value, e.value.expected, e.value.found) == ("37605030298", 9, 8)
+    assert "37605030298" not in str(e.value), "the message repeats no personal data"
+    code = teho.PersonalCode("37605030299")
+    assert isinstance(code, str) and code == "37605030299"
+    assert code.birth_date == dt.date(1976, 5, 3) and code.sex == "Male"
+    with pytest.raises(teho.InvalidPersonalCode):
+        teho.PersonalCode("not a code")
+
+
 def test_invalid_recurrence_names_the_part() -> None:
     with pytest.raises(teho.InvalidRecurrence) as e:
         teho.parse_recurrence("FREQ=YEARLY;BYHOUR=9")

@@ -45,31 +45,30 @@ pub struct IcfCode {
     pub qualifiers: Vec<u8>,
 }
 
-/// Why a text is not an acceptable ICF code. Each variant names the value.
+/// Why a text is not an acceptable ICF code. Each variant carries the value; the
+/// message does not repeat it (a client's ICF code is health data).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, JsonSchema)]
 pub enum IcfError {
     /// An `s` (body structure) code: not used in the assessment of need.
-    #[error(
-        "ICF code {value:?} is a body-structure (s) code, which the assessment of need does not use"
-    )]
+    #[error("the ICF code is a body-structure (s) code, which the assessment of need does not use")]
     StructureCode {
         /// The code.
         value: String,
     },
     /// Not a b, d or e code.
-    #[error("ICF code {value:?} must start with b, d or e")]
+    #[error("an ICF code must start with b, d or e")]
     UnknownComponent {
         /// The code.
         value: String,
     },
     /// The category is not 3–5 digits.
-    #[error("ICF code {value:?} needs 3 to 5 category digits after the letter")]
+    #[error("an ICF code needs 3 to 5 category digits after the letter")]
     BadCategory {
         /// The code.
         value: String,
     },
     /// Missing, malformed or out-of-range qualifiers.
-    #[error("ICF code {value:?} has bad qualifiers: {why}")]
+    #[error("the ICF code has bad qualifiers: {why}")]
     BadQualifier {
         /// The code.
         value: String,

@@ -8,6 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::error::name_of;
 use crate::org::Domain;
 
 /// The seven life domains of the needs-assessment instrument.
@@ -296,7 +297,7 @@ impl Instrument {
                 _ => false,
             };
             if !ok {
-                return Err(bad(code, &format!("expects {:?}", item.kind)));
+                return Err(bad(code, &format!("expects {}", name_of(&item.kind))));
             }
         }
         if let Some(missing) = self

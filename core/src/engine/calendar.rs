@@ -15,6 +15,7 @@ use crate::access::{
     Action, Actor, ActorFacts, DataCategory, Target, Visibility, VisitFacts, WorkerFacts,
 };
 use crate::calendar::{Regeneration, Visit, VisitStatus, regenerate};
+use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::file::DomainDetail;
 use crate::ids::{ClientFileId, LogEntryId, OrganizationId, PlanId, PlanItemId, VisitId, WorkerId};
@@ -188,7 +189,7 @@ impl Ctx<'_> {
             if w.role.domain() != plan.domain {
                 return Err(TehoError::invalid(
                     "worker",
-                    format!("{:?}", w.role),
+                    name_of(&w.role),
                     "is not a role of the plan's domain",
                 ));
             }
@@ -405,7 +406,7 @@ impl ClientFiles {
             if !matches!(new.domain, Domain::Care | Domain::Nursing | Domain::Other) {
                 return Err(TehoError::invalid(
                     "domain",
-                    format!("{:?}", new.domain),
+                    name_of(&new.domain),
                     "a plan is Care, Nursing or Other",
                 ));
             }
@@ -822,17 +823,18 @@ impl ClientFiles {
                 at: c.at,
             });
             c.tx.update_visits(std::slice::from_ref(&v))?;
-            let shown = if text.is_empty() {
-                format!("{reason:?}")
-            } else {
-                format!("{reason:?}: {text}")
-            };
+            // The reason's code and the visit, not its free text: the text stays on the
+            // visit, so that destroying the visit destroys it (seed 004 annex 6 §4).
             c.notify_managers(
                 v.provider,
                 v.domain,
                 v.file,
                 NotificationKind::VisitNotDone { visit, reason },
-                format!("The visit of {} was not done ({shown})", local(v.start)),
+                format!(
+                    "The visit of {} was not done ({}); the visit says why",
+                    local(v.start),
+                    name_of(&reason)
+                ),
             )?;
             Ok(v)
         })
@@ -942,7 +944,7 @@ impl ClientFiles {
         threshold_minutes: u32,
     ) -> TehoResult<Vec<Visit>> {
         self.door(actor, Operation::MissedVisits, |c| {
-            c.object(format!("organization:{provider} {domain:?}"));
+            c.object(format!("organization:{provider} {}", name_of(&domain)));
             c.authorize(
                 Action::ReadProviderData { domain },
                 &Target::Organization { id: provider },
@@ -998,7 +1000,8 @@ impl ClientFiles {
     ) -> TehoResult<MonthlyReport> {
         self.door(actor, Operation::MonthlyReport, |c| {
             c.object(format!(
-                "organization:{provider} {domain:?} {year}-{month:02}"
+                "organization:{provider} {} {year}-{month:02}",
+                name_of(&domain)
             ));
             c.authorize(
                 Action::ReadProviderData { domain },

@@ -15,6 +15,7 @@ use crate::case::{
     FileSummary, IcfCode, NewApplication, NewAssessment, NewDecision, NewReferral, Referral,
     ReferralSource, ReferralStatus, ServiceKind, TerminationEffects,
 };
+use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::file::{CardProvider, ClientCard, ClientFile, ContactPoint, FileStatus};
 use crate::ids::{
@@ -53,7 +54,7 @@ impl Ctx<'_> {
             return Err(TehoError::Conflict {
                 kind: "referral".into(),
                 id: referral.to_string(),
-                problem: format!("is {:?}", r.status),
+                problem: format!("is {}", name_of(&r.status)),
             });
         }
         Ok(r)
@@ -244,7 +245,7 @@ impl ClientFiles {
                     if !provider_fits(org.kind, app.service) {
                         return Err(TehoError::invalid(
                             "provider",
-                            format!("{:?}", org.kind),
+                            name_of(&org.kind),
                             "does not provide the service applied for",
                         ));
                     }
@@ -279,8 +280,9 @@ impl ClientFiles {
                         Some(d.file),
                         NotificationKind::ClientDirected { service: d.service },
                         format!(
-                            "A client was directed to your {:?} service from {}",
-                            d.service, d.decided_on
+                            "A client was directed to your {} service from {}",
+                            name_of(&d.service),
+                            d.decided_on
                         ),
                     )?;
                 }
@@ -566,7 +568,7 @@ impl ClientFiles {
             if !provider_fits(org.kind, service) {
                 return Err(TehoError::invalid(
                     "provider",
-                    format!("{:?}", org.kind),
+                    name_of(&org.kind),
                     "does not provide this service",
                 ));
             }
@@ -603,7 +605,7 @@ impl ClientFiles {
                 return Err(TehoError::Conflict {
                     kind: "contract".into(),
                     id: contract.to_string(),
-                    problem: format!("is {:?}", k.status),
+                    problem: format!("is {}", name_of(&k.status)),
                 });
             }
             if on < k.prepared_on {
@@ -637,7 +639,10 @@ impl ClientFiles {
                 return Err(TehoError::Conflict {
                     kind: "contract".into(),
                     id: contract.to_string(),
-                    problem: format!("is {:?}; only a concluded contract is terminated", k.status),
+                    problem: format!(
+                        "is {}; only a concluded contract is terminated",
+                        name_of(&k.status)
+                    ),
                 });
             }
             let concluded = k.concluded_on.unwrap_or(k.prepared_on);

@@ -86,7 +86,11 @@ impl Ctx<'_> {
                     self.tx.update(&m)?;
                 }
             }
-            effects.notified.sort_by_key(|r| format!("{r:?}"));
+            // Persons first, then workers, each by id (the order the records keep).
+            effects.notified.sort_by_key(|r| match r {
+                Recipient::Person(p) => (0, p.0),
+                Recipient::Worker(w) => (1, w.0),
+            });
             effects.notified.dedup();
             // Plans end on the date; planned visits after it are cancelled.
             for plan in self.tx.plans_of_file(f.id)? {

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use super::{Ctx, check_period, non_empty};
 use crate::ClientFiles;
 use crate::access::{Action, Actor, Target, WorkerFacts};
+use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::ids::{OrganizationId, WorkerId};
 use crate::notify::{NotificationKind, Recipient};
@@ -216,8 +217,8 @@ pub(crate) fn new_worker(c: &mut Ctx<'_>, new: NewWorker) -> TehoResult<Worker> 
     if !new.role.allowed_in(org.kind) {
         return Err(TehoError::invalid(
             "role",
-            format!("{:?}", new.role),
-            &format!("is not a role of a {:?}", org.kind),
+            name_of(&new.role),
+            &format!("is not a role of a {}", name_of(&org.kind)),
         ));
     }
     check_period("employment", new.employed_from, new.employed_until)?;

@@ -45,7 +45,11 @@ impl ClientFiles {
             c.authorize(Action::ReadAccessLog, &Target::System)?;
             let p =
                 c.tx.person_by_identity(&crate::person::PersonIdentity::Estonian(code).key())?
-                    .ok_or_else(|| TehoError::not_found("person with personal code", code))?;
+                    .ok_or_else(|| TehoError::NotFound {
+                        kind: "client file".into(),
+                        id: "of the personal code given".into(),
+                        value: Some(code.to_string()),
+                    })?;
             let f =
                 c.tx.file_of_client(p.id)?
                     .ok_or_else(|| TehoError::not_found("client file of person", p.id))?;

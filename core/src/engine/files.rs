@@ -8,6 +8,7 @@ use crate::ClientFiles;
 use crate::access::{
     self, Action, Actor, ActorFacts, DataCategory, Target, Visibility, WorkerFacts,
 };
+use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::file::{
     CardProvider, ClientCard, ClientFile, ClientFileView, Entry, FileStatus, NewCard, NewEntry,
@@ -218,7 +219,7 @@ impl ClientFiles {
             if !org.kind.is_provider() {
                 return Err(TehoError::invalid(
                     "organization",
-                    format!("{:?}", org.kind),
+                    name_of(&org.kind),
                     "is not a service provider",
                 ));
             }
@@ -268,7 +269,7 @@ impl ClientFiles {
                     if let Some(r) = new.role.filter(|r| *r != w.role) {
                         return Err(TehoError::invalid(
                             "role",
-                            format!("{r:?}"),
+                            name_of(&r),
                             "differs from the worker's employment role",
                         ));
                     }
@@ -277,7 +278,7 @@ impl ClientFiles {
                     {
                         return Err(TehoError::invalid(
                             "role",
-                            format!("{:?}", w.role),
+                            name_of(&w.role),
                             "cannot be a network member",
                         ));
                     }
@@ -311,7 +312,7 @@ impl ClientFiles {
                     if !matches!(role, Role::Relative | Role::Guardian | Role::InformalCarer) {
                         return Err(TehoError::invalid(
                             "role",
-                            format!("{role:?}"),
+                            name_of(&role),
                             "a person joins as Relative, Guardian or InformalCarer",
                         ));
                     }
@@ -424,7 +425,7 @@ impl ClientFiles {
             if substitute.role.domain() != substituted.role.domain() {
                 return Err(TehoError::invalid(
                     "substitute",
-                    format!("{:?}", substitute.role),
+                    name_of(&substitute.role),
                     "must work in the absent worker's domain",
                 ));
             }
@@ -475,7 +476,7 @@ impl ClientFiles {
             {
                 return Err(TehoError::invalid(
                     "visibility",
-                    format!("{:?}", new.visibility),
+                    name_of(&new.visibility),
                     "this category is visible to one role only; use RoleOnly of that role",
                 ));
             }
@@ -551,7 +552,11 @@ impl ClientFiles {
                 return Err(TehoError::Conflict {
                     kind: "notification".into(),
                     id: id.to_string(),
-                    problem: format!("is {:?}; it cannot go back to {state:?}", n.state),
+                    problem: format!(
+                        "is {}; it cannot go back to {}",
+                        name_of(&n.state),
+                        name_of(&state)
+                    ),
                 });
             }
             if state != n.state {
@@ -600,7 +605,7 @@ impl ClientFiles {
                     if !known {
                         return Err(TehoError::invalid(
                             "audience",
-                            format!("{r:?}"),
+                            r,
                             "is not a current member of the client's network",
                         ));
                     }
@@ -615,7 +620,7 @@ impl ClientFiles {
                     if v.is_empty() {
                         return Err(TehoError::invalid(
                             "audience",
-                            format!("{role:?}"),
+                            name_of(&role),
                             "no current member of the network has this role",
                         ));
                     }
@@ -630,7 +635,7 @@ impl ClientFiles {
             to.retain(|r| Some(*r) != sender);
             to.dedup();
             let from = match &c.actor_ref.role {
-                Some(role) => format!("{} ({role:?})", c.actor_ref.name),
+                Some(role) => format!("{} ({})", c.actor_ref.name, name_of(role)),
                 None => c.actor_ref.name.clone(),
             };
             let mut sent = Vec::with_capacity(to.len());

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access::{self, Action, Actor, ActorFacts, AllowBasis, ClientFacts, Decision, Target};
 use crate::audit::{ActorRef, AuditDecision, Checkpoint, NewAuditEntry, Verifier, VerifyReport};
+use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::file::ClientFile;
 use crate::ids::{ClientFileId, OrganizationId, WorkerId};
@@ -533,30 +534,47 @@ impl ClientFiles {
             ctx.actor_ref = actor_ref;
             body(&mut ctx)
         }));
+        let Ctx {
+            mut tx,
+            call,
+            actor_ref,
+            ..
+        } = ctx;
         let error = match outcome {
             Ok(Ok(value)) => {
-                let entry = audit_entry(&ctx.call, at, actor, &ctx.actor_ref, "ok");
-                ctx.tx.append_audit(entry)?;
-                ctx.tx.commit()?;
-                return Ok(value);
+                let entry = audit_entry(&call, at, actor, &actor_ref, "ok");
+                // A unit that cannot take its entry or commit (a query that wrote, a
+                // full disk) is a failed call: rolled back and audited as such.
+                match tx.append_audit(entry).and_then(|_| tx.commit()) {
+                    Ok(()) => return Ok(value),
+                    Err(e) => {
+                        let error = TehoError::from(e);
+                        self.audit_alone(
+                            unit,
+                            audit_entry(&call, at, actor, &actor_ref, error.kind()),
+                        )?;
+                        return Err(error);
+                    }
+                }
             }
             Ok(Err(error)) => error,
             Err(panic) => TehoError::Internal {
                 message: format!("a panic inside {}: {}", op.name(), panic_text(&*panic)),
             },
         };
-        let Ctx {
-            tx,
-            call,
-            actor_ref,
-            ..
-        } = ctx;
         drop(tx); // rolls back everything the call wrote
-        let entry = audit_entry(&call, at, actor, &actor_ref, error.kind());
+        self.audit_alone(
+            unit,
+            audit_entry(&call, at, actor, &actor_ref, error.kind()),
+        )?;
+        Err(error)
+    }
+
+    /// Writes the audit entry of a failed call in a unit of its own.
+    fn audit_alone(&self, unit: Unit, entry: NewAuditEntry) -> TehoResult<()> {
         let mut tx = Records::new(self.store.begin(unit)?);
         tx.append_audit(entry)?;
-        tx.commit()?;
-        Err(error)
+        Ok(tx.commit()?)
     }
 
     // ----- operator -------------------------------------------------------------
@@ -577,7 +595,7 @@ impl ClientFiles {
             if municipality.kind != OrganizationKind::Municipality {
                 return Err(TehoError::invalid(
                     "kind",
-                    format!("{:?}", municipality.kind),
+                    name_of(&municipality.kind),
                     "the first organisation must be a Municipality",
                 ));
             }

@@ -7,6 +7,7 @@ use super::Ctx;
 use crate::ClientFiles;
 use crate::access::{Action, Actor, Target};
 use crate::case::{ContractStatus, ServiceKind};
+use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::ids::OrganizationId;
 use crate::org::{Domain, Organization, OrganizationKind};
@@ -22,7 +23,7 @@ fn provider_domain(kind: OrganizationKind) -> TehoResult<Domain> {
         OrganizationKind::OtherProvider => Ok(Domain::Other),
         other => Err(TehoError::invalid(
             "provider",
-            format!("{other:?}"),
+            name_of(&other),
             "is not a service provider with reporting duties",
         )),
     }
@@ -132,7 +133,7 @@ impl ClientFiles {
         kind: ReportKind,
     ) -> TehoResult<ReportSubmission> {
         self.door(actor, Operation::SubmitReport, |c| {
-            c.object(format!("organization:{provider} {kind:?}"));
+            c.object(format!("organization:{provider} {kind}"));
             c.authorize_reporting(provider)?;
             let key = kind.key(provider);
             if let Some(done) = c.tx.submission(&key)? {

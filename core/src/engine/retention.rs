@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use super::Ctx;
 use crate::ClientFiles;
 use crate::access::{Action, Actor, DataCategory, Target};
+use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::ids::{ClientFileId, DestructionActId, HoldId};
 use crate::retention::{
@@ -18,6 +19,16 @@ use crate::retention::{
 use crate::time::local_date;
 
 impl Ctx<'_> {
+    /// The holds in force on `on`.
+    fn holds_on(&mut self, on: NaiveDate) -> TehoResult<Vec<Hold>> {
+        Ok(self
+            .tx
+            .holds()?
+            .into_iter()
+            .filter(|h| h.in_force(on))
+            .collect())
+    }
+
     /// Every record of the given files (all files when `None`) with its series and the
     /// day its retention period ends; `held` as of `on`.
     fn retention_records(
@@ -25,12 +36,7 @@ impl Ctx<'_> {
         only: Option<&[ClientFileId]>,
         on: NaiveDate,
     ) -> TehoResult<Vec<DueRecord>> {
-        let holds: Vec<Hold> = self
-            .tx
-            .holds()?
-            .into_iter()
-            .filter(|h| h.in_force(on))
-            .collect();
+        let holds = self.holds_on(on)?;
         let files = match only {
             Some(f) => f.to_vec(),
             None => self.tx.files()?.into_iter().map(|f| f.id).collect(),
@@ -109,15 +115,37 @@ impl Ctx<'_> {
     }
 }
 
-/// Why a record may not be destroyed on `on`, if it may not.
-fn refusal(r: &DueRecord, on: NaiveDate) -> Option<String> {
+/// Why a record may not be destroyed on `on`, if it may not; a hold is named by its id
+/// and basis (`holds`: those in force on `on`).
+fn refusal(r: &DueRecord, on: NaiveDate, holds: &[Hold]) -> Option<String> {
     match series(&r.series) {
         None => Some(format!("series {} is not in the catalogue", r.series)),
         Some(s) if s.archival => Some(format!("series {} has archival value", s.code)),
         Some(_) if r.due_on > on => Some(format!("not due before {}", r.due_on)),
-        Some(_) if r.held => Some("under a hold".into()),
+        Some(_) if r.held => Some(
+            holds
+                .iter()
+                .filter(|h| h.covers(r.file, &r.series))
+                .map(|h| format!("under hold {} ({})", h.id, h.basis))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         Some(_) => None,
     }
+}
+
+/// The records refused and why, one per line, at most `shown` of them and a count of
+/// the rest.
+fn refused_list(refused: &[(RecordRef, String)], shown: usize) -> String {
+    let mut lines: Vec<String> = refused
+        .iter()
+        .take(shown)
+        .map(|(r, why)| format!("{r}: {why}"))
+        .collect();
+    if refused.len() > shown {
+        lines.push(format!("and {} more", refused.len() - shown));
+    }
+    lines.join("; ")
 }
 
 impl ClientFiles {
@@ -144,7 +172,7 @@ impl ClientFiles {
         until: Option<NaiveDate>,
     ) -> TehoResult<Hold> {
         self.door(actor, Operation::SetHold, |c| {
-            c.object(format!("hold on {scope:?}"));
+            c.object(format!("hold on {scope}"));
             c.authorize(Action::ManageRetention, &Target::System)?;
             let basis = super::non_empty("basis", &basis)?;
             let from = local_date(c.at);
@@ -232,23 +260,34 @@ impl ClientFiles {
                     "lies in the past",
                 ));
             }
-            let records: Vec<(RecordRef, ClientFileId)> = c
-                .retention_records(None, new.planned_on)?
-                .into_iter()
-                .filter(|r| {
-                    r.series == s.code
-                        && r.trigger_on >= new.date_from
-                        && r.trigger_on <= new.date_to
-                        && refusal(r, new.planned_on).is_none()
-                })
-                .map(|r| (r.record, r.file))
-                .collect();
+            let holds = c.holds_on(new.planned_on)?;
+            let mut records: Vec<(RecordRef, ClientFileId)> = Vec::new();
+            let mut held: Vec<(RecordRef, String)> = Vec::new();
+            for r in c.retention_records(None, new.planned_on)? {
+                if r.series != s.code || r.trigger_on < new.date_from || r.trigger_on > new.date_to
+                {
+                    continue;
+                }
+                match refusal(&r, new.planned_on, &holds) {
+                    None => records.push((r.record, r.file)),
+                    Some(why) if r.held && r.due_on <= new.planned_on => held.push((r.record, why)),
+                    Some(_) => {}
+                }
+            }
             if records.is_empty() {
-                return Err(TehoError::invalid(
-                    "series",
-                    s.code,
-                    "no records of the range are due and free of holds on the planned day",
-                ));
+                let problem = if held.is_empty() {
+                    "no records of the range are due on the planned day".to_string()
+                } else {
+                    format!(
+                        "the records of the range that are due are held: {}",
+                        refused_list(&held, 10)
+                    )
+                };
+                return Err(TehoError::InvalidInput {
+                    field: "series".into(),
+                    value: s.code.into(),
+                    problem,
+                });
             }
             let act = DestructionAct {
                 id: DestructionActId(c.ids.next_id()),
@@ -258,7 +297,7 @@ impl ClientFiles {
                 date_from: new.date_from,
                 date_to: new.date_to,
                 units: records.len(),
-                retention_period: format!("{} years from {:?}", s.years, s.trigger),
+                retention_period: format!("{} years from {}", s.years, name_of(&s.trigger)),
                 legal_basis: s.legal_basis.into(),
                 method,
                 planned_on: new.planned_on,
@@ -289,7 +328,7 @@ impl ClientFiles {
                 return Err(TehoError::Conflict {
                     kind: "destruction act".into(),
                     id: act.to_string(),
-                    problem: format!("is {:?}", a.status),
+                    problem: format!("is {}", name_of(&a.status)),
                 });
             }
             let me = c.me()?.0;
@@ -335,7 +374,7 @@ impl ClientFiles {
                 return Err(TehoError::Conflict {
                     kind: "destruction act".into(),
                     id: act.to_string(),
-                    problem: format!("is {:?}; only an approved act destroys", a.status),
+                    problem: format!("is {}; only an approved act destroys", name_of(&a.status)),
                 });
             }
             let today = local_date(c.at);
@@ -347,18 +386,27 @@ impl ClientFiles {
                 .into_iter()
                 .map(|r| (r.record, r))
                 .collect();
-            for (record, _) in &a.records {
-                let why = match known.get(record) {
-                    None => Some("no longer exists".to_string()),
-                    Some(r) => refusal(r, today),
-                };
-                if let Some(why) = why {
-                    return Err(TehoError::Conflict {
-                        kind: "record".into(),
-                        id: format!("{record:?}"),
-                        problem: format!("cannot be destroyed: {why}"),
-                    });
-                }
+            let holds = c.holds_on(today)?;
+            let refused: Vec<(RecordRef, String)> = a
+                .records
+                .iter()
+                .filter_map(|(record, _)| {
+                    let why = match known.get(record) {
+                        None => Some("no longer exists".to_string()),
+                        Some(r) => refusal(r, today, &holds),
+                    };
+                    why.map(|w| (*record, w))
+                })
+                .collect();
+            if let Some((first, _)) = refused.first() {
+                return Err(TehoError::Conflict {
+                    kind: "record".into(),
+                    id: first.to_string(),
+                    problem: format!(
+                        "cannot be destroyed, nor anything of the act: {}",
+                        refused_list(&refused, 10)
+                    ),
+                });
             }
             for (record, _) in &a.records {
                 c.tx.destroy(*record)?;

@@ -396,7 +396,10 @@ impl ClientFiles {
                 })
                 .collect();
             to.push(Recipient::Person(facts.client));
-            to.sort_by_key(|r| format!("{r:?}"));
+            to.sort_by_key(|r| match r {
+                Recipient::Person(p) => (0, p.0),
+                Recipient::Worker(w) => (1, w.0),
+            });
             to.dedup();
             for r in &to {
                 c.notify(*r, Some(file), NotificationKind::Discharge, text.clone())?;

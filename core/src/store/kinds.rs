@@ -190,14 +190,6 @@ fn recipient_id(r: Recipient) -> Uuid {
     }
 }
 
-/// The variant name of a unit enum, as serde writes it.
-fn variant<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        other => format!("{other:?}"),
-    }
-}
-
 pub(crate) fn membership_member(m: Member) -> Value {
     Value::Id(member_id(m))
 }
@@ -208,7 +200,7 @@ pub(crate) fn notification_recipient(r: Recipient) -> Value {
 
 json_kinds! {
     /// Organisations, with their kind (what every call reads of its actor's employer).
-    ORGANIZATIONS = "organizations": Organization, |o| o.id.0, ["kind": text = Value::Text(variant(&o.kind))];
+    ORGANIZATIONS = "organizations": Organization, |o| o.id.0, ["kind": text = Value::Text(crate::error::name_of(&o.kind))];
     /// Workers (one employment each), by employer.
     WORKERS = "workers": Worker, |w| w.id.0, ["organization": id = Value::Id(w.organization.0)];
     /// Persons, by their identity key (`EE:<code>`, `<country>:DOC:<number>`).
@@ -427,17 +419,30 @@ pub(crate) fn cache_texts(id: Uuid, t: Arc<VisitTexts>) {
 const FLAG_SLOT: u8 = 1;
 const FLAG_MOVED: u8 = 2;
 const FLAG_NOT_DONE: u8 = 4;
+/// The start or end has nanoseconds below the microsecond (the columns hold
+/// microseconds): both remainders follow.
+const FLAG_NANOS: u8 = 8;
+
+/// The nanoseconds of an instant below its microsecond.
+fn below_micros(at: DateTime<Utc>) -> u64 {
+    u64::from(at.timestamp_subsec_nanos() % 1_000)
+}
 
 /// The row of a visit (version 2) whose action and place are stored as `texts`.
 pub(crate) fn visit_row(v: &Visit, texts: Uuid) -> StoreResult<Row> {
     let mut w = Writer::new();
-    let flags = if v.slot.is_some() { FLAG_SLOT } else { 0 }
-        | if v.moved_by_hand { FLAG_MOVED } else { 0 }
-        | if v.not_done.is_some() {
-            FLAG_NOT_DONE
-        } else {
-            0
-        };
+    let nanos = (below_micros(v.start), below_micros(v.end));
+    let mut flags = 0;
+    for (on, flag) in [
+        (v.slot.is_some(), FLAG_SLOT),
+        (v.moved_by_hand, FLAG_MOVED),
+        (v.not_done.is_some(), FLAG_NOT_DONE),
+        (nanos != (0, 0), FLAG_NANOS),
+    ] {
+        if on {
+            flags |= flag;
+        }
+    }
     w.u8(flags)
         .u8(domain_code(v.domain))
         .varint(u64::from(v.slot_index));
@@ -449,6 +454,9 @@ pub(crate) fn visit_row(v: &Visit, texts: Uuid) -> StoreResult<Row> {
     w.uuid(texts);
     if let Some(nd) = &v.not_done {
         w.bytes(&json("visits", v.id.0, nd)?);
+    }
+    if nanos != (0, 0) {
+        w.varint(nanos.0).varint(nanos.1);
     }
     Ok(Row {
         id: v.id.0,
@@ -516,6 +524,22 @@ pub(crate) fn visit_from_row(row: &Row) -> StoreResult<VisitFromRow> {
             } else {
                 None
             };
+            let (start_ns, end_ns) = if flags & FLAG_NANOS != 0 {
+                let below = |r: &mut Reader<'_>, what: &str| {
+                    r.varint(what).map_err(bad).and_then(|n| {
+                        i64::try_from(n)
+                            .ok()
+                            .filter(|n| *n < 1_000)
+                            .ok_or_else(|| bad(format!("{what}: {n} ns")))
+                    })
+                };
+                (
+                    below(&mut r, "start nanoseconds")?,
+                    below(&mut r, "end nanoseconds")?,
+                )
+            } else {
+                (0, 0)
+            };
             r.end().map_err(bad)?;
             let status = need_int(V_STATUS, "status")?;
             let visit = Visit {
@@ -524,8 +548,10 @@ pub(crate) fn visit_from_row(row: &Row) -> StoreResult<VisitFromRow> {
                 plan_item: col(V_ITEM).as_id().map(Into::into),
                 slot: slot.map(|s: NaiveDateTime| s),
                 slot_index,
-                start: from_micros(kind, row.id, need_int(V_START, "start")?)?,
-                end: from_micros(kind, row.id, need_int(V_END, "end")?)?,
+                start: from_micros(kind, row.id, need_int(V_START, "start")?)?
+                    + chrono::Duration::nanoseconds(start_ns),
+                end: from_micros(kind, row.id, need_int(V_END, "end")?)?
+                    + chrono::Duration::nanoseconds(end_ns),
                 worker: col(V_WORKER).as_id().map(Into::into),
                 domain,
                 provider: col(V_PROVIDER).as_id().map(Into::into),

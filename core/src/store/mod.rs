@@ -136,6 +136,7 @@ impl From<StoreError> for crate::TehoError {
             StoreError::Missing { kind, id } => TehoError::NotFound {
                 kind: kind.into(),
                 id: id.to_string(),
+                value: None,
             },
             e @ StoreError::Corrupt { .. } => TehoError::Storage {
                 message: e.to_string(),

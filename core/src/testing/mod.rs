@@ -2,7 +2,7 @@
 //! every backend runs the same engine-level tests: `store_conformance_tests!` in a
 //! backend's test crate, as matrix-rust-sdk's `statestore_integration_tests!`.
 //!
-//! ```ignore
+//! ```text
 //! teho_core::store_conformance_tests!(sqlite_in_memory, SqliteStore::open_memory().unwrap());
 //! ```
 //!

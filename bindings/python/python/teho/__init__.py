@@ -44,7 +44,7 @@ from .errors import (
 )
 
 __all__ = [
-    "Actor", "Engine", "PersonalCodeInfo", "Record", "Records", "open", "open_memory", "parse_recurrence", "personal_code", "worker", "person", "supervising",
+    "Actor", "Engine", "PersonalCode", "PersonalCodeInfo", "Record", "Records", "open", "open_memory", "parse_recurrence", "personal_code", "worker", "person", "supervising",
     "TehoError", "AccessDenied", "AlreadyInitialized", "Conflict", "InternalError", "InvalidIcf",
     "InvalidInput", "InvalidPeriod", "InvalidPersonalCode", "InvalidRecurrence", "NotFound",
     "ReasonRequired", "SchemaTooNew", "StorageError",
@@ -135,6 +135,28 @@ def personal_code(code: str) -> PersonalCodeInfo:
     Raises :class:`InvalidPersonalCode` with the ``value`` and the ``problem``."""
     c, born, sex = _teho.personal_code(code)
     return PersonalCodeInfo(code=c, birth_date=_dt.date.fromisoformat(born), sex=sex)
+
+
+class PersonalCode(str):
+    """An Estonian personal code (isikukood), checked when made:
+    ``teho.PersonalCode("38001010014")`` is the code (a ``str``, usable wherever one is
+    expected); a wrong one raises :class:`InvalidPersonalCode` with the ``value``, the
+    ``problem`` and, for a wrong check digit, the ``expected`` and ``found`` digits.
+    (The engine's arguments of this type also take a plain ``str``, checked there.)"""
+
+    def __new__(cls, code: str) -> "PersonalCode":
+        checked, _, _ = _teho.personal_code(code)
+        return super().__new__(cls, checked)
+
+    @property
+    def birth_date(self) -> _dt.date:
+        """The date of birth it encodes."""
+        return personal_code(self).birth_date
+
+    @property
+    def sex(self) -> Literal["Male", "Female"]:
+        """The sex it encodes."""
+        return personal_code(self).sex
 
 
 def parse_recurrence(text: str) -> str:

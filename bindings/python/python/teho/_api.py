@@ -110,7 +110,6 @@ __all__ = [
     "Person",
     "PersonId",
     "PersonIdentity",
-    "PersonalCode",
     "PlanId",
     "PlanItem",
     "PlanItemId",

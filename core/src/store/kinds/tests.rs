@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use chrono::Timelike;
 
 fn frozen() -> BTreeMap<String, String> {
     serde_json::from_str(include_str!("frozen_v1.json")).unwrap()
@@ -137,6 +138,21 @@ fn a_version_2_visit_row_is_frozen() {
 
 const FROZEN_V2_DOC: &str = "030100a096e2ae0d007da01391935946a9fc7c85ecbc4198d3";
 const FROZEN_TEXTS_ID: &str = "7da01391-9359-46a9-fc7c-85ecbc4198d3";
+
+/// A visit moved to an instant finer than a microsecond (the columns hold microseconds)
+/// reads back to the nanosecond.
+#[test]
+fn a_visit_reads_back_to_the_nanosecond() {
+    let docs = frozen();
+    let mut v: Visit = serde_json::from_str(&docs["visits_moved"]).unwrap();
+    for (s, e) in [(123_456_789u32, 999u32), (1_000, 999_999_999), (7, 0)] {
+        v.start = v.start.with_nanosecond(s).unwrap();
+        v.end = v.end.with_nanosecond(e).unwrap();
+        let texts = texts_of(&v);
+        let row = visit_row(&v, texts.id()).unwrap();
+        assert_eq!(read_v2(&row, &texts), v, "{s} {e}");
+    }
+}
 
 #[test]
 fn a_newer_version_is_refused_with_the_version_named() {

@@ -209,7 +209,23 @@ fn only_the_client_or_a_guardian_reads_the_access_log(t: Town) {
     );
 }
 
+/// A lookup by a personal code that finds nobody names no code in its error message;
+/// the code is in the error's `value`, for the caller.
+fn a_lookup_by_personal_code_keeps_the_code_out_of_its_message(t: Town) {
+    let unknown = code("3991231009");
+    match t.engine.file_of_code(&Actor::System, unknown) {
+        Err(e @ TehoError::NotFound { .. }) => {
+            assert!(!e.to_string().contains(&unknown.to_string()), "{e}");
+            assert!(
+                matches!(&e, TehoError::NotFound { value: Some(v), .. } if *v == unknown.to_string())
+            );
+        }
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}
+
 crate::testing::tests![
+    a_lookup_by_personal_code_keeps_the_code_out_of_its_message,
     every_disclosure_records_when_what_to_whom_basis_and_how,
     the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only,
     only_the_client_or_a_guardian_reads_the_access_log,

@@ -256,6 +256,150 @@ fn a_panic_inside_a_call_is_rolled_back_and_audited_once(t: Town) {
     assert_eq!(p.given_name, "After");
 }
 
+/// A store that lets its next commit fail (a full disk, say) and otherwise passes every
+/// call to the store it wraps.
+struct FailingCommit {
+    inner: Arc<dyn crate::store::Store>,
+    fail: Arc<AtomicBool>,
+}
+
+/// A unit of work of [`FailingCommit`].
+struct FailingTx<'a> {
+    inner: Box<dyn crate::store::StoreTx + 'a>,
+    fail: Arc<AtomicBool>,
+}
+
+impl crate::store::Store for FailingCommit {
+    fn begin(&self, unit: Unit) -> crate::store::StoreResult<Box<dyn crate::store::StoreTx + '_>> {
+        Ok(Box::new(FailingTx {
+            inner: self.inner.begin(unit)?,
+            fail: Arc::clone(&self.fail),
+        }))
+    }
+    fn open_batch(&self) -> crate::store::StoreResult<BatchId> {
+        self.inner.open_batch()
+    }
+    fn close_batch(&self, batch: BatchId, commit: bool) -> crate::store::StoreResult<()> {
+        self.inner.close_batch(batch, commit)
+    }
+}
+
+impl crate::store::StoreTx for FailingTx<'_> {
+    fn get(
+        &mut self,
+        kind: &'static crate::store::Kind,
+        id: Uuid,
+    ) -> crate::store::StoreResult<Option<Row>> {
+        self.inner.get(kind, id)
+    }
+    fn find(
+        &mut self,
+        kind: &'static crate::store::Kind,
+        filter: &crate::store::Filter,
+    ) -> crate::store::StoreResult<Vec<Row>> {
+        self.inner.find(kind, filter)
+    }
+    fn insert(
+        &mut self,
+        kind: &'static crate::store::Kind,
+        row: &Row,
+    ) -> crate::store::StoreResult<()> {
+        self.inner.insert(kind, row)
+    }
+    fn update(
+        &mut self,
+        kind: &'static crate::store::Kind,
+        row: &Row,
+    ) -> crate::store::StoreResult<()> {
+        self.inner.update(kind, row)
+    }
+    fn destroy(
+        &mut self,
+        kind: &'static crate::store::Kind,
+        id: Uuid,
+    ) -> crate::store::StoreResult<bool> {
+        self.inner.destroy(kind, id)
+    }
+    fn append_audit(
+        &mut self,
+        entry: crate::audit::NewAuditEntry,
+    ) -> crate::store::StoreResult<crate::audit::AuditEntry> {
+        self.inner.append_audit(entry)
+    }
+    fn audit_head(&mut self) -> crate::store::StoreResult<Option<crate::audit::ChainHead>> {
+        self.inner.audit_head()
+    }
+    fn audit_page(
+        &mut self,
+        from: u64,
+        limit: usize,
+    ) -> crate::store::StoreResult<Vec<crate::audit::AuditEntry>> {
+        self.inner.audit_page(from, limit)
+    }
+    fn audit_of_file(
+        &mut self,
+        file: crate::ids::ClientFileId,
+    ) -> crate::store::StoreResult<Vec<crate::audit::AuditEntry>> {
+        self.inner.audit_of_file(file)
+    }
+    fn commit(self: Box<Self>) -> crate::store::StoreResult<()> {
+        if self.fail.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Backend("the disk is full".into()));
+        }
+        self.inner.commit()
+    }
+}
+
+/// A call whose work is done but whose unit cannot commit is a failed call: nothing of
+/// it stays, and it is audited once, as a storage failure.
+fn a_call_that_cannot_commit_is_rolled_back_and_audited_once(t: Town) {
+    let fail = Arc::new(AtomicBool::new(false));
+    let engine = ClientFiles::shared(
+        Arc::new(FailingCommit {
+            inner: Arc::clone(t.engine.store()),
+            fail: Arc::clone(&fail),
+        }),
+        Arc::new(FixedClock::new(tallinn(2026, 11, 3, 9, 0))),
+        Arc::new(SequentialIds::new(0xfa11)),
+    );
+    let sw = Actor::Worker(t.social_worker);
+    let before = engine.chain_length().unwrap();
+    fail.store(true, Ordering::SeqCst);
+    let r = engine.register_person(
+        &sw,
+        NewPerson {
+            identity: PersonIdentity::Estonian(code("3700101016")),
+            given_name: "Never".into(),
+            family_name: "Stored".into(),
+            birth_date: None,
+        },
+    );
+    assert!(matches!(r, Err(TehoError::Storage { .. })), "{r:?}");
+    let store = t.engine.store();
+    let page = Records::new(store.begin(Unit::QUERY).unwrap())
+        .audit_page(before + 1, 10)
+        .unwrap();
+    assert_eq!(page.len(), 1, "{page:?}");
+    assert_eq!(
+        (page[0].operation.as_str(), page[0].outcome.as_str()),
+        ("person.register", "storage")
+    );
+    // The person was not stored: registering again succeeds.
+    assert!(
+        engine
+            .register_person(
+                &sw,
+                NewPerson {
+                    identity: PersonIdentity::Estonian(code("3700101016")),
+                    given_name: "Now".into(),
+                    family_name: "Stored".into(),
+                    birth_date: None,
+                },
+            )
+            .is_ok()
+    );
+}
+
 crate::testing::tests![
     a_colliding_insert_is_a_conflict_and_changes_nothing,
     a_second_session_with_the_same_ids_never_overwrites_the_first,
@@ -263,4 +407,5 @@ crate::testing::tests![
     a_visit_of_the_first_encoding_reads_back_equal,
     a_unit_of_a_batch_that_is_not_open_is_refused,
     a_panic_inside_a_call_is_rolled_back_and_audited_once,
+    a_call_that_cannot_commit_is_rolled_back_and_audited_once,
 ];
