@@ -1315,6 +1315,17 @@ fn membership_standing(
 /// Checks that hold for every actor before any rule: known, employed that day (a
 /// departed worker's access ends at the end of the last day, seed 002 §7(2)3), and only
 /// supervisors acting for supervision.
+/// Whether the actor has standing anywhere at `at`: refused when unknown, not employed
+/// that day, or claiming a supervision without being a supervisor. The operator has the
+/// standing of its own actions, decided per action by [`authorize`]. The engine asks
+/// this before anything else, so such an actor learns nothing from any input.
+pub fn standing_anywhere(actor: &ActorFacts, at: DateTime<Utc>) -> Result<(), DenyReason> {
+    match actor {
+        ActorFacts::System => Ok(()),
+        other => check_actor(other, at),
+    }
+}
+
 fn check_actor(actor: &ActorFacts, at: DateTime<Utc>) -> Result<(), DenyReason> {
     match actor {
         ActorFacts::Unknown => Err(DenyReason::UnknownActor),

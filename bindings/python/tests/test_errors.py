@@ -91,13 +91,22 @@ def test_access_denied_carries_the_reason(town: "tuple[teho.Engine, dict, str]")
 
 def test_not_found_conflict_and_already_initialized(town: "tuple[teho.Engine, dict, str]") -> None:
     eng, sw, _ = town
+    # The operator looks for the file of a personal code TEHO does not know: NotFound,
+    # the code in `value`, never in the message.
     with pytest.raises(teho.NotFound) as nf:
-        eng.call(sw, "client_file", file="00000000-0000-0000-0000-0000000000ff")
-    assert nf.value.id == "00000000-0000-0000-0000-0000000000ff"
+        eng.call("System", "file_of_code", code="39912310098")
+    assert nf.value.value == "39912310098" and "39912310098" not in str(nf.value)
     with pytest.raises(teho.Conflict):
         eng.call(sw, "register_person", new={"identity": {"Estonian": "43803030124"}, "given_name": "L", "family_name": "K", "birth_date": None})
     with pytest.raises(teho.AlreadyInitialized):
         eng.call("System", "bootstrap", municipality=CITY, admin=ADMIN)
+
+
+def test_a_file_that_exists_nowhere_is_refused_like_one_the_actor_may_not_see(town: "tuple[teho.Engine, dict, str]") -> None:
+    eng, sw, _ = town
+    with pytest.raises(teho.AccessDenied) as missing:
+        eng.call(sw, "client_file", file="00000000-0000-0000-0000-0000000000ff")
+    assert missing.value.reason == "NotInNetwork"
 
 
 def test_reason_required(town: "tuple[teho.Engine, dict, str]") -> None:

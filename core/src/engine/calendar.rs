@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Ctx, check_period, non_empty};
 use crate::ClientFiles;
-use crate::access::{
-    Action, Actor, ActorFacts, DataCategory, Target, Visibility, VisitFacts, WorkerFacts,
-};
+use crate::access::{Action, Actor, ActorFacts, DataCategory, Target, Visibility, VisitFacts};
 use crate::calendar::{Regeneration, Visit, VisitStatus, regenerate};
 use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
@@ -158,21 +156,24 @@ fn visit_facts(v: &Visit) -> VisitFacts {
 
 impl Ctx<'_> {
     fn plan(&mut self, id: PlanId) -> TehoResult<CarePlan> {
-        self.tx
-            .plan(id)?
-            .ok_or_else(|| TehoError::not_found("plan", id))
+        match self.tx.plan(id)? {
+            Some(p) => Ok(p),
+            None => Err(self.missing("plan", id)),
+        }
     }
 
     fn plan_item(&mut self, id: PlanItemId) -> TehoResult<PlanItem> {
-        self.tx
-            .plan_item(id)?
-            .ok_or_else(|| TehoError::not_found("plan item", id))
+        match self.tx.plan_item(id)? {
+            Some(i) => Ok(i),
+            None => Err(self.missing("plan item", id)),
+        }
     }
 
     fn visit(&mut self, id: VisitId) -> TehoResult<Visit> {
-        self.tx
-            .visit(id)?
-            .ok_or_else(|| TehoError::not_found("visit", id))
+        match self.tx.visit(id)? {
+            Some(v) => Ok(v),
+            None => Err(self.missing("visit", id)),
+        }
     }
 
     /// The assigned worker must work for the plan's provider in the plan's domain.
@@ -404,6 +405,12 @@ impl ClientFiles {
         self.door(actor, Operation::CreatePlan, |c| {
             let (_, facts) = c.client(new.file)?;
             if !matches!(new.domain, Domain::Care | Domain::Nursing | Domain::Other) {
+                // Refused first to whoever has no standing on the file: the wrong
+                // domain answers only to those who may see it.
+                c.authorize(
+                    Action::Read(DataCategory::Card, Visibility::Network),
+                    &Target::Client(facts),
+                )?;
                 return Err(TehoError::invalid(
                     "domain",
                     name_of(&new.domain),
@@ -620,11 +627,7 @@ impl ClientFiles {
     ) -> TehoResult<Vec<CalendarVisit>> {
         self.door(actor, Operation::WorkerCalendar, |c| {
             c.object(format!("worker:{worker} {from}..{to}"));
-            let w = c.worker(worker)?;
-            c.authorize(
-                Action::ReadWorkerCalendar,
-                &Target::Worker(WorkerFacts::from(&w)),
-            )?;
+            c.authorized_worker(worker, Action::ReadWorkerCalendar)?;
             let (a, b) = window(from, to)?;
             let mut visits = c.tx.visits_of_worker(worker, a, b)?;
             // A substitute receives the absent worker's visits for the period (seed
@@ -977,11 +980,7 @@ impl ClientFiles {
     ) -> TehoResult<Vec<ServiceLogEntry>> {
         self.door(actor, Operation::WorkerReport, |c| {
             c.object(format!("worker:{worker} {from}..{to}"));
-            let w = c.worker(worker)?;
-            c.authorize(
-                Action::ReadWorkerCalendar,
-                &Target::Worker(WorkerFacts::from(&w)),
-            )?;
+            c.authorized_worker(worker, Action::ReadWorkerCalendar)?;
             let (a, b) = window(from, to)?;
             let entries = c.tx.log_of_worker(worker, a, b)?;
             c.keep_visible(entries, |e| e.file, DataCategory::ServiceLog)

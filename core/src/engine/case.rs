@@ -45,7 +45,7 @@ impl Ctx<'_> {
         let r = self
             .tx
             .referral(referral)?
-            .ok_or_else(|| TehoError::not_found("referral", referral))?;
+            .ok_or_else(|| self.missing("referral", referral))?;
         self.authorize(
             Action::ManageReferrals,
             &Target::Organization { id: r.provider },
@@ -164,7 +164,7 @@ impl ClientFiles {
             )?;
             let applicant = new.applicant.unwrap_or(client);
             if c.tx.person(applicant)?.is_none() {
-                return Err(TehoError::not_found("person", applicant));
+                return Err(c.missing("person", applicant));
             }
             if new.submitted_on > local_date(c.at) {
                 return Err(TehoError::invalid(
@@ -198,7 +198,7 @@ impl ClientFiles {
             c.object(format!("application:{}", new.application));
             let app =
                 c.tx.application(new.application)?
-                    .ok_or_else(|| TehoError::not_found("application", new.application))?;
+                    .ok_or_else(|| c.missing("application", new.application))?;
             let (_, facts) = c.client(app.file)?;
             c.object(format!("application:{}", new.application));
             c.authorize(
@@ -396,7 +396,7 @@ impl ClientFiles {
             c.ensure_member(file, worker, w.role, w.organization, today)?;
             let mut card =
                 c.tx.card(file)?
-                    .ok_or_else(|| TehoError::not_found("client card", file))?;
+                    .ok_or_else(|| c.missing("client card", file))?;
             let previous = card
                 .providers
                 .iter()
@@ -447,7 +447,7 @@ impl ClientFiles {
             c.object(format!("organization:{org}"));
             c.authorize(Action::ManageReferrals, &Target::Organization { id: org })?;
             if c.tx.person(new.patient)?.is_none() {
-                return Err(TehoError::not_found("person", new.patient));
+                return Err(c.missing("person", new.patient));
             }
             check_period("referral", new.start, new.end)?;
             let doctor_name = non_empty("doctor_name", &new.doctor_name)?;
@@ -800,7 +800,7 @@ impl Ctx<'_> {
         let k = self
             .tx
             .contract(contract)?
-            .ok_or_else(|| TehoError::not_found("contract", contract))?;
+            .ok_or_else(|| self.missing("contract", contract))?;
         self.authorize_on_file(
             k.file,
             Action::ManageContract {

@@ -39,7 +39,7 @@ impl Ctx<'_> {
         let mut p = self
             .tx
             .person(person)?
-            .ok_or_else(|| TehoError::not_found("person", person))?;
+            .ok_or_else(|| self.missing("person", person))?;
         match p.deceased_on {
             Some(d) if d == date => return Ok(None),
             Some(d) => {
@@ -158,7 +158,7 @@ impl Ctx<'_> {
         let mut p = self
             .tx
             .person(person)?
-            .ok_or_else(|| TehoError::not_found("person", person))?;
+            .ok_or_else(|| self.missing("person", person))?;
         p.deceased_on = None;
         self.tx.update(&p)?;
         let mut out = Compensation::default();
@@ -232,7 +232,7 @@ impl ClientFiles {
             c.object(format!("person:{person}"));
             let file =
                 c.tx.file_of_client(person)?
-                    .ok_or_else(|| TehoError::not_found("client file of person", person))?;
+                    .ok_or_else(|| c.missing("client file of person", person))?;
             c.authorize_on_file(file.id, Action::RecordDeath)?;
             let source = super::non_empty("source", &source)?;
             c.apply_death(person, date, &source)?
@@ -256,7 +256,7 @@ impl ClientFiles {
             c.object(format!("person:{person}"));
             let file =
                 c.tx.file_of_client(person)?
-                    .ok_or_else(|| TehoError::not_found("client file of person", person))?;
+                    .ok_or_else(|| c.missing("client file of person", person))?;
             c.authorize_on_file(file.id, Action::RecordDeath)?;
             let reason =
                 super::non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
@@ -279,7 +279,7 @@ impl ClientFiles {
             c.object(format!("person:{person}"));
             let file =
                 c.tx.file_of_client(person)?
-                    .ok_or_else(|| TehoError::not_found("client file of person", person))?;
+                    .ok_or_else(|| c.missing("client file of person", person))?;
             let (_, facts) = c.client(file.id)?;
             c.object(format!("person:{person} date {date}"));
             c.authorize(Action::RecordDeath, &Target::Client(facts))?;

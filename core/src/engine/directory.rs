@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::{Ctx, check_period, non_empty};
 use crate::ClientFiles;
-use crate::access::{Action, Actor, Target, WorkerFacts};
+use crate::access::{Action, Actor, Target};
 use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::ids::{OrganizationId, WorkerId};
@@ -58,11 +58,7 @@ impl ClientFiles {
     ) -> TehoResult<EmploymentEnd> {
         self.door(actor, Operation::RecordEmploymentEnd, |c| {
             c.object(format!("worker:{worker}"));
-            let mut w = c.worker(worker)?;
-            c.authorize(
-                Action::ManageWorkers,
-                &Target::Worker(WorkerFacts::from(&w)),
-            )?;
+            let mut w = c.authorized_worker(worker, Action::ManageWorkers)?;
             check_period("employment", w.employed_from, Some(last_day))?;
             if let Some(prev) = w.employed_until.filter(|_| w.end_recorded_at.is_some()) {
                 return Err(TehoError::Conflict {

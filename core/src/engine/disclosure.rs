@@ -52,7 +52,7 @@ impl ClientFiles {
                     })?;
             let f =
                 c.tx.file_of_client(p.id)?
-                    .ok_or_else(|| TehoError::not_found("client file of person", p.id))?;
+                    .ok_or_else(|| c.missing("client file of person", p.id))?;
             c.call.file = Some(f.id);
             Ok(f.id)
         })

@@ -13,7 +13,9 @@ use crate::error::{TehoError, TehoResult};
 use crate::file::{
     CardProvider, ClientCard, ClientFile, ClientFileView, Entry, FileStatus, NewCard, NewEntry,
 };
-use crate::ids::{ClientFileId, EntryId, MembershipId, NotificationId, PersonId};
+use crate::ids::{
+    ClientFileId, EntryId, MembershipId, NotificationId, OrganizationId, PersonId, WorkerId,
+};
 use crate::network::{Member, Membership, NewMembership, NewSubstitution, Substitution};
 use crate::notify::{Audience, Notification, NotificationKind, NotificationState, Recipient};
 use crate::org::{Role, Worker};
@@ -78,7 +80,7 @@ impl ClientFiles {
             c.object(format!("person:{client}"));
             c.authorize(Action::OpenFile, &Target::System)?;
             if c.tx.person(client)?.is_none() {
-                return Err(TehoError::not_found("person", client));
+                return Err(c.missing("person", client));
             }
             if let Some(existing) = c.tx.file_of_client(client)? {
                 return Err(TehoError::Conflict {
@@ -169,7 +171,7 @@ impl ClientFiles {
         self.door(actor, Operation::ClientCard, |c| {
             c.authorize_on_file(file, Action::Read(DataCategory::Card, Visibility::Network))?;
             c.tx.card(file)?
-                .ok_or_else(|| TehoError::not_found("client card", file))
+                .ok_or_else(|| c.missing("client card", file))
         })
     }
 
@@ -193,7 +195,7 @@ impl ClientFiles {
             }
             let mut card =
                 c.tx.card(file)?
-                    .ok_or_else(|| TehoError::not_found("client card", file))?;
+                    .ok_or_else(|| c.missing("client card", file))?;
             card.good_to_know = t.to_string();
             c.tx.update(&card)?;
             Ok(card)
@@ -241,7 +243,7 @@ impl ClientFiles {
             check_contacts(std::slice::from_ref(&provider.general_contact))?;
             let mut card =
                 c.tx.card(file)?
-                    .ok_or_else(|| TehoError::not_found("client card", file))?;
+                    .ok_or_else(|| c.missing("client card", file))?;
             match card
                 .providers
                 .iter_mut()
@@ -293,7 +295,7 @@ impl ClientFiles {
                 }
                 Member::Person(pid) => {
                     if c.tx.person(pid)?.is_none() {
-                        return Err(TehoError::not_found("person", pid));
+                        return Err(c.missing("person", pid));
                     }
                     if pid == facts.client {
                         return Err(TehoError::invalid(
@@ -356,7 +358,7 @@ impl ClientFiles {
             c.object(format!("membership:{membership}"));
             let mut m =
                 c.tx.membership(membership)?
-                    .ok_or_else(|| TehoError::not_found("membership", membership))?;
+                    .ok_or_else(|| c.missing("membership", membership))?;
             c.authorize_on_file(
                 m.file,
                 Action::ManageNetwork {
@@ -400,9 +402,18 @@ impl ClientFiles {
     ) -> TehoResult<Substitution> {
         self.door(actor, Operation::GrantSubstitution, |c| {
             c.object(format!("worker:{}", new.substituted));
-            let substitute = c.worker(new.substitute)?;
-            let substituted = c.worker(new.substituted)?;
-            let facts = |w: &Worker| WorkerFacts::from(w);
+            let substitute = c.tx.worker(new.substitute)?;
+            let substituted = c.tx.worker(new.substituted)?;
+            // A worker who does not exist stands as one of another organisation: the
+            // refusal comes first, NotFound only to whoever may grant for them.
+            let facts = |w: &Option<Worker>, id: WorkerId| match w {
+                Some(w) => WorkerFacts::from(w),
+                None => WorkerFacts {
+                    id,
+                    role: Role::HomeNurse,
+                    organization: OrganizationId(uuid::Uuid::nil()),
+                },
+            };
             let actor_stands_in = match &c.facts {
                 ActorFacts::Worker { id, .. } => c.tx.substitutions_by_substitute(*id)?,
                 _ => Vec::new(),
@@ -410,11 +421,15 @@ impl ClientFiles {
             c.authorize(
                 Action::GrantSubstitution,
                 &Target::Substitution {
-                    substitute: facts(&substitute),
-                    substituted: facts(&substituted),
+                    substitute: facts(&substitute, new.substitute),
+                    substituted: facts(&substituted, new.substituted),
                     actor_stands_in,
                 },
             )?;
+            let substitute =
+                substitute.ok_or_else(|| TehoError::not_found("worker", new.substitute))?;
+            let substituted =
+                substituted.ok_or_else(|| TehoError::not_found("worker", new.substituted))?;
             if substitute.id == substituted.id {
                 return Err(TehoError::invalid(
                     "substitute",
@@ -541,7 +556,7 @@ impl ClientFiles {
             c.object(format!("notification:{id}"));
             let mut n =
                 c.tx.notification(id)?
-                    .ok_or_else(|| TehoError::not_found("notification", id))?;
+                    .ok_or_else(|| c.missing("notification", id))?;
             c.authorize(
                 Action::MarkNotification,
                 &Target::Notification {

@@ -115,16 +115,38 @@ impl Ctx<'_> {
         self.call.object = object.to_string();
     }
 
+    /// The answer for something of a client's file that does not exist: the refusal
+    /// the actor would get on a file with nobody in its network and no direction — so a
+    /// stranger cannot tell a missing id from one they may not see — or `NotFound` for
+    /// an actor who may see any file (the operator, a supervisor for supervision).
+    pub(crate) fn missing(&mut self, kind: &str, id: impl ToString) -> TehoError {
+        let nobody = Target::Client(ClientFacts {
+            file: ClientFileId(uuid::Uuid::nil()),
+            client: crate::ids::PersonId(uuid::Uuid::nil()),
+            network: Vec::new(),
+            substitutions: Vec::new(),
+            directions: Vec::new(),
+            deceased_on: None,
+        });
+        let read = Action::Read(
+            crate::access::DataCategory::Card,
+            crate::access::Visibility::Network,
+        );
+        match self.authorize(read, &nobody) {
+            Err(refused) => refused,
+            Ok(_) => TehoError::not_found(kind, id),
+        }
+    }
+
     /// Loads a file and the facts access needs about it; names it in the audit entry.
     pub(crate) fn client(&mut self, file: ClientFileId) -> TehoResult<(ClientFile, ClientFacts)> {
         self.call.file = Some(file);
         if self.call.object.is_empty() {
             self.object(format!("client_file:{file}"));
         }
-        let f = self
-            .tx
-            .file(file)?
-            .ok_or_else(|| TehoError::not_found("client file", file))?;
+        let Some(f) = self.tx.file(file)? else {
+            return Err(self.missing("client file", file));
+        };
         let facts = self.facts_of(&f)?;
         Ok((f, facts))
     }
@@ -202,6 +224,30 @@ impl Ctx<'_> {
             _ => Err(TehoError::Internal {
                 message: format!("{} was allowed to a non-worker", self.call.operation),
             }),
+        }
+    }
+
+    /// A worker that `action` is asked on, authorized: a worker who does not exist is
+    /// refused as one of another organisation would be, so that a missing id reads like
+    /// a refused one; `NotFound` only to an actor allowed that action on such a worker.
+    pub(crate) fn authorized_worker(&mut self, id: WorkerId, action: Action) -> TehoResult<Worker> {
+        match self.tx.worker(id)? {
+            Some(w) => {
+                self.authorize(
+                    action,
+                    &Target::Worker(crate::access::WorkerFacts::from(&w)),
+                )?;
+                Ok(w)
+            }
+            None => {
+                let stranger = crate::access::WorkerFacts {
+                    id,
+                    role: Role::CareWorker,
+                    organization: OrganizationId(uuid::Uuid::nil()),
+                };
+                self.authorize(action, &Target::Worker(stranger))?;
+                Err(TehoError::not_found("worker", id))
+            }
         }
     }
 
@@ -532,6 +578,16 @@ impl ClientFiles {
             let (facts, actor_ref) = load_actor(&mut ctx.tx, actor)?;
             ctx.facts = facts;
             ctx.actor_ref = actor_ref;
+            // An actor with no standing anywhere — unknown, no longer (or not yet)
+            // employed, claiming a supervision they cannot make — is refused before
+            // anything else answers, whatever the rest of the input.
+            if let Err(reason) = access::standing_anywhere(&ctx.facts, at) {
+                ctx.call.decision = AuditDecision::Denied(reason.to_string());
+                return Err(TehoError::AccessDenied {
+                    action: ctx.call.operation.into(),
+                    reason,
+                });
+            }
             body(&mut ctx)
         }));
         let Ctx {

@@ -33,8 +33,31 @@ impl Ctx<'_> {
     /// Authorizes reading `provider`'s reporting data (its domain follows from its kind);
     /// returns the provider.
     fn authorize_reporting(&mut self, provider: OrganizationId) -> TehoResult<Organization> {
-        let org = self.organization(provider)?;
-        let domain = provider_domain(org.kind)?;
+        let Some(org) = self.tx.organization(provider)? else {
+            // Refused as a provider of another organisation would be; NotFound only to
+            // whoever may read any provider's lists.
+            self.authorize(
+                Action::ReadProviderData {
+                    domain: Domain::Care,
+                },
+                &Target::Organization { id: provider },
+            )?;
+            return Err(TehoError::not_found("organization", provider));
+        };
+        let domain = match provider_domain(org.kind) {
+            Ok(d) => d,
+            Err(e) => {
+                // Not a provider with reporting duties: refused first to whoever may not
+                // read its lists at all.
+                self.authorize(
+                    Action::ReadProviderData {
+                        domain: Domain::Care,
+                    },
+                    &Target::Organization { id: provider },
+                )?;
+                return Err(e);
+            }
+        };
         self.authorize(
             Action::ReadProviderData { domain },
             &Target::Organization { id: provider },

@@ -382,8 +382,8 @@ impl ClientFiles {
         text: String,
     ) -> TehoResult<usize> {
         self.door(actor, Operation::SendDischarge, |c| {
-            let (_, facts) = c.client(file)?;
             c.authorize(Action::CheckServices, &Target::System)?;
+            let (_, facts) = c.client(file)?;
             let text = super::non_empty("text", &text)?;
             let at = c.at;
             let mut to: Vec<Recipient> = facts

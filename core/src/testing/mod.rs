@@ -14,6 +14,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a fixture: a failed step is a failed test
 
+pub mod api;
 pub mod suite;
 
 use std::sync::Arc;
@@ -486,6 +487,7 @@ pub(crate) use tests;
 pub const MODULES: &[(&str, &[SuiteTest])] = &[
     ("access_log", suite::access_log::TESTS),
     ("audit_per_call", suite::audit_per_call::TESTS),
+    ("authorize_first", suite::authorize_first::TESTS),
     ("batch", suite::batch::TESTS),
     ("calendar_rules", suite::calendar_rules::TESTS),
     ("case_rules", suite::case_rules::TESTS),
@@ -556,7 +558,7 @@ macro_rules! store_conformance_tests {
             }
 
             $crate::store_conformance_tests!(@modules
-                access_log, audit_per_call, batch, calendar_rules, case_rules, death,
+                access_log, audit_per_call, authorize_first, batch, calendar_rules, case_rules, death,
                 departure, engine_rules, notifications, reporting, restrictions,
                 store_columns, store_port, views);
         }

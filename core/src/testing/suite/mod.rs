@@ -3,6 +3,7 @@
 
 pub mod access_log;
 pub mod audit_per_call;
+pub mod authorize_first;
 pub mod batch;
 pub mod calendar_rules;
 pub mod case_rules;
