@@ -566,6 +566,27 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
                 .map_err(err("worker day"))
         },
     )?);
+    // What a worker's day adds to its clients' access logs (issue 16): each read names
+    // every file whose visits it showed, one index row per file.
+    let (reads, named): (i64, i64) = raw
+        .query_row(
+            "SELECT count(*), coalesce(sum(length(a.disclosed) / 16), 0) FROM audit_log a
+               JOIN audit_texts t ON t.id = a.operation WHERE t.text = 'calendar.worker'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| e.to_string())?;
+    line(
+        "worker day, logged",
+        &format!(
+            "{:.1} client files named per read ({named} access-log rows for {reads} reads)",
+            named as f64 / reads.max(1) as f64
+        ),
+        "-",
+        "-",
+        "(none)",
+        "-",
+    );
     // Client weeks: the client's care worker asks for a Monday-to-Sunday week.
     let mut rng = Rng(opts.seed ^ 0x3EE);
     lines.push(compare_queries(

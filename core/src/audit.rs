@@ -61,6 +61,10 @@ pub struct AuditEntry {
     pub object: String,
     /// The client file concerned, if any (for the client's access log).
     pub file: Option<ClientFileId>,
+    /// The other client files whose data the result showed (a worker's day, a list, a
+    /// search), in id order: the read is in each of their access logs too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disclosed: Vec<ClientFileId>,
     /// Why: service provision, supervision with its case, own data, operation.
     pub purpose: String,
     /// Allowed or denied, and why.
@@ -90,6 +94,8 @@ pub struct NewAuditEntry {
     pub object: String,
     /// The client file concerned, if any.
     pub file: Option<ClientFileId>,
+    /// The other client files whose data the result showed, in id order.
+    pub disclosed: Vec<ClientFileId>,
     /// Why.
     pub purpose: String,
     /// Allowed or denied, and why.
@@ -109,6 +115,7 @@ impl NewAuditEntry {
             operation: self.operation,
             object: self.object,
             file: self.file,
+            disclosed: self.disclosed,
             purpose: self.purpose,
             decision: self.decision,
             outcome: self.outcome,
@@ -129,6 +136,9 @@ struct Content<'a> {
     operation: &'a str,
     object: &'a str,
     file: &'a Option<ClientFileId>,
+    /// Left out when empty, so that every entry sealed before it existed keeps its digest.
+    #[serde(skip_serializing_if = "<[ClientFileId]>::is_empty")]
+    disclosed: &'a [ClientFileId],
     purpose: &'a str,
     decision: &'a AuditDecision,
     outcome: &'a str,
@@ -155,6 +165,7 @@ impl AuditEntry {
             operation: &self.operation,
             object: &self.object,
             file: &self.file,
+            disclosed: &self.disclosed,
             purpose: &self.purpose,
             decision: &self.decision,
             outcome: &self.outcome,
@@ -385,6 +396,7 @@ mod tests {
             operation: "test".into(),
             object: format!("object {n}"),
             file: None,
+            disclosed: Vec::new(),
             purpose: "operation".into(),
             decision: AuditDecision::Allowed("operator".into()),
             outcome: "ok".into(),

@@ -141,6 +141,7 @@ pub(crate) struct StoredEntry<'a> {
     pub(crate) operation: &'a str,
     pub(crate) object: &'a str,
     pub(crate) file: Option<String>,
+    pub(crate) disclosed: &'a [ClientFileId],
     pub(crate) purpose: &'a str,
     pub(crate) decision: DecisionText<'a>,
     pub(crate) outcome: &'a str,
@@ -160,6 +161,7 @@ impl<'a> StoredEntry<'a> {
             operation: &e.operation,
             object: &e.object,
             file: e.file.map(|f| f.to_string()),
+            disclosed: &e.disclosed,
             purpose: &e.purpose,
             decision: DecisionText::Value(&e.decision),
             outcome: &e.outcome,
@@ -300,14 +302,22 @@ pub(crate) fn insert(
     let decision = intern(&decision_json)?;
     let outcome = intern(e.outcome)?;
     let file = e.file.as_deref().map(id_value);
+    // An entry that disclosed no other file leaves the column out: the conversion of
+    // step 9 writes entries before step 10 adds it.
+    let disclosed: Vec<u8> = e.disclosed.iter().flat_map(|f| *f.0.as_bytes()).collect();
     let mut stmt = conn
-        .prepare_cached(
+        .prepare_cached(if disclosed.is_empty() {
             "INSERT INTO audit_log (seq, at, at_nanos, actor, operation, object_kind, object_id,
                 object, file, purpose, decision, outcome, content_digest, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-        )
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        } else {
+            "INSERT INTO audit_log (seq, at, at_nanos, actor, operation, object_kind, object_id,
+                object, file, purpose, decision, outcome, content_digest, prev_hash, hash,
+                disclosed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        })
         .map_err(backend)?;
-    let values: [&dyn ToSql; 15] = [
+    let values: [&dyn ToSql; 16] = [
         &e.seq,
         &at,
         &at_nanos,
@@ -323,8 +333,21 @@ pub(crate) fn insert(
         &hash_value(e.content_digest),
         &hash_value(e.prev_hash),
         &hash_value(e.hash),
+        &disclosed,
     ];
-    stmt.execute(values.as_slice()).map_err(backend)?;
+    let values = &values[..if disclosed.is_empty() { 15 } else { 16 }];
+    stmt.execute(values).map_err(backend)?;
+    if !e.disclosed.is_empty() {
+        let mut index = conn
+            .prepare_cached("INSERT INTO audit_disclosed (file, seq) VALUES (?1, ?2)")
+            .map_err(backend)?;
+        for f in e.disclosed {
+            index
+                .execute(rusqlite::params![f.0.as_bytes().as_slice(), e.seq])
+                .map_err(backend)?;
+        }
+        added += e.disclosed.len() as u64;
+    }
     Ok(added)
 }
 
@@ -375,7 +398,7 @@ pub(crate) fn read(
     let mut stmt = conn
         .prepare_cached(&format!(
             "SELECT seq, at, at_nanos, actor, operation, object_kind, object_id, object, file,
-                purpose, decision, outcome, content_digest, prev_hash, hash
+                purpose, decision, outcome, content_digest, prev_hash, hash, disclosed
              FROM audit_log WHERE {clause}"
         ))
         .map_err(backend)?;
@@ -455,6 +478,15 @@ pub(crate) fn read(
             }
         };
         let outcome = texts.text(conn, number(11)?)?.to_string();
+        let disclosed = match r.get_ref(15).map_err(backend)? {
+            ValueRef::Null => Vec::new(),
+            ValueRef::Blob(b) if b.len() % 16 == 0 => b
+                .chunks(16)
+                .map(|c| Uuid::from_slice(c).map(ClientFileId))
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad("disclosed files".into()))?,
+            _ => return Err(bad("disclosed files".into())),
+        };
         out.push(AuditEntry {
             seq: seq as u64,
             at,
@@ -462,6 +494,7 @@ pub(crate) fn read(
             operation,
             object,
             file,
+            disclosed,
             purpose,
             decision,
             outcome,
@@ -489,14 +522,18 @@ pub(crate) fn page(
     )
 }
 
-/// The entries about a file, in sequence order.
+/// Which entries are a file's: about it, or a read that disclosed it.
+pub(crate) const OF_FILE: &str =
+    "file = ?1 OR seq IN (SELECT seq FROM audit_disclosed WHERE file = ?1) ORDER BY seq";
+
+/// The entries about a file or disclosing it, in sequence order.
 pub(crate) fn of_file(
     conn: &Connection,
     texts: &mut AuditTexts,
     file: ClientFileId,
 ) -> StoreResult<Vec<AuditEntry>> {
     let file: &[u8] = file.0.as_bytes();
-    read(conn, texts, "file = ?1 ORDER BY seq", &[&file])
+    read(conn, texts, OF_FILE, &[&file])
 }
 
 #[cfg(test)]

@@ -88,6 +88,7 @@ fn convert_audit(tx: &Transaction<'_>) -> StoreResult<()> {
             operation: &operation,
             object: &object,
             file: opt(9)?,
+            disclosed: &[],
             purpose: &purpose,
             decision: DecisionText::Json(text(11)?),
             outcome: &outcome,

@@ -85,6 +85,12 @@
 //! refuse UPDATE and DELETE.
 //! The view `audit_entries` shows the log as text, for whoever opens the file with
 //! `sqlite3`: a data-protection officer, an auditor.
+//!
+//! Step 10: a read that showed several clients' data (a worker's day, a report, a
+//! search) names each of their files: `audit_log.disclosed` holds the files other than
+//! `file` (16 bytes each, in id order), and `audit_disclosed` (`file`, `seq`, append-only)
+//! indexes them, so that a file's access log finds every such read. The view
+//! `audit_entries` counts them (`disclosed_files`).
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -373,6 +379,8 @@ pub const SCHEMA_STEPS: &[Step] = &[
         convert: crate::convert::convert_to_9,
         after: STEP_9_AFTER,
     },
+    // step 10: a read names every client file whose data it showed
+    Step::Sql(STEP_10),
 ];
 
 /// Step 9, before its conversion: the old tables step aside (renamed `*_v8`, their
@@ -715,6 +723,54 @@ const STEP_9_AFTER: &str = r#"
     DROP TABLE holds_v8;
     DROP TABLE destruction_acts_v8;
     DROP TABLE audit_log_v8;
+"#;
+
+/// Step 10: an audit entry names the other files a read disclosed, and each file finds
+/// them through `audit_disclosed`.
+const STEP_10: &str = r#"
+    ALTER TABLE audit_log ADD COLUMN disclosed BLOB;
+    CREATE TABLE audit_disclosed (
+        file BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (file, seq)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER audit_disclosed_append_only_update BEFORE UPDATE ON audit_disclosed
+        BEGIN SELECT RAISE(ABORT, 'audit_disclosed is append-only'); END;
+    CREATE TRIGGER audit_disclosed_append_only_delete BEFORE DELETE ON audit_disclosed
+        BEGIN SELECT RAISE(ABORT, 'audit_disclosed is append-only'); END;
+    DROP VIEW audit_entries;
+    CREATE VIEW audit_entries AS SELECT
+        a.seq AS seq,
+        CASE typeof(a.at) WHEN 'integer' THEN strftime('%Y-%m-%dT%H:%M:%SZ', a.at, 'unixepoch')
+            ELSE a.at END AS at,
+        a.at_nanos AS at_nanos,
+        json_extract(actor.text, '$.id') AS actor_id,
+        json_extract(actor.text, '$.name') AS actor_name,
+        json_extract(actor.text, '$.personal_code') AS actor_code,
+        json_extract(actor.text, '$.role') AS actor_role,
+        json_extract(actor.text, '$.organization') AS actor_org,
+        operation.text AS operation,
+        CASE WHEN a.object_kind IS NULL THEN a.object
+            ELSE object_kind.text || ':' || lower(substr(hex(a.object_id), 1, 8) || '-'
+                || substr(hex(a.object_id), 9, 4) || '-' || substr(hex(a.object_id), 13, 4)
+                || '-' || substr(hex(a.object_id), 17, 4) || '-' || substr(hex(a.object_id), 21))
+                || coalesce(a.object, '') END AS object,
+        CASE typeof(a.file) WHEN 'blob' THEN lower(substr(hex(a.file), 1, 8) || '-'
+                || substr(hex(a.file), 9, 4) || '-' || substr(hex(a.file), 13, 4) || '-'
+                || substr(hex(a.file), 17, 4) || '-' || substr(hex(a.file), 21))
+            ELSE a.file END AS file,
+        length(a.disclosed) / 16 AS disclosed_files,
+        purpose.text AS purpose,
+        decision.text AS decision,
+        outcome.text AS outcome,
+        CASE typeof(a.hash) WHEN 'blob' THEN lower(hex(a.hash)) ELSE a.hash END AS hash
+    FROM audit_log a
+        JOIN audit_texts actor ON actor.id = a.actor
+        JOIN audit_texts operation ON operation.id = a.operation
+        LEFT JOIN audit_texts object_kind ON object_kind.id = a.object_kind
+        JOIN audit_texts purpose ON purpose.id = a.purpose
+        JOIN audit_texts decision ON decision.id = a.decision
+        JOIN audit_texts outcome ON outcome.id = a.outcome;
 "#;
 
 /// The schema version this build writes: the number of steps.

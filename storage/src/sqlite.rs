@@ -627,6 +627,7 @@ mod tests {
             operation: "calendar.worker".into(),
             object: format!("query {n}"),
             file: None,
+            disclosed: Vec::new(),
             purpose: String::new(),
             decision: AuditDecision::NotDecided,
             outcome: "ok".into(),
@@ -877,8 +878,18 @@ mod tests {
         let tx = store.begin_unit(Unit::COMMAND).unwrap();
         for (sql, index) in [
             (
-                "SELECT seq, hash FROM audit_log WHERE file = ?1 ORDER BY seq",
+                &*format!(
+                    "SELECT seq, hash FROM audit_log WHERE {}",
+                    crate::audit::OF_FILE
+                ),
                 "INDEX audit_by_file (file=?)",
+            ),
+            (
+                &*format!(
+                    "SELECT seq, hash FROM audit_log WHERE {}",
+                    crate::audit::OF_FILE
+                ),
+                "audit_disclosed USING PRIMARY KEY (file=?)",
             ),
             (
                 "SELECT id FROM visits WHERE provider = ?1 AND status = 0 AND end_us >= 0 AND end_us < 5 ORDER BY start_us, id",

@@ -296,6 +296,7 @@ impl Ctx<'_> {
 
     /// Adds the worker's and the client's names to visits, for a calendar.
     pub(crate) fn with_names(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<CalendarVisit>> {
+        self.disclose(visits.iter().map(|v| v.file));
         let mut workers: HashMap<WorkerId, Option<String>> = HashMap::new();
         let mut clients: HashMap<ClientFileId, Option<String>> = HashMap::new();
         let mut out = Vec::with_capacity(visits.len());
@@ -360,6 +361,8 @@ impl Ctx<'_> {
                 out.push(item);
             }
         }
+        // What is kept is what the result shows: each file's access log gets the read.
+        self.disclose(out.iter().map(&file_of));
         Ok(out)
     }
 
@@ -1023,7 +1026,11 @@ impl ClientFiles {
                 String,
                 (String, u32, i64, std::collections::HashSet<ClientFileId>),
             > = BTreeMap::new();
-            for e in entries.into_iter().filter(|e| e.domain == domain) {
+            let entries: Vec<ServiceLogEntry> =
+                entries.into_iter().filter(|e| e.domain == domain).collect();
+            // Counted from these clients' log entries: each one's access log gets the read.
+            c.disclose(entries.iter().map(|e| e.file));
+            for e in entries {
                 let line = lines
                     .entry(e.action.code.clone())
                     .or_insert_with(|| (e.action.text.clone(), 0, 0, Default::default()));

@@ -149,6 +149,7 @@ impl ClientFiles {
             if let [one] = out.as_slice() {
                 c.call.file = Some(one.file);
             }
+            c.disclose(out.iter().map(|s| s.file));
             Ok(out)
         })
     }

@@ -540,7 +540,9 @@ impl ClientFiles {
                     });
                 }
             };
-            Ok(c.tx.notifications_for(recipient)?)
+            let notes = c.tx.notifications_for(recipient)?;
+            c.disclose(notes.iter().filter_map(|n| n.about));
+            Ok(notes)
         })
     }
 

@@ -79,6 +79,8 @@ pub(crate) struct Call {
     pub(crate) operation: &'static str,
     pub(crate) object: String,
     pub(crate) file: Option<ClientFileId>,
+    /// Other files whose data the result shows ([`Ctx::disclose`]).
+    pub(crate) disclosed: std::collections::BTreeSet<ClientFileId>,
     pub(crate) decision: AuditDecision,
 }
 
@@ -113,6 +115,13 @@ impl Ctx<'_> {
 
     pub(crate) fn object(&mut self, object: impl ToString) {
         self.call.object = object.to_string();
+    }
+
+    /// Records that the result shows data of `files` (a worker's day, a list, a search):
+    /// the call's audit entry names them, and each client's access log shows the read
+    /// (`DOMAIN.md` rule 12, seed 002 §9).
+    pub(crate) fn disclose(&mut self, files: impl IntoIterator<Item = ClientFileId>) {
+        self.call.disclosed.extend(files);
     }
 
     /// The answer for something of a client's file that does not exist: the refusal
@@ -314,6 +323,12 @@ fn audit_entry(
         operation: call.operation.into(),
         object: call.object.clone(),
         file: call.file,
+        disclosed: call
+            .disclosed
+            .iter()
+            .copied()
+            .filter(|f| Some(*f) != call.file)
+            .collect(),
         purpose: actor.purpose(),
         decision: call.decision.clone(),
         outcome: outcome.into(),
@@ -570,6 +585,7 @@ impl ClientFiles {
                 operation: op.audit_name(),
                 object: String::new(),
                 file: None,
+                disclosed: std::collections::BTreeSet::new(),
                 decision: AuditDecision::NotDecided,
             },
             ids: &*self.ids,

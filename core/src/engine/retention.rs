@@ -156,10 +156,12 @@ impl ClientFiles {
             c.object(format!("due on {on}"));
             c.authorize(Action::ManageRetention, &Target::System)?;
             let all = c.retention_records(None, on)?;
-            Ok(all
+            let due: Vec<DueRecord> = all
                 .into_iter()
                 .filter(|r| r.due_on <= on && series(&r.series).is_some_and(|s| !s.archival))
-                .collect())
+                .collect();
+            c.disclose(due.iter().map(|r| r.file));
+            Ok(due)
         })
     }
 
@@ -201,7 +203,12 @@ impl ClientFiles {
         self.door(actor, Operation::Holds, |c| {
             c.object("holds");
             c.authorize(Action::ManageRetention, &Target::System)?;
-            Ok(c.tx.holds()?)
+            let holds = c.tx.holds()?;
+            c.disclose(holds.iter().filter_map(|h| match h.scope {
+                HoldScope::File(f) => Some(f),
+                HoldScope::Series(_) => None,
+            }));
+            Ok(holds)
         })
     }
 

@@ -113,6 +113,7 @@ impl ClientFiles {
                     .filter(|n| n.state != NotificationState::Acknowledged)
                     .collect();
             notifications.reverse();
+            c.disclose(notifications.iter().filter_map(|n| n.about));
             // Files: own memberships, the files of workers one stands in for, one's own.
             let mut files: Vec<ClientFileId> =
                 c.tx.memberships_of_member(me)?
@@ -151,6 +152,7 @@ impl ClientFiles {
                     });
                 }
             }
+            c.disclose(clients.iter().map(|s| s.file));
             let today = local_date(c.at);
             let (mut visits_today, mut missed_visits) = (Vec::new(), Vec::new());
             if let Member::Worker(w) = me {

@@ -79,11 +79,12 @@ impl State {
                 t.rows.insert(pos, row);
             }
             Undo::Appended => {
-                if let Some(e) = self.audit.pop()
-                    && let Some(f) = e.file
-                    && let Some(v) = self.audit_by_file.get_mut(&f)
-                {
-                    v.pop();
+                if let Some(e) = self.audit.pop() {
+                    for f in e.file.iter().chain(&e.disclosed) {
+                        if let Some(v) = self.audit_by_file.get_mut(f) {
+                            v.pop();
+                        }
+                    }
                 }
             }
         }
@@ -92,8 +93,8 @@ impl State {
     fn index_audit(&mut self) {
         self.audit_by_file.clear();
         for (i, e) in self.audit.iter().enumerate() {
-            if let Some(f) = e.file {
-                self.audit_by_file.entry(f).or_default().push(i);
+            for f in e.file.iter().chain(&e.disclosed) {
+                self.audit_by_file.entry(*f).or_default().push(i);
             }
         }
     }
@@ -297,8 +298,8 @@ impl StoreTx for MemoryTx<'_> {
         });
         let sealed = entry.seal(head.as_ref());
         let pos = self.state.audit.len();
-        if let Some(f) = sealed.file {
-            self.state.audit_by_file.entry(f).or_default().push(pos);
+        for f in sealed.file.iter().chain(&sealed.disclosed) {
+            self.state.audit_by_file.entry(*f).or_default().push(pos);
         }
         self.state.audit.push(sealed.clone());
         self.undo.push(Undo::Appended);

@@ -486,6 +486,7 @@ pub(crate) use tests;
 /// each and checks that it covers all of them.
 pub const MODULES: &[(&str, &[SuiteTest])] = &[
     ("access_log", suite::access_log::TESTS),
+    ("access_log_reach", suite::access_log_reach::TESTS),
     ("audit_per_call", suite::audit_per_call::TESTS),
     ("authorize_first", suite::authorize_first::TESTS),
     ("batch", suite::batch::TESTS),
@@ -558,7 +559,7 @@ macro_rules! store_conformance_tests {
             }
 
             $crate::store_conformance_tests!(@modules
-                access_log, audit_per_call, authorize_first, batch, calendar_rules, case_rules, death,
+                access_log, access_log_reach, audit_per_call, authorize_first, batch, calendar_rules, case_rules, death,
                 departure, engine_rules, notifications, reporting, restrictions,
                 store_columns, store_port, views);
         }

@@ -2,6 +2,7 @@
 //! answers on every store. Each declares its tests with `tests![…]`.
 
 pub mod access_log;
+pub mod access_log_reach;
 pub mod audit_per_call;
 pub mod authorize_first;
 pub mod batch;

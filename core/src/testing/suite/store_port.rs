@@ -126,6 +126,7 @@ fn a_dropped_unit_of_work_leaves_nothing(t: Town) {
                 operation: "test.dropped".into(),
                 object: String::new(),
                 file: None,
+                disclosed: Vec::new(),
                 purpose: String::new(),
                 decision: crate::audit::AuditDecision::NotDecided,
                 outcome: "ok".into(),
