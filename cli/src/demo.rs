@@ -786,7 +786,7 @@ fn neighbour_outcomes(
             }
             if i % 9 == 4 {
                 let reason = reasons[(i / 9 + w) % reasons.len()];
-                e.mark_not_done(&me, v.id, Some(reason), String::new())?;
+                e.mark_not_done(&me, v.id, Some(reason), String::new(), None)?;
                 marks.not_done += 1;
             } else if i == 7 {
                 marks.open += 1;
@@ -843,6 +843,7 @@ fn week(
                 v.id,
                 Some(NotDoneReason::ClientNotAtHome),
                 "No answer at the door; neighbour says she went to her son's".into(),
+                None,
             )?;
         } else {
             e.mark_done(&hille, v.id, DoneReport::default())?;

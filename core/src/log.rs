@@ -79,6 +79,11 @@ pub struct NotDone {
     pub by: WorkerId,
     /// When.
     pub at: DateTime<Utc>,
+    /// The worker's comment for their own domain only (seed `000_19cdf6fb7baf56d8.txt`,
+    /// home nurse TO-BE: comments before logging are seen by the nursing domain alone);
+    /// none for the client, relatives and other domains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<DomainDetail>,
 }
 
 /// Actual times and an optional domain-only detail when marking a visit done.

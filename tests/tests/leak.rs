@@ -99,6 +99,7 @@ fn shared() -> &'static Shared {
                 visits[1].id,
                 Some(NotDoneReason::ClientNotAtHome),
                 String::new(),
+                None,
             )
             .expect("not done");
         Shared {

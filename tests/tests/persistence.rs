@@ -40,6 +40,7 @@ fn a_reopened_sqlite_file_answers_every_query_as_before() {
             visits[1].id,
             Some(NotDoneReason::ClientNotAtHome),
             String::new(),
+            None,
         )
         .unwrap();
     town.engine

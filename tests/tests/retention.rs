@@ -172,6 +172,194 @@ fn an_approved_act_destroys_due_records_beyond_recovery_and_the_chain_still_veri
     );
 }
 
+/// Every text a destroyable record holds, each a marker of its own: an entry's text and
+/// domain-only detail; a visit's not-done text and comment and its cancellation reason; a
+/// done visit's log detail; a hand-written log entry's action, place and detail; an
+/// assessment's free-text answer. What the engine writes about them elsewhere —
+/// notifications to managers, the audit, the access log — refers to the records, so
+/// destroying them leaves none of the markers anywhere in the file or its WAL (seed
+/// `004_4e44693abfa7524a.txt` annex 6 §4).
+#[test]
+fn destruction_removes_every_copy_of_every_text_of_every_destroyable_record() {
+    use teho_core::case::{AnswerValue, NewAssessment};
+    use teho_core::file::DomainDetail;
+    use teho_core::log::{DoneReport, NewLogEntry, NotDoneReason};
+    use teho_core::org::Domain;
+    use teho_core::plan::PlannedAction;
+
+    const MARKERS: [&str; 12] = [
+        "MARK-ENTRY-TEXT-0101",
+        "MARK-ENTRY-DETAIL-0102",
+        "MARK-DONE-DETAIL-0201",
+        "MARK-NOT-DONE-TEXT-0202",
+        "MARK-NOT-DONE-DETAIL-0203",
+        "MARK-CANCEL-REASON-0204",
+        "MARK-LOG-CODE-0301",
+        "MARK-LOG-ACTION-0302",
+        "MARK-LOG-PLACE-0303",
+        "MARK-LOG-DETAIL-0304",
+        "MARK-ASSESSMENT-0401",
+        "MARK-NOT-DONE-OTHER-0205",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("copies.db");
+    let t = Town::build(SqliteStore::open(&path).unwrap());
+    let head = Actor::Worker(head(&t));
+    let admin = Actor::Worker(t.admin);
+    let (sw, cw, nurse) = (
+        Actor::Worker(t.social_worker),
+        Actor::Worker(t.care_worker),
+        Actor::Worker(t.nurse),
+    );
+    t.plan_week();
+    t.engine
+        .add_entry(
+            &nurse,
+            NewEntry {
+                file: t.file,
+                category: DataCategory::ProfessionalNote,
+                visibility: Visibility::Network,
+                text: MARKERS[0].into(),
+                domain_detail: Some(DomainDetail {
+                    domain: Domain::Nursing,
+                    text: MARKERS[1].into(),
+                }),
+            },
+        )
+        .unwrap();
+    t.clock.set(tallinn(2026, 11, 5, 18, 0));
+    let care: Vec<_> = t
+        .engine
+        .worker_calendar(&cw, t.care_worker, day(2026, 11, 2), day(2026, 11, 5))
+        .unwrap()
+        .into_iter()
+        .map(|c| c.visit.id)
+        .collect();
+    assert_eq!(care.len(), 4, "a care visit a day");
+    t.engine
+        .mark_done(
+            &cw,
+            care[0],
+            DoneReport {
+                detail: Some(MARKERS[2].into()),
+                ..DoneReport::default()
+            },
+        )
+        .unwrap();
+    t.engine
+        .mark_not_done(
+            &cw,
+            care[1],
+            Some(NotDoneReason::ClientRefused),
+            MARKERS[3].into(),
+            Some(MARKERS[4].into()),
+        )
+        .unwrap();
+    t.engine
+        .cancel_visit(&cw, care[2], MARKERS[5].into())
+        .unwrap();
+    t.engine
+        .mark_not_done(
+            &cw,
+            care[3],
+            Some(NotDoneReason::Other),
+            MARKERS[11].into(),
+            None,
+        )
+        .unwrap();
+    t.engine
+        .add_log_entry(
+            &nurse,
+            NewLogEntry {
+                file: t.file,
+                action: PlannedAction {
+                    code: MARKERS[6].into(),
+                    text: MARKERS[7].into(),
+                },
+                actual_start: tallinn(2026, 11, 5, 15, 0),
+                actual_end: tallinn(2026, 11, 5, 15, 30),
+                place: MARKERS[8].into(),
+                detail: Some(MARKERS[9].into()),
+            },
+        )
+        .unwrap();
+    let mut answers = teho_tests::needs_answers(2);
+    answers.push(("SUMMARY".into(), AnswerValue::Text(MARKERS[10].into())));
+    t.engine
+        .record_assessment(
+            &sw,
+            NewAssessment {
+                file: t.file,
+                instrument: "NEEDS".into(),
+                version: 1,
+                answers,
+                icf: vec!["d450.2".into()],
+            },
+        )
+        .unwrap();
+    // Everyone reads what they may: the reads are audited, the notifications sent.
+    for actor in [&cw, &nurse, &sw] {
+        let _ = t.engine.inbox(actor);
+        let _ = t.engine.home_view(actor);
+        let _ = t
+            .engine
+            .client_calendar(actor, t.file, day(2026, 11, 2), day(2026, 11, 5));
+        let _ = t
+            .engine
+            .service_log(actor, t.file, day(2026, 11, 2), day(2026, 11, 5));
+    }
+    t.clock.set(tallinn(2026, 11, 11, 9, 0));
+    t.engine
+        .record_death(&sw, t.client, day(2026, 11, 10), "register".into())
+        .unwrap();
+    let before = raw(&path);
+    let planted: Vec<&str> = MARKERS
+        .iter()
+        .copied()
+        .filter(|m| contains(&before, m))
+        .collect();
+    assert_eq!(
+        planted, MARKERS,
+        "every marker is on disk before destruction"
+    );
+
+    // Ten years after the end of the case: one act per series, each approved and executed.
+    t.clock.set(tallinn(2036, 11, 11, 9, 0));
+    for series in ["TEHO-1.1", "TEHO-1.2", "TEHO-1.3"] {
+        let a = t
+            .engine
+            .draft_destruction_act(
+                &admin,
+                NewDestructionAct {
+                    series: series.into(),
+                    ..act(day(2036, 11, 11))
+                },
+            )
+            .unwrap();
+        t.engine.approve_destruction_act(&head, a.id).unwrap();
+        t.engine.execute_destruction_act(&head, a.id).unwrap();
+    }
+    drop(t);
+    let after = raw(&path);
+    let left: Vec<&str> = MARKERS
+        .iter()
+        .copied()
+        .filter(|m| contains(&after, m))
+        .collect();
+    assert!(left.is_empty(), "left in the file or its WAL: {left:?}");
+    let engine = teho_core::ClientFiles::new(
+        SqliteStore::open(&path).unwrap(),
+        teho_core::ports::FixedClock::new(tallinn(2036, 11, 12, 0, 0)),
+        teho_core::ports::SequentialIds::new(9),
+    );
+    assert!(
+        engine
+            .verify_audit(&Actor::System, None)
+            .unwrap()
+            .is_intact()
+    );
+}
+
 #[test]
 fn a_hold_an_archival_series_or_a_missing_approval_blocks_destruction() {
     let t = Town::build(MemoryStore::new());

@@ -167,6 +167,25 @@ pub struct Visit {
     pub moved_by_hand: bool,
     /// Why it was not done, once marked so.
     pub not_done: Option<crate::log::NotDone>,
+    /// Who cancelled it by hand, when and why; none for a visit cancelled by a death.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<Cancellation>,
+}
+
+/// A visit cancelled by hand: who, when and why. The reason stays with the visit, not in
+/// the manager's notification, so that destroying the visit destroys it (seed
+/// `004_4e44693abfa7524a.txt` annex 6 §4); it is for the visit's domain only, like a
+/// done visit's detail (seed `000_19cdf6fb7baf56d8.txt`, care worker TO-BE: "nähtav
+/// ainult valdkonna rollidele").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Cancellation {
+    /// Who cancelled it.
+    pub by: WorkerId,
+    /// When.
+    #[serde(deserialize_with = "crate::time::de_utc")]
+    pub at: DateTime<Utc>,
+    /// Why; none for a reader outside the visit's domain.
+    pub reason: Option<crate::file::DomainDetail>,
 }
 
 impl Visit {
@@ -195,6 +214,7 @@ fn planned_visit(item: &PlanItem, (slot, slot_index): (NaiveDateTime, u16), id: 
         status: VisitStatus::Planned,
         moved_by_hand: false,
         not_done: None,
+        cancellation: None,
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{Ctx, check_period, non_empty};
 use crate::ClientFiles;
 use crate::access::{Action, Actor, ActorFacts, DataCategory, Target, Visibility, VisitFacts};
-use crate::calendar::{Regeneration, Visit, VisitStatus, regenerate};
+use crate::calendar::{Cancellation, Regeneration, Visit, VisitStatus, regenerate};
 use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::file::DomainDetail;
@@ -294,9 +294,56 @@ impl Ctx<'_> {
         Ok(managers.len())
     }
 
-    /// Adds the worker's and the client's names to visits, for a calendar.
+    /// Blanks what of each visit is for its domain only — the comment on a visit not
+    /// done, the reason of a cancellation (seed `000_19cdf6fb7baf56d8.txt`, home nurse
+    /// TO-BE: "Neid näeb ainult koduõenduse valdkond") — unless the actor may read that
+    /// domain's records of the client. Every path that hands out visits goes through it.
+    pub(crate) fn redact_visits(&mut self, mut visits: Vec<Visit>) -> TehoResult<Vec<Visit>> {
+        let mut allowed: HashMap<(ClientFileId, Domain), bool> = HashMap::new();
+        for v in &mut visits {
+            let domain_only = v.not_done.as_ref().is_some_and(|n| n.detail.is_some())
+                || v.cancellation.as_ref().is_some_and(|c| c.reason.is_some());
+            if !domain_only {
+                continue;
+            }
+            let key = (v.file, v.domain);
+            let ok = match allowed.get(&key) {
+                Some(ok) => *ok,
+                None => {
+                    let ok = match self.tx.file(v.file)? {
+                        Some(f) => {
+                            let target = Target::Client(self.facts_of(&f)?);
+                            self.allowed(
+                                Action::Read(
+                                    DataCategory::Calendar,
+                                    Visibility::DomainOnly(v.domain),
+                                ),
+                                &target,
+                            )
+                        }
+                        None => false,
+                    };
+                    allowed.insert(key, ok);
+                    ok
+                }
+            };
+            if !ok {
+                if let Some(n) = &mut v.not_done {
+                    n.detail = None;
+                }
+                if let Some(c) = &mut v.cancellation {
+                    c.reason = None;
+                }
+            }
+        }
+        Ok(visits)
+    }
+
+    /// Adds the worker's and the client's names to visits, for a calendar (their
+    /// domain-only parts redacted).
     pub(crate) fn with_names(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<CalendarVisit>> {
         self.disclose(visits.iter().map(|v| v.file));
+        let visits = self.redact_visits(visits)?;
         let mut workers: HashMap<WorkerId, Option<String>> = HashMap::new();
         let mut clients: HashMap<ClientFileId, Option<String>> = HashMap::new();
         let mut out = Vec::with_capacity(visits.len());
@@ -332,9 +379,11 @@ impl Ctx<'_> {
         Ok(out)
     }
 
-    /// Keeps only the visits whose client the actor may see the calendar of now.
+    /// Keeps only the visits whose client the actor may see the calendar of now, their
+    /// domain-only parts redacted.
     pub(crate) fn visible_visits(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<Visit>> {
-        self.keep_visible(visits, |v| v.file, DataCategory::Calendar)
+        let kept = self.keep_visible(visits, |v| v.file, DataCategory::Calendar)?;
+        self.redact_visits(kept)
     }
 
     /// Keeps only the items about clients whose `category` the actor may read now (one
@@ -697,6 +746,7 @@ impl ClientFiles {
                 )?;
             }
             let conflicts = c.conflicts(std::slice::from_ref(&v))?;
+            let v = c.redact_visits(vec![v])?.remove(0);
             Ok(VisitChange {
                 visit: v,
                 conflicts,
@@ -714,10 +764,24 @@ impl ClientFiles {
             let reason = non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
                 problem: "cancelling a visit needs a reason".into(),
             })?;
+            let (me, _, _) = c.me()?;
             v.status = VisitStatus::Cancelled;
+            v.cancellation = Some(Cancellation {
+                by: me,
+                at: c.at,
+                reason: Some(DomainDetail {
+                    domain: v.domain,
+                    text: reason,
+                }),
+            });
             c.tx.update_visits(std::slice::from_ref(&v))?;
             if c.me().is_ok_and(|(_, r, _)| !r.is_manager()) {
-                let text = format!("The visit of {} was cancelled: {reason}", local(v.start));
+                // The visit, not its reason: the reason stays on the visit, so that
+                // destroying the visit destroys it (seed 004 annex 6 §4).
+                let text = format!(
+                    "The visit of {} was cancelled; the visit says why",
+                    local(v.start)
+                );
                 c.notify_managers(
                     v.provider,
                     v.domain,
@@ -726,7 +790,7 @@ impl ClientFiles {
                     text,
                 )?;
             }
-            Ok(v)
+            Ok(c.redact_visits(vec![v])?.remove(0))
         })
     }
 
@@ -799,12 +863,15 @@ impl ClientFiles {
     /// Marks a visit not done. A coded reason is required, and free text when the
     /// reason is `Other`; the domain's manager is notified, and the client and relatives
     /// see it with its reason (seed 000, care worker TO-BE: "Kohustuslik on selgitus").
+    /// `detail`, a comment for the worker's own domain, is seen by that domain alone
+    /// (seed 000, home nurse TO-BE: "Neid näeb ainult koduõenduse valdkond").
     pub fn mark_not_done(
         &self,
         actor: &Actor,
         visit: VisitId,
         reason: Option<NotDoneReason>,
         text: String,
+        detail: Option<String>,
     ) -> TehoResult<Visit> {
         self.door(actor, Operation::MarkNotDone, |c| {
             c.object(format!("visit:{visit}"));
@@ -820,6 +887,14 @@ impl ClientFiles {
                     problem: "the reason Other needs a text".into(),
                 });
             }
+            let detail = detail
+                .as_deref()
+                .map(|d| non_empty("detail", d))
+                .transpose()?
+                .map(|text| DomainDetail {
+                    domain: v.domain,
+                    text,
+                });
             let (me, _, _) = c.me()?;
             v.status = VisitStatus::NotDone;
             v.not_done = Some(NotDone {
@@ -827,6 +902,7 @@ impl ClientFiles {
                 text: text.clone(),
                 by: me,
                 at: c.at,
+                detail,
             });
             c.tx.update_visits(std::slice::from_ref(&v))?;
             // The reason's code and the visit, not its free text: the text stays on the
@@ -842,7 +918,7 @@ impl ClientFiles {
                     name_of(&reason)
                 ),
             )?;
-            Ok(v)
+            Ok(c.redact_visits(vec![v])?.remove(0))
         })
     }
 

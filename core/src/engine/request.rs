@@ -169,7 +169,7 @@ requests! {
     MoveVisit { visit: VisitId, new_start: DateTime<Utc> } => move_visit(visit, new_start) -> VisitChange, command "visit.move";
     CancelVisit { visit: VisitId, reason: String } => cancel_visit(visit, reason) -> Visit, command "visit.cancel";
     MarkDone { visit: VisitId, report: DoneReport } => mark_done(visit, report) -> ServiceLogEntry, command "visit.done";
-    MarkNotDone { visit: VisitId, reason: Option<NotDoneReason>, text: String } => mark_not_done(visit, reason, text) -> Visit, command "visit.not_done";
+    MarkNotDone { visit: VisitId, reason: Option<NotDoneReason>, text: String, detail: Option<String> } => mark_not_done(visit, reason, text, detail) -> Visit, command "visit.not_done";
     AddLogEntry { new: NewLogEntry } => add_log_entry(new) -> ServiceLogEntry, command "log.add";
     ServiceLog { file: ClientFileId, from: NaiveDate, to: NaiveDate } => service_log(file, from, to) -> Vec<ServiceLogEntry>, query "log.read";
     MissedVisits { provider: OrganizationId, domain: Domain, threshold_minutes: u32 } => missed_visits(provider, domain, threshold_minutes) -> Vec<Visit>, query "visits.missed";

@@ -217,10 +217,12 @@ impl ClientFiles {
                 Action::Read(DataCategory::NotDone, Visibility::Network),
                 &target,
             ) {
-                c.tx.visits_of_file(file, month_ago, c.at)?
-                    .into_iter()
-                    .filter(|v| v.status == VisitStatus::NotDone)
-                    .collect()
+                let not_done =
+                    c.tx.visits_of_file(file, month_ago, c.at)?
+                        .into_iter()
+                        .filter(|v| v.status == VisitStatus::NotDone)
+                        .collect();
+                c.redact_visits(not_done)?
             } else {
                 Vec::new()
             };

@@ -422,6 +422,8 @@ const FLAG_NOT_DONE: u8 = 4;
 /// The start or end has nanoseconds below the microsecond (the columns hold
 /// microseconds): both remainders follow.
 const FLAG_NANOS: u8 = 8;
+/// Cancelled by hand: the cancellation (JSON) follows, last.
+const FLAG_CANCELLED: u8 = 16;
 
 /// The nanoseconds of an instant below its microsecond.
 fn below_micros(at: DateTime<Utc>) -> u64 {
@@ -438,6 +440,7 @@ pub(crate) fn visit_row(v: &Visit, texts: Uuid) -> StoreResult<Row> {
         (v.moved_by_hand, FLAG_MOVED),
         (v.not_done.is_some(), FLAG_NOT_DONE),
         (nanos != (0, 0), FLAG_NANOS),
+        (v.cancellation.is_some(), FLAG_CANCELLED),
     ] {
         if on {
             flags |= flag;
@@ -457,6 +460,9 @@ pub(crate) fn visit_row(v: &Visit, texts: Uuid) -> StoreResult<Row> {
     }
     if nanos != (0, 0) {
         w.varint(nanos.0).varint(nanos.1);
+    }
+    if let Some(c) = &v.cancellation {
+        w.bytes(&json("visits", v.id.0, c)?);
     }
     Ok(Row {
         id: v.id.0,
@@ -540,6 +546,12 @@ pub(crate) fn visit_from_row(row: &Row) -> StoreResult<VisitFromRow> {
             } else {
                 (0, 0)
             };
+            let cancellation = if flags & FLAG_CANCELLED != 0 {
+                let b = r.bytes("cancellation").map_err(bad)?;
+                Some(serde_json::from_slice(b).map_err(|e| bad(format!("cancellation: {e}")))?)
+            } else {
+                None
+            };
             r.end().map_err(bad)?;
             let status = need_int(V_STATUS, "status")?;
             let visit = Visit {
@@ -563,6 +575,7 @@ pub(crate) fn visit_from_row(row: &Row) -> StoreResult<VisitFromRow> {
                 status: status_of(status).ok_or_else(|| bad(format!("status code {status}")))?,
                 moved_by_hand: flags & FLAG_MOVED != 0,
                 not_done,
+                cancellation,
             };
             Ok(VisitFromRow::NeedsTexts(Box::new(visit), texts))
         }

@@ -494,6 +494,7 @@ pub const MODULES: &[(&str, &[SuiteTest])] = &[
     ("case_rules", suite::case_rules::TESTS),
     ("death", suite::death::TESTS),
     ("departure", suite::departure::TESTS),
+    ("domain_only_reach", suite::domain_only_reach::TESTS),
     ("engine_rules", suite::engine_rules::TESTS),
     ("notifications", suite::notifications::TESTS),
     ("reporting", suite::reporting::TESTS),
@@ -560,7 +561,7 @@ macro_rules! store_conformance_tests {
 
             $crate::store_conformance_tests!(@modules
                 access_log, access_log_reach, audit_per_call, authorize_first, batch, calendar_rules, case_rules, death,
-                departure, engine_rules, notifications, reporting, restrictions,
+                departure, domain_only_reach, engine_rules, notifications, reporting, restrictions,
                 store_columns, store_port, views);
         }
     };

@@ -25,6 +25,7 @@ __all__ = [
     "Audience",
     "BreakKind",
     "CalendarVisit",
+    "Cancellation",
     "CardProvider",
     "CardProviderInput",
     "CarePlan",
@@ -896,6 +897,26 @@ class CalendarVisit(Record):
     _fields = {'client_name': None, 'visit': ('class', 'Visit'), 'worker_name': None}
 
 
+class Cancellation(Record):
+    """A visit cancelled by hand: who, when and why. The reason stays with the visit, not in
+    the manager's notification, so that destroying the visit destroys it (seed
+    `004_4e44693abfa7524a.txt` annex 6 §4); it is for the visit's domain only, like a
+    done visit's detail (seed `000_19cdf6fb7baf56d8.txt`, care worker TO-BE: "nähtav
+    ainult valdkonna rollidele").
+    """
+
+    at: _dt.datetime
+    """When."""
+
+    by: WorkerId
+    """Who cancelled it."""
+
+    reason: Optional[DomainDetail]
+    """Why; none for a reader outside the visit's domain."""
+
+    _fields = {'at': 'instant', 'by': None, 'reason': ('opt', ('class', 'DomainDetail'))}
+
+
 class CardProvider(Record):
     """A provider on the card, always with exactly two contacts: the assigned worker and the
     provider's general contact (seed `000_19cdf6fb7baf56d8.txt`, care manager TO-BE:
@@ -1590,13 +1611,19 @@ class NotDone(Record):
     by: WorkerId
     """Who recorded it."""
 
+    detail: Optional[DomainDetail]
+    """The worker's comment for their own domain only (seed `000_19cdf6fb7baf56d8.txt`,
+    home nurse TO-BE: comments before logging are seen by the nursing domain alone);
+    none for the client, relatives and other domains.
+    """
+
     reason: NotDoneReason
     """The coded reason."""
 
     text: str
     """Free text (may be empty unless the reason is `Other`)."""
 
-    _fields = {'at': 'instant', 'by': None, 'reason': None, 'text': None}
+    _fields = {'at': 'instant', 'by': None, 'detail': ('opt', ('class', 'DomainDetail')), 'reason': None, 'text': None}
 
 
 class Notification(Record):
@@ -2037,6 +2064,9 @@ class Visit(Record):
     action: PlannedAction
     """What is done."""
 
+    cancellation: Optional[Cancellation]
+    """Who cancelled it by hand, when and why; none for a visit cancelled by a death."""
+
     domain: Domain
     """Domain of the visit (care, nursing, other)."""
 
@@ -2082,7 +2112,7 @@ class Visit(Record):
     worker: Optional[WorkerId]
     """Who visits."""
 
-    _fields = {'action': ('class', 'PlannedAction'), 'domain': None, 'end': 'instant', 'file': None, 'id': None, 'moved_by_hand': None, 'not_done': ('opt', ('class', 'NotDone')), 'place': None, 'plan_item': None, 'provider': None, 'slot': ('opt', 'local'), 'slot_index': None, 'start': 'instant', 'status': None, 'worker': None}
+    _fields = {'action': ('class', 'PlannedAction'), 'cancellation': ('opt', ('class', 'Cancellation')), 'domain': None, 'end': 'instant', 'file': None, 'id': None, 'moved_by_hand': None, 'not_done': ('opt', ('class', 'NotDone')), 'place': None, 'plan_item': None, 'provider': None, 'slot': ('opt', 'local'), 'slot_index': None, 'start': 'instant', 'status': None, 'worker': None}
 
 
 class VisitChange(Record):
@@ -2225,7 +2255,7 @@ class Commands(Caller):
         """
         return cast("ServiceLogEntry", self._run(actor, "mark_done", {"visit": visit, "report": report}))
 
-    def mark_not_done(self, actor: Actor, visit: VisitId, *, reason: Optional[NotDoneReason] = None, text: str) -> Visit:
+    def mark_not_done(self, actor: Actor, visit: VisitId, *, reason: Optional[NotDoneReason] = None, text: str, detail: Optional[str] = None) -> Visit:
         """Runs the engine's ``mark_not_done`` as ``actor`` (authorized and audited) and returns :class:`Visit`.
 
         Arguments:
@@ -2233,8 +2263,9 @@ class Commands(Caller):
             visit: VisitId — the id of: one visit in the client's and the worker's calendars.
             reason: NotDoneReason — Why a visit was not done: a code, and free text (required for `Other`).
             text: str
+            detail: str
         """
-        return cast("Visit", self._run(actor, "mark_not_done", {"visit": visit, "reason": reason, "text": text}))
+        return cast("Visit", self._run(actor, "mark_not_done", {"visit": visit, "reason": reason, "text": text, "detail": detail}))
 
     def add_log_entry(self, actor: Actor, new: NewLogEntry) -> ServiceLogEntry:
         """Runs the engine's ``add_log_entry`` as ``actor`` (authorized and audited) and returns :class:`ServiceLogEntry`.
@@ -2880,6 +2911,7 @@ CLASSES: Dict[str, Any] = {
     "Application": Application,
     "Assessment": Assessment,
     "CalendarVisit": CalendarVisit,
+    "Cancellation": Cancellation,
     "CardProvider": CardProvider,
     "CarePlan": CarePlan,
     "CaseDecision": CaseDecision,

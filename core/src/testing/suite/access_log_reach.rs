@@ -211,6 +211,7 @@ fn record_some(t: &Town, visits: &[Visit]) {
                     v.id,
                     Some(NotDoneReason::ClientNotAtHome),
                     String::new(),
+                    None,
                 )
                 .map(|_| ())
         };

@@ -238,6 +238,7 @@ fn changing_a_plan_item_regenerates_future_visits_and_keeps_recorded_ones(t: Tow
             v[1].id,
             Some(NotDoneReason::ClientNotAtHome),
             String::new(),
+            None,
         )
         .unwrap();
     t.engine
@@ -443,8 +444,13 @@ fn done_writes_the_service_log_with_a_domain_only_detail(t: Town) {
         Err(TehoError::Conflict { .. })
     ));
     assert!(matches!(
-        t.engine
-            .mark_not_done(&nurse, v.id, Some(NotDoneReason::WorkerIll), String::new()),
+        t.engine.mark_not_done(
+            &nurse,
+            v.id,
+            Some(NotDoneReason::WorkerIll),
+            String::new(),
+            None
+        ),
         Err(TehoError::Conflict { .. })
     ));
     // A visit that has not taken place cannot be done.
@@ -476,12 +482,12 @@ fn not_done_needs_a_reason_and_reaches_the_right_manager(t: Town) {
     };
     let before = cm_inbox(&t);
     assert!(matches!(
-        t.engine.mark_not_done(&cw, v.id, None, "x".into()),
+        t.engine.mark_not_done(&cw, v.id, None, "x".into(), None),
         Err(TehoError::ReasonRequired { .. })
     ));
     assert!(matches!(
         t.engine
-            .mark_not_done(&cw, v.id, Some(NotDoneReason::Other), "   ".into()),
+            .mark_not_done(&cw, v.id, Some(NotDoneReason::Other), "   ".into(), None),
         Err(TehoError::ReasonRequired { .. })
     ));
     // Nothing was written by the refused calls.
@@ -499,6 +505,7 @@ fn not_done_needs_a_reason_and_reaches_the_right_manager(t: Town) {
             v.id,
             Some(NotDoneReason::ClientInHospital),
             "Taken to hospital on Sunday".into(),
+            None,
         )
         .unwrap();
     let inbox = t.engine.inbox(&Actor::Worker(t.care_manager)).unwrap();

@@ -10,6 +10,7 @@ pub mod calendar_rules;
 pub mod case_rules;
 pub mod death;
 pub mod departure;
+pub mod domain_only_reach;
 pub mod engine_rules;
 pub mod notifications;
 pub mod reporting;

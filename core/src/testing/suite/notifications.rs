@@ -110,6 +110,7 @@ fn not_done_reaches_exactly_the_manager_of_its_domain_and_provider(t: Town) {
             first(t.care_worker, &cw),
             Some(NotDoneReason::ClientRefused),
             String::new(),
+            None,
         )
         .unwrap();
     t.engine
@@ -118,6 +119,7 @@ fn not_done_reaches_exactly_the_manager_of_its_domain_and_provider(t: Town) {
             first(t.nurse, &nurse),
             Some(NotDoneReason::NoAccessToHome),
             "Door locked".into(),
+            None,
         )
         .unwrap();
     t.engine
@@ -126,6 +128,7 @@ fn not_done_reaches_exactly_the_manager_of_its_domain_and_provider(t: Town) {
             first(physio, &pa),
             Some(NotDoneReason::WorkerIll),
             String::new(),
+            None,
         )
         .unwrap();
 

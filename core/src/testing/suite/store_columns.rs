@@ -61,6 +61,7 @@ fn visit(n: usize, who: u8, status: usize, at: i64, minutes: i64, file: ClientFi
         status: STATUSES[status],
         moved_by_hand: false,
         not_done: None,
+        cancellation: None,
     }
 }
 

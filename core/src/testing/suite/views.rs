@@ -97,6 +97,7 @@ fn the_client_and_relative_see_card_calendar_done_log_and_not_done_reasons(t: To
             v[1].id,
             Some(NotDoneReason::ClientRefused),
             "Did not want help today".into(),
+            None,
         )
         .unwrap();
     for person in [t.client, t.relative] {
