@@ -71,6 +71,51 @@ pub struct CalendarVisit {
     pub client_name: Option<String>,
 }
 
+/// One visit opened from a calendar, with what planned it (seed
+/// `000_19cdf6fb7baf56d8.txt`, "Koduõe/ hooldustöötaja kalender": clicking the visit
+/// "avaneb hooldus- või õenduskava", opens the care or nursing plan).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct VisitWithPlan {
+    /// The visit as the calendar shows it (its domain-only parts redacted for others).
+    pub visit: CalendarVisit,
+    /// Its plan item and plan; none for a visit no plan generated.
+    pub plan: Option<VisitPlan>,
+}
+
+/// The plan item behind a visit, and its plan: what, how often, where, by whom, from
+/// when until when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct VisitPlan {
+    /// The plan.
+    pub plan: PlanId,
+    /// Care, nursing or other.
+    pub domain: Domain,
+    /// The provider whose plan it is.
+    pub provider: OrganizationId,
+    /// The provider's name.
+    pub provider_name: Option<String>,
+    /// The plan item.
+    pub item: PlanItemId,
+    /// What is done.
+    pub action: crate::plan::PlannedAction,
+    /// How often, as an RFC 5545 RRULE (Tallinn wall-clock times).
+    pub recurrence: String,
+    /// How often, in words ([`crate::plan::Recurrence::in_words`]).
+    pub recurrence_in_words: String,
+    /// Where.
+    pub place: String,
+    /// Minutes a visit takes.
+    pub duration_minutes: u32,
+    /// The worker responsible, if assigned.
+    pub worker: Option<WorkerId>,
+    /// The responsible worker's name.
+    pub worker_name: Option<String>,
+    /// First day of the item.
+    pub valid_from: NaiveDate,
+    /// Last day of the item, if it ends.
+    pub valid_until: Option<NaiveDate>,
+}
+
 impl std::ops::Deref for CalendarVisit {
     type Target = Visit;
     fn deref(&self) -> &Visit {
@@ -697,6 +742,52 @@ impl ClientFiles {
             visits.dedup_by_key(|v| v.id);
             let visible = c.visible_visits(visits)?;
             c.with_names(visible)
+        })
+    }
+
+    /// One visit with its plan item and plan, for whoever may see it in a calendar: the
+    /// client's calendar's readers (seed 000: opening a visit opens the care or nursing
+    /// plan). Redacted as the calendar is; a visit id that exists nowhere is refused as
+    /// one the actor may not see.
+    pub fn visit_with_plan(&self, actor: &Actor, visit: VisitId) -> TehoResult<VisitWithPlan> {
+        self.door(actor, Operation::VisitWithPlan, |c| {
+            c.object(format!("visit:{visit}"));
+            let v = c.visit(visit)?;
+            c.authorize_on_file(
+                v.file,
+                Action::Read(DataCategory::Calendar, Visibility::Network),
+            )?;
+            let shown = c.with_names(vec![v])?.remove(0);
+            let plan = match shown.visit.plan_item {
+                None => None,
+                Some(id) => {
+                    let item =
+                        c.tx.plan_item(id)?
+                            .ok_or_else(|| TehoError::not_found("plan item", id))?;
+                    let provider_name = c.tx.organization(item.provider)?.map(|o| o.name);
+                    let worker_name = match item.worker {
+                        Some(w) => c.tx.worker(w)?.map(|w| w.full_name()),
+                        None => None,
+                    };
+                    Some(VisitPlan {
+                        plan: item.plan,
+                        domain: item.domain,
+                        provider: item.provider,
+                        provider_name,
+                        item: item.id,
+                        recurrence: item.recurrence.to_string(),
+                        recurrence_in_words: item.recurrence.in_words(),
+                        action: item.action,
+                        place: item.place,
+                        duration_minutes: item.duration_minutes,
+                        worker: item.worker,
+                        worker_name,
+                        valid_from: item.valid_from,
+                        valid_until: item.valid_until,
+                    })
+                }
+            };
+            Ok(VisitWithPlan { visit: shown, plan })
         })
     }
 

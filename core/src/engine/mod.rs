@@ -34,7 +34,7 @@ mod request;
 mod retention;
 mod views;
 
-pub use calendar::CalendarVisit;
+pub use calendar::{CalendarVisit, VisitPlan, VisitWithPlan};
 pub use request::{Operation, Request, api_description};
 pub use views::{ClientHome, HomeView, ServiceCheck, ServingProvider};
 

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::calendar::CalendarVisit;
+use super::calendar::{CalendarVisit, VisitWithPlan};
 use super::{
     ClientHome, HomeView, MonthlyReport, PlanItemOutcome, ServiceCheck, SplitOutcome, VisitChange,
 };
@@ -166,6 +166,7 @@ requests! {
     SplitPlanItem { item: PlanItemId, from: NaiveDate, spec: PlanItemSpec } => split_plan_item(item, from, spec) -> SplitOutcome, command "plan.split_item";
     ClientCalendar { file: ClientFileId, from: NaiveDate, to: NaiveDate } => client_calendar(file, from, to) -> Vec<CalendarVisit>, query "calendar.client";
     WorkerCalendar { worker: WorkerId, from: NaiveDate, to: NaiveDate } => worker_calendar(worker, from, to) -> Vec<CalendarVisit>, query "calendar.worker";
+    VisitWithPlan { visit: VisitId } => visit_with_plan(visit) -> VisitWithPlan, query "visit.read";
     MoveVisit { visit: VisitId, new_start: DateTime<Utc> } => move_visit(visit, new_start) -> VisitChange, command "visit.move";
     CancelVisit { visit: VisitId, reason: String } => cancel_visit(visit, reason) -> Visit, command "visit.cancel";
     MarkDone { visit: VisitId, report: DoneReport } => mark_done(visit, report) -> ServiceLogEntry, command "visit.done";

@@ -737,6 +737,132 @@ impl<'de> Deserialize<'de> for Recurrence {
     }
 }
 
+impl Recurrence {
+    /// The rule in plain English for a worker opening a visit (seed
+    /// `000_19cdf6fb7baf56d8.txt`: the care or nursing plan says "kui tihti tuleb neid
+    /// teha", how often): how often, on which days, at what times (Tallinn), until when,
+    /// and the dates left out.
+    ///
+    /// ```
+    /// use teho_core::plan::Recurrence;
+    /// let r = Recurrence::parse("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;BYHOUR=9;BYMINUTE=30").unwrap();
+    /// assert_eq!(r.in_words(), "every 2 weeks on Tuesday and Thursday at 09:30");
+    /// let r = Recurrence::parse("FREQ=MONTHLY;BYDAY=-1FR;BYHOUR=8,16;COUNT=6").unwrap();
+    /// assert_eq!(r.in_words(), "every month on the last Friday at 08:00 and 16:00, 6 times");
+    /// ```
+    pub fn in_words(&self) -> String {
+        let unit = match self.frequency {
+            Frequency::Daily => "day",
+            Frequency::Weekly => "week",
+            Frequency::Monthly => "month",
+        };
+        let mut out = match self.interval {
+            1 => format!("every {unit}"),
+            2 if self.frequency == Frequency::Daily => "every other day".to_string(),
+            n => format!("every {n} {unit}s"),
+        };
+        // Days from the start of the month first, then those counted from its end.
+        let mut nth = self.nth_weekdays.clone();
+        nth.sort_by_key(|(n, w)| (*n < 0, *n, w.num_days_from_monday()));
+        let mut on: Vec<String> = nth
+            .iter()
+            .map(|(n, w)| format!("the {} {}", ordinal(*n), weekday_name(*w)))
+            .collect();
+        let mut days = self.month_days.clone();
+        days.sort_by_key(|d| (*d < 0, *d));
+        on.extend(days.iter().map(|d| match *d {
+            -1 => "the last day".to_string(),
+            d if d < 0 => format!("the {} day", ordinal(d)),
+            d => format!("day {d}"),
+        }));
+        let weekdays: Vec<String> = self
+            .weekdays
+            .iter()
+            .map(|w| weekday_name(*w).to_string())
+            .collect();
+        if !weekdays.is_empty() {
+            if self.frequency == Frequency::Monthly {
+                on.extend(weekdays.iter().map(|w| format!("every {w}")));
+            } else {
+                on.push(weekdays_in_words(&weekdays));
+            }
+        }
+        if !on.is_empty() {
+            out.push_str(" on ");
+            out.push_str(&list(&on));
+        }
+        let times: Vec<String> = self
+            .times()
+            .iter()
+            .map(|t| t.format("%H:%M").to_string())
+            .collect();
+        out.push_str(" at ");
+        out.push_str(&list(&times));
+        match self.end {
+            RecurrenceEnd::Open => {}
+            RecurrenceEnd::Until(d) => out.push_str(&format!(", until {d}")),
+            RecurrenceEnd::Count(1) => out.push_str(", once"),
+            RecurrenceEnd::Count(n) => out.push_str(&format!(", {n} times")),
+        }
+        if !self.excluded.is_empty() {
+            let d: Vec<String> = self.excluded.iter().map(NaiveDate::to_string).collect();
+            out.push_str(&format!(", except {}", list(&d)));
+        }
+        out
+    }
+}
+
+/// "first", "second", … "last", "second to last", … for an nth weekday or month day.
+fn ordinal(n: i8) -> String {
+    const NAMES: [&str; 5] = ["first", "second", "third", "fourth", "fifth"];
+    let name = |k: i8| {
+        NAMES
+            .get(usize::from(k.unsigned_abs()).saturating_sub(1))
+            .map_or_else(|| format!("{}th", k.unsigned_abs()), |s| (*s).to_string())
+    };
+    match n {
+        -1 => "last".to_string(),
+        n if n < 0 => format!("{} to last", name(n)),
+        n => name(n),
+    }
+}
+
+fn weekday_name(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
+/// Weekdays as a list, or "weekdays" / "weekends" for the whole of either.
+fn weekdays_in_words(days: &[String]) -> String {
+    let names = |ws: &[Weekday]| -> Vec<String> {
+        ws.iter().map(|w| weekday_name(*w).to_string()).collect()
+    };
+    use Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
+    if days == names(&[Mon, Tue, Wed, Thu, Fri]).as_slice() {
+        "weekdays".to_string()
+    } else if days == names(&[Sat, Sun]).as_slice() {
+        "Saturday and Sunday".to_string()
+    } else {
+        list(days)
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 impl fmt::Display for Recurrence {
     /// The canonical text form: parts in a fixed order, lists sorted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -443,3 +443,63 @@ proptest! {
         prop_assert_eq!(r.occurrences(start, from, to), oracle(&r, start, from, to), "{}", r);
     }
 }
+
+/// The plan a visit opens says how often in words (seed 000: "kui tihti tuleb neid
+/// teha"): frequency, days, times, end and exceptions, each as the rule has them.
+#[test]
+fn a_rule_in_words_says_how_often_on_which_days_at_what_times_until_when() {
+    for (rule, words) in [
+        ("FREQ=DAILY;BYHOUR=9", "every day at 09:00"),
+        (
+            "FREQ=DAILY;INTERVAL=2;BYHOUR=8,20;BYMINUTE=15",
+            "every other day at 08:15 and 20:15",
+        ),
+        (
+            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=12",
+            "every week on weekdays at 12:00",
+        ),
+        (
+            "FREQ=WEEKLY;INTERVAL=3;BYDAY=SA,SU;BYHOUR=10;UNTIL=20270131",
+            "every 3 weeks on Saturday and Sunday at 10:00, until 2027-01-31",
+        ),
+        (
+            "FREQ=MONTHLY;BYMONTHDAY=1,-1;BYHOUR=7;COUNT=1",
+            "every month on day 1 and the last day at 07:00, once",
+        ),
+        (
+            "FREQ=MONTHLY;BYDAY=2TU,-2FR;BYHOUR=11",
+            "every month on the second Tuesday and the second to last Friday at 11:00",
+        ),
+        (
+            "FREQ=MONTHLY;BYDAY=MO;BYHOUR=11",
+            "every month on every Monday at 11:00",
+        ),
+        (
+            "FREQ=DAILY;BYHOUR=9\nEXDATE;VALUE=DATE:20261224,20261225",
+            "every day at 09:00, except 2026-12-24 and 2026-12-25",
+        ),
+    ] {
+        let r = Recurrence::parse(rule).unwrap();
+        assert_eq!(r.in_words(), words, "{rule}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Whatever the rule, its words name each of its times and each of its weekdays.
+    #[test]
+    fn a_rule_in_words_names_every_time_and_weekday(r in any_rule()) {
+        let words = r.in_words();
+        for t in r.times() {
+            let t = t.format("%H:%M").to_string();
+            prop_assert!(words.contains(&t), "{} lacks {}: {}", r, t, words);
+        }
+        let full = ["MO", "TU", "WE", "TH", "FR"].iter().all(|c| r.to_string().contains(c))
+            && r.weekdays.len() == 5;
+        for w in &r.weekdays {
+            let name = format!("{w:?}");
+            prop_assert!(full || words.contains(&name[..3]), "{} lacks {}: {}", r, name, words);
+        }
+    }
+}

@@ -146,7 +146,9 @@ __all__ = [
     "Visit",
     "VisitChange",
     "VisitId",
+    "VisitPlan",
     "VisitStatus",
+    "VisitWithPlan",
     "Worker",
     "WorkerId",
     "Commands",
@@ -2127,6 +2129,71 @@ class VisitChange(Record):
     _fields = {'conflicts': ('list', ('class', 'Overlap')), 'visit': ('class', 'Visit')}
 
 
+class VisitPlan(Record):
+    """The plan item behind a visit, and its plan: what, how often, where, by whom, from
+    when until when.
+    """
+
+    action: PlannedAction
+    """What is done."""
+
+    domain: Domain
+    """Care, nursing or other."""
+
+    duration_minutes: int
+    """Minutes a visit takes."""
+
+    item: PlanItemId
+    """The plan item."""
+
+    place: str
+    """Where."""
+
+    plan: PlanId
+    """The plan."""
+
+    provider: OrganizationId
+    """The provider whose plan it is."""
+
+    provider_name: Optional[str]
+    """The provider's name."""
+
+    recurrence: str
+    """How often, as an RFC 5545 RRULE (Tallinn wall-clock times)."""
+
+    recurrence_in_words: str
+    """How often, in words ([`crate::plan::Recurrence::in_words`])."""
+
+    valid_from: _dt.date
+    """First day of the item."""
+
+    valid_until: Optional[_dt.date]
+    """Last day of the item, if it ends."""
+
+    worker: Optional[WorkerId]
+    """The worker responsible, if assigned."""
+
+    worker_name: Optional[str]
+    """The responsible worker's name."""
+
+    _fields = {'action': ('class', 'PlannedAction'), 'domain': None, 'duration_minutes': None, 'item': None, 'place': None, 'plan': None, 'provider': None, 'provider_name': None, 'recurrence': None, 'recurrence_in_words': None, 'valid_from': 'date', 'valid_until': ('opt', 'date'), 'worker': None, 'worker_name': None}
+
+
+class VisitWithPlan(Record):
+    """One visit opened from a calendar, with what planned it (seed
+    `000_19cdf6fb7baf56d8.txt`, "Koduõe/ hooldustöötaja kalender": clicking the visit
+    "avaneb hooldus- või õenduskava", opens the care or nursing plan).
+    """
+
+    plan: Optional[VisitPlan]
+    """Its plan item and plan; none for a visit no plan generated."""
+
+    visit: CalendarVisit
+    """The visit as the calendar shows it (its domain-only parts redacted for others)."""
+
+    _fields = {'plan': ('opt', ('class', 'VisitPlan')), 'visit': ('class', 'CalendarVisit')}
+
+
 class Worker(Record):
     """One employment of a person in an organisation, in one role (töötaja)."""
 
@@ -2224,6 +2291,15 @@ class Commands(Caller):
             to: DateLike
         """
         return cast("Records[CalendarVisit]", self._run(actor, "worker_calendar", {"worker": worker, "from": from_, "to": to}))
+
+    def visit_with_plan(self, actor: Actor, visit: VisitId) -> VisitWithPlan:
+        """Runs the engine's ``visit_with_plan`` as ``actor`` (authorized and audited) and returns :class:`VisitWithPlan`.
+
+        Arguments:
+            actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
+            visit: VisitId — the id of: one visit in the client's and the worker's calendars.
+        """
+        return cast("VisitWithPlan", self._run(actor, "visit_with_plan", {"visit": visit}))
 
     def move_visit(self, actor: Actor, visit: VisitId, new_start: InstantLike) -> VisitChange:
         """Runs the engine's ``move_visit`` as ``actor`` (authorized and audited) and returns :class:`VisitChange`.
@@ -2901,7 +2977,7 @@ class Commands(Caller):
         return cast("int", self._run(actor, "send_discharge", {"file": file, "text": text}))
 
 
-RESULTS: Dict[str, Any] = {'create_plan': ('class', 'CarePlan'), 'add_plan_item': ('class', 'PlanItemOutcome'), 'change_plan_item': ('class', 'PlanItemOutcome'), 'split_plan_item': ('class', 'SplitOutcome'), 'client_calendar': ('list', ('class', 'CalendarVisit')), 'worker_calendar': ('list', ('class', 'CalendarVisit')), 'move_visit': ('class', 'VisitChange'), 'cancel_visit': ('class', 'Visit'), 'mark_done': ('class', 'ServiceLogEntry'), 'mark_not_done': ('class', 'Visit'), 'add_log_entry': ('class', 'ServiceLogEntry'), 'service_log': ('list', ('class', 'ServiceLogEntry')), 'missed_visits': ('list', ('class', 'Visit')), 'worker_report': ('list', ('class', 'ServiceLogEntry')), 'monthly_report': ('class', 'MonthlyReport'), 'find_client': ('list', ('class', 'FileSummary')), 'enter_application': ('class', 'Application'), 'decide_application': ('class', 'CaseDecision'), 'applications': ('list', ('class', 'Application')), 'decisions': ('list', ('class', 'CaseDecision')), 'register_client': ('class', 'Membership'), 'assign_worker': ('class', 'ClientCard'), 'enter_referral': ('class', 'Referral'), 'register_referral': ('tuple', (('class', 'ClientFile'), ('class', 'Referral'))), 'reject_referral': ('class', 'Referral'), 'prepare_contract': ('class', 'Contract'), 'conclude_contract': ('class', 'Contract'), 'terminate_contract': ('tuple', (('class', 'Contract'), ('class', 'TerminationEffects'))), 'contracts': ('list', ('class', 'Contract')), 'record_assessment': ('class', 'Assessment'), 'assessments': ('list', ('class', 'Assessment')), 'record_death': ('class', 'DeathEffects'), 'void_death': ('class', 'Compensation'), 'correct_death_date': ('tuple', (('class', 'Compensation'), ('class', 'DeathEffects'))), 'import_notices': ('class', 'ImportReport'), 'register_organization': ('class', 'Organization'), 'register_worker': ('class', 'Worker'), 'record_employment_end': ('class', 'EmploymentEnd'), 'compliance_breaches': ('list', ('class', 'ComplianceBreach')), 'record_disclosure': ('class', 'Disclosure'), 'file_of_code': None, 'access_log': ('list', ('class', 'AccessLogLine')), 'set_restriction': ('class', 'AccessRestriction'), 'lift_restriction': ('class', 'AccessRestriction'), 'register_person': ('class', 'Person'), 'open_client_file': ('class', 'ClientFile'), 'client_file': ('class', 'ClientFileView'), 'client_card': ('class', 'ClientCard'), 'update_good_to_know': ('class', 'ClientCard'), 'set_card_provider': ('class', 'ClientCard'), 'add_member': ('class', 'Membership'), 'end_membership': ('class', 'Membership'), 'network': ('list', ('class', 'Membership')), 'grant_substitution': ('class', 'Substitution'), 'add_entry': ('class', 'Entry'), 'entries': ('list', ('class', 'Entry')), 'inbox': ('list', ('class', 'Notification')), 'mark_notification': ('class', 'Notification'), 'notify_network': ('list', ('class', 'Notification')), 'bootstrap': ('tuple', (('class', 'Organization'), ('class', 'Worker'))), 'verify_audit': ('class', 'VerifyReport'), 'audit_checkpoint': ('class', 'Checkpoint'), 'reporting_deadlines': ('list', ('class', 'ReportDue')), 'submit_report': ('class', 'ReportSubmission'), 'retention_due': ('list', ('class', 'DueRecord')), 'set_hold': ('class', 'Hold'), 'holds': ('list', ('class', 'Hold')), 'lift_hold': ('class', 'Hold'), 'draft_destruction_act': ('class', 'DestructionAct'), 'approve_destruction_act': ('class', 'DestructionAct'), 'execute_destruction_act': ('class', 'DestructionAct'), 'home_view': ('class', 'HomeView'), 'client_home': ('class', 'ClientHome'), 'check_services': ('class', 'ServiceCheck'), 'notify_unserved': None, 'send_discharge': None}
+RESULTS: Dict[str, Any] = {'create_plan': ('class', 'CarePlan'), 'add_plan_item': ('class', 'PlanItemOutcome'), 'change_plan_item': ('class', 'PlanItemOutcome'), 'split_plan_item': ('class', 'SplitOutcome'), 'client_calendar': ('list', ('class', 'CalendarVisit')), 'worker_calendar': ('list', ('class', 'CalendarVisit')), 'visit_with_plan': ('class', 'VisitWithPlan'), 'move_visit': ('class', 'VisitChange'), 'cancel_visit': ('class', 'Visit'), 'mark_done': ('class', 'ServiceLogEntry'), 'mark_not_done': ('class', 'Visit'), 'add_log_entry': ('class', 'ServiceLogEntry'), 'service_log': ('list', ('class', 'ServiceLogEntry')), 'missed_visits': ('list', ('class', 'Visit')), 'worker_report': ('list', ('class', 'ServiceLogEntry')), 'monthly_report': ('class', 'MonthlyReport'), 'find_client': ('list', ('class', 'FileSummary')), 'enter_application': ('class', 'Application'), 'decide_application': ('class', 'CaseDecision'), 'applications': ('list', ('class', 'Application')), 'decisions': ('list', ('class', 'CaseDecision')), 'register_client': ('class', 'Membership'), 'assign_worker': ('class', 'ClientCard'), 'enter_referral': ('class', 'Referral'), 'register_referral': ('tuple', (('class', 'ClientFile'), ('class', 'Referral'))), 'reject_referral': ('class', 'Referral'), 'prepare_contract': ('class', 'Contract'), 'conclude_contract': ('class', 'Contract'), 'terminate_contract': ('tuple', (('class', 'Contract'), ('class', 'TerminationEffects'))), 'contracts': ('list', ('class', 'Contract')), 'record_assessment': ('class', 'Assessment'), 'assessments': ('list', ('class', 'Assessment')), 'record_death': ('class', 'DeathEffects'), 'void_death': ('class', 'Compensation'), 'correct_death_date': ('tuple', (('class', 'Compensation'), ('class', 'DeathEffects'))), 'import_notices': ('class', 'ImportReport'), 'register_organization': ('class', 'Organization'), 'register_worker': ('class', 'Worker'), 'record_employment_end': ('class', 'EmploymentEnd'), 'compliance_breaches': ('list', ('class', 'ComplianceBreach')), 'record_disclosure': ('class', 'Disclosure'), 'file_of_code': None, 'access_log': ('list', ('class', 'AccessLogLine')), 'set_restriction': ('class', 'AccessRestriction'), 'lift_restriction': ('class', 'AccessRestriction'), 'register_person': ('class', 'Person'), 'open_client_file': ('class', 'ClientFile'), 'client_file': ('class', 'ClientFileView'), 'client_card': ('class', 'ClientCard'), 'update_good_to_know': ('class', 'ClientCard'), 'set_card_provider': ('class', 'ClientCard'), 'add_member': ('class', 'Membership'), 'end_membership': ('class', 'Membership'), 'network': ('list', ('class', 'Membership')), 'grant_substitution': ('class', 'Substitution'), 'add_entry': ('class', 'Entry'), 'entries': ('list', ('class', 'Entry')), 'inbox': ('list', ('class', 'Notification')), 'mark_notification': ('class', 'Notification'), 'notify_network': ('list', ('class', 'Notification')), 'bootstrap': ('tuple', (('class', 'Organization'), ('class', 'Worker'))), 'verify_audit': ('class', 'VerifyReport'), 'audit_checkpoint': ('class', 'Checkpoint'), 'reporting_deadlines': ('list', ('class', 'ReportDue')), 'submit_report': ('class', 'ReportSubmission'), 'retention_due': ('list', ('class', 'DueRecord')), 'set_hold': ('class', 'Hold'), 'holds': ('list', ('class', 'Hold')), 'lift_hold': ('class', 'Hold'), 'draft_destruction_act': ('class', 'DestructionAct'), 'approve_destruction_act': ('class', 'DestructionAct'), 'execute_destruction_act': ('class', 'DestructionAct'), 'home_view': ('class', 'HomeView'), 'client_home': ('class', 'ClientHome'), 'check_services': ('class', 'ServiceCheck'), 'notify_unserved': None, 'send_discharge': None}
 """The conversion spec of each command's result."""
 
 CLASSES: Dict[str, Any] = {
@@ -2962,6 +3038,8 @@ CLASSES: Dict[str, Any] = {
     "VerifyReport": VerifyReport,
     "Visit": Visit,
     "VisitChange": VisitChange,
+    "VisitPlan": VisitPlan,
+    "VisitWithPlan": VisitWithPlan,
     "Worker": Worker,
 }
 """Every result class by name."""

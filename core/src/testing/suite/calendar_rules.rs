@@ -726,6 +726,91 @@ fn monthly_report_counts_services_with_its_deadline(t: Town) {
     ));
 }
 
+/// Opening a visit opens its plan (seed 000, "Koduõe/ hooldustöötaja kalender": "sellele
+/// infole klikkides avaneb hooldus- või õenduskava"): what, how often in words and as an
+/// RRULE, where, who is responsible, from when until when — for whoever sees the visit in
+/// a calendar, redacted as there; refused to anyone else, and a visit that exists nowhere
+/// is refused alike.
+fn opening_a_visit_opens_its_plan_for_whoever_sees_it_in_a_calendar(t: Town) {
+    let plans = t.plan_week();
+    let nurse = Actor::Worker(t.nurse);
+    t.clock.set(tallinn(2026, 11, 2, 13, 0));
+    let wound = t
+        .engine
+        .worker_calendar(&nurse, t.nurse, day(2026, 11, 2), day(2026, 11, 2))
+        .unwrap()
+        .remove(0)
+        .visit;
+    t.engine
+        .mark_not_done(
+            &nurse,
+            wound.id,
+            Some(NotDoneReason::ClientNotAtHome),
+            String::new(),
+            Some("Neighbour has the key".into()),
+        )
+        .unwrap();
+    let item = &plans.nursing.item;
+    for reader in [
+        nurse,
+        Actor::Worker(t.nursing_manager),
+        Actor::Worker(t.care_worker),
+        Actor::Person(t.client),
+        Actor::Person(t.relative),
+    ] {
+        let opened = t.engine.visit_with_plan(&reader, wound.id).unwrap();
+        assert_eq!(opened.visit.visit.id, wound.id);
+        assert_eq!(
+            opened.visit.worker_name.as_deref(),
+            Some("Teisi Tallinn"),
+            "{reader:?}"
+        );
+        let plan = opened.plan.expect("a planned visit has its plan");
+        assert_eq!(
+            (plan.plan, plan.item, plan.domain, plan.provider),
+            (item.plan, item.id, Domain::Nursing, t.nursing_org)
+        );
+        assert_eq!(plan.action, item.action);
+        assert_eq!(plan.place, item.place);
+        assert_eq!(
+            plan.recurrence,
+            "FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=11;BYMINUTE=0"
+        );
+        assert_eq!(
+            plan.recurrence_in_words,
+            "every week on Monday and Thursday at 11:00"
+        );
+        assert_eq!(
+            (
+                plan.worker,
+                plan.valid_from,
+                plan.valid_until,
+                plan.duration_minutes
+            ),
+            (Some(t.nurse), day(2026, 11, 2), None, 45)
+        );
+        assert!(plan.worker_name.is_some() && plan.provider_name.is_some());
+        // The nurse's comment is for the nursing domain alone, as in the calendar.
+        let comment = opened.visit.visit.not_done.and_then(|n| n.detail);
+        let nursing = matches!(reader, Actor::Worker(w) if w == t.nurse || w == t.nursing_manager);
+        assert_eq!(comment.is_some(), nursing, "{reader:?}");
+    }
+    // Whoever may not see the client's calendar gets nothing, and an unknown visit id is
+    // refused with the same reason.
+    let stranger = Actor::Worker(t.other_care_worker);
+    let refused = denied(t.engine.visit_with_plan(&stranger, wound.id));
+    let unknown = denied(
+        t.engine
+            .visit_with_plan(&stranger, crate::ids::VisitId(uuid::Uuid::from_u128(7))),
+    );
+    assert_eq!(refused, unknown);
+    assert!(matches!(
+        t.engine
+            .visit_with_plan(&Actor::Person(t.stranger), wound.id),
+        Err(TehoError::AccessDenied { .. })
+    ));
+}
+
 crate::testing::tests![
     plans_fill_the_client_and_worker_calendars,
     a_worker_calendar_leaves_out_clients_no_longer_served,
@@ -739,4 +824,5 @@ crate::testing::tests![
     missed_visits_are_the_managers_alert_list,
     overlapping_visits_of_a_worker_give_a_warning_not_an_error,
     monthly_report_counts_services_with_its_deadline,
+    opening_a_visit_opens_its_plan_for_whoever_sees_it_in_a_calendar,
 ];

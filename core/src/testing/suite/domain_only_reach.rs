@@ -159,6 +159,13 @@ fn a_domain_only_comment_reaches_that_domain_alone(t: Town) {
             ));
         }
     }
+    // The marked visits opened one by one (the description's visit id is nobody's).
+    for v in [care[0].id, care[1].id, nursing[0].id] {
+        requests_of_each.push((
+            format!("visit_with_plan {v}"),
+            crate::engine::Request::VisitWithPlan { visit: v },
+        ));
+    }
     assert!(
         requests_of_each
             .iter()
