@@ -567,7 +567,7 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         },
     )?);
     // What a worker's day adds to its clients' access logs (issue 16): each read names
-    // every file whose visits it showed, one index row per file.
+    // every file whose visits it showed (indexed by file in bulk, not at each read).
     let (reads, named): (i64, i64) = raw
         .query_row(
             "SELECT count(*), coalesce(sum(length(a.disclosed) / 16), 0) FROM audit_log a
@@ -579,7 +579,7 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     line(
         "worker day, logged",
         &format!(
-            "{:.1} client files named per read ({named} access-log rows for {reads} reads)",
+            "{:.1} client files named per read ({named} names in {reads} reads)",
             named as f64 / reads.max(1) as f64
         ),
         "-",

@@ -337,17 +337,6 @@ pub(crate) fn insert(
     ];
     let values = &values[..if disclosed.is_empty() { 15 } else { 16 }];
     stmt.execute(values).map_err(backend)?;
-    if !e.disclosed.is_empty() {
-        let mut index = conn
-            .prepare_cached("INSERT INTO audit_disclosed (file, seq) VALUES (?1, ?2)")
-            .map_err(backend)?;
-        for f in e.disclosed {
-            index
-                .execute(rusqlite::params![f.0.as_bytes().as_slice(), e.seq])
-                .map_err(backend)?;
-        }
-        added += e.disclosed.len() as u64;
-    }
     Ok(added)
 }
 
@@ -522,11 +511,63 @@ pub(crate) fn page(
     )
 }
 
+/// Entries whose disclosed files the index may lag behind by before an append brings it
+/// up to date ([`index_disclosed`]).
+pub(crate) const UNINDEXED_AT_MOST: u32 = 4_096;
+
+/// Brings `audit_disclosed` up to the newest entry: the (file, seq) rows of every entry
+/// appended since it was last brought up to date, inserted in file order — a few pages
+/// per catch-up instead of one page per file at every read, which made a worker's day
+/// write five scattered index pages. Returns the rows it wrote (the query unit's guard
+/// counts them as the audit's). A file's access log always catches up first.
+pub(crate) fn index_disclosed(conn: &Connection) -> StoreResult<u64> {
+    let upto: i64 = conn
+        .prepare_cached("SELECT upto FROM audit_disclosed_upto")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(backend)?;
+    let mut rows: Vec<([u8; 16], i64)> = Vec::new();
+    let mut newest = upto;
+    {
+        let mut stmt = conn
+            .prepare_cached("SELECT seq, disclosed FROM audit_log WHERE seq > ?1 ORDER BY seq")
+            .map_err(backend)?;
+        let mut q = stmt.query([upto]).map_err(backend)?;
+        while let Some(r) = q.next().map_err(backend)? {
+            let seq: i64 = r.get(0).map_err(backend)?;
+            newest = seq;
+            if let ValueRef::Blob(b) = r.get_ref(1).map_err(backend)? {
+                for c in b.chunks_exact(16) {
+                    let mut id = [0u8; 16];
+                    id.copy_from_slice(c);
+                    rows.push((id, seq));
+                }
+            }
+        }
+    }
+    if newest == upto {
+        return Ok(0);
+    }
+    rows.sort_unstable();
+    let mut insert = conn
+        .prepare_cached("INSERT INTO audit_disclosed (file, seq) VALUES (?1, ?2)")
+        .map_err(backend)?;
+    for (file, seq) in &rows {
+        insert
+            .execute(rusqlite::params![file.as_slice(), seq])
+            .map_err(backend)?;
+    }
+    conn.prepare_cached("UPDATE audit_disclosed_upto SET upto = ?1")
+        .and_then(|mut s| s.execute([newest]))
+        .map_err(backend)?;
+    Ok(rows.len() as u64 + 1)
+}
+
 /// Which entries are a file's: about it, or a read that disclosed it.
 pub(crate) const OF_FILE: &str =
     "file = ?1 OR seq IN (SELECT seq FROM audit_disclosed WHERE file = ?1) ORDER BY seq";
 
-/// The entries about a file or disclosing it, in sequence order.
+/// The entries about a file or disclosing it, in sequence order (the index of disclosed
+/// files brought up to date first, by the caller: [`index_disclosed`]).
 pub(crate) fn of_file(
     conn: &Connection,
     texts: &mut AuditTexts,

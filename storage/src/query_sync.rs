@@ -9,6 +9,14 @@
 //! an operating-system crash or a power loss within that delay can lose the audit
 //! entries of the reads made meanwhile. The chain stays whole either way (the WAL is
 //! replayed up to its last synced commit).
+//!
+//! The same thread checkpoints the WAL into the database, on a connection of its own,
+//! once it has grown past [`CHECKPOINT_BYTES`]: a `PASSIVE` checkpoint, which waits for
+//! nobody and blocks nobody, so that no call pays for copying the WAL back (SQLite's own
+//! automatic checkpoint ran inside whichever commit crossed its threshold, a few
+//! milliseconds added to one read in a few hundred). The store's connection keeps an
+//! automatic checkpoint at a larger size ([`AUTOCHECKPOINT_PAGES`]) in case the thread
+//! falls behind.
 
 use std::fs::File;
 use std::io::ErrorKind;
@@ -21,6 +29,17 @@ use std::time::{Duration, Instant};
 /// writer flushes asynchronous commits on the same period (`wal_writer_delay`).
 pub const DEFAULT_QUERY_SYNC_DELAY: Duration = Duration::from_millis(200);
 
+/// The WAL size past which the thread checkpoints it (about a thousand pages, SQLite's
+/// own default threshold).
+pub(crate) const CHECKPOINT_BYTES: u64 = 4 << 20;
+
+/// The store's connection's own automatic checkpoint, in pages: a safety net four times
+/// the thread's threshold.
+pub(crate) const AUTOCHECKPOINT_PAGES: u32 = 4_000;
+
+/// Commits between two looks at the WAL's size.
+const COMMITS_PER_LOOK: u32 = 32;
+
 /// The syncing thread's state, shared with the store.
 #[derive(Debug)]
 pub(crate) struct QuerySync {
@@ -30,6 +49,8 @@ pub(crate) struct QuerySync {
     wake: Condvar,
     /// The write-ahead log file whose content the thread syncs.
     wal: PathBuf,
+    /// The database file, which the thread opens to checkpoint.
+    db: PathBuf,
 }
 
 #[derive(Debug)]
@@ -42,23 +63,33 @@ struct SyncState {
     failure: Option<String>,
     /// Syncs done by the thread (tests observe it).
     syncs: u64,
+    /// Commits since the thread last looked at the WAL's size.
+    commits: u32,
+    /// The thread is to look at the WAL's size.
+    look: bool,
+    /// Checkpoints done by the thread (tests observe it).
+    checkpoints: u64,
     closing: bool,
 }
 
 impl QuerySync {
     /// Starts the thread that syncs `wal`; `None` when the system has no thread to give
     /// (then every query's commit waits for the disk, as a command's does).
-    pub(crate) fn start(wal: PathBuf) -> Option<(Arc<Self>, JoinHandle<()>)> {
+    pub(crate) fn start(db: PathBuf, wal: PathBuf) -> Option<(Arc<Self>, JoinHandle<()>)> {
         let sync = Arc::new(Self {
             state: Mutex::new(SyncState {
                 delay: Some(DEFAULT_QUERY_SYNC_DELAY),
                 pending_since: None,
                 failure: None,
                 syncs: 0,
+                commits: 0,
+                look: false,
+                checkpoints: 0,
                 closing: false,
             }),
             wake: Condvar::new(),
             wal,
+            db,
         });
         let thread = {
             let sync = Arc::clone(&sync);
@@ -89,8 +120,9 @@ impl QuerySync {
     /// A query committed without waiting for the disk.
     pub(crate) fn committed_unsynced(&self) {
         let mut s = self.lock();
-        if s.pending_since.is_none() {
-            s.pending_since = Some(Instant::now());
+        let look = Self::count(&mut s);
+        if s.pending_since.is_none() || look {
+            s.pending_since.get_or_insert_with(Instant::now);
             drop(s);
             self.wake.notify_all();
         }
@@ -99,7 +131,22 @@ impl QuerySync {
     /// A commit waited for the disk: the WAL, with every query commit before it, is
     /// synced.
     pub(crate) fn committed_synced(&self) {
-        self.lock().pending_since = None;
+        let mut s = self.lock();
+        s.pending_since = None;
+        if Self::count(&mut s) {
+            drop(s);
+            self.wake.notify_all();
+        }
+    }
+
+    /// Counts a commit; whether it is time for the thread to look at the WAL's size.
+    fn count(s: &mut SyncState) -> bool {
+        s.commits += 1;
+        if s.commits >= COMMITS_PER_LOOK {
+            s.commits = 0;
+            s.look = true;
+        }
+        s.look
     }
 
     /// A sync of the thread that failed since the last call, as an error message.
@@ -113,6 +160,12 @@ impl QuerySync {
     pub(crate) fn observe(&self) -> (bool, u64) {
         let s = self.lock();
         (s.pending_since.is_some(), s.syncs)
+    }
+
+    /// How many checkpoints the thread has done.
+    #[cfg(test)]
+    pub(crate) fn checkpoints(&self) -> u64 {
+        self.lock().checkpoints
     }
 
     /// Waits (up to `limit`) until nothing waits for the disk; whether that happened.
@@ -142,10 +195,20 @@ impl QuerySync {
     }
 
     /// The thread: sleeps until a query commit is pending, waits out its delay (or not,
-    /// when the store closes), syncs the WAL, and repeats.
+    /// when the store closes), syncs the WAL, and repeats; between, when commits have
+    /// piled up, checkpoints a WAL grown past [`CHECKPOINT_BYTES`].
     fn run(&self) {
+        let mut checkpointer: Option<rusqlite::Connection> = None;
         let mut s = self.lock();
         loop {
+            if s.look && !s.closing {
+                s.look = false;
+                drop(s);
+                let done = self.checkpoint_if_grown(&mut checkpointer);
+                s = self.lock();
+                s.checkpoints += u64::from(done);
+                continue;
+            }
             let Some(since) = s.pending_since else {
                 if s.closing {
                     return;
@@ -155,12 +218,15 @@ impl QuerySync {
             };
             let due = since + s.delay.unwrap_or(Duration::ZERO);
             let now = Instant::now();
-            if now < due && !s.closing {
+            if now < due && !s.closing && !s.look {
                 s = self
                     .wake
                     .wait_timeout(s, due - now)
                     .unwrap_or_else(|p| p.into_inner())
                     .0;
+                continue;
+            }
+            if s.look && !s.closing {
                 continue;
             }
             // Every commit that marked itself pending had written its frames before:
@@ -175,6 +241,35 @@ impl QuerySync {
             }
             self.wake.notify_all();
         }
+    }
+
+    /// A `PASSIVE` checkpoint when the WAL has grown past [`CHECKPOINT_BYTES`], on the
+    /// thread's own connection (opened the first time); whether one ran. A checkpoint
+    /// that fails loses nothing — the frames stay in the WAL, and the store's own
+    /// automatic checkpoint remains — so it is left for the next look.
+    fn checkpoint_if_grown(&self, conn: &mut Option<rusqlite::Connection>) -> bool {
+        let grown = std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > CHECKPOINT_BYTES);
+        if !grown {
+            return false;
+        }
+        if conn.is_none() {
+            *conn = rusqlite::Connection::open_with_flags(
+                &self.db,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .and_then(|c| {
+                // The database file is synced after the copy, as the store's own
+                // checkpoints do.
+                c.execute_batch("PRAGMA synchronous=FULL")?;
+                Ok(c)
+            })
+            .ok();
+        }
+        conn.as_ref().is_some_and(|c| {
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0))
+                .is_ok_and(|busy| busy == 0)
+        })
     }
 }
 

@@ -69,6 +69,9 @@ struct Inner {
     data_version: i64,
     /// The audit log's texts.
     texts: AuditTexts,
+    /// Entries with disclosed files this connection appended since it last brought
+    /// their index up to date (`audit::index_disclosed`).
+    unindexed: u32,
 }
 
 impl SqliteStore {
@@ -83,11 +86,11 @@ impl SqliteStore {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(backend)?;
-        let wal = conn
+        let db = conn
             .path()
-            .map(|db| PathBuf::from(format!("{db}-wal")))
+            .map(PathBuf::from)
             .ok_or_else(|| StoreError::Backend("the database file has no path".into()))?;
-        Self::init(conn, Some(wal))
+        Self::init(conn, Some(db))
     }
 
     /// A private in-memory database (tests, throw-away demos).
@@ -111,12 +114,12 @@ impl SqliteStore {
         }
     }
 
-    fn init(mut conn: Connection, wal: Option<PathBuf>) -> StoreResult<Self> {
+    fn init(mut conn: Connection, db: Option<PathBuf>) -> StoreResult<Self> {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
         // Refuse a newer schema before anything writes to the file (switching to WAL
         // rewrites the header).
         crate::schema::refuse_newer(&conn)?;
-        if wal.is_some() {
+        if db.is_some() {
             let mode: String = conn
                 .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
                 .map_err(backend)?;
@@ -147,7 +150,20 @@ impl SqliteStore {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(backend)?;
         migrate(&mut conn)?;
-        let query_sync = wal.and_then(QuerySync::start);
+        let query_sync = db.and_then(|db| {
+            let wal = PathBuf::from(format!("{}-wal", db.display()));
+            QuerySync::start(db, wal)
+        });
+        if query_sync.is_some() {
+            // The syncing thread checkpoints; the connection's own automatic checkpoint
+            // stays, larger, in case the thread falls behind (`query_sync`).
+            conn.pragma_update(
+                None,
+                "wal_autocheckpoint",
+                crate::query_sync::AUTOCHECKPOINT_PAGES,
+            )
+            .map_err(backend)?;
+        }
         Ok(Self {
             inner: Mutex::new(Inner {
                 conn,
@@ -157,6 +173,7 @@ impl SqliteStore {
                 cache: ReadCache::default(),
                 data_version: 0,
                 texts: AuditTexts::default(),
+                unindexed: 0,
             }),
             batch_ended: Condvar::new(),
             query_sync,
@@ -475,8 +492,16 @@ impl StoreTx for SqliteTx<'_> {
     /// `BEGIN IMMEDIATE`, so no other writer can append in between.
     fn append_audit(&mut self, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
         let inner = &mut *self.conn.0;
+        let disclosing = !entry.disclosed.is_empty();
         let (sealed, texts) = audit::append(&inner.conn, &mut inner.texts, entry)?;
         self.audit_rows += 1 + texts;
+        if disclosing {
+            inner.unindexed += 1;
+            if inner.unindexed >= audit::UNINDEXED_AT_MOST {
+                self.audit_rows += audit::index_disclosed(&inner.conn)?;
+                inner.unindexed = 0;
+            }
+        }
         Ok(sealed)
     }
 
@@ -491,6 +516,8 @@ impl StoreTx for SqliteTx<'_> {
 
     fn audit_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<AuditEntry>> {
         let inner = &mut *self.conn.0;
+        self.audit_rows += audit::index_disclosed(&inner.conn)?;
+        inner.unindexed = 0;
         audit::of_file(&inner.conn, &mut inner.texts, file)
     }
 
@@ -793,6 +820,97 @@ mod tests {
         assert_eq!(sync.observe(), (true, 1));
         drop(store);
         assert_eq!(sync.observe(), (false, 2));
+    }
+
+    /// The index of disclosed files is written in bulk: not at each read, but once some
+    /// thousands of reads wait (by the read that tips it, within a query's own unit) or
+    /// before a file's access log is read — which then finds every read that showed it.
+    #[test]
+    fn the_files_a_read_disclosed_are_indexed_in_bulk_and_every_access_log_finds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        let (a, b) = (
+            ClientFileId(Uuid::from_u128(0xa)),
+            ClientFileId(Uuid::from_u128(0xb)),
+        );
+        let indexed = |store: &SqliteStore| -> i64 {
+            let tx = store.begin_unit(Unit::QUERY).unwrap();
+            tx.conn
+                .query_row("SELECT count(*) FROM audit_disclosed", [], |r| r.get(0))
+                .unwrap()
+        };
+        let at_most = audit::UNINDEXED_AT_MOST;
+        for n in 1..=at_most + 5 {
+            let mut tx = store.begin_unit(Unit::QUERY).unwrap();
+            let mut e = entry(n);
+            e.disclosed = if n % 2 == 0 { vec![a, b] } else { vec![b] };
+            tx.append_audit(e).unwrap();
+            Box::new(tx).commit().unwrap();
+            if n == at_most - 1 {
+                assert_eq!(indexed(&store), 0, "nothing indexed at each read");
+            }
+        }
+        let tipped = i64::from(at_most / 2 * 2 + at_most / 2);
+        assert_eq!(
+            indexed(&store),
+            tipped,
+            "the read that tipped it indexed the rest"
+        );
+        let mut tx = store.begin_unit(Unit::QUERY).unwrap();
+        let of_a = tx.audit_of_file(a).unwrap();
+        let of_b = tx.audit_of_file(b).unwrap();
+        Box::new(tx).commit().unwrap();
+        assert_eq!(of_a.len(), (at_most as usize + 5) / 2);
+        assert_eq!(of_b.len(), at_most as usize + 5);
+        assert!(
+            of_a.iter()
+                .all(|e| e.seq % 2 == 0 && e.disclosed == vec![a, b])
+        );
+        // Caught up before reading: nothing waits.
+        assert_eq!(indexed(&store), i64::from(at_most + 5 + (at_most + 5) / 2));
+    }
+
+    /// The WAL is copied back into the database by the syncing thread once it has grown
+    /// past its threshold, not inside whichever call's commit crossed SQLite's own (that
+    /// one stays, four times larger, as a safety net); nothing is lost on the way.
+    #[test]
+    fn the_syncing_thread_checkpoints_a_grown_wal_so_that_no_call_pays_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        let sync = Arc::clone(&store.query_sync.as_ref().unwrap().0);
+        {
+            let tx = store.begin_unit(Unit::QUERY).unwrap();
+            let pages: u32 = tx
+                .conn
+                .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(pages, crate::query_sync::AUTOCHECKPOINT_PAGES);
+        }
+        // Some 6 MiB of audit entries, a command and a query in turn.
+        let calls = 300u32;
+        for n in 1..=calls {
+            let unit = if n % 2 == 0 {
+                Unit::COMMAND
+            } else {
+                Unit::QUERY
+            };
+            let mut tx = store.begin_unit(unit).unwrap();
+            let mut e = entry(n);
+            e.object = format!("{n:05}{}", "x".repeat(20_000));
+            tx.append_audit(e).unwrap();
+            Box::new(tx).commit().unwrap();
+        }
+        let until = std::time::Instant::now() + Duration::from_secs(30);
+        while sync.checkpoints() == 0 && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(sync.checkpoints() > 0, "the thread never checkpointed");
+        let mut tx = store.begin_unit(Unit::QUERY).unwrap();
+        assert_eq!(
+            tx.audit_head().unwrap().map(|h| h.seq),
+            Some(u64::from(calls))
+        );
+        assert_eq!(tx.audit_page(1, 1_000).unwrap().len(), calls as usize);
     }
 
     #[test]
