@@ -208,6 +208,7 @@ pub struct ChainHead {
 /// A checkpoint: the number of entries and the head hash at some moment, to be kept
 /// outside the database (printed, signed, sent elsewhere) and verified against later.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     /// Number of entries when taken.
     pub entries: u64,

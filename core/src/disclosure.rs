@@ -33,6 +33,7 @@ pub struct Disclosure {
 
 /// What a worker supplies to account for a disclosure; each field is required.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewDisclosure {
     /// The client file.
     pub file: ClientFileId,

@@ -41,6 +41,7 @@ pub struct ClientFile {
 
 /// A way to reach someone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ContactPoint {
     /// Phone, e-mail, ...
     pub kind: ContactKind,
@@ -65,6 +66,7 @@ pub enum ContactKind {
 /// provider's general contact (seed `000_19cdf6fb7baf56d8.txt`, care manager TO-BE:
 /// "Alati on teenuse osutaja kohta 2 kontakti").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CardProvider {
     /// The provider.
     pub organization: OrganizationId,
@@ -91,6 +93,7 @@ pub struct ClientCard {
 
 /// What the opener of a file supplies for the card.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewCard {
     /// Residence.
     pub residence: Option<String>,
@@ -126,6 +129,7 @@ pub struct Entry {
 
 /// A domain-only field of an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DomainDetail {
     /// The only domain that may read or write it.
     pub domain: Domain,
@@ -135,6 +139,7 @@ pub struct DomainDetail {
 
 /// What a caller supplies to add an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewEntry {
     /// The file.
     pub file: ClientFileId,

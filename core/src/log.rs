@@ -88,6 +88,7 @@ pub struct NotDone {
 
 /// Actual times and an optional domain-only detail when marking a visit done.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DoneReport {
     /// Actual start; the planned start when not given.
     pub actual_start: Option<DateTime<Utc>>,
@@ -99,6 +100,7 @@ pub struct DoneReport {
 
 /// A service-log entry written by hand, e.g. for an unplanned visit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewLogEntry {
     /// The client file.
     pub file: ClientFileId,

@@ -57,6 +57,7 @@ impl Membership {
 
 /// What a caller supplies to add a member to a client's network.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewMembership {
     /// The client file.
     pub file: ClientFileId,
@@ -101,6 +102,7 @@ impl Substitution {
 
 /// What a caller supplies to grant a substitution.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewSubstitution {
     /// The worker standing in.
     pub substitute: WorkerId,

@@ -343,6 +343,7 @@ impl Person {
 
 /// What a caller supplies to register a person; the engine assigns the id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewPerson {
     /// Personal code or foreign document.
     pub identity: PersonIdentity,

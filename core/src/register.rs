@@ -25,6 +25,7 @@ pub enum NoticeKind {
 
 /// One notice from the population register.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterNotice {
     /// The person.
     pub personal_code: PersonalCode,
@@ -51,6 +52,7 @@ impl RegisterNotice {
 
 /// A line that could not be read, with its number (1-based) and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LineProblem {
     /// Line number in the input, from 1.
     pub line: usize,
@@ -60,6 +62,7 @@ pub struct LineProblem {
 
 /// Notices read from an input, each with its line number, and the lines refused.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoticeBatch {
     /// Notices read, with their line numbers.
     pub notices: Vec<(usize, RegisterNotice)>,

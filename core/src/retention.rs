@@ -257,6 +257,7 @@ pub struct DestructionAct {
 
 /// What a records manager supplies to draft a destruction act.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewDestructionAct {
     /// Reference to the public archive's appraisal decision.
     pub appraisal_reference: String,

@@ -117,3 +117,58 @@ fn a_request_round_trips_through_its_described_shape() {
     assert!(matches!(request, Request::ClientCalendar { .. }));
     assert_eq!(calendar["result"]["items"]["$ref"], "#/$defs/CalendarVisit");
 }
+
+/// A field a command does not know is refused, never ignored (issue 17, item 3: an
+/// unknown argument used to be dropped silently, so a misspelt `valid_untill` planned
+/// forever): at the top of every command's arguments and inside every argument that is
+/// an object, derived from the description. The error is `InvalidInput` through the
+/// host door, and its message names the field — or, for a choice written as a one-key
+/// object (`{"ByCode": …}`), says that one key was expected.
+#[test]
+fn an_unknown_field_is_refused_by_name_in_every_command_and_every_argument() {
+    use teho_core::host::{Host, HostClock};
+    use teho_core::testing::api::{Shape, requests};
+
+    const SURPLUS: &str = "surplus_field_x";
+    let t = teho_tests::Town::build(teho_core::store::MemoryStore::new());
+    let host = Host::open(
+        std::sync::Arc::new(teho_core::store::MemoryStore::new()),
+        HostClock::Fixed("2026-11-02T07:00:00Z".parse().unwrap()),
+    )
+    .unwrap();
+    let mut checked = 0;
+    let mut accepted = Vec::new();
+    for (name, _, request) in requests(&t, Shape::Valid) {
+        let valid = serde_json::to_value(&request).unwrap();
+        let Some(args) = valid.get("args").and_then(Value::as_object) else {
+            continue;
+        };
+        let mut spoilt: Vec<(String, Value)> = Vec::new();
+        let mut top = valid.clone();
+        top["args"][SURPLUS] = Value::Bool(true);
+        spoilt.push((format!("{name}.{SURPLUS}"), top));
+        for (arg, value) in args {
+            if value.is_object() && !value.as_object().unwrap().is_empty() {
+                let mut nested = valid.clone();
+                nested["args"][arg][SURPLUS] = Value::Bool(true);
+                spoilt.push((format!("{name}.{arg}.{SURPLUS}"), nested));
+            }
+        }
+        for (at, text) in spoilt {
+            checked += 1;
+            match host.call("\"System\"", &text.to_string()) {
+                Err(e)
+                    if e.kind == "invalid_input"
+                        && (e.message.contains(SURPLUS)
+                            || e.message.contains("expected map with a single key")) => {}
+                other => accepted.push(format!("{at}: {other:?}")),
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} spoilt requests were made");
+    assert!(
+        accepted.is_empty(),
+        "not refused by name:\n{}",
+        accepted.join("\n")
+    );
+}

@@ -63,6 +63,7 @@ pub struct Application {
 
 /// What a social worker supplies to enter an application.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewApplication {
     /// The client file.
     pub file: ClientFileId,
@@ -110,6 +111,7 @@ pub struct CaseDecision {
 
 /// What a social worker supplies to decide an application.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewDecision {
     /// The application.
     pub application: ApplicationId,
@@ -198,6 +200,7 @@ pub struct Referral {
 
 /// What a nursing manager supplies to enter a referral.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewReferral {
     /// The patient (registered as a person first).
     pub patient: PersonId,
@@ -285,6 +288,7 @@ pub struct Assessment {
 
 /// What an assessor supplies.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAssessment {
     /// The client file.
     pub file: ClientFileId,

@@ -99,7 +99,7 @@ macro_rules! requests {
 
         /// One engine call as data.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-        #[serde(tag = "command", content = "args", rename_all = "snake_case")]
+        #[serde(tag = "command", content = "args", rename_all = "snake_case", deny_unknown_fields)]
         pub enum Request {
             $(
                 #[doc = concat!("[`ClientFiles::", stringify!($method), "`].")]

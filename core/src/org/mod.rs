@@ -66,6 +66,7 @@ pub struct Organization {
 
 /// What a caller supplies to register an organisation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrganization {
     /// Registered name, non-empty.
     pub name: String,
@@ -276,6 +277,7 @@ impl Worker {
 
 /// What a caller supplies to register a worker.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewWorker {
     /// The worker's personal code.
     pub personal_code: PersonalCode,
@@ -295,6 +297,7 @@ pub struct NewWorker {
 
 /// The first administrator, given at bootstrap.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAdministrator {
     /// Personal code.
     pub personal_code: PersonalCode,

@@ -15,6 +15,7 @@ pub use recurrence::{Frequency, Recurrence, RecurrenceEnd, RecurrenceError};
 
 /// A planned action: a code from the provider's service catalogue and its text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PlannedAction {
     /// Code (e.g. `HOOLD-01`, `ÕE-HAAV`).
     pub code: String,
@@ -71,6 +72,7 @@ pub struct PlanItem {
 
 /// What a caller supplies to create a plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewPlan {
     /// The client file.
     pub file: ClientFileId,
@@ -82,6 +84,7 @@ pub struct NewPlan {
 
 /// What a caller supplies to add a plan item (or to change one).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PlanItemSpec {
     /// What is done.
     pub action: PlannedAction,
