@@ -218,3 +218,16 @@ def test_dates_and_instants_are_accepted_as_arguments(town: "tuple[teho.Engine, 
     eng.set_clock(dt.datetime(2026, 11, 2, 20, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))))
     opened = eng.call(sw, "open_client_file", client=eng.call(sw, "register_person", new={"identity": {"Estonian": "36506060134"}, "given_name": "Jaan", "family_name": "Kask", "birth_date": None}).id, card={"residence": None, "contacts": [], "good_to_know": ""})
     assert opened.opened_on == dt.date(2026, 11, 3)
+
+
+def test_a_batch_of_something_else_than_requests_is_invalid_input_naming_the_position() -> None:
+    """``call_many`` with a list of anything but requests is a TEHO error naming which
+    one, before anything runs (issue 17: ``call_many(['x'])`` raised AttributeError)."""
+    eng = teho.open_memory(clock="2026-11-02T07:00:00Z")
+    for bad, position in ((["x"], 0), ([{"command": "inbox"}, 7], 1), ([{"args": {}}], 0)):
+        with pytest.raises(teho.InvalidInput) as refused:
+            eng.call_many("System", bad)  # type: ignore[list-item]
+        assert refused.value.field == f"requests[{position}]"
+        assert refused.value.done == []
+    # Nothing ran: the audit chain is as empty as it was.
+    assert eng.verify_audit("System").entries <= 1

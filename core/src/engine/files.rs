@@ -32,14 +32,23 @@ impl ClientFiles {
             c.authorize(Action::OpenFile, &Target::System)?;
             let given_name = non_empty("given_name", &new.given_name)?;
             let family_name = non_empty("family_name", &new.family_name)?;
-            if let Some(existing) = c.tx.person_by_identity(&new.identity.key())? {
+            // A foreign identity read from JSON is checked as its constructor checks it
+            // (seed 001 annex part 1, 1.15–1.16: the issuing country and the document).
+            let identity = match new.identity {
+                PersonIdentity::Foreign {
+                    country,
+                    document_number,
+                } => PersonIdentity::foreign(&country, &document_number)?,
+                estonian => estonian,
+            };
+            if let Some(existing) = c.tx.person_by_identity(&identity.key())? {
                 return Err(TehoError::Conflict {
                     kind: "person".into(),
                     id: existing.id.to_string(),
                     problem: "a person with this identity is already registered".into(),
                 });
             }
-            let birth_date = match &new.identity {
+            let birth_date = match &identity {
                 PersonIdentity::Estonian(code) => {
                     if let Some(given) = new.birth_date
                         && given != code.birth_date()
@@ -56,7 +65,7 @@ impl ClientFiles {
             };
             let p = Person {
                 id: c.ids.next_id().into(),
-                identity: new.identity,
+                identity,
                 given_name,
                 family_name,
                 birth_date,

@@ -89,7 +89,13 @@ class Engine(_api.Commands):
         together, once. Stops at the first request that fails and raises its error
         (as :class:`TehoError`) with the results of the requests before it, which stay
         done, in the exception's ``done`` attribute; otherwise returns every result."""
-        prepared = [_request(r.get("command", ""), r.get("args") or {}) for r in requests]
+        prepared = []
+        for i, r in enumerate(requests):
+            if not isinstance(r, Mapping) or not isinstance(r.get("command"), str):
+                problem = 'expected a request {"command": name, "args": {...}}'
+                details = {"field": f"requests[{i}]", "value": type(r).__name__, "problem": problem}
+                raise error_from("invalid_input", f"invalid requests[{i}]: {problem}", details, [])
+            prepared.append(_request(r["command"], r.get("args") or {}))
         raw = _json.loads(self._inner.call_many(_json.dumps(plain(actor)), _json.dumps(prepared)))
         done = [_result(req["command"], value) for req, value in zip(prepared, raw["results"])]
         failure = raw.get("error")

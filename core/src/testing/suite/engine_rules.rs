@@ -589,7 +589,49 @@ fn unknown_actor_is_denied_and_audited(t: Town) {
     assert_eq!(after.entries - cp.entries, 3);
 }
 
+/// A foreign client is identified by the issuing country and the document number (seed
+/// `001_c07609eead185765.txt`, annex part 1, 1.15–1.16): an identity sent as JSON with
+/// either missing is refused, naming the field — not registered as a person nobody can
+/// find again (issue 17: an empty country and document number were accepted).
+fn a_foreign_identity_needs_its_country_and_document_number(t: Town) {
+    use crate::person::{NewPerson, PersonIdentity};
+    let sw = Actor::Worker(t.social_worker);
+    let person = |country: &str, document: &str| NewPerson {
+        identity: PersonIdentity::Foreign {
+            country: country.into(),
+            document_number: document.into(),
+        },
+        given_name: "Matti".into(),
+        family_name: "Virtanen".into(),
+        birth_date: None,
+    };
+    for (country, document, field) in [
+        ("", "", "country"),
+        ("fi", "AB123", "country"),
+        ("FI", "", "document_number"),
+        ("FI", "   ", "document_number"),
+        ("FI", "AB 123", "document_number"),
+    ] {
+        match t.engine.register_person(&sw, person(country, document)) {
+            Err(TehoError::InvalidInput { field: f, .. }) => {
+                assert_eq!(f, field, "{country:?} {document:?}")
+            }
+            other => panic!("{country:?} {document:?}: {other:?}"),
+        }
+    }
+    let p = t
+        .engine
+        .register_person(&sw, person("FI", " AB-123 "))
+        .unwrap();
+    assert_eq!(
+        p.identity.key(),
+        "FI:DOC:AB-123",
+        "stored as checked, trimmed"
+    );
+}
+
 crate::testing::tests![
+    a_foreign_identity_needs_its_country_and_document_number,
     worker_sees_client_only_while_member,
     substitute_sees_only_within_period_and_only_the_substituted_workers_clients,
     substitute_cannot_redelegate_or_extend,
