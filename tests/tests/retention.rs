@@ -79,6 +79,21 @@ fn raw(path: &std::path::Path) -> Vec<u8> {
     bytes
 }
 
+/// The file at `path`, opened afresh at `at`, has an audit chain that verifies.
+fn assert_chain_intact(path: &std::path::Path, at: chrono::DateTime<chrono::Utc>) {
+    let engine = teho_core::ClientFiles::new(
+        SqliteStore::open(path).unwrap(),
+        teho_core::ports::FixedClock::new(at),
+        teho_core::ports::SequentialIds::new(9),
+    );
+    assert!(
+        engine
+            .verify_audit(&Actor::System, None)
+            .unwrap()
+            .is_intact()
+    );
+}
+
 #[test]
 fn an_approved_act_destroys_due_records_beyond_recovery_and_the_chain_still_verifies() {
     let dir = tempfile::tempdir().unwrap();
@@ -159,17 +174,7 @@ fn an_approved_act_destroys_due_records_beyond_recovery_and_the_chain_still_veri
         !contains(&bytes, "MARKER-ALPHA-7731") && !contains(&bytes, "MARKER-BETA-4412"),
         "destroyed content is gone from the file and the WAL"
     );
-    let engine = teho_core::ClientFiles::new(
-        SqliteStore::open(&path).unwrap(),
-        teho_core::ports::FixedClock::new(tallinn(2036, 11, 11, 0, 0)),
-        teho_core::ports::SequentialIds::new(9),
-    );
-    assert!(
-        engine
-            .verify_audit(&Actor::System, None)
-            .unwrap()
-            .is_intact()
-    );
+    assert_chain_intact(&path, tallinn(2036, 11, 11, 0, 0));
 }
 
 /// Every text a destroyable record holds, each a marker of its own: an entry's text and
@@ -347,17 +352,7 @@ fn destruction_removes_every_copy_of_every_text_of_every_destroyable_record() {
         .filter(|m| contains(&after, m))
         .collect();
     assert!(left.is_empty(), "left in the file or its WAL: {left:?}");
-    let engine = teho_core::ClientFiles::new(
-        SqliteStore::open(&path).unwrap(),
-        teho_core::ports::FixedClock::new(tallinn(2036, 11, 12, 0, 0)),
-        teho_core::ports::SequentialIds::new(9),
-    );
-    assert!(
-        engine
-            .verify_audit(&Actor::System, None)
-            .unwrap()
-            .is_intact()
-    );
+    assert_chain_intact(&path, tallinn(2036, 11, 12, 0, 0));
 }
 
 #[test]
