@@ -33,8 +33,27 @@ pub struct RegisterNotice {
     pub kind: NoticeKind,
     /// When.
     pub date: NaiveDate,
-    /// The register's reference for the notice.
+    /// The register's reference for the notice (1 to [`MAX_SOURCE_REFERENCE`]
+    /// characters).
     pub source_reference: String,
+}
+
+/// The longest source reference a notice may carry, in characters: a register's
+/// reference is a short code, and a longer one is a damaged line, not a notice.
+pub const MAX_SOURCE_REFERENCE: usize = 200;
+
+/// Why a source reference is refused, if it is.
+pub fn check_source_reference(source: &str) -> Result<(), String> {
+    let chars = source.trim().chars().count();
+    if chars == 0 {
+        Err("the source reference is empty".into())
+    } else if chars > MAX_SOURCE_REFERENCE {
+        Err(format!(
+            "the source reference has {chars} characters, more than {MAX_SOURCE_REFERENCE}"
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 impl RegisterNotice {
@@ -114,10 +133,8 @@ fn notice(code: &str, k: &str, date: &str, source: &str) -> Result<RegisterNotic
     let kind = kind(k)?;
     let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
         .map_err(|_| format!("date {:?} is not YYYY-MM-DD", date.trim()))?;
+    check_source_reference(source)?;
     let source_reference = source.trim().to_string();
-    if source_reference.is_empty() {
-        return Err("the source reference is empty".into());
-    }
     Ok(RegisterNotice {
         personal_code,
         kind,
@@ -127,21 +144,29 @@ fn notice(code: &str, k: &str, date: &str, source: &str) -> Result<RegisterNotic
 }
 
 /// Reads notices from text; every line that cannot be read is reported with its number
-/// and does not stop the rest. Blank lines are skipped.
+/// and does not stop the rest. Blank lines are skipped. A CSV file must start with the
+/// header `personal_code,kind,date,source_reference`: without it nothing of the file is
+/// read (its columns cannot be trusted — a wrong header once recorded a death and
+/// cancelled 85 visits), and the header's line is reported.
 pub fn parse_notices(text: &str, format: NoticeFormat) -> NoticeBatch {
     let mut batch = NoticeBatch::default();
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     if format == NoticeFormat::Csv {
-        // The header line, when present, names the columns.
-        match lines.next() {
+        let mut first = lines.by_ref().find(|(_, l)| !l.trim().is_empty());
+        match first.take() {
             Some((_, h))
                 if h.trim()
                     .eq_ignore_ascii_case("personal_code,kind,date,source_reference") => {}
-            Some((n, h)) if !h.trim().is_empty() => batch.malformed.push(LineProblem {
-                line: n,
-                problem: "expected the header personal_code,kind,date,source_reference".into(),
-            }),
-            _ => {}
+            Some((n, _)) => {
+                batch.malformed.push(LineProblem {
+                    line: n,
+                    problem: "expected the header personal_code,kind,date,source_reference; \
+                              nothing of the file was read"
+                        .into(),
+                });
+                return batch;
+            }
+            None => return batch,
         }
     }
     for (n, line) in lines {
@@ -205,6 +230,56 @@ not json
         assert_eq!(
             c.malformed.iter().map(|p| p.line).collect::<Vec<_>>(),
             [3, 5]
+        );
+    }
+
+    /// A CSV file whose header is not the expected one imports nothing (issue 17: a
+    /// wrong header still imported its rows — a death recorded, 85 visits cancelled).
+    #[test]
+    fn a_csv_file_without_its_header_imports_nothing() {
+        let rows = "43803030124,death,2026-11-10,RR-1\n36506060134,death,2026-11-10,RR-2\n";
+        for text in [
+            rows.to_string(),
+            format!("code,kind,date,source\n{rows}"),
+            format!("\n\npersonal_code,date,kind,source_reference\n{rows}"),
+        ] {
+            let b = parse_notices(&text, NoticeFormat::Csv);
+            assert!(b.notices.is_empty(), "{text:?} imported {:?}", b.notices);
+            assert_eq!(b.malformed.len(), 1, "{text:?}");
+            assert!(
+                b.malformed[0]
+                    .problem
+                    .contains("nothing of the file was read")
+            );
+        }
+        let ok = parse_notices(
+            &format!("\npersonal_code,kind,date,source_reference\n{rows}"),
+            NoticeFormat::Csv,
+        );
+        assert_eq!(ok.notices.len(), 2);
+    }
+
+    /// A source reference is a short code: a longer one, or none, is a line refused by
+    /// number, never a notice (issue 17: 50 MB were accepted).
+    #[test]
+    fn a_source_reference_is_bounded() {
+        let long = "R".repeat(MAX_SOURCE_REFERENCE + 1);
+        let text = format!(
+            "{{\"personal_code\":\"43803030124\",\"kind\":\"death\",\"date\":\"2026-11-10\",\"source_reference\":\"{long}\"}}\n\
+             {{\"personal_code\":\"43803030124\",\"kind\":\"death\",\"date\":\"2026-11-10\",\"source_reference\":\" \"}}\n\
+             {{\"personal_code\":\"43803030124\",\"kind\":\"death\",\"date\":\"2026-11-10\",\"source_reference\":\"{}\"}}",
+            &long[1..]
+        );
+        let b = parse_notices(&text, NoticeFormat::JsonLines);
+        assert_eq!(b.notices.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [3]);
+        assert_eq!(
+            b.malformed.iter().map(|p| p.line).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert!(
+            b.malformed[0].problem.contains("more than 200"),
+            "{}",
+            b.malformed[0].problem
         );
     }
 

@@ -308,6 +308,12 @@ impl ClientFiles {
             let mut report = ImportReport { malformed: batch.malformed.clone(), ..ImportReport::default() };
             for (line, notice) in &batch.notices {
                 let problem = |p: String| LineProblem { line: *line, problem: p };
+                // A batch sent as JSON was not read by `parse_notices`: its references
+                // are checked here as there.
+                if let Err(p) = crate::register::check_source_reference(&notice.source_reference) {
+                    report.refused.push(problem(p));
+                    continue;
+                }
                 if c.tx.notice(&notice.key())?.is_some() {
                     report.duplicates.push(*line);
                     continue;

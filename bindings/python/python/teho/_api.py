@@ -738,7 +738,9 @@ class RegisterNotice(TypedDict):
     """The person."""
 
     source_reference: str
-    """The register's reference for the notice."""
+    """The register's reference for the notice (1 to [`MAX_SOURCE_REFERENCE`]
+    characters).
+    """
 
 
 class AccessLogLine(Record):
