@@ -637,10 +637,23 @@ impl Recurrence {
         };
         let mut out = Vec::new();
         let mut counted = 0u32;
-        let mut date = start;
+        // The Monday of the start's week; the start itself in the first week chrono can
+        // hold (no Monday before it).
+        let start_monday = start
+            .checked_sub_signed(Duration::days(i64::from(
+                start.weekday().num_days_from_monday(),
+            )))
+            .unwrap_or(start);
+        // A rule counted from its start is walked from there; any other begins near
+        // `from`, so that a start far back costs nothing (issue 17: a start 262,000 years
+        // back walked day by day under the write lock).
+        let mut date = match self.end {
+            RecurrenceEnd::Count(_) => start,
+            _ => self.resume(start, start_monday, from),
+        };
         let days = DayTest {
             start,
-            start_monday: start - Duration::days(i64::from(start.weekday().num_days_from_monday())),
+            start_monday,
             interval: i64::from(self.interval),
             weekdays: self
                 .weekdays
@@ -667,6 +680,29 @@ impl Recurrence {
             };
         }
         out
+    }
+
+    /// The first date to test for occurrences from `from` on: `from` itself, moved back
+    /// to the beginning of its period where the stepping ([`Self::next_candidate`])
+    /// needs one — the Monday of a week the rule is active in, a day the interval
+    /// falls on — and never before `start`.
+    fn resume(&self, start: NaiveDate, start_monday: NaiveDate, from: NaiveDate) -> NaiveDate {
+        if from <= start {
+            return start;
+        }
+        let interval = i64::from(self.interval.max(1));
+        let resumed = match self.frequency {
+            Frequency::Weekly => {
+                let periods = (from - start_monday).num_days() / (7 * interval);
+                start_monday.checked_add_signed(Duration::days(periods * 7 * interval))
+            }
+            Frequency::Daily if self.weekdays.is_empty() => {
+                let days = (from - start).num_days();
+                start.checked_add_signed(Duration::days(days - days % interval))
+            }
+            _ => Some(from),
+        };
+        resumed.unwrap_or(start).max(start)
     }
 
     /// The next date worth testing after `date` (skips whole periods between intervals).

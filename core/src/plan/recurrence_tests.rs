@@ -503,3 +503,43 @@ proptest! {
         }
     }
 }
+
+/// Expanding a rule whose start lies far back gives what the same rule gives from a
+/// recent start on the same beat, and begins near the window instead of walking from the
+/// start (issue 17: a start 262,000 years back walked day by day under the write lock);
+/// the earliest date chrono holds is a start like any other, never a panic.
+#[test]
+fn a_start_far_back_expands_like_a_recent_one_on_the_same_beat_and_never_panics() {
+    let recent = d("2026-11-02");
+    let (from, to) = (d("2026-11-02"), d("2027-02-28"));
+    for (rule, far) in [
+        (
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SA;BYHOUR=9",
+            recent - Duration::weeks(2 * 100_000),
+        ),
+        (
+            "FREQ=DAILY;INTERVAL=3;BYHOUR=8,20",
+            recent - Duration::days(3 * 300_000),
+        ),
+        (
+            "FREQ=DAILY;INTERVAL=2;BYDAY=MO,WE,FR;BYHOUR=7",
+            recent - Duration::days(2 * 300_000),
+        ),
+        (
+            "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=2,-1;BYHOUR=10",
+            recent
+                .checked_sub_months(chrono::Months::new(2 * 12_000))
+                .unwrap(),
+        ),
+    ] {
+        let r = Recurrence::parse(rule).unwrap();
+        let near = r.occurrences(recent, from, to);
+        assert!(!near.is_empty(), "{rule}");
+        assert_eq!(r.occurrences(far, from, to), near, "{rule} from {far}");
+        let earliest = r.occurrences(NaiveDate::MIN, from, to);
+        assert!(
+            earliest.iter().all(|t| t.date() >= from && t.date() <= to),
+            "{rule}"
+        );
+    }
+}
