@@ -385,9 +385,9 @@ impl Ctx<'_> {
     }
 
     /// Adds the worker's and the client's names to visits, for a calendar (their
-    /// domain-only parts redacted).
+    /// domain-only parts redacted). Visits of several clients come through
+    /// [`Self::keep_visible`], which names their files in the audit entry.
     pub(crate) fn with_names(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<CalendarVisit>> {
-        self.disclose(visits.iter().map(|v| v.file));
         let visits = self.redact_visits(visits)?;
         let mut workers: HashMap<WorkerId, Option<String>> = HashMap::new();
         let mut clients: HashMap<ClientFileId, Option<String>> = HashMap::new();
@@ -740,7 +740,7 @@ impl ClientFiles {
             }
             visits.sort_by_key(|v| (v.start, v.id));
             visits.dedup_by_key(|v| v.id);
-            let visible = c.visible_visits(visits)?;
+            let visible = c.keep_visible(visits, |v| v.file, DataCategory::Calendar)?;
             c.with_names(visible)
         })
     }
@@ -855,7 +855,7 @@ impl ClientFiles {
             let reason = non_empty("reason", &reason).map_err(|_| TehoError::ReasonRequired {
                 problem: "cancelling a visit needs a reason".into(),
             })?;
-            let (me, _, _) = c.me()?;
+            let (me, role, _) = c.me()?;
             v.status = VisitStatus::Cancelled;
             v.cancellation = Some(Cancellation {
                 by: me,
@@ -866,7 +866,7 @@ impl ClientFiles {
                 }),
             });
             c.tx.update_visits(std::slice::from_ref(&v))?;
-            if c.me().is_ok_and(|(_, r, _)| !r.is_manager()) {
+            if !role.is_manager() {
                 // The visit, not its reason: the reason stays on the visit, so that
                 // destroying the visit destroys it (seed 004 annex 6 §4).
                 let text = format!(

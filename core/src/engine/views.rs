@@ -161,7 +161,7 @@ impl ClientFiles {
                     start_of_day(today),
                     start_of_day(today + Duration::days(1)),
                 )?;
-                let visible = c.visible_visits(mine)?;
+                let visible = c.keep_visible(mine, |v| v.file, DataCategory::Calendar)?;
                 visits_today = c.with_names(visible)?;
             }
             if let (Some(role), Some(org)) = (role, org)

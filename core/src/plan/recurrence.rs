@@ -816,12 +816,13 @@ impl Recurrence {
             .iter()
             .map(|w| weekday_name(*w).to_string())
             .collect();
-        if !weekdays.is_empty() {
-            if self.frequency == Frequency::Monthly {
-                on.extend(weekdays.iter().map(|w| format!("every {w}")));
-            } else {
-                on.push(weekdays_in_words(&weekdays));
-            }
+        use Weekday::{Fri, Mon, Thu, Tue, Wed};
+        if self.frequency == Frequency::Monthly {
+            on.extend(weekdays.iter().map(|w| format!("every {w}")));
+        } else if self.weekdays == [Mon, Tue, Wed, Thu, Fri] {
+            on.push("weekdays".to_string());
+        } else if !weekdays.is_empty() {
+            on.push(list(&weekdays));
         }
         if !on.is_empty() {
             out.push_str(" on ");
@@ -872,21 +873,6 @@ fn weekday_name(w: Weekday) -> &'static str {
         Weekday::Fri => "Friday",
         Weekday::Sat => "Saturday",
         Weekday::Sun => "Sunday",
-    }
-}
-
-/// Weekdays as a list, or "weekdays" / "weekends" for the whole of either.
-fn weekdays_in_words(days: &[String]) -> String {
-    let names = |ws: &[Weekday]| -> Vec<String> {
-        ws.iter().map(|w| weekday_name(*w).to_string()).collect()
-    };
-    use Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
-    if days == names(&[Mon, Tue, Wed, Thu, Fri]).as_slice() {
-        "weekdays".to_string()
-    } else if days == names(&[Sat, Sun]).as_slice() {
-        "Saturday and Sunday".to_string()
-    } else {
-        list(days)
     }
 }
 
