@@ -50,6 +50,13 @@ pub struct PlanItemOutcome {
     pub conflicts: Vec<Overlap>,
 }
 
+/// An optional detail for one domain only, as written: none, or its text trimmed (an
+/// empty one refused) for `domain` (seed 000: "nähtav ainult valdkonna rollidele").
+fn domain_detail(text: Option<&str>, domain: Domain) -> TehoResult<Option<DomainDetail>> {
+    text.map(|d| non_empty("detail", d).map(|text| DomainDetail { domain, text }))
+        .transpose()
+}
+
 /// "This and following": the old item ends the day before the split, a new one starts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SplitOutcome {
@@ -918,15 +925,7 @@ impl ClientFiles {
                 ));
             }
             let (me, _, _) = c.me()?;
-            let detail = report
-                .detail
-                .as_deref()
-                .map(|d| non_empty("detail", d))
-                .transpose()?
-                .map(|text| DomainDetail {
-                    domain: v.domain,
-                    text,
-                });
+            let detail = domain_detail(report.detail.as_deref(), v.domain)?;
             v.status = VisitStatus::Done;
             c.tx.update_visits(std::slice::from_ref(&v))?;
             let entry = ServiceLogEntry {
@@ -978,14 +977,7 @@ impl ClientFiles {
                     problem: "the reason Other needs a text".into(),
                 });
             }
-            let detail = detail
-                .as_deref()
-                .map(|d| non_empty("detail", d))
-                .transpose()?
-                .map(|text| DomainDetail {
-                    domain: v.domain,
-                    text,
-                });
+            let detail = domain_detail(detail.as_deref(), v.domain)?;
             let (me, _, _) = c.me()?;
             v.status = VisitStatus::NotDone;
             v.not_done = Some(NotDone {
@@ -1053,15 +1045,7 @@ impl ClientFiles {
                     "lies in the future",
                 ));
             }
-            let detail = new
-                .detail
-                .as_deref()
-                .map(|d| non_empty("detail", d))
-                .transpose()?
-                .map(|text| DomainDetail {
-                    domain: role.domain(),
-                    text,
-                });
+            let detail = domain_detail(new.detail.as_deref(), role.domain())?;
             let entry = ServiceLogEntry {
                 id: LogEntryId(c.ids.next_id()),
                 file: new.file,
