@@ -17,3 +17,10 @@ mod sqlite;
 pub use query_sync::DEFAULT_QUERY_SYNC_DELAY;
 pub use schema::{SCHEMA_STEPS, SCHEMA_VERSION, Step, migrate, migrate_to};
 pub use sqlite::{SqliteStore, SqliteTx};
+
+/// The version of the SQLite library the store runs on: the one compiled in (feature
+/// `bundled`, the default) or the system's, which a host process such as a Python
+/// interpreter may share (issue 17, item 1).
+pub fn sqlite_library_version() -> &'static str {
+    rusqlite::version()
+}

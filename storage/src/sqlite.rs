@@ -115,7 +115,15 @@ impl SqliteStore {
     }
 
     fn init(mut conn: Connection, db: Option<PathBuf>) -> StoreResult<Self> {
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
+        // Through the pragma, not rusqlite's `busy_timeout`, which also records client data
+        // (`sqlite3_set_clientdata`, SQLite 3.44): the store must run on the system's SQLite
+        // too, the one a Python interpreter shares with it (issue 17, item 1).
+        conn.query_row(
+            &format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()),
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(backend)?;
         // Refuse a newer schema before anything writes to the file (switching to WAL
         // rewrites the header).
         crate::schema::refuse_newer(&conn)?;

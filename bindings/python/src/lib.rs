@@ -113,6 +113,13 @@ fn open_memory(py: Python<'_>, clock: Option<&str>) -> PyResult<Engine> {
     released(py, || open_host(SqliteStore::open_memory(), clock))
 }
 
+/// The version of the SQLite library the binding runs on: the system's, shared with
+/// the interpreter's own `sqlite3` module (issue 17, item 1).
+#[pyfunction]
+fn sqlite_version() -> &'static str {
+    teho_storage::sqlite_library_version()
+}
+
 /// The private module `teho._teho`.
 #[pymodule]
 fn _teho(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -121,5 +128,6 @@ fn _teho(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(open_memory, m)?)?;
     m.add_function(wrap_pyfunction!(personal_code, m)?)?;
     m.add_function(wrap_pyfunction!(parse_recurrence, m)?)?;
+    m.add_function(wrap_pyfunction!(sqlite_version, m)?)?;
     Ok(())
 }

@@ -1,15 +1,14 @@
 """Acknowledged commands and the analyst's own ``sqlite3`` on the same file in the same
-process (issue 17, item 1) — a known data-loss bug, kept here as a strict expected
-failure until it is fixed, so that the fix flips it.
+process (issue 17, item 1).
 
 Two copies of SQLite in one process each keep their own table of POSIX locks, and the
-kernel keeps one set of locks per process: closing the ``sqlite3`` connection drops the
-locks TEHO's bundled SQLite holds, and that close, finding no other connection it knows
-of, checkpoints and deletes the WAL TEHO is still writing to; commands acknowledged after
-it live in an unlinked file and are gone after a crash (sqlite.org, "How To Corrupt An
-SQLite Database File", §2.2.1). Linking the interpreter's SQLite instead, the usual cure,
-is out of reach today: rusqlite 0.43 needs SQLite 3.44 or newer (``sqlite3_set_clientdata``),
-and Debian 12's Python links 3.40.1."""
+kernel keeps one set of locks per process: closing a ``sqlite3`` connection would drop the
+locks TEHO's SQLite holds, and that close, finding no other connection it knows of, would
+checkpoint and delete the WAL TEHO is still writing to; commands acknowledged after it
+would live in an unlinked file, gone after a crash (sqlite.org, "How To Corrupt An SQLite
+Database File", §2.2.1). The binding therefore links the system's SQLite, the library the
+interpreter's ``sqlite3`` module loads: one SQLite in the process, which knows both
+connections."""
 
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ import signal
 import subprocess
 import sys
 
-import pytest
 
 import teho
 
@@ -59,7 +57,6 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, item 1: two copies of SQLite in one process")
 def test_acknowledged_entries_survive_python_sqlite3_on_the_same_file(tmp_path: pathlib.Path) -> None:
     for attempt in range(3):
         db = tmp_path / f"shared-{attempt}.db"
@@ -75,3 +72,13 @@ def test_acknowledged_entries_survive_python_sqlite3_on_the_same_file(tmp_path: 
         # set up, six entries, and this verify's and this read's own.
         assert report.entries >= 10, f"attempt {attempt}: {report}"
 
+
+
+def test_teho_and_the_interpreters_sqlite3_are_one_library() -> None:
+    import sqlite3
+
+    assert teho.sqlite_version() == sqlite3.sqlite_version
+    maps = pathlib.Path("/proc/self/maps")
+    if maps.exists():
+        libraries = {line.split()[-1] for line in maps.read_text().splitlines() if "libsqlite3" in line}
+        assert len(libraries) == 1, libraries

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json as _json
+import sys as _sys
+import warnings as _warnings
 from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union
 
 from . import _api, _teho
@@ -44,7 +46,7 @@ from .errors import (
 )
 
 __all__ = [
-    "Actor", "Engine", "PersonalCode", "PersonalCodeInfo", "Record", "Records", "open", "open_memory", "parse_recurrence", "personal_code", "worker", "person", "supervising",
+    "Actor", "Engine", "PersonalCode", "PersonalCodeInfo", "Record", "Records", "open", "open_memory", "parse_recurrence", "personal_code", "sqlite_version", "worker", "person", "supervising",
     "TehoError", "AccessDenied", "AlreadyInitialized", "Conflict", "InternalError", "InvalidIcf",
     "InvalidInput", "InvalidPeriod", "InvalidPersonalCode", "InvalidRecurrence", "NotFound",
     "ReasonRequired", "SchemaTooNew", "StorageError",
@@ -171,9 +173,25 @@ def parse_recurrence(text: str) -> str:
     return str(_teho.parse_recurrence(text))
 
 
+def sqlite_version() -> str:
+    """The version of the SQLite library TEHO runs on. It is the system's shared library,
+    the one the interpreter's own :mod:`sqlite3` module loads, so that reading the TEHO
+    file with :mod:`sqlite3` or pandas beside :func:`open` loses nothing: two copies of
+    SQLite in one process do not see each other's locks, and the second one's close
+    deletes the journal the first is writing to."""
+    return str(_teho.sqlite_version())
+
+
 def open(path: str, clock: Optional[str] = None) -> Engine:  # noqa: A001 - the documented name
     """Opens (creating if needed) a SQLite store at ``path``. ``clock`` fixes the time
     (an RFC 3339 instant), for deterministic scripts and tests."""
+    sqlite3 = _sys.modules.get("sqlite3")
+    if sqlite3 is not None and getattr(sqlite3, "sqlite_version", None) != sqlite_version():
+        _warnings.warn(
+            f"this interpreter's sqlite3 runs SQLite {sqlite3.sqlite_version}, TEHO runs "
+            f"{sqlite_version()}: two copies of SQLite in one process, and closing a sqlite3 "
+            "connection to the TEHO file can lose TEHO's later commits; read it from another "
+            "process", RuntimeWarning, stacklevel=2)
     return Engine(_teho.open(path, clock))
 
 
