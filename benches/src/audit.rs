@@ -24,8 +24,8 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
         .single()
         .unwrap_or_default();
-    let store =
-        teho_storage::SqliteStore::open(dir.path().join("engine.db")).map_err(|e| e.to_string())?;
+    let store = teho_storage::SqliteStore::create(dir.path().join("engine.db"))
+        .map_err(|e| e.to_string())?;
     let engine = ClientFiles::new(store, FixedClock::new(at), SequentialIds::new(0xbe));
     let (_, admin) = bootstrap(&engine)?;
     let admin = Actor::Worker(admin.id);
@@ -128,7 +128,7 @@ fn audit_bytes(path: &std::path::Path, n: u64) -> Result<f64, String> {
         .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
         .single()
         .unwrap_or_default();
-    let store = teho_storage::SqliteStore::open(path).map_err(|e| e.to_string())?;
+    let store = teho_storage::SqliteStore::create(path).map_err(|e| e.to_string())?;
     let engine = ClientFiles::new(store, FixedClock::new(at), SequentialIds::new(0xb7));
     let case = crate::social_case(&engine)?;
     let before = crate::db_bytes(path)?;

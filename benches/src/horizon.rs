@@ -98,7 +98,7 @@ impl Town {
             .single()
             .ok_or("no 06:00")?
             .with_timezone(&Utc);
-        let store = SqliteStore::open(path).map_err(|e| e.to_string())?;
+        let store = SqliteStore::create(path).map_err(|e| e.to_string())?;
         let engine = ClientFiles::new(store, FixedClock::new(at), SequentialIds::new(0x7e40))
             .with_horizon_days(HORIZON_DAYS)
             .map_err(err("horizon"))?;

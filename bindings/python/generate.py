@@ -33,7 +33,7 @@ TAKEN = {
     "Engine", "PersonalCodeInfo", "Record", "Records", "Actor", "Caller", "Commands", "CLASSES", "RESULTS",
     "TehoError", "AccessDenied", "AlreadyInitialized", "Conflict", "InternalError", "InvalidIcf",
     "InvalidInput", "InvalidPeriod", "InvalidPersonalCode", "InvalidRecurrence", "NotFound",
-    "ReasonRequired", "SchemaTooNew", "StorageError",
+    "NotATehoDatabase", "ReasonRequired", "SchemaTooNew", "StorageError",
 }
 
 Schema = Dict[str, Any]

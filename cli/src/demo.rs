@@ -70,7 +70,7 @@ pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
     };
     let clock = Arc::new(FixedClock::new(at(2026, 11, 2, 9, 0)));
     let engine = ClientFiles::new(
-        SqliteStore::open(&path)?,
+        SqliteStore::create(&path)?,
         clock.clone(),
         SequentialIds::new(0x7e40),
     );

@@ -3,8 +3,9 @@
 //!
 //! ```text
 //! teho demo [--db PATH]
+//! teho init --db PATH
 //! teho api
-//! teho audit verify --db PATH [--checkpoint ENTRIES:HASH]
+//! teho audit verify --db PATH [--checkpoint ENTRIES:HASH | --since ENTRIES:HASH] [--read-only]
 //! teho audit checkpoint --db PATH
 //! teho notices import --db PATH FILE [--format jsonl|csv]
 //! teho access-log --db PATH --client PERSONAL_CODE
@@ -32,11 +33,18 @@ use teho_storage::SqliteStore;
 const USAGE: &str = "usage:
   teho demo [--db PATH]                 build a small Tallinn network in a fresh SQLite
                                         file and show what each role may see, and why
+  teho init --db PATH                   create a new, empty TEHO database (the only
+                                        command besides the demo that creates one)
   teho api                              print every command, its arguments and its
                                         result as JSON Schema (schemas/api.json)
-  teho audit verify --db PATH [--checkpoint ENTRIES:HASH]
-                                        verify the audit hash chain (and against a
-                                        checkpoint taken earlier)
+  teho audit verify --db PATH [--checkpoint ENTRIES:HASH | --since ENTRIES:HASH] [--read-only]
+                                        verify the audit hash chain: whole (and against
+                                        a checkpoint taken earlier), or only what was
+                                        appended since a checkpoint; --read-only (also
+                                        chosen for a file that cannot be written) is the
+                                        forensic mode for a copy kept as evidence: it
+                                        writes nothing to the file, not even its own
+                                        audit entry
   teho audit checkpoint --db PATH       print a checkpoint to keep outside the database
   teho notices import --db PATH FILE [--format jsonl|csv]
                                         import population-register notices (death,
@@ -80,11 +88,14 @@ fn flag(args: &[String], name: &str) -> Result<Option<String>, String> {
 
 fn open(args: &[String]) -> Result<ClientFiles, String> {
     let db = flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
-    if !std::path::Path::new(&db).exists() {
-        return Err(format!("{db}: no such database"));
-    }
     let store = SqliteStore::open(&db).map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
     Ok(ClientFiles::new(store, SystemClock, UuidV7Ids))
+}
+
+/// Whether the file at `db` cannot be written by this process (read-only media, a copy
+/// kept as evidence with its write permissions taken away).
+fn unwritable(db: &str) -> bool {
+    std::fs::OpenOptions::new().append(true).open(db).is_err() && std::path::Path::new(db).exists()
 }
 
 fn uuid_flag(args: &[String], name: &str) -> Result<uuid::Uuid, String> {
@@ -124,6 +135,18 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             demo::run(db).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
+        ["init", ..] => {
+            check_flags(&args[1..], &["--db"])?;
+            let db =
+                flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
+            SqliteStore::create(&db).map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
+            println!(
+                "{db}: a new TEHO database (schema step {}); bootstrap it with the municipality \
+                 and its first administrator",
+                teho_storage::SCHEMA_VERSION
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         ["api", ..] => {
             check_flags(&args[1..], &[])?;
             let text = serde_json::to_string_pretty(&teho_core::engine::api_description())
@@ -131,37 +154,66 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             println!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-        ["audit", "verify"] | ["audit", "checkpoint"] => {
-            check_flags(&args[2..], &["--db", "--checkpoint"])?;
+        ["audit", "checkpoint"] => {
+            check_flags(&args[2..], &["--db"])?;
+            let cp = open(args)?
+                .audit_checkpoint(&Actor::System)
+                .map_err(|e| e.to_string())?;
+            println!("{}", cp.to_text());
+            Ok(ExitCode::SUCCESS)
+        }
+        ["audit", "verify"] => {
+            let flags: Vec<String> = args[2..]
+                .iter()
+                .filter(|a| *a != "--read-only")
+                .cloned()
+                .collect();
+            check_flags(&flags, &["--db", "--checkpoint", "--since"])?;
             let db =
                 flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
-            if !std::path::Path::new(&db).exists() {
-                return Err(format!("{db}: no such database"));
+            let parse = |name: &str| -> Result<Option<Checkpoint>, String> {
+                flag(args, name)?
+                    .map(|c| Checkpoint::parse(&c))
+                    .transpose()
+                    .map_err(|e| e.to_string())
+            };
+            let (checkpoint, since) = (parse("--checkpoint")?, parse("--since")?);
+            if checkpoint.is_some() && since.is_some() {
+                return Err(
+                    "give --checkpoint (verify all, then against it) or --since \
+                            (verify what came after it), not both"
+                        .into(),
+                );
             }
-            let store =
-                SqliteStore::open(&db).map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
-            let engine = ClientFiles::new(store, SystemClock, UuidV7Ids);
-            if sub[1] == "checkpoint" {
-                let cp = engine
-                    .audit_checkpoint(&Actor::System)
-                    .map_err(|e| e.to_string())?;
-                println!("{}", cp.to_text());
-                return Ok(ExitCode::SUCCESS);
+            let forensic = args.iter().any(|a| a == "--read-only") || unwritable(&db);
+            let report = if forensic {
+                let store = SqliteStore::open_read_only(&db)
+                    .map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
+                println!(
+                    "forensic verification of a read-only file: nothing is written to it, \
+                     and this verification is not recorded in its audit log"
+                );
+                teho_core::audit::verify_store(&store, since.as_ref(), checkpoint.as_ref())
+            } else {
+                let engine = open(args)?;
+                match &since {
+                    Some(s) => engine.verify_audit_since(&Actor::System, s),
+                    None => engine.verify_audit(&Actor::System, checkpoint.as_ref()),
+                }
             }
-            let checkpoint = flag(args, "--checkpoint")?
-                .map(|c| Checkpoint::parse(&c))
-                .transpose()
-                .map_err(|e| e.to_string())?;
-            let report = engine
-                .verify_audit(&Actor::System, checkpoint.as_ref())
-                .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?;
+            let verified = match &since {
+                Some(s) => format!("{} entries after entry {}", report.entries, s.entries),
+                None => format!("{} entries", report.entries),
+            };
             match &report.first_break {
                 None => {
-                    println!(
-                        "audit chain intact: {} entries, head {}",
-                        report.entries,
-                        report.head_hash.as_deref().unwrap_or("(empty)")
-                    );
+                    let head = match (&report.head_hash, &since) {
+                        (Some(h), _) => h.clone(),
+                        (None, Some(s)) => s.head_hash.clone(),
+                        (None, None) => "(empty)".into(),
+                    };
+                    println!("audit chain intact: {verified}, head {head}");
                     if let Some(cp) = &checkpoint {
                         println!("matches the checkpoint at entry {}", cp.entries);
                     }
@@ -169,8 +221,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 }
                 Some(b) => {
                     println!(
-                        "audit chain BROKEN at entry {}: {:?} ({} entries verified before it)",
-                        b.seq, b.kind, report.entries
+                        "audit chain BROKEN at entry {}: {:?} ({verified} verified before it); \
+                         nothing was appended to it",
+                        b.seq, b.kind
                     );
                     Ok(ExitCode::from(1))
                 }
@@ -186,8 +239,6 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let file = file.ok_or_else(|| format!("the notices FILE is required\n{USAGE}"))?;
             let flags: Vec<String> = rest.iter().filter(|a| **a != file).cloned().collect();
             check_flags(&flags, &["--db", "--format"])?;
-            let db =
-                flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
             let format = match flag(args, "--format")?.as_deref() {
                 Some("csv") => NoticeFormat::Csv,
                 Some("jsonl") | Some("json") => NoticeFormat::JsonLines,
@@ -196,12 +247,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 None => NoticeFormat::JsonLines,
             };
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
-            if !std::path::Path::new(&db).exists() {
-                return Err(format!("{db}: no such database"));
-            }
-            let store =
-                SqliteStore::open(&db).map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
-            let engine = ClientFiles::new(store, SystemClock, UuidV7Ids);
+            let engine = open(args)?;
             let report = engine
                 .import_notices(&Actor::System, parse_notices(&text, format))
                 .map_err(|e| e.to_string())?;

@@ -199,11 +199,70 @@ fn demo_notices_import_and_audit_verify_work_from_the_command_line() {
     assert!(stdout(&verify).contains("audit chain intact"));
     let bad = teho(&["audit", "verify", "--db", db, "--checkpoint", "12:zz"]);
     assert_eq!(bad.status.code(), Some(2));
-    let missing = teho(&[
-        "audit",
-        "verify",
-        "--db",
-        dir.path().join("nope.db").to_str().unwrap(),
-    ]);
-    assert_eq!(missing.status.code(), Some(2));
+    let since = teho(&["audit", "verify", "--db", db, "--since", &cp]);
+    assert!(
+        stdout(&since).contains("audit chain intact: 2 entries after entry"),
+        "{}",
+        stdout(&since)
+    );
+    let forensic = teho(&["audit", "verify", "--db", db, "--read-only"]);
+    assert!(forensic.status.success());
+    assert!(stdout(&forensic).contains("forensic verification"));
+    assert!(stdout(&forensic).contains("audit chain intact"));
+}
+
+/// Only `init` and the demo create a database; every other command on a missing or
+/// empty file says it is not a TEHO database and leaves it as it was (issue 17, item 6).
+#[test]
+fn only_init_and_the_demo_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.db");
+    let missing = missing.to_str().unwrap();
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let empty = empty.to_str().unwrap();
+    for db in [missing, empty] {
+        for args in [
+            &["audit", "verify", "--db", db][..],
+            &["audit", "verify", "--db", db, "--read-only"],
+            &["audit", "checkpoint", "--db", db],
+            &["access-log", "--db", db, "--client", "43803030124"],
+            &[
+                "holds",
+                "list",
+                "--db",
+                db,
+                "--as",
+                "0190f2a0-0000-7000-8000-000000000001",
+            ],
+        ] {
+            let out = teho(args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("not a TEHO database"), "{args:?}: {err}");
+        }
+    }
+    assert!(!std::path::Path::new(missing).exists());
+    assert_eq!(std::fs::metadata(empty).unwrap().len(), 0);
+
+    let init = teho(&["init", "--db", missing]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let verify = teho(&["audit", "verify", "--db", missing]);
+    assert!(
+        stdout(&verify).contains("audit chain intact: 0 entries"),
+        "{}",
+        stdout(&verify)
+    );
+    let again = teho(&["init", "--db", missing]);
+    assert_eq!(again.status.code(), Some(2), "init never over a database");
+    let verify = teho(&["audit", "verify", "--db", missing]);
+    assert!(
+        stdout(&verify).contains("audit chain intact: 1 entries"),
+        "{}",
+        stdout(&verify)
+    );
 }

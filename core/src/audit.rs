@@ -16,6 +16,8 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::{ClientFileId, OrganizationId};
 use crate::org::Role;
+use crate::store::{Store, StoreTx, Unit};
+use crate::{TehoError, TehoResult};
 
 /// The hash before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -312,6 +314,27 @@ impl Verifier {
         }
     }
 
+    /// A verifier that goes on from `checkpoint`: the entries up to it were verified when
+    /// it was taken, and the next one must point at its hash. Routine verification then
+    /// costs what was appended since (issue 17, item 2); a chain altered and re-hashed
+    /// after it breaks at the first entry past it.
+    pub fn resume(checkpoint: &Checkpoint) -> Self {
+        Self {
+            expected_seq: checkpoint.entries + 1,
+            prev_hash: if checkpoint.entries == 0 {
+                GENESIS_HASH.into()
+            } else {
+                checkpoint.head_hash.clone()
+            },
+            report: VerifyReport {
+                entries: 0,
+                head_hash: None,
+                first_break: None,
+            },
+            hashes_at: Vec::new(),
+        }
+    }
+
     /// Feeds the next entry; returns false once a break was found.
     pub fn feed(&mut self, e: &AuditEntry) -> bool {
         if self.report.first_break.is_some() {
@@ -355,17 +378,95 @@ impl Verifier {
             let matches = if cp.entries == 0 {
                 true
             } else {
-                cp.entries <= self.report.entries && seen == Some(cp.head_hash.as_str())
+                cp.entries < self.expected_seq && seen == Some(cp.head_hash.as_str())
             };
             if !matches {
                 self.report.first_break = Some(ChainBreak {
-                    seq: cp.entries.min(self.report.entries + 1).max(1),
+                    seq: cp.entries.min(self.expected_seq).max(1),
                     kind: BreakKind::CheckpointMismatch,
                 });
             }
         }
         self.report
     }
+}
+
+/// Entries read per page while verifying: the chain streams through, whatever its length.
+pub const VERIFY_PAGE: usize = 10_000;
+
+/// Verifies the chain as `tx` sees it, page by page: whole, or from `since` on (see
+/// [`Verifier::resume`]); then against `checkpoint`, when given, which must lie after
+/// `since` (else [`TehoError::InvalidInput`] naming it).
+pub fn verify_chain(
+    tx: &mut dyn StoreTx,
+    since: Option<&Checkpoint>,
+    checkpoint: Option<&Checkpoint>,
+) -> TehoResult<VerifyReport> {
+    if let (Some(s), Some(cp)) = (since, checkpoint)
+        && cp.entries <= s.entries
+    {
+        return Err(TehoError::invalid(
+            "checkpoint",
+            cp.to_text(),
+            "a checkpoint to verify against must lie after the one verification starts from",
+        ));
+    }
+    let remember: Vec<u64> = checkpoint.map(|cp| vec![cp.entries]).unwrap_or_default();
+    let mut v = match since {
+        Some(s) => Verifier {
+            hashes_at: remember.iter().map(|s| (*s, String::new())).collect(),
+            ..Verifier::resume(s)
+        },
+        None => Verifier::new(&remember),
+    };
+    let start = since.map_or(1, |s| s.entries + 1);
+    let mut from = start;
+    'pages: loop {
+        let page = tx.audit_page(from, VERIFY_PAGE)?;
+        let Some(last) = page.last() else { break };
+        from = last.seq + 1;
+        for e in &page {
+            if !v.feed(e) {
+                break 'pages;
+            }
+        }
+        if page.len() < VERIFY_PAGE {
+            break;
+        }
+    }
+    if let Some(s) = since.filter(|s| s.entries > 0) {
+        // The checkpoint's own entry must still be there, whole: a chain cut back to
+        // before it shows no entry past it, which alone would read as "nothing new".
+        let at = tx.audit_page(s.entries, 1)?;
+        let kept = at.first().is_some_and(|e| {
+            e.seq == s.entries
+                && e.hash == s.head_hash
+                && e.compute_content_digest() == e.content_digest
+                && AuditEntry::chain_hash(&e.prev_hash, e.seq, &e.content_digest) == e.hash
+        });
+        if !kept && v.report.first_break.is_none() {
+            v.report.first_break = Some(ChainBreak {
+                seq: s.entries,
+                kind: BreakKind::CheckpointMismatch,
+            });
+        }
+    }
+    Ok(v.finish(checkpoint))
+}
+
+/// Verifies the chain of `store` without writing anything to it: for a copy kept as
+/// evidence or a file on read-only media (`SqliteStore::open_read_only`), where the
+/// engine's own [`crate::engine::ClientFiles::verify_audit`], which records its call
+/// in the chain, cannot run. A forensic tool: it is not an engine call, so it is not
+/// authorized and leaves no trace; whoever runs it needs the file itself.
+pub fn verify_store(
+    store: &dyn Store,
+    since: Option<&Checkpoint>,
+    checkpoint: Option<&Checkpoint>,
+) -> TehoResult<VerifyReport> {
+    let mut tx = store.begin(Unit::QUERY)?;
+    verify_chain(&mut *tx, since, checkpoint)
+    // dropped, not committed: the read ends and nothing is written
 }
 
 #[cfg(test)]

@@ -88,6 +88,14 @@ pub enum TehoError {
         /// Newest version this build knows.
         supported: i64,
     },
+    /// The file opened is not a TEHO database — missing, empty, not SQLite, or SQLite
+    /// without TEHO's schema — and was left as it was: only an explicit create (`teho
+    /// init`, the demo) makes one.
+    #[error("not a TEHO database: {problem}")]
+    NotATehoDatabase {
+        /// What was found instead.
+        problem: String,
+    },
     /// The storage backend failed (I/O, corruption, lock timeout).
     #[error("storage failure: {message}")]
     Storage {
@@ -118,6 +126,7 @@ impl TehoError {
             Self::Conflict { .. } => "conflict",
             Self::AlreadyInitialized => "already_initialized",
             Self::SchemaTooNew { .. } => "schema_too_new",
+            Self::NotATehoDatabase { .. } => "not_a_teho_database",
             Self::Storage { .. } => "storage",
             Self::Internal { .. } => "internal",
         }

@@ -107,6 +107,7 @@ fn details(e: &TehoError) -> Value {
         TehoError::SchemaTooNew { found, supported } => {
             json!({"found": found, "supported": supported})
         }
+        TehoError::NotATehoDatabase { problem } => json!({"problem": problem}),
         TehoError::Storage { message } | TehoError::Internal { message } => {
             json!({"message": message})
         }

@@ -562,19 +562,56 @@ pub(crate) fn index_disclosed(conn: &Connection) -> StoreResult<u64> {
     Ok(rows.len() as u64 + 1)
 }
 
-/// Which entries are a file's: about it, or a read that disclosed it.
-pub(crate) const OF_FILE: &str =
-    "file = ?1 OR seq IN (SELECT seq FROM audit_disclosed WHERE file = ?1) ORDER BY seq";
+/// At most this many entries wait unindexed, whoever appended them: a process that
+/// appends a few disclosing entries and exits never reaches [`UNINDEXED_AT_MOST`] of its
+/// own, and the next append past this tail indexes it.
+pub(crate) const TAIL_AT_MOST: u64 = 16_384;
 
-/// The entries about a file or disclosing it, in sequence order (the index of disclosed
-/// files brought up to date first, by the caller: [`index_disclosed`]).
+/// How many entries up to `head` the index of disclosed files has not reached.
+pub(crate) fn unindexed_entries(conn: &Connection, head: u64) -> StoreResult<u64> {
+    let upto: i64 = conn
+        .prepare_cached("SELECT upto FROM audit_disclosed_upto")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(backend)?;
+    Ok(head.saturating_sub(upto.max(0) as u64))
+}
+
+/// Which entries are a file's: about it, a read that disclosed it (indexed), or a read
+/// past the index whose disclosed files hold it (`?2`, a list of such entries' numbers).
+pub(crate) const OF_FILE: &str =
+    "file = ?1 OR seq IN (SELECT seq FROM audit_disclosed WHERE file = ?1)
+     OR seq IN (SELECT value FROM json_each(?2)) ORDER BY seq";
+
+/// The entries about a file or disclosing it, in sequence order. It writes nothing, so
+/// that a query reads from its snapshot alone: the entries the index of disclosed files
+/// has not reached ([`index_disclosed`], at most about [`TAIL_AT_MOST`]) are read from
+/// the log.
 pub(crate) fn of_file(
     conn: &Connection,
     texts: &mut AuditTexts,
     file: ClientFileId,
 ) -> StoreResult<Vec<AuditEntry>> {
     let file: &[u8] = file.0.as_bytes();
-    read(conn, texts, OF_FILE, &[&file])
+    let mut past_index: Vec<i64> = Vec::new();
+    {
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT seq, disclosed FROM audit_log
+                 WHERE seq > (SELECT upto FROM audit_disclosed_upto) AND disclosed IS NOT NULL",
+            )
+            .map_err(backend)?;
+        let mut q = stmt.query([]).map_err(backend)?;
+        while let Some(r) = q.next().map_err(backend)? {
+            if let ValueRef::Blob(b) = r.get_ref(1).map_err(backend)?
+                && b.chunks_exact(16).any(|c| c == file)
+            {
+                past_index.push(r.get(0).map_err(backend)?);
+            }
+        }
+    }
+    let past_index = serde_json::to_string(&past_index)
+        .map_err(|e| StoreError::Backend(format!("encoding entry numbers: {e}")))?;
+    read(conn, texts, OF_FILE, &[&file, &past_index])
 }
 
 #[cfg(test)]

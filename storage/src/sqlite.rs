@@ -75,10 +75,40 @@ struct Inner {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database at `path`. Several processes
-    /// may open the same file. A corrupt file or one written by a newer TEHO is refused
-    /// with an error and left untouched — a client file is never replaced.
+    /// Opens and migrates the TEHO database at `path`; several processes may open the
+    /// same file. A missing or empty file, one that is not SQLite or holds no TEHO
+    /// schema is [`StoreError::NotATehoDatabase`], and a file written by a newer TEHO
+    /// [`StoreError::SchemaTooNew`]: either is left untouched — nothing is created or
+    /// initialised but by [`SqliteStore::create`] (issue 17, item 6).
     pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref();
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| opening(path, e))?;
+        refuse_not_teho(&conn, path)?;
+        let db = path_of(&conn)?;
+        Self::init(conn, Some(db))
+    }
+
+    /// Creates a new TEHO database at `path`: a missing file, or an empty one. A file
+    /// with anything in it is refused ([`StoreError::FileNotEmpty`]) and left as it
+    /// was — a client file is never replaced.
+    pub fn create(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref();
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() > 0 || m.is_dir() => {
+                return Err(StoreError::FileNotEmpty {
+                    problem: if m.is_dir() {
+                        "a directory".into()
+                    } else {
+                        format!("{} bytes already there", m.len())
+                    },
+                });
+            }
+            _ => {}
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -86,11 +116,57 @@ impl SqliteStore {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(backend)?;
-        let db = conn
-            .path()
-            .map(PathBuf::from)
-            .ok_or_else(|| StoreError::Backend("the database file has no path".into()))?;
+        let db = path_of(&conn)?;
         Self::init(conn, Some(db))
+    }
+
+    /// Opens a TEHO database without writing to it: a copy kept as evidence, a file on
+    /// read-only media. Only reads that write nothing succeed on it —
+    /// [`teho_core::audit::verify_store`], for one; every engine call, which appends its
+    /// audit entry, fails. The schema must be this build's ([`SCHEMA_VERSION`]): an
+    /// older one cannot be migrated here.
+    ///
+    /// A file with no write-ahead log beside it (or an empty one: a closed or
+    /// checkpointed database) is read as immutable — nothing is created beside it, not
+    /// even SQLite's lock and index files. With a log, SQLite reads it through its index
+    /// file (`-shm`), which it creates beside the file if it may; where it may not, the
+    /// open fails rather than read the main file without the commits in the log.
+    ///
+    /// [`SCHEMA_VERSION`]: crate::SCHEMA_VERSION
+    pub fn open_read_only(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(StoreError::NotATehoDatabase {
+                problem: "no such file".into(),
+            });
+        }
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            Connection::open_with_flags(path, flags).map_err(backend)?
+        } else {
+            // SQLite's URI form: `?`, `#` and `%` in a path are escaped.
+            let escaped = path
+                .display()
+                .to_string()
+                .replace('%', "%25")
+                .replace('?', "%3f")
+                .replace('#', "%23");
+            let uri = format!("file:{escaped}?immutable=1");
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI).map_err(backend)?
+        };
+        refuse_not_teho(&conn, path)?;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(backend)?;
+        if found < crate::SCHEMA_VERSION {
+            return Err(StoreError::Backend(format!(
+                "schema step {found} is older than this build's {}: a read-only copy \
+                 cannot be migrated; open a writable copy of it",
+                crate::SCHEMA_VERSION
+            )));
+        }
+        Self::init(conn, None)
     }
 
     /// A private in-memory database (tests, throw-away demos).
@@ -115,6 +191,7 @@ impl SqliteStore {
     }
 
     fn init(mut conn: Connection, db: Option<PathBuf>) -> StoreResult<Self> {
+        let read_only = conn.is_readonly(rusqlite::MAIN_DB).map_err(backend)?;
         // Through the pragma, not rusqlite's `busy_timeout`, which also records client data
         // (`sqlite3_set_clientdata`, SQLite 3.44): the store must run on the system's SQLite
         // too, the one a Python interpreter shares with it (issue 17, item 1).
@@ -127,7 +204,7 @@ impl SqliteStore {
         // Refuse a newer schema before anything writes to the file (switching to WAL
         // rewrites the header).
         crate::schema::refuse_newer(&conn)?;
-        if db.is_some() {
+        if db.is_some() && !read_only {
             let mode: String = conn
                 .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
                 .map_err(backend)?;
@@ -157,8 +234,10 @@ impl SqliteStore {
         // (`status = 0` for the partial index), so no plan needs a bound value.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(backend)?;
-        migrate(&mut conn)?;
-        let query_sync = db.and_then(|db| {
+        if !read_only {
+            migrate(&mut conn)?;
+        }
+        let query_sync = db.filter(|_| !read_only).and_then(|db| {
             let wal = PathBuf::from(format!("{}-wal", db.display()));
             QuerySync::start(db, wal)
         });
@@ -298,6 +377,48 @@ fn run(conn: &Connection, sql: &str) -> StoreResult<()> {
         .map_err(backend)
 }
 
+/// The path SQLite opened.
+fn path_of(conn: &Connection) -> StoreResult<PathBuf> {
+    conn.path()
+        .map(PathBuf::from)
+        .ok_or_else(|| StoreError::Backend("the database file has no path".into()))
+}
+
+/// The error of opening `path`: a file that is not there is not a TEHO database.
+fn opening(path: &Path, e: rusqlite::Error) -> StoreError {
+    if !path.exists() {
+        StoreError::NotATehoDatabase {
+            problem: "no such file".into(),
+        }
+    } else {
+        backend(e)
+    }
+}
+
+/// Refuses, without writing to it, a file that holds no TEHO database: empty, not
+/// SQLite, or SQLite without TEHO's schema (its `user_version` is 0: every TEHO schema
+/// step sets it in the transaction that builds it). A zero-length file is what a
+/// mistyped path or a failed copy leaves; opening one once initialised it silently, and
+/// `teho audit verify` reported an intact chain of 0 entries (issue 17, item 6).
+fn refuse_not_teho(conn: &Connection, path: &Path) -> StoreResult<()> {
+    let not = |problem: &str| {
+        Err(StoreError::NotATehoDatabase {
+            problem: problem.into(),
+        })
+    };
+    match conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)) {
+        Ok(0) if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) => not("an empty file"),
+        Ok(0) => not("an SQLite database without TEHO's schema"),
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            not("not an SQLite database, or its header is damaged")
+        }
+        Err(e) => Err(backend(e)),
+    }
+}
+
 /// A unit of work on a [`SqliteStore`]; rolls back when dropped uncommitted. Inside a
 /// batch it is a savepoint, and rolling back undoes only its own work.
 pub struct SqliteTx<'a> {
@@ -307,6 +428,10 @@ pub struct SqliteTx<'a> {
     /// A query's: it may write nothing but audit entries, and it reads through the
     /// connection's [`ReadCache`].
     query: bool,
+    /// A query outside a batch still reading: from a snapshot (a deferred transaction),
+    /// holding no lock a writer waits for. Its audit entry ends the snapshot and takes
+    /// the write lock for a short write of its own ([`StoreTx::append_audit`]).
+    reading: bool,
     /// The connection's count of written rows when it began.
     changes_at_begin: u64,
     /// Audit rows it wrote (entries and new texts).
@@ -320,7 +445,10 @@ pub struct SqliteTx<'a> {
 impl SqliteStore {
     /// Begins a unit of work — a savepoint inside the open batch it belongs to. A query's,
     /// when its commit may wait for the disk, runs with `synchronous=NORMAL`; any other
-    /// with `FULL` (the setting cannot change inside a transaction).
+    /// with `FULL` (the setting cannot change inside a transaction). A query outside a
+    /// batch reads from a snapshot and takes no write lock until its audit entry: a long
+    /// read — a verification of millions of entries — never locks a writer out (issue
+    /// 17, item 2).
     fn begin_unit(&self, unit: Unit) -> StoreResult<SqliteTx<'_>> {
         self.sync_failure()?;
         let query = unit.kind == UnitKind::Query;
@@ -334,10 +462,23 @@ impl SqliteStore {
             run(&conn, "SAVEPOINT teho_call")?;
         } else {
             set_synchronous(&mut conn, !(query && self.query_sync_delay().is_some()))?;
-            // IMMEDIATE takes the write lock now, waiting up to the busy timeout; a
-            // deferred transaction that reads the chain head and then writes would fail
-            // at once with "database is locked" when another process got there first.
-            run(&conn, "BEGIN IMMEDIATE")?;
+            if query {
+                // The snapshot begins at the first read; the cache check must see it.
+                run(&conn, "BEGIN DEFERRED")?;
+                if let Err(e) = conn
+                    .prepare_cached("SELECT upto FROM audit_disclosed_upto")
+                    .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+                {
+                    let _ = run(&conn, "ROLLBACK");
+                    return Err(backend(e));
+                }
+            } else {
+                // IMMEDIATE takes the write lock now, waiting up to the busy timeout; a
+                // deferred transaction that reads the chain head and then writes would
+                // fail at once with "database is locked" when another process got there
+                // first.
+                run(&conn, "BEGIN IMMEDIATE")?;
+            }
         }
         let changes_at_begin = conn.total_changes();
         let texts_mark = conn.0.texts.mark();
@@ -346,6 +487,7 @@ impl SqliteStore {
             open: true,
             nested,
             query,
+            reading: query && !nested,
             changes_at_begin,
             audit_rows: 0,
             texts_mark,
@@ -496,16 +638,27 @@ impl StoreTx for SqliteTx<'_> {
         rows::destroy(&self.conn, kind, id)
     }
 
-    /// Sealed after the head read in this unit: the unit holds the write lock from its
-    /// `BEGIN IMMEDIATE`, so no other writer can append in between.
+    /// Sealed after the head read under the write lock: a command's unit holds it from
+    /// its `BEGIN IMMEDIATE`; a query's snapshot ends here, and its entry is written in
+    /// a short write transaction of its own, so no other writer can append in between.
     fn append_audit(&mut self, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
+        if self.reading {
+            run(&self.conn, "COMMIT")?;
+            self.reading = false;
+            if let Err(e) = run(&self.conn, "BEGIN IMMEDIATE") {
+                self.open = false;
+                return Err(e);
+            }
+        }
         let inner = &mut *self.conn.0;
         let disclosing = !entry.disclosed.is_empty();
         let (sealed, texts) = audit::append(&inner.conn, &mut inner.texts, entry)?;
         self.audit_rows += 1 + texts;
         if disclosing {
             inner.unindexed += 1;
-            if inner.unindexed >= audit::UNINDEXED_AT_MOST {
+            if inner.unindexed >= audit::UNINDEXED_AT_MOST
+                || audit::unindexed_entries(&inner.conn, sealed.seq)? >= audit::TAIL_AT_MOST
+            {
                 self.audit_rows += audit::index_disclosed(&inner.conn)?;
                 inner.unindexed = 0;
             }
@@ -522,10 +675,9 @@ impl StoreTx for SqliteTx<'_> {
         audit::page(&inner.conn, &mut inner.texts, from, limit)
     }
 
+    /// Writes nothing: the entries not yet indexed are read from the log itself.
     fn audit_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<AuditEntry>> {
         let inner = &mut *self.conn.0;
-        self.audit_rows += audit::index_disclosed(&inner.conn)?;
-        inner.unindexed = 0;
         audit::of_file(&inner.conn, &mut inner.texts, file)
     }
 
@@ -747,7 +899,7 @@ mod tests {
     fn the_read_cache_sees_another_connections_commit_and_the_stores_own() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let store = SqliteStore::open(&path).unwrap();
+        let store = SqliteStore::create(&path).unwrap();
         let tx = store.begin_unit(Unit::COMMAND).unwrap();
         put_org(&tx.conn, "Municipality");
         Box::new(tx).commit().unwrap();
@@ -788,10 +940,55 @@ mod tests {
         );
     }
 
+    /// A query reads from a snapshot and holds no lock a writer waits for: another
+    /// process commits while it reads, the query still sees what it began with, and its
+    /// audit entry is sealed after the other's — the chain never forks (issue 17, item 2).
+    #[test]
+    fn a_long_read_locks_no_writer_out_and_seals_its_entry_after_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = SqliteStore::create(&path).unwrap();
+        let other = SqliteStore::open(&path).unwrap();
+        let mut read = store.begin_unit(Unit::QUERY).unwrap();
+        assert_eq!(read.audit_head().unwrap(), None);
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut tx = other.begin_unit(Unit::COMMAND).unwrap();
+                put_org(&tx.conn, "Municipality");
+                tx.append_audit(entry(1)).unwrap();
+                Box::new(tx).commit().unwrap();
+                done.send(()).unwrap();
+            });
+            // Under a write lock held by the read, the writer would wait out the busy
+            // timeout (30 s) and fail.
+            finished
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the writer committed while the read was open");
+        });
+        assert_eq!(read.audit_head().unwrap(), None, "the read's snapshot");
+        let mut cached = Records::new(Box::new(read));
+        assert_eq!(cached.organization_kind(org_id()).unwrap(), None);
+        let sealed = cached.append_audit(entry(2)).unwrap();
+        assert_eq!(sealed.seq, 2, "sealed after the writer's entry");
+        cached.commit().unwrap();
+        let mut tx = store.begin(Unit::QUERY).unwrap();
+        let chain = tx.audit_page(1, 10).unwrap();
+        assert_eq!(chain.len(), 2);
+        assert_eq!(chain[1].prev_hash, chain[0].hash);
+        drop(tx);
+        // The next read sees the writer's commit (the cache let go of the old answer).
+        let mut tx = Records::new(store.begin(Unit::QUERY).unwrap());
+        assert_eq!(
+            tx.organization_kind(org_id()).unwrap(),
+            Some(OrganizationKind::Municipality)
+        );
+    }
+
     #[test]
     fn a_querys_commit_reaches_the_disk_within_the_delay_and_a_commands_at_once() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        let store = SqliteStore::create(dir.path().join("t.db")).unwrap();
         assert_eq!(store.query_sync_delay(), Some(DEFAULT_QUERY_SYNC_DELAY));
         let sync = Arc::clone(&store.query_sync.as_ref().unwrap().0);
         store.set_query_sync_delay(Some(Duration::from_secs(3600)));
@@ -836,7 +1033,7 @@ mod tests {
     #[test]
     fn the_files_a_read_disclosed_are_indexed_in_bulk_and_every_access_log_finds_them() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        let store = SqliteStore::create(dir.path().join("t.db")).unwrap();
         let (a, b) = (
             ClientFileId(Uuid::from_u128(0xa)),
             ClientFileId(Uuid::from_u128(0xb)),
@@ -867,6 +1064,7 @@ mod tests {
         let mut tx = store.begin_unit(Unit::QUERY).unwrap();
         let of_a = tx.audit_of_file(a).unwrap();
         let of_b = tx.audit_of_file(b).unwrap();
+        let changes = tx.conn.total_changes() - tx.changes_at_begin;
         Box::new(tx).commit().unwrap();
         assert_eq!(of_a.len(), (at_most as usize + 5) / 2);
         assert_eq!(of_b.len(), at_most as usize + 5);
@@ -874,8 +1072,32 @@ mod tests {
             of_a.iter()
                 .all(|e| e.seq % 2 == 0 && e.disclosed == vec![a, b])
         );
-        // Caught up before reading: nothing waits.
-        assert_eq!(indexed(&store), i64::from(at_most + 5 + (at_most + 5) / 2));
+        // The five entries past the index were read from the log: the read wrote
+        // nothing (it reads from its snapshot and holds no write lock).
+        assert_eq!(changes, 0);
+        assert_eq!(indexed(&store), tipped);
+
+        // A tail that no one connection tipped — short sessions each appending a few —
+        // is indexed by the append that finds it too long, whoever makes it.
+        let tail = audit::TAIL_AT_MOST;
+        let mut n = at_most + 5;
+        while n < at_most + tail as u32 + 10 {
+            let fresh = SqliteStore::open(dir.path().join("t.db")).unwrap();
+            for _ in 0..100 {
+                n += 1;
+                let mut tx = fresh.begin_unit(Unit::QUERY).unwrap();
+                let mut e = entry(n);
+                e.disclosed = vec![b];
+                tx.append_audit(e).unwrap();
+                Box::new(tx).commit().unwrap();
+            }
+        }
+        assert!(
+            indexed(&store) > tipped,
+            "the tail past {tail} entries was indexed"
+        );
+        let mut tx = store.begin_unit(Unit::QUERY).unwrap();
+        assert_eq!(tx.audit_of_file(b).unwrap().len(), n as usize);
     }
 
     /// The WAL is copied back into the database by the syncing thread once it has grown
@@ -884,7 +1106,7 @@ mod tests {
     #[test]
     fn the_syncing_thread_checkpoints_a_grown_wal_so_that_no_call_pays_for_it() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        let store = SqliteStore::create(dir.path().join("t.db")).unwrap();
         let sync = Arc::clone(&store.query_sync.as_ref().unwrap().0);
         {
             let tx = store.begin_unit(Unit::QUERY).unwrap();
@@ -925,7 +1147,7 @@ mod tests {
     fn a_batch_reads_no_facts_another_connection_changed_before_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let store = SqliteStore::open(&path).unwrap();
+        let store = SqliteStore::create(&path).unwrap();
         let tx = store.begin_unit(Unit::COMMAND).unwrap();
         put_org(&tx.conn, "Municipality");
         Box::new(tx).commit().unwrap();
@@ -988,11 +1210,17 @@ mod tests {
         );
     }
 
+    /// The plan of `sql`, its `?1` an id and its `?2`, if any, a JSON list.
     fn plan_of(tx: &SqliteTx<'_>, sql: &str) -> Vec<String> {
-        tx.conn
+        let mut stmt = tx
+            .conn
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap()
-            .query_map([&[0u8; 16][..]], |r| r.get(3))
+            .unwrap();
+        let id: &dyn rusqlite::ToSql = &&[0u8; 16][..];
+        let list: &dyn rusqlite::ToSql = &"[]";
+        let values = [id, list];
+        let n = stmt.parameter_count();
+        stmt.query_map(&values[..n], |r| r.get(3))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()

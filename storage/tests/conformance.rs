@@ -13,7 +13,7 @@ struct OnFile {
 impl OnFile {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = SqliteStore::open(dir.path().join("teho.db")).expect("a store on a file");
+        let store = SqliteStore::create(dir.path().join("teho.db")).expect("a store on a file");
         Self { store, _dir: dir }
     }
 }

@@ -26,7 +26,7 @@ fn version(conn: &Connection) -> i64 {
 fn a_new_file_gets_the_current_schema() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.db");
-    drop(SqliteStore::open(&path).unwrap());
+    drop(SqliteStore::create(&path).unwrap());
     let conn = Connection::open(&path).unwrap();
     assert_eq!(version(&conn), SCHEMA_VERSION);
     let mode: String = conn
@@ -70,9 +70,11 @@ fn the_steps_in_the_code_are_the_frozen_ones() {
 fn every_earlier_version_migrates_to_the_current_schema() {
     let dir = tempfile::tempdir().unwrap();
     let fresh = dir.path().join("fresh.db");
-    drop(SqliteStore::open(&fresh).unwrap());
+    drop(SqliteStore::create(&fresh).unwrap());
     let want = schema_of(&Connection::open(&fresh).unwrap());
-    for v in 0..SCHEMA_VERSION {
+    // From step 1: before its first step a file is no TEHO database (open refuses it,
+    // and `fresh` above is the one create made).
+    for v in 1..SCHEMA_VERSION {
         let path = dir.path().join(format!("v{v}.db"));
         {
             let conn = Connection::open(&path).unwrap();
@@ -123,7 +125,7 @@ fn a_corrupt_file_is_refused_and_never_replaced() {
     std::fs::write(&path, &garbage).unwrap();
     assert!(matches!(
         SqliteStore::open(&path),
-        Err(StoreError::Backend(_))
+        Err(StoreError::NotATehoDatabase { problem }) if problem.contains("not an SQLite database")
     ));
     assert!(
         std::fs::read(&path).unwrap() == garbage,

@@ -46,7 +46,7 @@ fn last(conn: &rusqlite::Connection) -> Row {
 fn audit_entries_record_who_what_object_when_purpose_and_decision() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fields.db");
-    let t = Town::build(SqliteStore::open(&path).unwrap());
+    let t = Town::build(SqliteStore::create(&path).unwrap());
     let raw = rusqlite::Connection::open(&path).unwrap();
     t.clock.set(tallinn(2026, 11, 5, 14, 30));
 

@@ -1,5 +1,8 @@
 //! Tampering with the stored audit log by raw SQL — change, delete, reorder, cut the
-//! tail — is caught by `verify`, which names the exact entry.
+//! tail — is caught by `verify`, which names the exact entry. Every verification here
+//! is made twice: forensically on the file opened read-only (nothing written to it or
+//! beside it), and by the engine, which appends its own entry only to a chain it found
+//! intact (issue 17, item 6).
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -7,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use teho_core::ClientFiles;
 use teho_core::access::Actor;
-use teho_core::audit::{BreakKind, ChainBreak, Checkpoint, VerifyReport};
+use teho_core::audit::{BreakKind, ChainBreak, Checkpoint, VerifyReport, verify_store};
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_storage::SqliteStore;
 use teho_tests::{Town, tallinn};
@@ -22,7 +25,7 @@ struct Base {
 fn base() -> Base {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("base.db");
-    let town = Town::build(SqliteStore::open(&path).expect("open"));
+    let town = Town::build(SqliteStore::create(&path).expect("open"));
     for _ in 0..3 {
         town.engine
             .client_file(&Actor::Worker(town.nurse), town.file)
@@ -59,13 +62,69 @@ fn tampered(base: &Base, name: &str, sql: &str, checkpoint: Option<&Checkpoint>)
 }
 
 fn verify(path: &Path, checkpoint: Option<&Checkpoint>) -> VerifyReport {
+    let bytes = std::fs::read(path).expect("read");
+    let beside = |p: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(p.parent().expect("dir"))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let files = beside(path);
+    let forensic = verify_store(
+        &SqliteStore::open_read_only(path).expect("read-only open"),
+        None,
+        checkpoint,
+    )
+    .expect("forensic verify runs");
+    assert!(
+        std::fs::read(path).expect("read") == bytes,
+        "a read-only verification wrote"
+    );
+    assert_eq!(
+        beside(path),
+        files,
+        "a read-only verification made files beside it"
+    );
+
+    let length = || -> i64 {
+        let conn = rusqlite::Connection::open(path).expect("raw open");
+        conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+            .expect("count")
+    };
+    let before = length();
+    let engine = ClientFiles::new(
+        SqliteStore::open(path).expect("reopen"),
+        FixedClock::new(tallinn(2026, 11, 30, 12, 0)),
+        SequentialIds::new(99),
+    );
+    let report = engine
+        .verify_audit(&Actor::System, checkpoint)
+        .expect("verify runs");
+    drop(engine);
+    let appended = length() - before;
+    assert_eq!(
+        appended,
+        i64::from(report.is_intact()),
+        "an intact chain takes the verification's entry, a broken one nothing: {report:?}"
+    );
+    assert_eq!(
+        forensic, report,
+        "the forensic and the engine's verification differ"
+    );
+    report
+}
+
+/// Verifies the chain of the file at `path` from `since` on, through the engine.
+fn verify_since(path: &Path, since: &Checkpoint) -> VerifyReport {
     let engine = ClientFiles::new(
         SqliteStore::open(path).expect("reopen"),
         FixedClock::new(tallinn(2026, 11, 30, 12, 0)),
         SequentialIds::new(99),
     );
     engine
-        .verify_audit(&Actor::System, checkpoint)
+        .verify_audit_since(&Actor::System, since)
         .expect("verify runs")
 }
 
@@ -216,5 +275,79 @@ fn the_stored_log_refuses_update_and_delete() {
         "UPDATE audit_texts SET text = 'x' WHERE id = 1",
     ] {
         assert!(conn.execute(sql, []).is_err(), "{sql}");
+    }
+}
+
+/// Routine verification from the last checkpoint reads only what came after it, and
+/// still catches a change after it, a cut back to before it, and a change of the
+/// checkpoint's own entry (issue 17, item 2).
+#[test]
+fn verification_resumes_from_a_checkpoint_and_reads_only_what_came_after() {
+    let b = base();
+    let cp = &b.checkpoint;
+    let r = verify_since(&b.path, cp);
+    assert!(r.is_intact(), "{r:?}");
+    assert_eq!(
+        r.entries, 1,
+        "only the checkpoint call's own entry came after it"
+    );
+    // A later routine run starts from a checkpoint taken now.
+    let later = ClientFiles::new(
+        SqliteStore::open(&b.path).expect("reopen"),
+        FixedClock::new(tallinn(2026, 11, 30, 12, 0)),
+        SequentialIds::new(98),
+    )
+    .audit_checkpoint(&Actor::System)
+    .expect("checkpoint");
+    let r = verify_since(&b.path, &later);
+    assert_eq!((r.entries, r.first_break.clone()), (1, None), "{r:?}");
+
+    let after = cp.entries + 1;
+    let copy = |name: &str, sql: &str| -> PathBuf {
+        let copy = b.path.with_file_name(format!("{name}.db"));
+        std::fs::copy(&b.path, &copy).expect("copy");
+        let conn = rusqlite::Connection::open(&copy).expect("raw open");
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_append_only_update; DROP TRIGGER audit_log_append_only_delete;",
+        )
+        .expect("drop triggers");
+        conn.execute_batch(sql).expect(name);
+        copy
+    };
+    let changed = copy(
+        "after",
+        &format!("UPDATE audit_log SET object = 'forged' WHERE seq = {after}"),
+    );
+    assert_eq!(
+        verify_since(&changed, cp).first_break,
+        brk(after, BreakKind::ContentAltered)
+    );
+    let cut = copy(
+        "cut",
+        &format!("DELETE FROM audit_log WHERE seq >= {}", cp.entries - 3),
+    );
+    assert_eq!(
+        verify_since(&cut, cp).first_break,
+        brk(cp.entries, BreakKind::CheckpointMismatch)
+    );
+    let own = copy(
+        "own",
+        &format!(
+            "UPDATE audit_log SET object = 'forged' WHERE seq = {}",
+            cp.entries
+        ),
+    );
+    assert_eq!(
+        verify_since(&own, cp).first_break,
+        brk(cp.entries, BreakKind::CheckpointMismatch)
+    );
+    for broken in [&changed, &cut, &own] {
+        let r = verify_store(
+            &SqliteStore::open_read_only(broken).expect("read-only"),
+            Some(cp),
+            None,
+        )
+        .expect("forensic since");
+        assert_eq!(r, verify_since(broken, cp), "{}", broken.display());
     }
 }

@@ -16,7 +16,7 @@ use teho_tests::{Town, day, needs_answers, tallinn};
 fn a_reopened_sqlite_file_answers_every_query_as_before() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reload.db");
-    let town = Town::build(SqliteStore::open(&path).unwrap());
+    let town = Town::build(SqliteStore::create(&path).unwrap());
     town.plan_week();
     town.clock.set(tallinn(2026, 11, 4, 18, 0));
     let cw = Actor::Worker(town.care_worker);

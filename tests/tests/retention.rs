@@ -98,7 +98,7 @@ fn assert_chain_intact(path: &std::path::Path, at: chrono::DateTime<chrono::Utc>
 fn an_approved_act_destroys_due_records_beyond_recovery_and_the_chain_still_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("retention.db");
-    let t = Town::build(SqliteStore::open(&path).unwrap());
+    let t = Town::build(SqliteStore::create(&path).unwrap());
     let head = Actor::Worker(head(&t));
     let admin = Actor::Worker(t.admin);
     let doomed = note(&t, "MARKER-ALPHA-7731 spare key under the mat");
@@ -208,7 +208,7 @@ fn destruction_removes_every_copy_of_every_text_of_every_destroyable_record() {
     ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("copies.db");
-    let t = Town::build(SqliteStore::open(&path).unwrap());
+    let t = Town::build(SqliteStore::create(&path).unwrap());
     let head = Actor::Worker(head(&t));
     let admin = Actor::Worker(t.admin);
     let (sw, cw, nurse) = (

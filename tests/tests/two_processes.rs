@@ -13,7 +13,7 @@ use teho_tests::Town;
 fn two_processes_write_one_file_and_the_chain_verifies() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("shared.db");
-    let town = Town::build(SqliteStore::open(&path).expect("open"));
+    let town = Town::build(SqliteStore::create(&path).expect("open"));
     let before = town
         .engine
         .audit_checkpoint(&Actor::System)
@@ -73,7 +73,7 @@ fn a_process_that_crashes_right_after_a_read_keeps_the_reads_audit_entry() {
     // but it is in the WAL when the call returns: a crash of the process loses nothing.
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("crash.db");
-    let town = Town::build(SqliteStore::open(&path).expect("open"));
+    let town = Town::build(SqliteStore::create(&path).expect("open"));
     let before = town
         .engine
         .audit_checkpoint(&Actor::System)

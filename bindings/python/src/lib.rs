@@ -99,11 +99,20 @@ fn parse_recurrence(py: Python<'_>, text: &str) -> PyResult<String> {
     Host::parse_recurrence(text).map_err(|e| raise(py, e))
 }
 
-/// Opens (creating if needed) a SQLite store at `path`; `clock` fixes the time.
+/// Opens the TEHO database at `path` (never creates one: a missing or empty file raises
+/// `NotATehoDatabase`); `clock` fixes the time.
 #[pyfunction]
 #[pyo3(signature = (path, clock=None))]
 fn open(py: Python<'_>, path: &str, clock: Option<&str>) -> PyResult<Engine> {
     released(py, || open_host(SqliteStore::open(path), clock))
+}
+
+/// Creates a new TEHO database at `path` (missing or empty; anything else raises
+/// `Conflict`); `clock` fixes the time.
+#[pyfunction]
+#[pyo3(signature = (path, clock=None))]
+fn create(py: Python<'_>, path: &str, clock: Option<&str>) -> PyResult<Engine> {
+    released(py, || open_host(SqliteStore::create(path), clock))
 }
 
 /// Opens a private in-memory store; `clock` fixes the time.
@@ -125,6 +134,7 @@ fn sqlite_version() -> &'static str {
 fn _teho(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
     m.add_function(wrap_pyfunction!(open, m)?)?;
+    m.add_function(wrap_pyfunction!(create, m)?)?;
     m.add_function(wrap_pyfunction!(open_memory, m)?)?;
     m.add_function(wrap_pyfunction!(personal_code, m)?)?;
     m.add_function(wrap_pyfunction!(parse_recurrence, m)?)?;

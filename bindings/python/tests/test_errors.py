@@ -126,8 +126,30 @@ def test_schema_too_new_and_storage_errors(tmp_path: pathlib.Path) -> None:
     assert e.value.found == 99
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(b"not a database" * 100)
-    with pytest.raises(teho.StorageError):
+    with pytest.raises(teho.NotATehoDatabase) as n:
         teho.open(str(corrupt))
+    assert n.value.problem == "not an SQLite database, or its header is damaged"
+
+
+def test_only_create_makes_a_database_and_open_leaves_what_is_not_one_untouched(tmp_path: pathlib.Path) -> None:
+    missing = tmp_path / "typo.db"
+    with pytest.raises(teho.NotATehoDatabase) as e:
+        teho.open(str(missing))
+    assert e.value.problem == "no such file"
+    assert list(tmp_path.iterdir()) == [], "nothing was created"
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(teho.NotATehoDatabase) as e:
+        teho.open(str(empty))
+    assert e.value.problem == "an empty file"
+    assert empty.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
+    made = teho.create(str(empty), clock="2026-11-02T07:00:00Z")   # an empty file may be made one
+    made.call("System", "bootstrap", municipality=CITY, admin=ADMIN)
+    del made
+    with pytest.raises(teho.Conflict):
+        teho.create(str(empty))                   # never over a database
+    again = teho.open(str(empty), clock="2026-11-03T07:00:00Z")
+    assert again.verify_audit("System").first_break is None
 
 
 def test_a_panic_inside_a_call_is_rolled_back_audited_once_and_raised_as_internal_error() -> None:
@@ -152,7 +174,7 @@ def test_two_fixed_clock_sessions_on_one_file_never_overwrite_each_other(tmp_pat
     # session's sequential ids must not be the first's (once, its second person replaced
     # the first, and the first client's file came back under the second one's name).
     db = str(tmp_path / "sessions.db")
-    first = teho.open(db, clock="2026-11-02T07:00:00Z")
+    first = teho.create(db, clock="2026-11-02T07:00:00Z")
     boot = first.call("System", "bootstrap", municipality=CITY, admin=ADMIN)
     admin = teho.worker(boot[1].id)
     sw = first.call(admin, "register_worker", new={"personal_code": "48505050029", "given_name": "Sirje", "family_name": "Saar", "organization": boot[0].id, "role": "SocialWorker", "employed_from": "2020-01-01", "employed_until": None})

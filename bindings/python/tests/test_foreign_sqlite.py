@@ -25,7 +25,7 @@ import os, signal, sqlite3, sys
 import teho
 
 db = sys.argv[1]
-eng = teho.open(db, clock="2026-11-02T07:00:00Z")
+eng = teho.create(db, clock="2026-11-02T07:00:00Z")
 boot = eng.call("System", "bootstrap",
     municipality={"name": "Tallinn", "kind": "Municipality", "registry_code": None},
     admin={"personal_code": "38001010015", "given_name": "Mari", "family_name": "Haldur", "employed_from": "2020-01-01"})

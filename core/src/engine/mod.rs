@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access::{self, Action, Actor, ActorFacts, AllowBasis, ClientFacts, Decision, Target};
-use crate::audit::{ActorRef, AuditDecision, Checkpoint, NewAuditEntry, Verifier, VerifyReport};
+use crate::audit::{ActorRef, AuditDecision, Checkpoint, NewAuditEntry, VerifyReport};
 use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::file::ClientFile;
@@ -46,7 +46,6 @@ pub(crate) use directory::{new_organization, new_worker};
 
 /// Longest free text the engine accepts in one field, in characters.
 pub const MAX_TEXT: usize = 20_000;
-const AUDIT_PAGE: usize = 10_000;
 
 /// The TEHO engine over a store: the one door to client files.
 ///
@@ -82,6 +81,9 @@ pub(crate) struct Call {
     /// Other files whose data the result shows ([`Ctx::disclose`]).
     pub(crate) disclosed: std::collections::BTreeSet<ClientFileId>,
     pub(crate) decision: AuditDecision,
+    /// A verification found the audit chain broken: the call appends no entry, so that
+    /// nothing is sealed onto a chain found corrupt (issue 17, item 6).
+    pub(crate) chain_broken: bool,
 }
 
 /// The context of one call inside the door.
@@ -587,6 +589,7 @@ impl ClientFiles {
                 file: None,
                 disclosed: std::collections::BTreeSet::new(),
                 decision: AuditDecision::NotDecided,
+                chain_broken: false,
             },
             ids: &*self.ids,
         };
@@ -613,6 +616,11 @@ impl ClientFiles {
             ..
         } = ctx;
         let error = match outcome {
+            Ok(Ok(value)) if call.chain_broken => {
+                // Rolled back: a verification writes nothing but its entry.
+                drop(tx);
+                return Ok(value);
+            }
             Ok(Ok(value)) => {
                 let entry = audit_entry(&call, at, actor, &actor_ref, "ok");
                 // A unit that cannot take its entry or commit (a query that wrote, a
@@ -701,23 +709,27 @@ impl ClientFiles {
                 |cp| format!("audit chain against {}", cp.to_text()),
             ));
             c.authorize(Action::VerifyAudit, &Target::System)?;
-            let remember: Vec<u64> = checkpoint.map(|cp| vec![cp.entries]).unwrap_or_default();
-            let mut v = Verifier::new(&remember);
-            let mut from = 1;
-            'pages: loop {
-                let page = c.tx.audit_page(from, AUDIT_PAGE)?;
-                let Some(last) = page.last() else { break };
-                from = last.seq + 1;
-                for e in &page {
-                    if !v.feed(e) {
-                        break 'pages;
-                    }
-                }
-                if page.len() < AUDIT_PAGE {
-                    break;
-                }
-            }
-            Ok(v.finish(checkpoint))
+            let report = crate::audit::verify_chain(c.tx.raw(), None, checkpoint)?;
+            c.call.chain_broken = !report.is_intact();
+            Ok(report)
+        })
+    }
+
+    /// Verifies the entries appended since `checkpoint` (taken earlier by
+    /// [`ClientFiles::audit_checkpoint`] and kept outside the database): the next entry
+    /// must point at its hash, and its own entry must still be there. Costs what was
+    /// appended since; [`ClientFiles::verify_audit`] reads the whole chain.
+    pub fn verify_audit_since(
+        &self,
+        actor: &Actor,
+        checkpoint: &Checkpoint,
+    ) -> TehoResult<VerifyReport> {
+        self.door(actor, Operation::VerifyAuditSince, |c| {
+            c.object(format!("audit chain since {}", checkpoint.to_text()));
+            c.authorize(Action::VerifyAudit, &Target::System)?;
+            let report = crate::audit::verify_chain(c.tx.raw(), Some(checkpoint), None)?;
+            c.call.chain_broken = !report.is_intact();
+            Ok(report)
         })
     }
 

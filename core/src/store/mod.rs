@@ -72,6 +72,20 @@ pub enum StoreError {
         /// Supported by this build.
         supported: i64,
     },
+    /// The file is not a TEHO database (missing, empty, not SQLite, without TEHO's
+    /// schema), or already is one where a new one was to be created; left untouched.
+    #[error("not a TEHO database: {problem}")]
+    NotATehoDatabase {
+        /// What was found.
+        problem: String,
+    },
+    /// A new database was to be created where a file with content already is; it was
+    /// left as it was.
+    #[error("a new database is made only in a missing or empty file: {problem}")]
+    FileNotEmpty {
+        /// What is there.
+        problem: String,
+    },
     /// An insert named an id that is already stored: a new record never replaces one.
     #[error("{kind} {id} already exists")]
     Conflict {
@@ -128,6 +142,14 @@ impl From<StoreError> for crate::TehoError {
             StoreError::SchemaTooNew { found, supported } => {
                 TehoError::SchemaTooNew { found, supported }
             }
+            StoreError::NotATehoDatabase { problem } => TehoError::NotATehoDatabase { problem },
+            StoreError::FileNotEmpty { problem } => TehoError::Conflict {
+                kind: "database".into(),
+                id: "-".into(),
+                problem: format!(
+                    "{problem}: a new database is made only in a missing or empty file"
+                ),
+            },
             StoreError::Conflict { kind, id } => TehoError::Conflict {
                 kind: kind.into(),
                 id: id.to_string(),

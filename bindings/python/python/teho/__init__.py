@@ -38,6 +38,7 @@ from .errors import (
     InvalidPeriod,
     InvalidPersonalCode,
     InvalidRecurrence,
+    NotATehoDatabase,
     NotFound,
     ReasonRequired,
     SchemaTooNew,
@@ -46,10 +47,10 @@ from .errors import (
 )
 
 __all__ = [
-    "Actor", "Engine", "PersonalCode", "PersonalCodeInfo", "Record", "Records", "open", "open_memory", "parse_recurrence", "personal_code", "sqlite_version", "worker", "person", "supervising",
+    "Actor", "Engine", "PersonalCode", "PersonalCodeInfo", "Record", "Records", "create", "open", "open_memory", "parse_recurrence", "personal_code", "sqlite_version", "worker", "person", "supervising",
     "TehoError", "AccessDenied", "AlreadyInitialized", "Conflict", "InternalError", "InvalidIcf",
     "InvalidInput", "InvalidPeriod", "InvalidPersonalCode", "InvalidRecurrence", "NotFound",
-    "ReasonRequired", "SchemaTooNew", "StorageError",
+    "NotATehoDatabase", "ReasonRequired", "SchemaTooNew", "StorageError",
 ]
 __all__ += _api.__all__
 
@@ -183,8 +184,10 @@ def sqlite_version() -> str:
 
 
 def open(path: str, clock: Optional[str] = None) -> Engine:  # noqa: A001 - the documented name
-    """Opens (creating if needed) a SQLite store at ``path``. ``clock`` fixes the time
-    (an RFC 3339 instant), for deterministic scripts and tests."""
+    """Opens the TEHO database at ``path``. It never creates one: a missing or empty
+    file, or one that is not a TEHO database, raises :class:`NotATehoDatabase` and is
+    left untouched (:func:`create` makes a new one). ``clock`` fixes the time (an RFC
+    3339 instant), for deterministic scripts and tests."""
     sqlite3 = _sys.modules.get("sqlite3")
     if sqlite3 is not None and getattr(sqlite3, "sqlite_version", None) != sqlite_version():
         _warnings.warn(
@@ -193,6 +196,12 @@ def open(path: str, clock: Optional[str] = None) -> Engine:  # noqa: A001 - the 
             "connection to the TEHO file can lose TEHO's later commits; read it from another "
             "process", RuntimeWarning, stacklevel=2)
     return Engine(_teho.open(path, clock))
+
+
+def create(path: str, clock: Optional[str] = None) -> Engine:
+    """Creates a new TEHO database at ``path`` — a missing or empty file; a file with
+    anything in it raises :class:`Conflict` and is left as it was — and opens it."""
+    return Engine(_teho.create(path, clock))
 
 
 def open_memory(clock: Optional[str] = None) -> Engine:

@@ -78,6 +78,11 @@ class SchemaTooNew(TehoError):
     """The database was written by a newer TEHO: ``found``, ``supported``."""
 
 
+class NotATehoDatabase(TehoError):
+    """The file is not a TEHO database (missing, empty, not SQLite, or without TEHO's
+    schema) and was left untouched; :func:`teho.create` makes a new one: ``problem``."""
+
+
 class StorageError(TehoError):
     """The storage failed: ``message``."""
 
@@ -98,6 +103,7 @@ _BY_KIND: Dict[str, Type[TehoError]] = {
     "conflict": Conflict,
     "already_initialized": AlreadyInitialized,
     "schema_too_new": SchemaTooNew,
+    "not_a_teho_database": NotATehoDatabase,
     "storage": StorageError,
     "internal": InternalError,
 }
