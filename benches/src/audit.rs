@@ -245,3 +245,167 @@ fn hex(bytes: &[u8]) -> String {
         s
     })
 }
+
+/// The hidden first argument that makes the benchmark binary a writer process.
+pub const WRITER: &str = "--audit-writer";
+
+/// A writer process (`teho-bench --audit-writer DB ADMIN PREFIX STOP`): registers
+/// organisations as the administrator, one command (one transaction, one audit entry)
+/// each, until the file `STOP` exists; prints `commands errors seconds`. Every error is
+/// counted, never retried: "database is locked" is what a long read once caused.
+pub fn writer(args: Vec<String>) -> Result<(), String> {
+    use teho_core::ClientFiles;
+    use teho_core::access::Actor;
+    use teho_core::org::{NewOrganization, OrganizationKind};
+    use teho_core::ports::{FixedClock, SequentialIds};
+
+    let [db, admin, prefix, stop] = args.as_slice() else {
+        return Err(format!("usage: teho-bench {WRITER} DB ADMIN PREFIX STOP"));
+    };
+    let admin = Actor::Worker(teho_core::ids::WorkerId(
+        admin.parse().map_err(|e| format!("admin: {e}"))?,
+    ));
+    let prefix: u64 = prefix.parse().map_err(|e| format!("prefix: {e}"))?;
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let engine = ClientFiles::new(
+        teho_storage::SqliteStore::open(db).map_err(|e| e.to_string())?,
+        FixedClock::new(at),
+        SequentialIds::new(prefix),
+    );
+    let stop = std::path::Path::new(stop);
+    let started = Instant::now();
+    let (mut done, mut errors) = (0u64, 0u64);
+    while !stop.exists() {
+        let r = engine.register_organization(
+            &admin,
+            NewOrganization {
+                name: format!("Writer {prefix} provider {done}"),
+                kind: OrganizationKind::HomeCareProvider,
+                registry_code: None,
+            },
+        );
+        match r {
+            Ok(_) => done += 1,
+            Err(e) => {
+                errors += 1;
+                eprintln!("teho-bench writer {prefix}: {e}");
+            }
+        }
+    }
+    println!("{done} {errors} {}", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Issue 17, item 2: verification of a long chain (1 M entries at `--full`) while four
+/// writer processes work on the same file. The writers' throughput alone and during the
+/// verification, and their errors: the target is none.
+pub fn verify_under_writers(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
+    use std::process::{Child, Command};
+    use teho_core::ClientFiles;
+    use teho_core::access::Actor;
+    use teho_core::ports::{FixedClock, SequentialIds};
+
+    let n = opts.sizes.verify_entries;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let db = dir.path().join("long.db");
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let engine = ClientFiles::new(
+        teho_storage::SqliteStore::create(&db).map_err(|e| e.to_string())?,
+        FixedClock::new(at),
+        SequentialIds::new(0x1f),
+    );
+    let (_, admin) = bootstrap(&engine)?;
+    let reader = Actor::Worker(admin.id);
+    for _ in 0..n.div_ceil(10_000) {
+        engine
+            .batch(|e| -> Result<(), String> {
+                for _ in 0..10_000 {
+                    e.inbox(&reader).map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            })
+            .map_err(|e| e.to_string())??;
+    }
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let db_arg = db
+        .to_str()
+        .ok_or("a temporary path not in UTF-8")?
+        .to_string();
+    // Four writers until `stop` appears; their commands, errors and seconds.
+    let phase =
+        |name: &str, during: &dyn Fn() -> Result<(), String>| -> Result<(u64, u64, f64), String> {
+            let stop = dir.path().join(format!("stop-{name}"));
+            let children: Vec<Child> = (0..4)
+                .map(|w| {
+                    Command::new(&me)
+                        .args([
+                            WRITER,
+                            &db_arg,
+                            &admin.id.to_string(),
+                            &format!("{}", 0x100 + w + if name == "alone" { 0 } else { 0x10 }),
+                            stop.to_str().unwrap_or_default(),
+                        ])
+                        .stdout(std::process::Stdio::piped())
+                        .stderr(std::process::Stdio::piped())
+                        .spawn()
+                        .map_err(|e| e.to_string())
+                })
+                .collect::<Result<_, _>>()?;
+            let outcome = during();
+            std::fs::write(&stop, b"").map_err(|e| e.to_string())?;
+            let (mut done, mut errors, mut secs) = (0, 0, 0.0f64);
+            for child in children {
+                let out = child.wait_with_output().map_err(|e| e.to_string())?;
+                if !out.status.success() {
+                    return Err(format!(
+                        "a writer failed: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    ));
+                }
+                let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                let f: Vec<&str> = text.split_whitespace().collect();
+                let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok());
+                done += num(0).ok_or_else(|| format!("writer said {text:?}"))? as u64;
+                errors += num(1).ok_or_else(|| format!("writer said {text:?}"))? as u64;
+                secs = secs.max(num(2).unwrap_or_default());
+            }
+            outcome?;
+            Ok((done, errors, secs))
+        };
+    let (alone, alone_errors, alone_secs) = phase("alone", &|| {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        Ok(())
+    })?;
+    let verified = std::cell::Cell::new((0u64, 0.0f64));
+    let (during, errors, secs) = phase("during", &|| {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let started = Instant::now();
+        let report = engine
+            .verify_audit(&Actor::System, None)
+            .map_err(|e| e.to_string())?;
+        if !report.is_intact() {
+            return Err(format!("the chain broke: {:?}", report.first_break));
+        }
+        verified.set((report.entries, started.elapsed().as_secs_f64()));
+        Ok(())
+    })?;
+    let (entries, verify_secs) = verified.get();
+    let rate_alone = alone as f64 / alone_secs.max(1e-9);
+    let rate_during = during as f64 / secs.max(1e-9);
+    Ok(vec![judged(
+        "verify, 4 writers",
+        &format!(
+            "{entries} entries in {verify_secs:.1} s; writers {rate_during:.0} cmd/s, {errors} errors"
+        ),
+        &format!("writers alone {rate_alone:.0} cmd/s, {alone_errors} err"),
+        &format!("{:.2}", rate_during / rate_alone.max(1e-9)),
+        "0 errors",
+        errors == 0 && alone_errors == 0,
+    )])
+}

@@ -32,6 +32,8 @@ pub(crate) struct Sizes {
     pub calls: u64,
     /// Audited engine calls.
     pub audit_calls: u64,
+    /// Entries of the chain verified while four writer processes work.
+    pub verify_entries: u64,
     /// Plan items expanded over a year.
     pub plan_items: u32,
     /// Clients whose 12-week horizon is stored.
@@ -108,6 +110,7 @@ fn options() -> Result<Options, String> {
             workers: 1_000,
             calls: 20_000_000,
             audit_calls: 20_000,
+            verify_entries: 1_000_000,
             plan_items: 12_500,
             horizon_clients: 10_000,
             query_visits: 5_000_000,
@@ -120,6 +123,7 @@ fn options() -> Result<Options, String> {
             calls: 2_000_000,
             // Ten batches: with two, the batched figure was mostly the two commits.
             audit_calls: 10_000,
+            verify_entries: 100_000,
             plan_items: 1_250,
             horizon_clients: 500,
             query_visits: 250_000,
@@ -135,6 +139,15 @@ fn options() -> Result<Options, String> {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some(audit::WRITER) {
+        return match audit::writer(std::env::args().skip(2).collect()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("teho-bench writer: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let opts = match options() {
         Ok(o) => o,
         Err(e) => {
@@ -169,6 +182,7 @@ fn main() -> ExitCode {
     }
     if wants("audit") {
         run("audit", audit::audit(&opts));
+        run("audit verify", audit::verify_under_writers(&opts));
     }
     if wants("memory") {
         run("memory", memory::memory(&opts));

@@ -639,20 +639,36 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     /// Sealed after the head read under the write lock: a command's unit holds it from
-    /// its `BEGIN IMMEDIATE`; a query's snapshot ends here, and its entry is written in
-    /// a short write transaction of its own, so no other writer can append in between.
+    /// its `BEGIN IMMEDIATE`; a query's snapshot becomes the write here when it is still
+    /// the newest, or ends, and its entry is written in a short write transaction of
+    /// its own — either way no other writer can append in between.
     fn append_audit(&mut self, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
-        if self.reading {
-            run(&self.conn, "COMMIT")?;
-            self.reading = false;
-            if let Err(e) = run(&self.conn, "BEGIN IMMEDIATE") {
-                self.open = false;
-                return Err(e);
-            }
-        }
-        let inner = &mut *self.conn.0;
         let disclosing = !entry.disclosed.is_empty();
-        let (sealed, texts) = audit::append(&inner.conn, &mut inner.texts, entry)?;
+        let (sealed, texts) = if self.reading {
+            self.reading = false;
+            // Most often nothing was committed since the snapshot began: the read becomes
+            // the write in place (SQLite grants that to a current snapshot only). Else it
+            // ends, and the entry is sealed in a write transaction of its own.
+            let inner = &mut *self.conn.0;
+            match audit::append(&inner.conn, &mut inner.texts, entry.clone()) {
+                Ok(appended) => appended,
+                Err(_) => {
+                    let _ = run(&self.conn, "ROLLBACK");
+                    self.conn.0.texts.roll_back_to(self.texts_mark);
+                    self.changes_at_begin = self.conn.total_changes();
+                    if let Err(e) = run(&self.conn, "BEGIN IMMEDIATE") {
+                        self.open = false;
+                        return Err(e);
+                    }
+                    let inner = &mut *self.conn.0;
+                    audit::append(&inner.conn, &mut inner.texts, entry)?
+                }
+            }
+        } else {
+            let inner = &mut *self.conn.0;
+            audit::append(&inner.conn, &mut inner.texts, entry)?
+        };
+        let inner = &mut *self.conn.0;
         self.audit_rows += 1 + texts;
         if disclosing {
             inner.unindexed += 1;
