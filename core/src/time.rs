@@ -7,6 +7,20 @@ use chrono_tz::Europe::Tallinn;
 use serde::Deserializer;
 use serde::de::Visitor;
 
+/// The earliest date a request may carry: 1 January 1800, the first birth date an
+/// Estonian personal code can encode (its century digit 1 or 2).
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1800, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// The latest date a request may carry: 31 December 2200, far past the end of any plan,
+/// contract or retention period of a record made in this century.
+pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2200, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
 /// The Tallinn calendar date of an instant.
 pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&Tallinn).date_naive()

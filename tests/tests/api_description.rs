@@ -172,3 +172,90 @@ fn an_unknown_field_is_refused_by_name_in_every_command_and_every_argument() {
         accepted.join("\n")
     );
 }
+
+/// Every date and instant of every command, at any depth, is refused outside TEHO's
+/// range — year 1, year 2201, year 10000 and a negative year — as `InvalidInput` naming
+/// the field by its path, through the host door (issue 17, item 3). The fields are
+/// found in valid requests made from the description; the dates of the range's ends
+/// are taken.
+#[test]
+fn a_date_outside_the_range_is_refused_naming_its_field_in_every_command() {
+    use teho_core::host::{Host, HostClock};
+    use teho_core::testing::api::{Shape, requests};
+
+    /// `(path, JSON pointer, is an instant)` of every date the generator wrote.
+    fn dates(v: &Value, path: &str, pointer: &str, out: &mut Vec<(String, String, bool)>) {
+        match v {
+            Value::String(s) if s == "2026-11-02" || s == "2026-11-02T09:00:00Z" => {
+                out.push((path.into(), pointer.into(), s.len() > 10));
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    dates(x, &p, &format!("{pointer}/{k}"), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    dates(x, &format!("{path}[{i}]"), &format!("{pointer}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let t = teho_tests::Town::build(teho_core::store::MemoryStore::new());
+    let host = Host::open(
+        std::sync::Arc::new(teho_core::store::MemoryStore::new()),
+        HostClock::Fixed("2026-11-02T07:00:00Z".parse().unwrap()),
+    )
+    .unwrap();
+    let (mut checked, mut accepted, mut commands) = (0, Vec::new(), 0);
+    for (name, _, request) in requests(&t, Shape::Valid) {
+        let valid = serde_json::to_value(&request).unwrap();
+        let mut found = Vec::new();
+        dates(&valid["args"], "", "/args", &mut found);
+        commands += usize::from(!found.is_empty());
+        for (path, pointer, instant) in found {
+            for year in ["0001", "2201", "+10000", "-0001"] {
+                let text = if instant {
+                    format!("{year}-01-01T00:00:00Z")
+                } else {
+                    format!("{year}-01-01")
+                };
+                let mut spoilt = valid.clone();
+                *spoilt.pointer_mut(&pointer).unwrap() = Value::String(text.clone());
+                checked += 1;
+                match host.call("\"System\"", &spoilt.to_string()) {
+                    Err(e) if e.kind == "invalid_input" && e.details["field"] == path.as_str() => {}
+                    Err(e) if e.kind == "invalid_input" && text.starts_with(['+', '-']) => {
+                        // chrono may refuse a signed year while reading: still the field's.
+                        assert!(e.message.contains("line"), "{name} {path} {text}: {e:?}");
+                    }
+                    other => accepted.push(format!("{name} {path} = {text}: {other:?}")),
+                }
+            }
+        }
+    }
+    assert!(commands >= 20, "only {commands} commands carry a date");
+    assert!(checked >= 100, "only {checked} spoilt requests were made");
+    assert!(
+        accepted.is_empty(),
+        "not refused by field:\n{}",
+        accepted.join("\n")
+    );
+    // The ends of the range are taken.
+    for ok in ["1800-01-01", "2200-12-31"] {
+        let r = host.call(
+            "\"System\"",
+            &serde_json::json!({"command": "retention_due", "args": {"on": ok}}).to_string(),
+        );
+        assert!(
+            !matches!(&r, Err(e) if e.kind == "invalid_input"),
+            "{ok}: {r:?}"
+        );
+    }
+}

@@ -253,3 +253,21 @@ def test_a_batch_of_something_else_than_requests_is_invalid_input_naming_the_pos
         assert refused.value.done == []
     # Nothing ran: the audit chain is as empty as it was.
     assert eng.verify_audit("System").entries <= 1
+
+
+def test_a_result_python_cannot_represent_is_a_teho_error_not_value_error() -> None:
+    # Requests carry dates from 1800 to 2200 only; should a result still hold a year
+    # past 9999, the call went through and the script gets a TEHO error saying so.
+    from teho import _result
+
+    with pytest.raises(teho.InternalError) as e:
+        _result("retention_due", [{"due_on": "+10000-01-01"}])
+    assert "the call completed" in str(e.value)
+
+
+def test_a_date_outside_1800_to_2200_is_refused_naming_its_field() -> None:
+    eng = teho.open_memory(clock="2026-11-02T07:00:00Z")
+    for day in ["0001-01-01", "2201-01-01"]:
+        with pytest.raises(teho.InvalidInput) as e:
+            eng.call("System", "retention_due", on=day)
+        assert e.value.field == "on" and e.value.value == day

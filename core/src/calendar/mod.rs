@@ -95,14 +95,18 @@ fn instant_by_rules(local: NaiveDateTime) -> DateTime<Utc> {
         LocalResult::None => {
             // The offset in force before the gap: Tallinn's transitions are at night,
             // so six hours earlier always lies before it.
-            let before = Tallinn
-                .from_local_datetime(&(local - Duration::hours(6)))
-                .earliest()
-                .map(|t| t.offset().fix())
-                .unwrap_or_else(|| {
-                    chrono::FixedOffset::east_opt(2 * 3600).expect("UTC+2 is a valid offset")
-                });
-            Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(before.local_minus_utc()))))
+            // At chrono's first day there is no "earlier": UTC+2, and at its ends the
+            // instant stops at the first or last one chrono holds (issue 17, item 3: the
+            // minimum date panicked here).
+            let before = local
+                .checked_sub_signed(Duration::hours(6))
+                .and_then(|earlier| Tallinn.from_local_datetime(&earlier).earliest())
+                .map_or(2 * 3600, |t| t.offset().fix().local_minus_utc());
+            match local.checked_sub_signed(Duration::seconds(i64::from(before))) {
+                Some(utc) => Utc.from_utc_datetime(&utc),
+                None if before > 0 => DateTime::<Utc>::MIN_UTC,
+                None => DateTime::<Utc>::MAX_UTC,
+            }
         }
     }
 }

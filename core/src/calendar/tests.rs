@@ -1,7 +1,7 @@
 use super::*;
 use crate::ids::{ClientFileId, PlanId, PlanItemId, VisitId};
 use crate::plan::Recurrence;
-use chrono::NaiveTime;
+use chrono::{Datelike, NaiveTime};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -307,5 +307,38 @@ proptest! {
         // 4. Regenerating again with no change does nothing.
         let again = regenerate(&changed, &stored, from, to, now, ids());
         prop_assert!(again.is_noop(), "{:?}", again);
+    }
+}
+
+/// Issue 17, item 3: a wall-clock time at chrono's first or last day once panicked
+/// (`tallinn_instant` subtracted six hours from the first instant chrono holds). Any
+/// day chrono holds gives an instant, and the instants keep the order of the times.
+#[test]
+fn every_wall_clock_time_chrono_holds_has_an_instant() {
+    let ends = [NaiveDate::MIN, NaiveDate::MAX];
+    let times = [
+        NaiveTime::MIN,
+        NaiveTime::from_hms_opt(3, 30, 0).unwrap(),
+        NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
+    ];
+    for day in ends {
+        let mut last = None;
+        for t in times {
+            let at = tallinn_instant(day.and_time(t));
+            assert!(last.is_none_or(|l| l <= at), "{day} {t}");
+            last = Some(at);
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_day_chrono_holds_gives_an_instant_without_panicking(
+        days in i64::from(NaiveDate::MIN.num_days_from_ce())..=i64::from(NaiveDate::MAX.num_days_from_ce()),
+        secs in 0u32..86_400,
+    ) {
+        let day = NaiveDate::from_num_days_from_ce_opt(days as i32).unwrap();
+        let t = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).unwrap();
+        let _ = tallinn_instant(day.and_time(t));
     }
 }

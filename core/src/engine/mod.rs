@@ -23,6 +23,7 @@ use crate::org::{
 use crate::ports::{Clock, Ids};
 use crate::store::{BatchId, Records, Store, Unit};
 
+mod bounds;
 mod calendar;
 mod case;
 mod death;

@@ -111,8 +111,12 @@ macro_rules! requests {
         }
 
         impl ClientFiles {
-            /// Runs one request through the one door; the result as JSON.
+            /// Runs one request through the one door; the result as JSON. A date or
+            /// instant outside [`crate::time::EARLIEST_DATE`] ..=
+            /// [`crate::time::LATEST_DATE`] is refused first, as the request's shape
+            /// is, naming the field.
             pub fn execute(&self, actor: &Actor, request: Request) -> TehoResult<Value> {
+                super::bounds::check(&request)?;
                 match request {
                     $(
                         Request::$variant $({ $($arg),* })? => {

@@ -123,7 +123,16 @@ def _request(command: str, args: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 def _result(command: str, value: Any) -> Any:
-    return convert(_RESULTS.get(command), value, _CLASSES)
+    try:
+        return convert(_RESULTS.get(command), value, _CLASSES)
+    except (ValueError, OverflowError) as e:
+        # A date Python cannot hold (past 9999, before 1): the call itself went through.
+        # Requests carry dates from 1800 to 2200 only, so this is a bug, said as one.
+        message = (
+            f"{command}: the call completed, but its result holds a value Python cannot "
+            f"represent: {e}"
+        )
+        raise InternalError(message, "internal", _json.dumps({"message": message})) from e
 
 
 class PersonalCodeInfo(Record):
