@@ -22,10 +22,11 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use teho_core::access::Actor;
 use teho_core::audit::Checkpoint;
+use teho_core::death::ImportReport;
 use teho_core::ids::{ClientFileId, DestructionActId, HoldId, WorkerId};
 use teho_core::person::PersonalCode;
 use teho_core::ports::{SystemClock, UuidV7Ids};
-use teho_core::register::{NoticeFormat, parse_notices};
+use teho_core::register::{NoticeFormat, NoticeReader};
 use teho_core::retention::{HoldScope, NewDestructionAct};
 use teho_core::{ClientFiles, TehoError};
 use teho_storage::SqliteStore;
@@ -246,11 +247,27 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 None if file.ends_with(".csv") => NoticeFormat::Csv,
                 None => NoticeFormat::JsonLines,
             };
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+            let input = std::fs::File::open(&file).map_err(|e| format!("{file}: {e}"))?;
             let engine = open(args)?;
-            let report = engine
-                .import_notices(&Actor::System, parse_notices(&text, format))
-                .map_err(|e| e.to_string())?;
+            // A thousand lines a call: a file of any size streams through, each chunk
+            // imported (idempotently) as one batch, with progress in between.
+            let mut reader = NoticeReader::new(std::io::BufReader::new(input), format);
+            let mut report = ImportReport::default();
+            let mut chunks = 0;
+            while let Some(chunk) = reader.next_chunk(1_000) {
+                let part = engine
+                    .import_notices(&Actor::System, chunk)
+                    .map_err(|e| e.to_string())?;
+                report.deaths.extend(part.deaths);
+                report.disability_endings.extend(part.disability_endings);
+                report.duplicates.extend(part.duplicates);
+                report.refused.extend(part.refused);
+                report.malformed.extend(part.malformed);
+                chunks += 1;
+                if chunks % 10 == 0 {
+                    eprintln!("… {} lines read", reader.lines_read());
+                }
+            }
             for (line, e) in &report.deaths {
                 println!(
                     "line {line}: death recorded; {} visits cancelled, {} members notified",
