@@ -554,8 +554,17 @@ fn world_without_directions() -> impl Strategy<Value = World> {
         )
 }
 
+/// How many cases the oracle is asked: `TEHO_ORACLE_CASES`, else 100,000.
+fn oracle_cases() -> u32 {
+    std::env::var("TEHO_ORACLE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
+    // 10^5 cases in every test run; `scripts/soak` runs 10^7 (TEHO_ORACLE_CASES).
+    #![proptest_config(ProptestConfig { cases: oracle_cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn authorize_agrees_with_the_oracle(w in world()) {
