@@ -384,7 +384,30 @@ pub const SCHEMA_STEPS: &[Step] = &[
     },
     // step 10: a read names every client file whose data it showed
     Step::Sql(STEP_10),
+    // step 11: no replace into the audit tables
+    Step::Sql(STEP_11),
 ];
+
+/// Step 11 (issue 17, item 5): `INSERT OR REPLACE` rewrote an audit entry past the
+/// append-only triggers (its conflict resolution deletes the old row without a delete
+/// trigger firing); an insert over a stored entry, text or index row is refused before
+/// any conflict is resolved, and the disclosed-files watermark only moves forward.
+const STEP_11: &str = r#"
+    CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log
+        WHEN EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq)
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_texts_no_replace BEFORE INSERT ON audit_texts
+        WHEN EXISTS (SELECT 1 FROM audit_texts WHERE text = NEW.text OR id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'audit_texts is append-only'); END;
+    CREATE TRIGGER audit_disclosed_no_replace BEFORE INSERT ON audit_disclosed
+        WHEN EXISTS (SELECT 1 FROM audit_disclosed WHERE file = NEW.file AND seq = NEW.seq)
+        BEGIN SELECT RAISE(ABORT, 'audit_disclosed is append-only'); END;
+    CREATE TRIGGER audit_disclosed_upto_forward BEFORE UPDATE ON audit_disclosed_upto
+        WHEN NEW.upto < OLD.upto
+        BEGIN SELECT RAISE(ABORT, 'audit_disclosed_upto only moves forward'); END;
+    CREATE TRIGGER audit_disclosed_upto_kept BEFORE DELETE ON audit_disclosed_upto
+        BEGIN SELECT RAISE(ABORT, 'audit_disclosed_upto is kept'); END;
+"#;
 
 /// Step 9, before its conversion: the old tables step aside (renamed `*_v8`, their
 /// indexes and triggers dropped) and the new ones are made.

@@ -273,8 +273,25 @@ fn the_stored_log_refuses_update_and_delete() {
         "UPDATE audit_log SET object = 'x' WHERE seq = 1",
         "DELETE FROM audit_texts WHERE id = 1",
         "UPDATE audit_texts SET text = 'x' WHERE id = 1",
+        // Issue 17, item 5: a replace deletes the old row without firing a delete trigger.
+        "INSERT OR REPLACE INTO audit_log (seq, at, at_nanos, actor, operation, object_kind,
+            object_id, object, file, purpose, decision, outcome, content_digest, prev_hash,
+            hash, disclosed)
+         SELECT seq, at, at_nanos, actor, operation, object_kind, object_id, 'forged', file,
+            purpose, decision, outcome, content_digest, prev_hash, hash, disclosed
+         FROM audit_log WHERE seq = 1",
+        "REPLACE INTO audit_texts (id, text) VALUES (1, 'forged')",
+        "INSERT OR REPLACE INTO audit_texts (text) SELECT text FROM audit_texts WHERE id = 1",
+        "UPDATE audit_disclosed_upto SET upto = upto - 1",
+        "DELETE FROM audit_disclosed_upto",
     ] {
-        assert!(conn.execute(sql, []).is_err(), "{sql}");
+        let e = conn.execute(sql, []).expect_err(sql).to_string();
+        assert!(
+            ["append-only", "only moves forward", "is kept"]
+                .iter()
+                .any(|rule| e.contains(rule)),
+            "{sql}: refused for another reason: {e}"
+        );
     }
 }
 
