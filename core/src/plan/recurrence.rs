@@ -660,7 +660,20 @@ impl Recurrence {
                 .iter()
                 .fold(0, |m, w| m | 1 << w.num_days_from_monday()),
         };
+        // Weekdays, month lengths and leap days repeat every 400 Gregorian years (146,097
+        // days, 20,871 weeks, 4,800 months), and the rule's interval after `interval` of
+        // those: a rule counted from its start that has not matched by then never will
+        // (issue 17, item 4: one walked from chrono's first day for seconds).
+        let never_after = match self.end {
+            RecurrenceEnd::Count(_) => {
+                start.checked_add_signed(Duration::days(146_097 * i64::from(self.interval.max(1))))
+            }
+            _ => None,
+        };
         while date <= last {
+            if counted == 0 && never_after.is_some_and(|n| date > n) {
+                break;
+            }
             if self.matches(&days, date) {
                 for t in &times {
                     if let RecurrenceEnd::Count(n) = self.end {

@@ -543,3 +543,31 @@ fn a_start_far_back_expands_like_a_recent_one_on_the_same_beat_and_never_panics(
         );
     }
 }
+
+/// A rule counted from its start that can never match (the 31st of every twelfth month
+/// from a February) gives nothing, wherever it starts: after `interval` cycles of 400
+/// Gregorian years without a match the walk stops (issue 17, item 4: fuzzing found it
+/// walking from chrono's first day for over ten seconds; the input is kept in
+/// fuzz/regressions/recurrence_expand/). One that matches rarely — 29 February, every
+/// twelfth month from a February — still counts from its start.
+#[test]
+fn a_counted_rule_that_never_matches_gives_nothing_and_a_rare_one_still_counts() {
+    let never =
+        Recurrence::parse("FREQ=MONTHLY;INTERVAL=12;BYMONTHDAY=31;COUNT=3;BYHOUR=9").unwrap();
+    let (from, to) = (d("2026-01-01"), d("2030-12-31"));
+    for start in [d("2026-02-01"), d("1800-02-01"), NaiveDate::MIN] {
+        assert_eq!(
+            never.occurrences(start, from, to),
+            Vec::new(),
+            "from {start}"
+        );
+    }
+    let rare =
+        Recurrence::parse("FREQ=MONTHLY;INTERVAL=12;BYMONTHDAY=29;COUNT=2;BYHOUR=9").unwrap();
+    let got: Vec<String> = rare
+        .occurrences(d("2023-02-01"), d("2023-01-01"), d("2040-12-31"))
+        .iter()
+        .map(|t| t.date().to_string())
+        .collect();
+    assert_eq!(got, ["2024-02-29", "2028-02-29"]);
+}
