@@ -296,9 +296,11 @@ impl<R: std::io::BufRead> NoticeReader<R> {
 /// The fields of one CSV record, read by the `csv` crate as RFC 4180 says: quoted
 /// fields, doubled quotes, commas and line breaks inside quotes.
 fn csv_record(text: &str) -> Result<Vec<String>, String> {
+    // A buffer the record's size, not the default 8 KiB: one reader per record.
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .buffer_capacity(text.len().max(64))
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {

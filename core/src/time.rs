@@ -21,9 +21,15 @@ pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2200, 12, 31) {
     None => NaiveDate::MAX,
 };
 
-/// The Tallinn calendar date of an instant.
+/// The Tallinn calendar date of an instant. Within Tallinn's offset of the last instant
+/// chrono holds, where the local time itself is past chrono's range, the last date
+/// chrono holds (issue 17, item 4: fuzzing found the panic there).
 pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&Tallinn).date_naive()
+    use chrono::Offset;
+    let offset = Tallinn.offset_from_utc_datetime(&at.naive_utc()).fix();
+    at.naive_utc()
+        .checked_add_offset(offset)
+        .map_or(NaiveDate::MAX, |local| local.date())
 }
 
 /// The first instant of a Tallinn day. Tallinn's transitions happen at 03:00/04:00,

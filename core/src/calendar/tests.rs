@@ -342,3 +342,19 @@ proptest! {
         let _ = tallinn_instant(day.and_time(t));
     }
 }
+
+/// Issue 17, item 4 (found by fuzzing, `fuzz/regressions/tallinn_instant/`): the
+/// Tallinn date of an instant within two hours of the last one chrono holds panicked
+/// (its local time lies past chrono's range); it is chrono's last date, and the dates
+/// of all other instants are as before.
+#[test]
+fn the_local_date_of_the_last_instants_chrono_holds_is_its_last_date() {
+    let last = DateTime::<Utc>::MAX_UTC;
+    assert_eq!(crate::time::local_date(last), NaiveDate::MAX);
+    assert_eq!(crate::time::local_date(last - Duration::hours(1)), NaiveDate::MAX);
+    assert!(crate::time::within_days(last, NaiveDate::MAX, None));
+    let summer = Utc.with_ymd_and_hms(2026, 7, 1, 21, 30, 0).unwrap();
+    assert_eq!(crate::time::local_date(summer), d("2026-07-02"), "UTC+3 in summer");
+    let winter = Utc.with_ymd_and_hms(2026, 1, 1, 21, 30, 0).unwrap();
+    assert_eq!(crate::time::local_date(winter), d("2026-01-01"), "UTC+2 in winter");
+}
