@@ -351,10 +351,21 @@ proptest! {
 fn the_local_date_of_the_last_instants_chrono_holds_is_its_last_date() {
     let last = DateTime::<Utc>::MAX_UTC;
     assert_eq!(crate::time::local_date(last), NaiveDate::MAX);
-    assert_eq!(crate::time::local_date(last - Duration::hours(1)), NaiveDate::MAX);
+    assert_eq!(
+        crate::time::local_date(last - Duration::hours(1)),
+        NaiveDate::MAX
+    );
     assert!(crate::time::within_days(last, NaiveDate::MAX, None));
     let summer = Utc.with_ymd_and_hms(2026, 7, 1, 21, 30, 0).unwrap();
-    assert_eq!(crate::time::local_date(summer), d("2026-07-02"), "UTC+3 in summer");
+    assert_eq!(
+        crate::time::local_date(summer),
+        d("2026-07-02"),
+        "UTC+3 in summer"
+    );
     let winter = Utc.with_ymd_and_hms(2026, 1, 1, 21, 30, 0).unwrap();
-    assert_eq!(crate::time::local_date(winter), d("2026-01-01"), "UTC+2 in winter");
+    assert_eq!(
+        crate::time::local_date(winter),
+        d("2026-01-01"),
+        "UTC+2 in winter"
+    );
 }
