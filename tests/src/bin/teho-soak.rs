@@ -160,15 +160,41 @@ impl Acks {
     }
 }
 
-/// Checks the file: the chain intact, every acknowledged write there, and at least as
-/// many audit entries of reads as reads acknowledged. Returns the writes lost.
-fn check(db: &Path, worker: WorkerId, file: ClientFileId, acks: &Acks) -> Result<usize, String> {
+/// What the checks have verified so far: the chain up to a checkpoint, and the audit
+/// entries of reads counted up to it, so that each loop verifies only what came after
+/// (`verify_audit_since`) instead of the whole chain again.
+#[derive(Default)]
+struct Checked {
+    since: Option<teho_core::audit::Checkpoint>,
+    reads: u64,
+}
+
+/// Checks the file: the chain intact (from the last check on), every acknowledged write
+/// there, and at least as many audit entries of reads as reads acknowledged. Returns the
+/// writes lost.
+fn check(
+    db: &Path,
+    worker: WorkerId,
+    file: ClientFileId,
+    acks: &Acks,
+    checked: &mut Checked,
+) -> Result<usize, String> {
     let engine = engine(db, 0xC0DE)?;
-    let report = engine
-        .verify_audit(&Actor::System, None)
-        .map_err(|e| e.to_string())?;
+    let report = match &checked.since {
+        Some(cp) => engine.verify_audit_since(&Actor::System, cp),
+        None => engine.verify_audit(&Actor::System, None),
+    }
+    .map_err(|e| e.to_string())?;
     if !report.is_intact() {
         return Err(format!("the chain broke: {:?}", report.first_break));
+    }
+    let from = checked.since.as_ref().map_or(0, |c| c.entries) + 1;
+    let head = from - 1 + report.entries;
+    if let Some(hash) = report.head_hash.clone() {
+        checked.since = Some(teho_core::audit::Checkpoint {
+            entries: head,
+            head_hash: hash,
+        });
     }
     let texts: BTreeSet<String> = engine
         .entries(&Actor::Worker(worker), file)
@@ -183,20 +209,20 @@ fn check(db: &Path, worker: WorkerId, file: ClientFileId, acks: &Acks) -> Result
             .begin(teho_core::store::Unit::QUERY)
             .map_err(|e| e.to_string())?,
     );
-    let (mut reads, mut from) = (0u64, 1u64);
-    loop {
-        let page = tx.audit_page(from, 10_000).map_err(|e| e.to_string())?;
+    let mut at = from;
+    while at <= head {
+        let page = tx.audit_page(at, 10_000).map_err(|e| e.to_string())?;
         let Some(last) = page.last() else { break };
-        from = last.seq + 1;
-        reads += page
+        at = last.seq + 1;
+        checked.reads += page
             .iter()
-            .filter(|e| e.operation == "network.read")
+            .filter(|e| e.seq <= head && e.operation == "network.read")
             .count() as u64;
     }
-    if reads < acks.reads {
+    if checked.reads < acks.reads {
         return Err(format!(
-            "{} acknowledged reads, {reads} audited",
-            acks.reads
+            "{} acknowledged reads, {} audited",
+            acks.reads, checked.reads
         ));
     }
     Ok(lost)
@@ -208,6 +234,7 @@ fn kill_loop(loops: &str, dir: &Path) -> Result<(), String> {
     let mut acks = Acks::default();
     let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ u64::from(std::process::id());
     let mut lost = 0;
+    let mut checked = Checked::default();
     let started = Instant::now();
     for l in 0..loops {
         rng ^= rng << 13;
@@ -222,7 +249,7 @@ fn kill_loop(loops: &str, dir: &Path) -> Result<(), String> {
             return Err(format!("loop {l}: the child panicked"));
         }
         acks.read(prefix, out.stdout.as_slice());
-        lost = check(&db, worker, file, &acks)?;
+        lost = check(&db, worker, file, &acks, &mut checked)?;
         if lost > 0 {
             break;
         }
@@ -258,7 +285,7 @@ fn writers(n: &str, secs: &str, dir: &Path) -> Result<(), String> {
         let out = child.wait_with_output().map_err(|e| e.to_string())?;
         acks.read(prefix, out.stdout.as_slice());
     }
-    let lost = check(&db, worker, file, &acks)?;
+    let lost = check(&db, worker, file, &acks, &mut Checked::default())?;
     println!(
         "{n} writers for {secs} s: {} writes and {} reads acknowledged, {lost} lost, {} errors",
         acks.writes.len(),
@@ -304,7 +331,7 @@ fn disk_full(dir: &Path) -> Result<(), String> {
     if !grown.success() {
         return Err(format!("could not grow {}", dir.display()));
     }
-    let lost = check(&db, worker, file, &acks)?;
+    let lost = check(&db, worker, file, &acks, &mut Checked::default())?;
     println!(
         "disk full: {} writes acknowledged before it, {storage} storage errors, {lost} lost, chain intact",
         acks.writes.len()
