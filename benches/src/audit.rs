@@ -348,6 +348,8 @@ pub fn verify_under_writers(opts: &Options) -> Result<Vec<(String, Outcome)>, St
                             WRITER,
                             &db_arg,
                             &admin.id.to_string(),
+                            // Ids of their own in each phase: a second phase with the
+                            // first one's would collide with what it wrote.
                             &format!("{}", 0x100 + w + if name == "alone" { 0 } else { 0x10 }),
                             stop.to_str().unwrap_or_default(),
                         ])

@@ -255,14 +255,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let mut report = ImportReport::default();
             let mut chunks = 0;
             while let Some(chunk) = reader.next_chunk(1_000) {
-                let part = engine
-                    .import_notices(&Actor::System, chunk)
-                    .map_err(|e| e.to_string())?;
-                report.deaths.extend(part.deaths);
-                report.disability_endings.extend(part.disability_endings);
-                report.duplicates.extend(part.duplicates);
-                report.refused.extend(part.refused);
-                report.malformed.extend(part.malformed);
+                report.extend(
+                    engine
+                        .import_notices(&Actor::System, chunk)
+                        .map_err(|e| e.to_string())?,
+                );
                 chunks += 1;
                 if chunks % 10 == 0 {
                     eprintln!("… {} lines read", reader.lines_read());

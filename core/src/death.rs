@@ -83,6 +83,17 @@ pub struct ImportReport {
     pub malformed: Vec<LineProblem>,
 }
 
+impl ImportReport {
+    /// Adds what a later chunk of the same input did (a file imported in chunks).
+    pub fn extend(&mut self, more: ImportReport) {
+        self.deaths.extend(more.deaths);
+        self.disability_endings.extend(more.disability_endings);
+        self.duplicates.extend(more.duplicates);
+        self.refused.extend(more.refused);
+        self.malformed.extend(more.malformed);
+    }
+}
+
 /// A notice as received, for idempotent imports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReceivedNotice {

@@ -161,7 +161,8 @@ const CSV_HEADER: [&str; 4] = ["personal_code", "kind", "date", "source_referenc
 /// its columns cannot be trusted (a wrong header once recorded a death and cancelled 85
 /// visits) — and the header's line is reported.
 pub struct NoticeReader<R: std::io::BufRead> {
-    input: Input<R>,
+    input: R,
+    format: NoticeFormat,
     /// The header was read (or refused: then nothing more is).
     started: bool,
     /// Nothing more to read.
@@ -170,20 +171,12 @@ pub struct NoticeReader<R: std::io::BufRead> {
     lines: usize,
 }
 
-enum Input<R: std::io::BufRead> {
-    JsonLines(R),
-    Csv(R),
-}
-
 impl<R: std::io::BufRead> NoticeReader<R> {
     /// A reader of `input` in `format`.
     pub fn new(input: R, format: NoticeFormat) -> Self {
-        let input = match format {
-            NoticeFormat::JsonLines => Input::JsonLines(input),
-            NoticeFormat::Csv => Input::Csv(input),
-        };
         Self {
             input,
+            format,
             started: false,
             done: false,
             lines: 0,
@@ -220,8 +213,9 @@ impl<R: std::io::BufRead> NoticeReader<R> {
         if self.done {
             return None;
         }
-        match &mut self.input {
-            Input::JsonLines(input) => loop {
+        let input = &mut self.input;
+        match self.format {
+            NoticeFormat::JsonLines => loop {
                 let (n, line) = match read_bounded_line(input, &mut self.lines) {
                     Ok(Some(l)) => l,
                     Ok(None) => return None,
@@ -239,7 +233,7 @@ impl<R: std::io::BufRead> NoticeReader<R> {
                         }),
                 ));
             },
-            Input::Csv(input) => loop {
+            NoticeFormat::Csv => loop {
                 // A record is a line, or more while a quoted field is open (an odd
                 // number of quotes so far): its number is its first line's.
                 let (n, mut text) = match read_bounded_line(input, &mut self.lines) {

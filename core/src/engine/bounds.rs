@@ -7,6 +7,7 @@
 //! `date-time`, `partial-date-time`), so a new command or field is covered without a
 //! line here.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
@@ -16,31 +17,84 @@ use super::{Request, api_description};
 use crate::time::{EARLIEST_DATE, LATEST_DATE};
 use crate::{TehoError, TehoResult};
 
-/// The API description, built once.
-fn description() -> &'static Value {
-    static API: OnceLock<Value> = OnceLock::new();
-    API.get_or_init(api_description)
+/// For each command, the arguments whose schema can hold a date (and the named types they
+/// refer to), worked out once from the API description: a command without any — most
+/// of them — is not looked at again.
+struct DateArgs {
+    by_command: HashMap<String, Vec<(String, Value)>>,
+    defs: Value,
+}
+
+fn date_args() -> &'static DateArgs {
+    static ARGS: OnceLock<DateArgs> = OnceLock::new();
+    ARGS.get_or_init(|| {
+        let api = api_description();
+        let defs = api["input_types"].clone();
+        let mut by_command = HashMap::new();
+        for command in api["commands"].as_array().into_iter().flatten() {
+            let args: Vec<(String, Value)> = command["args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|a| holds_date(&a["schema"], &defs, &mut Vec::new()))
+                .map(|a| {
+                    (
+                        a["name"].as_str().unwrap_or_default().to_string(),
+                        a["schema"].clone(),
+                    )
+                })
+                .collect();
+            if !args.is_empty() {
+                by_command.insert(
+                    command["name"].as_str().unwrap_or_default().to_string(),
+                    args,
+                );
+            }
+        }
+        DateArgs { by_command, defs }
+    })
+}
+
+/// Whether a value of `schema` can hold a date anywhere inside it (`seen`: the named
+/// types on the way, so a recursive type ends).
+fn holds_date<'a>(schema: &'a Value, defs: &'a Value, seen: &mut Vec<&'a str>) -> bool {
+    match schema {
+        Value::Object(map) => {
+            if matches!(
+                map.get("format").and_then(Value::as_str),
+                Some("date" | "date-time" | "partial-date-time")
+            ) {
+                return true;
+            }
+            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                let name = r.rsplit('/').next().unwrap_or_default();
+                if !seen.contains(&name) {
+                    seen.push(name);
+                    if holds_date(&defs[name], defs, seen) {
+                        return true;
+                    }
+                }
+            }
+            map.values().any(|v| holds_date(v, defs, seen))
+        }
+        Value::Array(items) => items.iter().any(|v| holds_date(v, defs, seen)),
+        _ => false,
+    }
 }
 
 /// Refuses a request with a date or instant outside the range, naming the field by its
 /// path (`new.valid_from`, `requests[0]…` is the caller's) and the value.
 pub(crate) fn check(request: &Request) -> TehoResult<()> {
+    let dates = date_args();
+    let Some(args) = dates.by_command.get(request.operation().name()) else {
+        return Ok(());
+    };
     let value = serde_json::to_value(request).map_err(|e| TehoError::Internal {
         message: format!("a request could not be written as JSON: {e}"),
     })?;
-    let api = description();
-    let name = value["command"].as_str().unwrap_or_default();
-    let Some(command) = api["commands"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["name"] == name))
-    else {
-        return Ok(());
-    };
-    let defs = &api["input_types"];
-    for arg in command["args"].as_array().into_iter().flatten() {
-        let arg_name = arg["name"].as_str().unwrap_or_default();
-        if let Some(v) = value["args"].get(arg_name) {
-            walk(v, &arg["schema"], defs, arg_name, 0)?;
+    for (name, schema) in args {
+        if let Some(v) = value["args"].get(name) {
+            walk(v, schema, &dates.defs, name, 0)?;
         }
     }
     Ok(())

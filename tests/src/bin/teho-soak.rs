@@ -261,14 +261,7 @@ fn kill_loop(loops: &str, dir: &Path) -> Result<(), String> {
         acks.errors.len(),
         started.elapsed().as_secs_f64()
     );
-    let _ = std::fs::remove_file(&db);
-    if lost > 0 || !acks.errors.is_empty() {
-        return Err(format!(
-            "{lost} acknowledged writes lost; errors {:?}",
-            acks.errors
-        ));
-    }
-    Ok(())
+    verdict(&db, lost, &acks)
 }
 
 fn writers(n: &str, secs: &str, dir: &Path) -> Result<(), String> {
@@ -292,7 +285,12 @@ fn writers(n: &str, secs: &str, dir: &Path) -> Result<(), String> {
         acks.reads,
         acks.errors.len()
     );
-    let _ = std::fs::remove_file(&db);
+    verdict(&db, lost, &acks)
+}
+
+/// Removes the run's file; an error if anything acknowledged was lost or any call failed.
+fn verdict(db: &Path, lost: usize, acks: &Acks) -> Result<(), String> {
+    let _ = std::fs::remove_file(db);
     if lost > 0 || !acks.errors.is_empty() {
         return Err(format!(
             "{lost} acknowledged writes lost; errors {:?}",
