@@ -5,7 +5,7 @@
 //! teho demo [--db PATH]
 //! teho init --db PATH
 //! teho api
-//! teho audit verify --db PATH [--checkpoint ENTRIES:HASH | --since ENTRIES:HASH] [--read-only]
+//! teho audit verify --db PATH [--checkpoint ENTRIES:HASH | --since ENTRIES:HASH] [--deep] [--read-only]
 //! teho audit checkpoint --db PATH
 //! teho notices import --db PATH FILE [--format jsonl|csv]
 //! teho access-log --db PATH --client PERSONAL_CODE
@@ -18,10 +18,11 @@ mod demo;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use teho_core::access::Actor;
-use teho_core::audit::Checkpoint;
+use teho_core::audit::{Checkpoint, CheckpointPolicy, CheckpointSink, FileCheckpoints};
 use teho_core::death::ImportReport;
 use teho_core::ids::{ClientFileId, DestructionActId, HoldId, WorkerId};
 use teho_core::person::PersonalCode;
@@ -38,15 +39,23 @@ const USAGE: &str = "usage:
                                         command besides the demo that creates one)
   teho api                              print every command, its arguments and its
                                         result as JSON Schema (schemas/api.json)
-  teho audit verify --db PATH [--checkpoint ENTRIES:HASH | --since ENTRIES:HASH] [--read-only]
+  teho audit verify --db PATH [--checkpoint ENTRIES:HASH | --since ENTRIES:HASH] [--deep] [--read-only]
                                         verify the audit hash chain: whole (and against
                                         a checkpoint taken earlier), or only what was
-                                        appended since a checkpoint; --read-only (also
+                                        appended since a checkpoint; --deep also checks
+                                        every stored record against the digest its last
+                                        writing call bound into the chain, and names
+                                        each one changed outside TEHO; --read-only (also
                                         chosen for a file that cannot be written) is the
                                         forensic mode for a copy kept as evidence: it
                                         writes nothing to the file, not even its own
                                         audit entry
   teho audit checkpoint --db PATH       print a checkpoint to keep outside the database
+  Every command that takes --db also takes --checkpoints FILE [--checkpoint-every N]:
+                                        keep a checkpoint of the audit chain in FILE
+                                        (outside the database, elsewhere) every N
+                                        entries (default 1000), and verify against the
+                                        latest one kept
   teho notices import --db PATH FILE [--format jsonl|csv]
                                         import population-register notices (death,
                                         disability severity ending); idempotent
@@ -90,7 +99,36 @@ fn flag(args: &[String], name: &str) -> Result<Option<String>, String> {
 fn open(args: &[String]) -> Result<ClientFiles, String> {
     let db = flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
     let store = SqliteStore::open(&db).map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
-    Ok(ClientFiles::new(store, SystemClock, UuidV7Ids))
+    let engine = ClientFiles::new(store, SystemClock, UuidV7Ids);
+    match checkpoint_sink(args)? {
+        None => Ok(engine),
+        Some((sink, policy)) => engine
+            .with_checkpoints(Arc::new(sink), policy)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// `--checkpoints FILE [--checkpoint-every N]`: where checkpoints of the audit chain are
+/// kept outside the database, and every how many entries (default 1,000, or an hour).
+fn checkpoint_sink(args: &[String]) -> Result<Option<(FileCheckpoints, CheckpointPolicy)>, String> {
+    let every = flag(args, "--checkpoint-every")?
+        .map(|n| {
+            n.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                format!("--checkpoint-every {n:?} is not a number of entries (1 or more)")
+            })
+        })
+        .transpose()?;
+    let Some(file) = flag(args, "--checkpoints")? else {
+        if every.is_some() {
+            return Err("--checkpoint-every needs --checkpoints FILE".into());
+        }
+        return Ok(None);
+    };
+    let mut policy = CheckpointPolicy::default();
+    if let Some(n) = every {
+        policy.every_entries = n;
+    }
+    Ok(Some((FileCheckpoints::new(file), policy)))
 }
 
 /// Whether the file at `db` cannot be written by this process (read-only media, a copy
@@ -116,10 +154,14 @@ fn worker(args: &[String]) -> Result<Actor, String> {
     Ok(Actor::Worker(WorkerId(uuid_flag(args, "--as")?)))
 }
 
+/// Checks that `args` are `--name value` pairs of `allowed` flags; a command that takes
+/// `--db` also takes `--checkpoints FILE` and `--checkpoint-every N` ([`open`]).
 fn check_flags(args: &[String], allowed: &[&str]) -> Result<(), String> {
     let mut i = 0;
     while i < args.len() {
-        if !allowed.contains(&args[i].as_str()) {
+        let with_db = allowed.contains(&"--db")
+            && matches!(args[i].as_str(), "--checkpoints" | "--checkpoint-every");
+        if !allowed.contains(&args[i].as_str()) && !with_db {
             return Err(format!("unexpected argument {:?}\n{USAGE}", args[i]));
         }
         i += 2;
@@ -132,12 +174,26 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     match sub.as_slice() {
         ["demo", ..] => {
             check_flags(&args[1..], &["--db"])?;
+            if flag(args, "--checkpoints")?.is_some() || flag(args, "--checkpoint-every")?.is_some()
+            {
+                return Err(format!(
+                    "{} makes a new database: it takes no --checkpoints",
+                    args[0]
+                ));
+            }
             let db = flag(args, "--db")?.map(PathBuf::from);
             demo::run(db).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         ["init", ..] => {
             check_flags(&args[1..], &["--db"])?;
+            if flag(args, "--checkpoints")?.is_some() || flag(args, "--checkpoint-every")?.is_some()
+            {
+                return Err(format!(
+                    "{} makes a new database: it takes no --checkpoints",
+                    args[0]
+                ));
+            }
             let db =
                 flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
             SqliteStore::create(&db).map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
@@ -166,9 +222,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         ["audit", "verify"] => {
             let flags: Vec<String> = args[2..]
                 .iter()
-                .filter(|a| *a != "--read-only")
+                .filter(|a| *a != "--read-only" && *a != "--deep")
                 .cloned()
                 .collect();
+            let deep = args.iter().any(|a| a == "--deep");
             check_flags(&flags, &["--db", "--checkpoint", "--since"])?;
             let db =
                 flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
@@ -186,6 +243,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                         .into(),
                 );
             }
+            if deep && since.is_some() {
+                return Err("--deep reads the whole chain: give --checkpoint, not --since".into());
+            }
             let forensic = args.iter().any(|a| a == "--read-only") || unwritable(&db);
             let report = if forensic {
                 let store = SqliteStore::open_read_only(&db)
@@ -194,11 +254,24 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     "forensic verification of a read-only file: nothing is written to it, \
                      and this verification is not recorded in its audit log"
                 );
-                teho_core::audit::verify_store(&store, since.as_ref(), checkpoint.as_ref())
+                // Against the latest checkpoint kept, when none is given.
+                let checkpoint = match (checkpoint.clone(), checkpoint_sink(args)?) {
+                    (Some(cp), _) => Some(cp),
+                    (None, Some((sink, _))) if since.is_none() => {
+                        sink.latest().map_err(|e| format!("the checkpoints: {e}"))?
+                    }
+                    (None, _) => None,
+                };
+                if deep {
+                    teho_core::audit::verify_store_deep(&store, checkpoint.as_ref())
+                } else {
+                    teho_core::audit::verify_store(&store, since.as_ref(), checkpoint.as_ref())
+                }
             } else {
                 let engine = open(args)?;
                 match &since {
                     Some(s) => engine.verify_audit_since(&Actor::System, s),
+                    None if deep => engine.verify_audit_deep(&Actor::System, checkpoint.as_ref()),
                     None => engine.verify_audit(&Actor::System, checkpoint.as_ref()),
                 }
             }
@@ -215,10 +288,47 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                         (None, None) => "(empty)".into(),
                     };
                     println!("audit chain intact: {verified}, head {head}");
-                    if let Some(cp) = &checkpoint {
+                    if let Some(cp) = &report.against {
                         println!("matches the checkpoint at entry {}", cp.entries);
                     }
-                    Ok(ExitCode::SUCCESS)
+                    let Some(records) = &report.records else {
+                        return Ok(ExitCode::SUCCESS);
+                    };
+                    if records.entries_before_binding > 0 {
+                        println!(
+                            "{} entries were sealed before records were bound (an older \
+                             file): {} records no call is bound to were not checked",
+                            records.entries_before_binding, records.unbound_before_binding
+                        );
+                    }
+                    if records.is_intact() {
+                        println!(
+                            "records intact: {} records, each as the call that last \
+                             wrote it left it",
+                            records.records
+                        );
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    println!(
+                        "records CHANGED outside TEHO: {} of {} records; nothing was \
+                         appended to the chain",
+                        records.findings_total, records.records
+                    );
+                    for f in &records.findings {
+                        let by = match (f.last_written_by, &f.operation) {
+                            (Some(seq), Some(op)) => format!("last written by entry {seq} ({op})"),
+                            (Some(seq), None) => format!("last written by entry {seq}"),
+                            (None, _) => "written by no call".into(),
+                        };
+                        println!("  {} {}: {:?}, {by}", f.kind, f.id, f.problem);
+                    }
+                    if records.findings_total > records.findings.len() as u64 {
+                        println!(
+                            "  ... and {} more",
+                            records.findings_total - records.findings.len() as u64
+                        );
+                    }
+                    Ok(ExitCode::from(1))
                 }
                 Some(b) => {
                     println!(

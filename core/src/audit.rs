@@ -19,6 +19,15 @@ use crate::org::Role;
 use crate::store::{Store, StoreTx, Unit};
 use crate::{TehoError, TehoResult};
 
+mod records;
+mod sink;
+
+pub use records::{
+    MAX_RECORD_FINDINGS, RecordFinding, RecordProblem, RecordWrite, RecordsCheck, verify_records,
+};
+pub(crate) use sink::Checkpointing;
+pub use sink::{CheckpointPolicy, CheckpointSink, FileCheckpoints, MemoryCheckpoints};
+
 /// The hash before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -73,6 +82,12 @@ pub struct AuditEntry {
     pub decision: AuditDecision,
     /// `ok`, or the error kind the call ended with.
     pub outcome: String,
+    /// The records the call wrote, each with the digest of what it wrote (issue 17,
+    /// item 5): what `verify_audit_deep` holds the stored rows against. `None` for an
+    /// entry sealed before records were bound (SQLite schema step 12); empty for a call
+    /// that wrote nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes: Option<Vec<RecordWrite>>,
     /// SHA-256 of the content (hex).
     pub content_digest: String,
     /// Hash of the previous entry (hex), [`GENESIS_HASH`] for the first.
@@ -104,6 +119,8 @@ pub struct NewAuditEntry {
     pub decision: AuditDecision,
     /// `ok`, or the error kind the call ended with.
     pub outcome: String,
+    /// The records the call wrote, with their digests (see [`AuditEntry::writes`]).
+    pub writes: Vec<RecordWrite>,
 }
 
 impl NewAuditEntry {
@@ -121,6 +138,7 @@ impl NewAuditEntry {
             purpose: self.purpose,
             decision: self.decision,
             outcome: self.outcome,
+            writes: Some(self.writes),
             content_digest: String::new(),
             prev_hash: String::new(),
             hash: String::new(),
@@ -144,6 +162,10 @@ struct Content<'a> {
     purpose: &'a str,
     decision: &'a AuditDecision,
     outcome: &'a str,
+    /// Left out for an entry sealed before records were bound, so that it keeps its
+    /// digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    writes: &'a Option<Vec<RecordWrite>>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -171,6 +193,7 @@ impl AuditEntry {
             purpose: &self.purpose,
             decision: &self.decision,
             outcome: &self.outcome,
+            writes: &self.writes,
         };
         let json =
             serde_json::to_vec(&content).expect("audit content serialises: plain fields only");
@@ -274,12 +297,21 @@ pub struct VerifyReport {
     pub head_hash: Option<String>,
     /// The first break, if any.
     pub first_break: Option<ChainBreak>,
+    /// A deep verification's check of the stored records against the digests their
+    /// calls bound into the chain; `None` when not asked for, or when the chain itself
+    /// is broken (its bindings then prove nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<RecordsCheck>,
+    /// The checkpoint the chain was checked against, when one was: given, or the latest
+    /// the engine's checkpoint sink keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<Checkpoint>,
 }
 
 impl VerifyReport {
-    /// Whether the chain verified.
+    /// Whether the chain verified, and the records too when they were checked.
     pub fn is_intact(&self) -> bool {
-        self.first_break.is_none()
+        self.first_break.is_none() && self.records.as_ref().is_none_or(RecordsCheck::is_intact)
     }
 }
 
@@ -309,6 +341,8 @@ impl Verifier {
                 entries: 0,
                 head_hash: None,
                 first_break: None,
+                records: None,
+                against: None,
             },
             hashes_at: remember.iter().map(|s| (*s, String::new())).collect(),
         }
@@ -330,6 +364,8 @@ impl Verifier {
                 entries: 0,
                 head_hash: None,
                 first_break: None,
+                records: None,
+                against: None,
             },
             hashes_at: Vec::new(),
         }
@@ -369,6 +405,7 @@ impl Verifier {
 
     /// The report, checked against `checkpoint` if given.
     pub fn finish(mut self, checkpoint: Option<&Checkpoint>) -> VerifyReport {
+        self.report.against = checkpoint.cloned();
         if let (None, Some(cp)) = (&self.report.first_break, checkpoint) {
             let seen = self
                 .hashes_at
@@ -469,6 +506,29 @@ pub fn verify_store(
     // dropped, not committed: the read ends and nothing is written
 }
 
+/// Verifies the chain as `tx` sees it (against `checkpoint` when given) and, when it is
+/// intact, every stored record against its binding in the chain ([`verify_records`]).
+pub fn verify_deep(
+    tx: &mut dyn StoreTx,
+    checkpoint: Option<&Checkpoint>,
+) -> TehoResult<VerifyReport> {
+    let mut report = verify_chain(tx, None, checkpoint)?;
+    if report.first_break.is_none() {
+        report.records = Some(verify_records(tx)?);
+    }
+    Ok(report)
+}
+
+/// [`verify_deep`] on `store` without writing anything to it: the forensic form of
+/// [`crate::engine::ClientFiles::verify_audit_deep`] (see [`verify_store`]).
+pub fn verify_store_deep(
+    store: &dyn Store,
+    checkpoint: Option<&Checkpoint>,
+) -> TehoResult<VerifyReport> {
+    let mut tx = store.begin(Unit::QUERY)?;
+    verify_deep(&mut *tx, checkpoint)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,6 +562,7 @@ mod tests {
             purpose: "operation".into(),
             decision: AuditDecision::Allowed("operator".into()),
             outcome: "ok".into(),
+            writes: None,
             content_digest: String::new(),
             prev_hash: String::new(),
             hash: String::new(),
@@ -530,6 +591,17 @@ mod tests {
             }
         }
         v.finish(cp)
+    }
+
+    #[test]
+    fn an_entry_sealed_before_records_were_bound_keeps_its_digest() {
+        // The content as entries were sealed before `writes` existed, written out plainly.
+        let e = &chain(1)[0];
+        let text = r#"{"seq":1,"at":"2026-11-23T10:00:00Z","actor":{"id":"system","name":"","personal_code":"","role":null,"organization":null},"operation":"test","object":"object 0","file":null,"purpose":"operation","decision":{"Allowed":"operator"},"outcome":"ok"}"#;
+        assert_eq!(e.content_digest, hex(&Sha256::digest(text.as_bytes())));
+        let mut bound = e.clone();
+        bound.writes = Some(Vec::new());
+        assert_ne!(bound.compute_content_digest(), e.content_digest);
     }
 
     #[test]

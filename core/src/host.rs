@@ -310,6 +310,27 @@ impl Host {
         })
     }
 
+    /// Hands `sink` a checkpoint of the audit chain every `every_entries` entries (or
+    /// hour), and verifies against the latest it keeps ([`ClientFiles::with_checkpoints`]);
+    /// a policy that never checkpoints is an `invalid_input` naming its field.
+    pub fn with_checkpoints(
+        mut self,
+        sink: Arc<dyn crate::audit::CheckpointSink>,
+        every_entries: u64,
+    ) -> HostResult<Self> {
+        let policy = crate::audit::CheckpointPolicy {
+            every_entries,
+            ..crate::audit::CheckpointPolicy::default()
+        };
+        self.engine = self.engine.clone().with_checkpoints(sink, policy)?;
+        Ok(self)
+    }
+
+    /// Why the checkpoint sink last failed, while it keeps failing.
+    pub fn checkpoint_failure(&self) -> Option<String> {
+        self.engine.checkpoint_failure()
+    }
+
     /// Parses an RFC 3339 instant (`clock` of [`HostClock::Fixed`], [`Host::set_clock`]).
     pub fn instant(field: &str, text: &str) -> HostResult<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(text)

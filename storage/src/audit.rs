@@ -12,7 +12,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, ToSql};
-use teho_core::audit::{ActorRef, AuditDecision, AuditEntry, ChainHead, NewAuditEntry};
+use teho_core::audit::{
+    ActorRef, AuditDecision, AuditEntry, ChainHead, NewAuditEntry, RecordWrite,
+};
 use teho_core::ids::ClientFileId;
 use teho_core::store::{StoreError, StoreResult};
 use uuid::Uuid;
@@ -145,6 +147,8 @@ pub(crate) struct StoredEntry<'a> {
     pub(crate) purpose: &'a str,
     pub(crate) decision: DecisionText<'a>,
     pub(crate) outcome: &'a str,
+    /// The records the call wrote; `None` for an entry from before they were bound.
+    pub(crate) writes: Option<&'a [RecordWrite]>,
     pub(crate) content_digest: &'a str,
     pub(crate) prev_hash: &'a str,
     pub(crate) hash: &'a str,
@@ -165,6 +169,7 @@ impl<'a> StoredEntry<'a> {
             purpose: &e.purpose,
             decision: DecisionText::Value(&e.decision),
             outcome: &e.outcome,
+            writes: e.writes.as_deref(),
             content_digest: &e.content_digest,
             prev_hash: &e.prev_hash,
             hash: &e.hash,
@@ -302,22 +307,41 @@ pub(crate) fn insert(
     let decision = intern(&decision_json)?;
     let outcome = intern(e.outcome)?;
     let file = e.file.as_deref().map(id_value);
-    // An entry that disclosed no other file leaves the column out: the conversion of
-    // step 9 writes entries before step 10 adds it.
+    // An entry that disclosed no other file leaves the column out, and one from before
+    // records were bound leaves `writes` out: the conversion of step 9 writes entries
+    // before steps 10 and 12 add them.
     let disclosed: Vec<u8> = e.disclosed.iter().flat_map(|f| *f.0.as_bytes()).collect();
+    let writes = e.writes.map(|w| encode_writes(e.seq, w)).transpose()?;
     let mut stmt = conn
-        .prepare_cached(if disclosed.is_empty() {
-            "INSERT INTO audit_log (seq, at, at_nanos, actor, operation, object_kind, object_id,
-                object, file, purpose, decision, outcome, content_digest, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-        } else {
-            "INSERT INTO audit_log (seq, at, at_nanos, actor, operation, object_kind, object_id,
-                object, file, purpose, decision, outcome, content_digest, prev_hash, hash,
-                disclosed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        .prepare_cached(match (disclosed.is_empty(), writes.is_some()) {
+            (true, false) => {
+                "INSERT INTO audit_log (seq, at, at_nanos, actor, operation, object_kind,
+                    object_id, object, file, purpose, decision, outcome, content_digest,
+                    prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            }
+            (false, false) => {
+                "INSERT INTO audit_log (seq, at, at_nanos, actor, operation, object_kind,
+                    object_id, object, file, purpose, decision, outcome, content_digest,
+                    prev_hash, hash, disclosed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+            }
+            (true, true) => {
+                "INSERT INTO audit_log (seq, at, at_nanos, actor, operation, object_kind,
+                    object_id, object, file, purpose, decision, outcome, content_digest,
+                    prev_hash, hash, writes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17)"
+            }
+            (false, true) => {
+                "INSERT INTO audit_log (seq, at, at_nanos, actor, operation, object_kind,
+                    object_id, object, file, purpose, decision, outcome, content_digest,
+                    prev_hash, hash, disclosed, writes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                    ?17)"
+            }
         })
         .map_err(backend)?;
-    let values: [&dyn ToSql; 16] = [
+    let values: [&dyn ToSql; 17] = [
         &e.seq,
         &at,
         &at_nanos,
@@ -334,10 +358,68 @@ pub(crate) fn insert(
         &hash_value(e.prev_hash),
         &hash_value(e.hash),
         &disclosed,
+        &writes,
     ];
-    let values = &values[..if disclosed.is_empty() { 15 } else { 16 }];
+    // SQLite numbers parameters by their `?N`: a statement that leaves one out still
+    // takes the ones after it, and the count bound must be the highest number used.
+    let used = match (disclosed.is_empty(), writes.is_some()) {
+        (true, false) => 15,
+        (false, false) => 16,
+        (_, true) => 17,
+    };
+    let values = &values[..used];
     stmt.execute(values).map_err(backend)?;
     Ok(added)
+}
+
+/// A call's written records as stored (schema step 12): per record the length of its
+/// kind's name (one byte), the name, the 16-byte id, then 1 and the 32-byte digest of
+/// the row as written, or 0 when the call destroyed it. No records: zero bytes (not
+/// `NULL`, which marks an entry from before records were bound).
+fn encode_writes(seq: i64, writes: &[RecordWrite]) -> StoreResult<Vec<u8>> {
+    let bad = |p: &str| StoreError::corrupt("audit_log", seq, p);
+    let mut out = Vec::with_capacity(writes.len() * 58);
+    for w in writes {
+        let name = w.kind.as_bytes();
+        out.push(u8::try_from(name.len()).map_err(|_| bad("a written record's kind too long"))?);
+        out.extend_from_slice(name);
+        out.extend_from_slice(w.id.as_bytes());
+        match &w.digest {
+            None => out.push(0),
+            Some(d) => match hash_value(d) {
+                rusqlite::types::Value::Blob(b) => {
+                    out.push(1);
+                    out.extend_from_slice(&b);
+                }
+                _ => return Err(bad("a written record's digest is not 64 hex digits")),
+            },
+        }
+    }
+    Ok(out)
+}
+
+/// The written records of [`encode_writes`].
+fn decode_writes(mut b: &[u8]) -> Option<Vec<RecordWrite>> {
+    let mut out = Vec::new();
+    while let Some((&len, rest)) = b.split_first() {
+        let len = usize::from(len);
+        let name = std::str::from_utf8(rest.get(..len)?).ok()?;
+        let id = Uuid::from_slice(rest.get(len..len + 16)?).ok()?;
+        let rest = &rest[len + 16..];
+        let (&flag, rest) = rest.split_first()?;
+        let (digest, rest) = match flag {
+            0 => (None, rest),
+            1 => (Some(hex(rest.get(..32)?)), &rest[32..]),
+            _ => return None,
+        };
+        out.push(RecordWrite {
+            kind: name.into(),
+            id,
+            digest,
+        });
+        b = rest;
+    }
+    Some(out)
 }
 
 /// The newest entry's sequence number and hash.
@@ -387,7 +469,7 @@ pub(crate) fn read(
     let mut stmt = conn
         .prepare_cached(&format!(
             "SELECT seq, at, at_nanos, actor, operation, object_kind, object_id, object, file,
-                purpose, decision, outcome, content_digest, prev_hash, hash, disclosed
+                purpose, decision, outcome, content_digest, prev_hash, hash, disclosed, writes
              FROM audit_log WHERE {clause}"
         ))
         .map_err(backend)?;
@@ -476,6 +558,13 @@ pub(crate) fn read(
                 .map_err(|_| bad("disclosed files".into()))?,
             _ => return Err(bad("disclosed files".into())),
         };
+        let writes = match r.get_ref(16).map_err(backend)? {
+            ValueRef::Null => None,
+            ValueRef::Blob(b) => {
+                Some(decode_writes(b).ok_or_else(|| bad("written records".into()))?)
+            }
+            _ => return Err(bad("written records".into())),
+        };
         out.push(AuditEntry {
             seq: seq as u64,
             at,
@@ -487,6 +576,7 @@ pub(crate) fn read(
             purpose,
             decision,
             outcome,
+            writes,
             content_digest: hash_text(r.get_ref(12).map_err(backend)?),
             prev_hash: hash_text(r.get_ref(13).map_err(backend)?),
             hash: hash_text(r.get_ref(14).map_err(backend)?),

@@ -89,6 +89,7 @@ fn convert_audit(tx: &Transaction<'_>) -> StoreResult<()> {
             object: &object,
             file: opt(9)?,
             disclosed: &[],
+            writes: None,
             purpose: &purpose,
             decision: DecisionText::Json(text(11)?),
             outcome: &outcome,

@@ -94,6 +94,13 @@
 //! thousands of entries wait — up to the entry `audit_disclosed_upto.upto`: one row per
 //! file at every read scattered a worker's day over five index pages. The view
 //! `audit_entries` counts them (`disclosed_files`).
+//!
+//! Step 11: the audit tables refuse `INSERT OR REPLACE` over a stored row.
+//!
+//! Step 12: `audit_log.writes` binds the records each call wrote: per record its kind,
+//! id and the SHA-256 of its row as written (or its destruction), so that
+//! `verify_audit_deep` finds a row changed outside the engine. `NULL` for entries sealed
+//! before it.
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use teho_core::store::{StoreError, StoreResult};
@@ -386,7 +393,17 @@ pub const SCHEMA_STEPS: &[Step] = &[
     Step::Sql(STEP_10),
     // step 11: no replace into the audit tables
     Step::Sql(STEP_11),
+    // step 12: each entry binds the records its call wrote
+    Step::Sql(STEP_12),
 ];
+
+/// Step 12 (issue 17, item 5): `audit_log.writes` binds the records each call wrote,
+/// with the SHA-256 of each row as written ([`teho_core::audit::RecordWrite`]), so
+/// that a deep verification finds a row edited, added or removed outside the engine.
+/// `NULL` for the entries sealed before this step: their records cannot be checked.
+const STEP_12: &str = r#"
+    ALTER TABLE audit_log ADD COLUMN writes BLOB;
+"#;
 
 /// Step 11 (issue 17, item 5): `INSERT OR REPLACE` rewrote an audit entry past the
 /// append-only triggers (its conflict resolution deletes the old row without a delete

@@ -834,6 +834,7 @@ mod tests {
             purpose: String::new(),
             decision: AuditDecision::NotDecided,
             outcome: "ok".into(),
+            writes: Vec::new(),
         }
     }
 

@@ -289,6 +289,14 @@ fn a_step_8_file_migrates_and_reads_back_equal() {
     let again = engine.verify_audit(&Actor::System, None).unwrap();
     assert!(again.is_intact(), "{again:?}");
     assert_eq!(again.entries, report.entries + 1);
+    // Its entries were sealed before records were bound (step 12): a deep verification
+    // says so and checks nothing it cannot, instead of calling every record foreign.
+    let deep = engine.verify_audit_deep(&Actor::System, None).unwrap();
+    let records = deep.records.clone().unwrap();
+    assert!(deep.is_intact(), "{deep:?}");
+    assert_eq!(records.entries_before_binding, report.entries);
+    assert!(records.records > 0);
+    assert_eq!(records.unbound_before_binding, records.records);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use teho_core::ClientFiles;
 use teho_core::access::Actor;
-use teho_core::audit::{BreakKind, ChainBreak, Checkpoint, VerifyReport, verify_store};
+use teho_core::audit::{
+    BreakKind, ChainBreak, Checkpoint, RecordFinding, RecordProblem, VerifyReport, verify_store,
+};
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_storage::SqliteStore;
 use teho_tests::{Town, tallinn};
@@ -367,4 +369,140 @@ fn verification_resumes_from_a_checkpoint_and_reads_only_what_came_after() {
         .expect("forensic since");
         assert_eq!(r, verify_since(broken, cp), "{}", broken.display());
     }
+}
+
+/// Deep verification of the file at `path`, forensically and through the engine: the
+/// same report, and the engine's entry appended only when everything verified.
+fn verify_deep(path: &Path) -> VerifyReport {
+    let forensic = teho_core::audit::verify_store_deep(
+        &SqliteStore::open_read_only(path).expect("read-only open"),
+        None,
+    )
+    .expect("forensic deep verify runs");
+    let length = || -> i64 {
+        let conn = rusqlite::Connection::open(path).expect("raw open");
+        conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+            .expect("count")
+    };
+    let before = length();
+    let engine = ClientFiles::new(
+        SqliteStore::open(path).expect("reopen"),
+        FixedClock::new(tallinn(2026, 11, 30, 12, 0)),
+        SequentialIds::new(99),
+    );
+    let report = engine
+        .verify_audit_deep(&Actor::System, None)
+        .expect("deep verify runs");
+    drop(engine);
+    assert_eq!(
+        length() - before,
+        i64::from(report.is_intact()),
+        "{report:?}"
+    );
+    assert_eq!(forensic, report);
+    report
+}
+
+/// The entry of the last call that wrote the record `id` of `kind`, by a plain scan of
+/// the chain (the oracle).
+fn last_writer(path: &Path, kind: &str, id: uuid::Uuid) -> Option<(u64, String)> {
+    let store = SqliteStore::open_read_only(path).expect("read-only open");
+    let mut tx =
+        teho_core::store::Store::begin(&store, teho_core::store::Unit::QUERY).expect("begin");
+    let mut last = None;
+    for e in tx.audit_page(1, 1_000_000).expect("chain") {
+        if e.writes
+            .iter()
+            .flatten()
+            .any(|w| w.kind == kind && w.id == id)
+        {
+            last = Some((e.seq, e.operation.clone()));
+        }
+    }
+    last
+}
+
+fn id_of(path: &Path, sql: &str) -> uuid::Uuid {
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    let bytes: Vec<u8> = conn.query_row(sql, [], |r| r.get(0)).expect(sql);
+    uuid::Uuid::from_slice(&bytes).expect("16 bytes")
+}
+
+/// Issue 17, item 5: rows of records — not only of the audit log — edited, deleted or
+/// added with `sqlite3` are found by `verify --deep`, each named with the call that last
+/// wrote it; the bindings themselves are under the chain.
+#[test]
+fn a_record_changed_in_the_file_is_named_by_the_deep_verification_with_its_last_writer() {
+    let b = base();
+    let intact = verify_deep(&b.path);
+    let records = intact.records.clone().expect("records checked");
+    assert!(intact.is_intact() && records.records > 20, "{intact:?}");
+
+    let copy = b.path.with_file_name("records.db");
+    std::fs::copy(&b.path, &copy).expect("copy");
+    let person = id_of(&copy, "SELECT id FROM persons ORDER BY rowid LIMIT 1");
+    let membership = id_of(&copy, "SELECT id FROM memberships ORDER BY rowid LIMIT 1");
+    let expected_person = last_writer(&copy, "persons", person).expect("bound");
+    let expected_membership = last_writer(&copy, "memberships", membership).expect("bound");
+    {
+        let conn = rusqlite::Connection::open(&copy).expect("raw open");
+        conn.execute_batch(
+            "UPDATE persons SET doc = doc || X'20' WHERE rowid = (SELECT min(rowid) FROM persons);
+             DELETE FROM memberships WHERE rowid = (SELECT min(rowid) FROM memberships);
+             INSERT INTO client_cards (id, v, doc)
+                SELECT X'0000000000000000000000000000b0b0', v, doc FROM client_cards
+                WHERE id = (SELECT id FROM client_cards ORDER BY rowid LIMIT 1);",
+        )
+        .expect("tamper");
+    }
+    let r = verify_deep(&copy);
+    assert!(
+        r.first_break.is_none(),
+        "the chain itself is untouched: {r:?}"
+    );
+    let found = r.records.expect("records checked");
+    let finding = |kind: &str, id, problem, by: Option<(u64, String)>| RecordFinding {
+        kind: kind.into(),
+        id,
+        problem,
+        last_written_by: by.as_ref().map(|(seq, _)| *seq),
+        operation: by.map(|(_, op)| op),
+    };
+    assert_eq!(
+        found.findings,
+        vec![
+            finding(
+                "client_cards",
+                uuid::Uuid::from_u128(0xb0b0),
+                RecordProblem::NotWrittenByAnyCall,
+                None
+            ),
+            finding(
+                "memberships",
+                membership,
+                RecordProblem::Removed,
+                Some(expected_membership)
+            ),
+            finding(
+                "persons",
+                person,
+                RecordProblem::Edited,
+                Some(expected_person)
+            ),
+        ]
+    );
+    assert_eq!(found.findings_total, 3);
+
+    // A forger who rewrites a call's binding to match an edited row breaks the chain.
+    let r = tampered(
+        &b,
+        "binding",
+        "UPDATE audit_log SET writes = X'' WHERE seq = (SELECT min(seq) FROM audit_log
+            WHERE length(writes) > 0)",
+        None,
+    );
+    assert_eq!(
+        r.first_break.map(|b| b.kind),
+        Some(BreakKind::ContentAltered)
+    );
 }

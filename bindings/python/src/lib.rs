@@ -7,8 +7,10 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use teho_core::TehoError;
+use teho_core::audit::{Checkpoint, CheckpointSink, FileCheckpoints};
 use teho_core::host::{Host, HostClock, HostError};
 use teho_core::store::Store;
 use teho_storage::SqliteStore;
@@ -48,11 +50,83 @@ fn clock(clock: Option<&str>) -> Result<HostClock, HostError> {
 fn open_host(
     store: Result<SqliteStore, teho_core::store::StoreError>,
     at: Option<&str>,
+    checkpoints: Option<(Arc<dyn CheckpointSink>, u64)>,
 ) -> Result<Engine, HostError> {
     let store: Arc<dyn Store> = Arc::new(store.map_err(TehoError::from)?);
+    let host = Host::open(store, clock(at)?)?;
     Ok(Engine {
-        host: Host::open(store, clock(at)?)?,
+        host: match checkpoints {
+            Some((sink, every)) => host.with_checkpoints(sink, every)?,
+            None => host,
+        },
     })
+}
+
+/// A checkpoint sink written in Python: any object with `keep(checkpoint: str, at: str)`
+/// and `latest() -> str | None` (checkpoints as `ENTRIES:HASH`, instants RFC 3339). An
+/// exception it raises is the sink's failure, in words.
+struct PySink(Py<PyAny>);
+
+impl CheckpointSink for PySink {
+    fn keep(&self, checkpoint: &Checkpoint, at: DateTime<Utc>) -> Result<(), String> {
+        Python::attach(|py| {
+            self.0
+                .call_method1(py, "keep", (checkpoint.to_text(), at.to_rfc3339()))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn latest(&self) -> Result<Option<Checkpoint>, String> {
+        Python::attach(|py| {
+            let v = self
+                .0
+                .call_method0(py, "latest")
+                .map_err(|e| e.to_string())?;
+            let text: Option<String> = v.extract(py).map_err(|e: PyErr| e.to_string())?;
+            text.map(|t: String| Checkpoint::parse(&t).map_err(|e| e.to_string()))
+                .transpose()
+        })
+    }
+}
+
+/// `checkpoints`: a file path (kept there, one line each) or an object implementing
+/// `keep` and `latest` ([`PySink`]).
+fn sink(
+    checkpoints: Option<&Bound<'_, PyAny>>,
+    every: u64,
+) -> PyResult<Option<(Arc<dyn CheckpointSink>, u64)>> {
+    let Some(c) = checkpoints else {
+        return Ok(None);
+    };
+    // Refused before any file is opened or made.
+    if every == 0 {
+        return Err(raise(
+            c.py(),
+            HostError::from(TehoError::InvalidInput {
+                field: "checkpoint_every".into(),
+                value: "0".into(),
+                problem: "expected at least 1 entry between checkpoints".into(),
+            }),
+        ));
+    }
+    let sink: Arc<dyn CheckpointSink> = match c.extract::<String>() {
+        Ok(path) => Arc::new(FileCheckpoints::new(path)),
+        Err(_) if c.hasattr("keep")? && c.hasattr("latest")? => {
+            Arc::new(PySink(c.clone().unbind()))
+        }
+        Err(_) => {
+            return Err(raise(
+                c.py(),
+                HostError::from(TehoError::InvalidInput {
+                    field: "checkpoints".into(),
+                    value: c.get_type().name()?.to_string(),
+                    problem: "expected a file path or an object with keep() and latest()".into(),
+                }),
+            ));
+        }
+    };
+    Ok(Some((sink, every)))
 }
 
 #[pymethods]
@@ -68,6 +142,11 @@ impl Engine {
     /// be committed, raises.
     fn call_many(&self, py: Python<'_>, actor: &str, requests: &str) -> PyResult<String> {
         released(py, || self.host.call_many(actor, requests))
+    }
+
+    /// Why the checkpoint sink last failed to keep a checkpoint, while it keeps failing.
+    fn checkpoint_failure(&self) -> Option<String> {
+        self.host.checkpoint_failure()
     }
 
     /// Moves a fixed clock (an engine opened with `clock=`) to an RFC 3339 instant.
@@ -102,24 +181,42 @@ fn parse_recurrence(py: Python<'_>, text: &str) -> PyResult<String> {
 /// Opens the TEHO database at `path` (never creates one: a missing or empty file raises
 /// `NotATehoDatabase`); `clock` fixes the time.
 #[pyfunction]
-#[pyo3(signature = (path, clock=None))]
-fn open(py: Python<'_>, path: &str, clock: Option<&str>) -> PyResult<Engine> {
-    released(py, || open_host(SqliteStore::open(path), clock))
+#[pyo3(signature = (path, clock=None, checkpoints=None, checkpoint_every=1000))]
+fn open(
+    py: Python<'_>,
+    path: &str,
+    clock: Option<&str>,
+    checkpoints: Option<&Bound<'_, PyAny>>,
+    checkpoint_every: u64,
+) -> PyResult<Engine> {
+    let checkpoints = sink(checkpoints, checkpoint_every)?;
+    released(py, || {
+        open_host(SqliteStore::open(path), clock, checkpoints)
+    })
 }
 
 /// Creates a new TEHO database at `path` (missing or empty; anything else raises
 /// `Conflict`); `clock` fixes the time.
 #[pyfunction]
-#[pyo3(signature = (path, clock=None))]
-fn create(py: Python<'_>, path: &str, clock: Option<&str>) -> PyResult<Engine> {
-    released(py, || open_host(SqliteStore::create(path), clock))
+#[pyo3(signature = (path, clock=None, checkpoints=None, checkpoint_every=1000))]
+fn create(
+    py: Python<'_>,
+    path: &str,
+    clock: Option<&str>,
+    checkpoints: Option<&Bound<'_, PyAny>>,
+    checkpoint_every: u64,
+) -> PyResult<Engine> {
+    let checkpoints = sink(checkpoints, checkpoint_every)?;
+    released(py, || {
+        open_host(SqliteStore::create(path), clock, checkpoints)
+    })
 }
 
 /// Opens a private in-memory store; `clock` fixes the time.
 #[pyfunction]
 #[pyo3(signature = (clock=None))]
 fn open_memory(py: Python<'_>, clock: Option<&str>) -> PyResult<Engine> {
-    released(py, || open_host(SqliteStore::open_memory(), clock))
+    released(py, || open_host(SqliteStore::open_memory(), clock, None))
 }
 
 /// The version of the SQLite library the binding runs on: the system's, shared with

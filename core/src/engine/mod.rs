@@ -11,7 +11,10 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access::{self, Action, Actor, ActorFacts, AllowBasis, ClientFacts, Decision, Target};
-use crate::audit::{ActorRef, AuditDecision, Checkpoint, NewAuditEntry, VerifyReport};
+use crate::audit::{
+    ActorRef, AuditDecision, Checkpoint, CheckpointPolicy, CheckpointSink, Checkpointing,
+    NewAuditEntry, VerifyReport,
+};
 use crate::error::name_of;
 use crate::error::{TehoError, TehoResult};
 use crate::file::ClientFile;
@@ -60,6 +63,9 @@ pub struct ClientFiles {
     horizon_days: u32,
     /// The batch this engine's calls are made in ([`ClientFiles::batch`]).
     batch: Option<BatchId>,
+    /// Where checkpoints of the chain are kept outside the database, if anywhere
+    /// ([`ClientFiles::with_checkpoints`]).
+    checkpoints: Option<Arc<Checkpointing>>,
 }
 
 impl std::fmt::Debug for ClientFiles {
@@ -335,6 +341,7 @@ fn audit_entry(
         purpose: actor.purpose(),
         decision: call.decision.clone(),
         outcome: outcome.into(),
+        writes: Vec::new(),
     }
 }
 
@@ -486,6 +493,66 @@ impl ClientFiles {
             ids,
             horizon_days: DEFAULT_HORIZON_DAYS,
             batch: None,
+            checkpoints: None,
+        }
+    }
+
+    /// Hands `sink` a checkpoint of the audit chain whenever `policy` says one is due —
+    /// checked after each call outside a batch — and verifies against the latest one it
+    /// keeps whenever a verification is given no checkpoint of its own (issue 17,
+    /// item 5). A sink that fails does not fail the call, which has committed: it is
+    /// asked again at every later call, and [`ClientFiles::checkpoint_failure`] says
+    /// what went wrong meanwhile.
+    pub fn with_checkpoints(
+        mut self,
+        sink: Arc<dyn CheckpointSink>,
+        policy: CheckpointPolicy,
+    ) -> TehoResult<Self> {
+        if policy.every_entries == 0 {
+            return Err(TehoError::invalid(
+                "every_entries",
+                policy.every_entries,
+                "expected at least 1",
+            ));
+        }
+        if let Some(every) = policy.every.filter(|d| *d <= chrono::Duration::zero()) {
+            return Err(TehoError::invalid(
+                "every",
+                format!("{} s", every.num_seconds()),
+                "expected a positive duration",
+            ));
+        }
+        self.checkpoints = Some(Arc::new(Checkpointing::new(sink, policy)));
+        Ok(self)
+    }
+
+    /// Why the checkpoint sink last failed to keep a checkpoint, while it keeps failing.
+    pub fn checkpoint_failure(&self) -> Option<String> {
+        self.checkpoints.as_ref().and_then(|c| c.failure())
+    }
+
+    /// The checkpoint a verification given none checks against: the latest the sink
+    /// keeps, when there is a sink.
+    fn latest_checkpoint(&self, given: Option<&Checkpoint>) -> TehoResult<Option<Checkpoint>> {
+        match (given, &self.checkpoints) {
+            (Some(cp), _) => Ok(Some(cp.clone())),
+            (None, None) => Ok(None),
+            (None, Some(c)) => c.sink.latest().map_err(|e| TehoError::Storage {
+                message: format!("the checkpoint sink: {e}"),
+            }),
+        }
+    }
+
+    /// After an entry committed outside a batch: a checkpoint to the sink if one is due.
+    fn committed(&self, sealed: &crate::audit::AuditEntry, at: DateTime<Utc>) {
+        if let (Some(c), None) = (&self.checkpoints, self.batch) {
+            c.after(
+                &Checkpoint {
+                    entries: sealed.seq,
+                    head_hash: sealed.hash.clone(),
+                },
+                at,
+            );
         }
     }
 
@@ -623,11 +690,19 @@ impl ClientFiles {
                 return Ok(value);
             }
             Ok(Ok(value)) => {
-                let entry = audit_entry(&call, at, actor, &actor_ref, "ok");
+                let mut entry = audit_entry(&call, at, actor, &actor_ref, "ok");
+                // Every record the call wrote, bound into its entry (issue 17, item 5).
+                entry.writes = tx.take_writes();
                 // A unit that cannot take its entry or commit (a query that wrote, a
                 // full disk) is a failed call: rolled back and audited as such.
-                match tx.append_audit(entry).and_then(|_| tx.commit()) {
-                    Ok(()) => return Ok(value),
+                match tx
+                    .append_audit(entry)
+                    .and_then(|sealed| tx.commit().map(|()| sealed))
+                {
+                    Ok(sealed) => {
+                        self.committed(&sealed, at);
+                        return Ok(value);
+                    }
                     Err(e) => {
                         let error = TehoError::from(e);
                         self.audit_alone(
@@ -653,9 +728,12 @@ impl ClientFiles {
 
     /// Writes the audit entry of a failed call in a unit of its own.
     fn audit_alone(&self, unit: Unit, entry: NewAuditEntry) -> TehoResult<()> {
+        let at = entry.at;
         let mut tx = Records::new(self.store.begin(unit)?);
-        tx.append_audit(entry)?;
-        Ok(tx.commit()?)
+        let sealed = tx.append_audit(entry)?;
+        tx.commit()?;
+        self.committed(&sealed, at);
+        Ok(())
     }
 
     // ----- operator -------------------------------------------------------------
@@ -710,6 +788,8 @@ impl ClientFiles {
                 |cp| format!("audit chain against {}", cp.to_text()),
             ));
             c.authorize(Action::VerifyAudit, &Target::System)?;
+            let kept = self.latest_checkpoint(checkpoint)?;
+            let checkpoint = kept.as_ref();
             let report = crate::audit::verify_chain(c.tx.raw(), None, checkpoint)?;
             c.call.chain_broken = !report.is_intact();
             Ok(report)
@@ -729,6 +809,30 @@ impl ClientFiles {
             c.object(format!("audit chain since {}", checkpoint.to_text()));
             c.authorize(Action::VerifyAudit, &Target::System)?;
             let report = crate::audit::verify_chain(c.tx.raw(), Some(checkpoint), None)?;
+            c.call.chain_broken = !report.is_intact();
+            Ok(report)
+        })
+    }
+
+    /// Verifies the audit chain as [`ClientFiles::verify_audit`] does and then every
+    /// stored record against the digest that the call which last wrote it bound into the
+    /// chain (issue 17, item 5): the report names each record edited, added or removed
+    /// outside the engine, with that call. Reads the whole chain and every record; a
+    /// file found corrupt gets no entry of this call.
+    pub fn verify_audit_deep(
+        &self,
+        actor: &Actor,
+        checkpoint: Option<&Checkpoint>,
+    ) -> TehoResult<VerifyReport> {
+        self.door(actor, Operation::VerifyAuditDeep, |c| {
+            c.object(checkpoint.map_or_else(
+                || "audit chain and records".into(),
+                |cp| format!("audit chain and records against {}", cp.to_text()),
+            ));
+            c.authorize(Action::VerifyAudit, &Target::System)?;
+            let kept = self.latest_checkpoint(checkpoint)?;
+            let checkpoint = kept.as_ref();
+            let report = crate::audit::verify_deep(c.tx.raw(), checkpoint)?;
             c.call.chain_broken = !report.is_intact();
             Ok(report)
         })

@@ -227,6 +227,7 @@ requests! {
     Bootstrap { municipality: NewOrganization, admin: NewAdministrator } => bootstrap(municipality, admin) -> (Organization, Worker), command "system.bootstrap";
     VerifyAudit { checkpoint: Option<Checkpoint> } => verify_audit(checkpoint.as_ref()) -> VerifyReport, query "audit.verify";
     VerifyAuditSince { checkpoint: Checkpoint } => verify_audit_since(&checkpoint) -> VerifyReport, query "audit.verify_since";
+    VerifyAuditDeep { checkpoint: Option<Checkpoint> } => verify_audit_deep(checkpoint.as_ref()) -> VerifyReport, query "audit.verify_deep";
     AuditCheckpoint => audit_checkpoint() -> Checkpoint, command "audit.checkpoint";
     ReportingDeadlines { provider: OrganizationId, from: NaiveDate, to: NaiveDate } => reporting_deadlines(provider, from, to) -> Vec<ReportDue>, query "report.deadlines";
     SubmitReport { provider: OrganizationId, kind: ReportKind } => submit_report(provider, kind) -> ReportSubmission, command "report.submit";

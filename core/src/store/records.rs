@@ -2,15 +2,17 @@
 //! methods of a [`StoreTx`] — get, find, insert, update, destroy of rows — so that no
 //! backend writes it again.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::kinds::{self, *};
-use super::{BusyTime, Cond, Filter, Kind, Row, StoreError, StoreResult, StoreTx, Value, micros};
-use crate::audit::{AuditEntry, ChainHead, NewAuditEntry};
+use super::{
+    BusyTime, Cond, Filter, Kind, Row, StoreError, StoreResult, StoreTx, Value, micros, row_digest,
+};
+use crate::audit::{AuditEntry, ChainHead, NewAuditEntry, RecordWrite};
 use crate::calendar::{Visit, VisitStatus};
 use crate::case::{Application, Assessment, CaseDecision, Contract, Referral};
 use crate::death::{DeathRecord, ReceivedNotice};
@@ -44,6 +46,9 @@ pub struct Records<'t> {
     raw: Box<dyn StoreTx + 't>,
     /// Visit texts known to be stored in this unit.
     texts_stored: HashSet<Uuid>,
+    /// What this unit wrote: each record's latest digest, or none when destroyed — bound
+    /// into the call's audit entry ([`Records::take_writes`]).
+    writes: BTreeMap<(&'static str, Uuid), Option<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for Records<'_> {
@@ -66,7 +71,32 @@ impl<'t> Records<'t> {
         Self {
             raw,
             texts_stored: HashSet::new(),
+            writes: BTreeMap::new(),
         }
+    }
+
+    /// The records this unit wrote, each with the digest of its row as written last (or
+    /// none when destroyed), in kind and id order; forgets them. The door binds them
+    /// into the call's audit entry (issue 17, item 5).
+    pub fn take_writes(&mut self) -> Vec<RecordWrite> {
+        std::mem::take(&mut self.writes)
+            .into_iter()
+            .map(|((kind, id), digest)| RecordWrite::new(kind, id, digest))
+            .collect()
+    }
+
+    fn raw_insert(&mut self, kind: &'static Kind, row: &Row) -> StoreResult<()> {
+        self.raw.insert(kind, row)?;
+        self.writes
+            .insert((kind.name, row.id), Some(row_digest(kind, row)));
+        Ok(())
+    }
+
+    fn raw_update(&mut self, kind: &'static Kind, row: &Row) -> StoreResult<()> {
+        self.raw.update(kind, row)?;
+        self.writes
+            .insert((kind.name, row.id), Some(row_digest(kind, row)));
+        Ok(())
     }
 
     /// The backend's unit of work.
@@ -97,13 +127,13 @@ impl<'t> Records<'t> {
     /// Stores a new record; a [`StoreError::Conflict`] if its id is stored already.
     pub fn insert<T: Record>(&mut self, r: &T) -> StoreResult<()> {
         let row = r.row()?;
-        self.raw.insert(T::kind(), &row)
+        self.raw_insert(T::kind(), &row)
     }
 
     /// Replaces a stored record; a [`StoreError::Missing`] if it is not stored.
     pub fn update<T: Record>(&mut self, r: &T) -> StoreResult<()> {
         let row = r.row()?;
-        self.raw.update(T::kind(), &row)
+        self.raw_update(T::kind(), &row)
     }
 
     /// `load` through the backend's read cache, when it keeps one for this unit.
@@ -355,7 +385,7 @@ impl<'t> Records<'t> {
         let mut last = None;
         for v in visits {
             let row = self.visit_row(v, &mut last)?;
-            self.raw.insert(&VISITS, &row)?;
+            self.raw_insert(&VISITS, &row)?;
         }
         Ok(())
     }
@@ -365,7 +395,7 @@ impl<'t> Records<'t> {
         let mut last = None;
         for v in visits {
             let row = self.visit_row(v, &mut last)?;
-            self.raw.update(&VISITS, &row)?;
+            self.raw_update(&VISITS, &row)?;
         }
         Ok(())
     }
@@ -589,7 +619,11 @@ impl<'t> Records<'t> {
             RecordRef::LogEntry(id) => (&SERVICE_LOG, id.0),
             RecordRef::Assessment(id) => (&ASSESSMENTS, id.0),
         };
-        self.raw.destroy(kind, id)
+        let was = self.raw.destroy(kind, id)?;
+        if was {
+            self.writes.insert((kind.name, id), None);
+        }
+        Ok(was)
     }
 
     // ----- audit ------------------------------------------------------------------------

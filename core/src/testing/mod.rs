@@ -492,11 +492,13 @@ pub const MODULES: &[(&str, &[SuiteTest])] = &[
     ("batch", suite::batch::TESTS),
     ("calendar_rules", suite::calendar_rules::TESTS),
     ("case_rules", suite::case_rules::TESTS),
+    ("checkpoints", suite::checkpoints::TESTS),
     ("death", suite::death::TESTS),
     ("departure", suite::departure::TESTS),
     ("domain_only_reach", suite::domain_only_reach::TESTS),
     ("engine_rules", suite::engine_rules::TESTS),
     ("notifications", suite::notifications::TESTS),
+    ("records_bound", suite::records_bound::TESTS),
     ("reporting", suite::reporting::TESTS),
     ("restrictions", suite::restrictions::TESTS),
     ("store_columns", suite::store_columns::TESTS),
@@ -560,8 +562,8 @@ macro_rules! store_conformance_tests {
             }
 
             $crate::store_conformance_tests!(@modules
-                access_log, access_log_reach, audit_per_call, authorize_first, batch, calendar_rules, case_rules, death,
-                departure, domain_only_reach, engine_rules, notifications, reporting, restrictions,
+                access_log, access_log_reach, audit_per_call, authorize_first, batch, calendar_rules, case_rules, checkpoints, death,
+                departure, domain_only_reach, engine_rules, notifications, records_bound, reporting, restrictions,
                 store_columns, store_port, views);
         }
     };

@@ -20,7 +20,7 @@ import datetime as _dt
 import json as _json
 import sys as _sys
 import warnings as _warnings
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Protocol, Sequence, Union
 
 from . import _api, _teho
 from ._api import *  # noqa: F401,F403 - the result classes and type aliases
@@ -47,7 +47,7 @@ from .errors import (
 )
 
 __all__ = [
-    "Actor", "Engine", "PersonalCode", "PersonalCodeInfo", "Record", "Records", "create", "open", "open_memory", "parse_recurrence", "personal_code", "sqlite_version", "worker", "person", "supervising",
+    "Actor", "CheckpointSink", "Engine", "PersonalCode", "PersonalCodeInfo", "Record", "Records", "create", "open", "open_memory", "parse_recurrence", "personal_code", "sqlite_version", "worker", "person", "supervising",
     "TehoError", "AccessDenied", "AlreadyInitialized", "Conflict", "InternalError", "InvalidIcf",
     "InvalidInput", "InvalidPeriod", "InvalidPersonalCode", "InvalidRecurrence", "NotFound",
     "NotATehoDatabase", "ReasonRequired", "SchemaTooNew", "StorageError",
@@ -77,6 +77,12 @@ class Engine(_api.Commands):
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
+
+    def checkpoint_failure(self) -> Optional[str]:
+        """Why the checkpoint sink last failed to keep a checkpoint, while it keeps
+        failing; ``None`` when it keeps them (or there is none)."""
+        failure = self._inner.checkpoint_failure()
+        return None if failure is None else str(failure)
 
     def call(self, actor: Actor, command: str, args: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
         """Runs ``command`` as ``actor`` (``"System"``, :func:`worker`, :func:`person`,
@@ -192,11 +198,32 @@ def sqlite_version() -> str:
     return str(_teho.sqlite_version())
 
 
-def open(path: str, clock: Optional[str] = None) -> Engine:  # noqa: A001 - the documented name
+class CheckpointSink(Protocol):
+    """Where checkpoints of the audit chain are kept outside the database, written by the
+    host: ``keep`` receives each (``"ENTRIES:HASH"``, the instant in RFC 3339) and
+    ``latest`` returns the latest kept, or ``None``. An exception is the sink's failure:
+    it fails no call, is retried at the next one, and :meth:`Engine.checkpoint_failure`
+    says what it was meanwhile."""
+
+    def keep(self, checkpoint: str, at: str) -> None: ...
+
+    def latest(self) -> Optional[str]: ...
+
+
+def open(  # noqa: A001 - the documented name
+    path: str,
+    clock: Optional[str] = None,
+    checkpoints: Optional[Union[str, CheckpointSink]] = None,
+    checkpoint_every: int = 1000,
+) -> Engine:
     """Opens the TEHO database at ``path``. It never creates one: a missing or empty
     file, or one that is not a TEHO database, raises :class:`NotATehoDatabase` and is
     left untouched (:func:`create` makes a new one). ``clock`` fixes the time (an RFC
-    3339 instant), for deterministic scripts and tests."""
+    3339 instant), for deterministic scripts and tests. ``checkpoints`` keeps a
+    checkpoint of the audit chain outside the database every ``checkpoint_every``
+    entries (or hour): a file path (one ``ENTRIES:HASH AT`` line each), or an object with
+    ``keep(checkpoint, at)`` and ``latest()`` (:class:`CheckpointSink`); a verification
+    without a checkpoint then checks against the latest one kept."""
     sqlite3 = _sys.modules.get("sqlite3")
     if sqlite3 is not None and getattr(sqlite3, "sqlite_version", None) != sqlite_version():
         _warnings.warn(
@@ -204,13 +231,19 @@ def open(path: str, clock: Optional[str] = None) -> Engine:  # noqa: A001 - the 
             f"{sqlite_version()}: two copies of SQLite in one process, and closing a sqlite3 "
             "connection to the TEHO file can lose TEHO's later commits; read it from another "
             "process", RuntimeWarning, stacklevel=2)
-    return Engine(_teho.open(path, clock))
+    return Engine(_teho.open(path, clock, checkpoints, checkpoint_every))
 
 
-def create(path: str, clock: Optional[str] = None) -> Engine:
+def create(
+    path: str,
+    clock: Optional[str] = None,
+    checkpoints: Optional[Union[str, CheckpointSink]] = None,
+    checkpoint_every: int = 1000,
+) -> Engine:
     """Creates a new TEHO database at ``path`` — a missing or empty file; a file with
-    anything in it raises :class:`Conflict` and is left as it was — and opens it."""
-    return Engine(_teho.create(path, clock))
+    anything in it raises :class:`Conflict` and is left as it was — and opens it, with
+    ``checkpoints`` as in :func:`open`."""
+    return Engine(_teho.create(path, clock, checkpoints, checkpoint_every))
 
 
 def open_memory(clock: Optional[str] = None) -> Engine:

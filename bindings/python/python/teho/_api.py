@@ -119,7 +119,10 @@ __all__ = [
     "PlannedAction",
     "PlannedActionInput",
     "Recipient",
+    "RecordFinding",
+    "RecordProblem",
     "RecordRef",
+    "RecordsCheck",
     "Recurrence",
     "Referral",
     "ReferralId",
@@ -235,6 +238,8 @@ PlanItemId = str
 """One item of a plan."""
 Recipient = Dict[str, Any]
 """Who receives a notification."""
+RecordProblem = Literal["Edited", "Removed", "NotWrittenByAnyCall", "PresentAfterDestruction"]
+"""What is wrong with a stored record, as a deep verification finds it."""
 RecordRef = Dict[str, Any]
 """A record that can be destroyed, by kind and id."""
 Recurrence = str
@@ -1788,6 +1793,55 @@ class PlannedAction(Record):
     _fields = {'code': None, 'text': None}
 
 
+class RecordFinding(Record):
+    """One record found not as its calls left it."""
+
+    id: str
+    """The record's id."""
+
+    kind: str
+    """The kind of record: its table."""
+
+    last_written_by: Optional[int]
+    """The sequence number of the audit entry of the call that last wrote it, if any."""
+
+    operation: Optional[str]
+    """That call's operation (`visit.mark_done`, ...), if any."""
+
+    problem: RecordProblem
+    """What is wrong."""
+
+    _fields = {'id': None, 'kind': None, 'last_written_by': None, 'operation': None, 'problem': None}
+
+
+class RecordsCheck(Record):
+    """The result of checking the stored records against their bindings in the chain."""
+
+    entries_before_binding: int
+    """Audit entries sealed before records were bound (SQLite schema step 12): the
+    records they wrote cannot be checked, so a row no call is bound to is counted in
+    [`RecordsCheck::unbound_before_binding`] instead of found.
+    """
+
+    findings: Records[RecordFinding]
+    """The records found not as their calls left them, in kind and id order, at most
+    [`MAX_RECORD_FINDINGS`].
+    """
+
+    findings_total: int
+    """How many there are in all."""
+
+    records: int
+    """Rows read, of every kind."""
+
+    unbound_before_binding: int
+    """Rows no call is bound to while entries from before binding exist: probably
+    written by those, not checkable.
+    """
+
+    _fields = {'entries_before_binding': None, 'findings': ('list', ('class', 'RecordFinding')), 'findings_total': None, 'records': None, 'unbound_before_binding': None}
+
+
 class Referral(Record):
     """A referral letter for home nursing (suunamiskiri)."""
 
@@ -2050,6 +2104,11 @@ class TerminationEffects(Record):
 class VerifyReport(Record):
     """The result of verifying the chain."""
 
+    against: Optional[Checkpoint]
+    """The checkpoint the chain was checked against, when one was: given, or the latest
+    the engine's checkpoint sink keeps.
+    """
+
     entries: int
     """Entries read."""
 
@@ -2059,7 +2118,13 @@ class VerifyReport(Record):
     head_hash: Optional[str]
     """The newest entry's hash, if any."""
 
-    _fields = {'entries': None, 'first_break': ('opt', ('class', 'ChainBreak')), 'head_hash': None}
+    records: Optional[RecordsCheck]
+    """A deep verification's check of the stored records against the digests their
+    calls bound into the chain; `None` when not asked for, or when the chain itself
+    is broken (its bindings then prove nothing).
+    """
+
+    _fields = {'against': ('opt', ('class', 'Checkpoint')), 'entries': None, 'first_break': ('opt', ('class', 'ChainBreak')), 'head_hash': None, 'records': ('opt', ('class', 'RecordsCheck'))}
 
 
 class Visit(Record):
@@ -2848,6 +2913,15 @@ class Commands(Caller):
         """
         return cast("VerifyReport", self._run(actor, "verify_audit_since", {"checkpoint": checkpoint}))
 
+    def verify_audit_deep(self, actor: Actor, checkpoint: Optional[Union[CheckpointInput, Checkpoint]] = None) -> VerifyReport:
+        """Runs the engine's ``verify_audit_deep`` as ``actor`` (authorized and audited) and returns :class:`VerifyReport`.
+
+        Arguments:
+            actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
+            checkpoint: Checkpoint — A checkpoint: the number of entries and the head hash at some moment, to be kept outside the database (printed, signed, sent elsewhere) and verified against later. Fields: entries, head_hash.
+        """
+        return cast("VerifyReport", self._run(actor, "verify_audit_deep", {"checkpoint": checkpoint}))
+
     def audit_checkpoint(self, actor: Actor) -> Checkpoint:
         """Runs the engine's ``audit_checkpoint`` as ``actor`` (authorized and audited) and returns :class:`Checkpoint`.
 
@@ -2988,7 +3062,7 @@ class Commands(Caller):
         return cast("int", self._run(actor, "send_discharge", {"file": file, "text": text}))
 
 
-RESULTS: Dict[str, Any] = {'create_plan': ('class', 'CarePlan'), 'add_plan_item': ('class', 'PlanItemOutcome'), 'change_plan_item': ('class', 'PlanItemOutcome'), 'split_plan_item': ('class', 'SplitOutcome'), 'client_calendar': ('list', ('class', 'CalendarVisit')), 'worker_calendar': ('list', ('class', 'CalendarVisit')), 'visit_with_plan': ('class', 'VisitWithPlan'), 'move_visit': ('class', 'VisitChange'), 'cancel_visit': ('class', 'Visit'), 'mark_done': ('class', 'ServiceLogEntry'), 'mark_not_done': ('class', 'Visit'), 'add_log_entry': ('class', 'ServiceLogEntry'), 'service_log': ('list', ('class', 'ServiceLogEntry')), 'missed_visits': ('list', ('class', 'Visit')), 'worker_report': ('list', ('class', 'ServiceLogEntry')), 'monthly_report': ('class', 'MonthlyReport'), 'find_client': ('list', ('class', 'FileSummary')), 'enter_application': ('class', 'Application'), 'decide_application': ('class', 'CaseDecision'), 'applications': ('list', ('class', 'Application')), 'decisions': ('list', ('class', 'CaseDecision')), 'register_client': ('class', 'Membership'), 'assign_worker': ('class', 'ClientCard'), 'enter_referral': ('class', 'Referral'), 'register_referral': ('tuple', (('class', 'ClientFile'), ('class', 'Referral'))), 'reject_referral': ('class', 'Referral'), 'prepare_contract': ('class', 'Contract'), 'conclude_contract': ('class', 'Contract'), 'terminate_contract': ('tuple', (('class', 'Contract'), ('class', 'TerminationEffects'))), 'contracts': ('list', ('class', 'Contract')), 'record_assessment': ('class', 'Assessment'), 'assessments': ('list', ('class', 'Assessment')), 'record_death': ('class', 'DeathEffects'), 'void_death': ('class', 'Compensation'), 'correct_death_date': ('tuple', (('class', 'Compensation'), ('class', 'DeathEffects'))), 'import_notices': ('class', 'ImportReport'), 'register_organization': ('class', 'Organization'), 'register_worker': ('class', 'Worker'), 'record_employment_end': ('class', 'EmploymentEnd'), 'compliance_breaches': ('list', ('class', 'ComplianceBreach')), 'record_disclosure': ('class', 'Disclosure'), 'file_of_code': None, 'access_log': ('list', ('class', 'AccessLogLine')), 'set_restriction': ('class', 'AccessRestriction'), 'lift_restriction': ('class', 'AccessRestriction'), 'register_person': ('class', 'Person'), 'open_client_file': ('class', 'ClientFile'), 'client_file': ('class', 'ClientFileView'), 'client_card': ('class', 'ClientCard'), 'update_good_to_know': ('class', 'ClientCard'), 'set_card_provider': ('class', 'ClientCard'), 'add_member': ('class', 'Membership'), 'end_membership': ('class', 'Membership'), 'network': ('list', ('class', 'Membership')), 'grant_substitution': ('class', 'Substitution'), 'add_entry': ('class', 'Entry'), 'entries': ('list', ('class', 'Entry')), 'inbox': ('list', ('class', 'Notification')), 'mark_notification': ('class', 'Notification'), 'notify_network': ('list', ('class', 'Notification')), 'bootstrap': ('tuple', (('class', 'Organization'), ('class', 'Worker'))), 'verify_audit': ('class', 'VerifyReport'), 'verify_audit_since': ('class', 'VerifyReport'), 'audit_checkpoint': ('class', 'Checkpoint'), 'reporting_deadlines': ('list', ('class', 'ReportDue')), 'submit_report': ('class', 'ReportSubmission'), 'retention_due': ('list', ('class', 'DueRecord')), 'set_hold': ('class', 'Hold'), 'holds': ('list', ('class', 'Hold')), 'lift_hold': ('class', 'Hold'), 'draft_destruction_act': ('class', 'DestructionAct'), 'approve_destruction_act': ('class', 'DestructionAct'), 'execute_destruction_act': ('class', 'DestructionAct'), 'home_view': ('class', 'HomeView'), 'client_home': ('class', 'ClientHome'), 'check_services': ('class', 'ServiceCheck'), 'notify_unserved': None, 'send_discharge': None}
+RESULTS: Dict[str, Any] = {'create_plan': ('class', 'CarePlan'), 'add_plan_item': ('class', 'PlanItemOutcome'), 'change_plan_item': ('class', 'PlanItemOutcome'), 'split_plan_item': ('class', 'SplitOutcome'), 'client_calendar': ('list', ('class', 'CalendarVisit')), 'worker_calendar': ('list', ('class', 'CalendarVisit')), 'visit_with_plan': ('class', 'VisitWithPlan'), 'move_visit': ('class', 'VisitChange'), 'cancel_visit': ('class', 'Visit'), 'mark_done': ('class', 'ServiceLogEntry'), 'mark_not_done': ('class', 'Visit'), 'add_log_entry': ('class', 'ServiceLogEntry'), 'service_log': ('list', ('class', 'ServiceLogEntry')), 'missed_visits': ('list', ('class', 'Visit')), 'worker_report': ('list', ('class', 'ServiceLogEntry')), 'monthly_report': ('class', 'MonthlyReport'), 'find_client': ('list', ('class', 'FileSummary')), 'enter_application': ('class', 'Application'), 'decide_application': ('class', 'CaseDecision'), 'applications': ('list', ('class', 'Application')), 'decisions': ('list', ('class', 'CaseDecision')), 'register_client': ('class', 'Membership'), 'assign_worker': ('class', 'ClientCard'), 'enter_referral': ('class', 'Referral'), 'register_referral': ('tuple', (('class', 'ClientFile'), ('class', 'Referral'))), 'reject_referral': ('class', 'Referral'), 'prepare_contract': ('class', 'Contract'), 'conclude_contract': ('class', 'Contract'), 'terminate_contract': ('tuple', (('class', 'Contract'), ('class', 'TerminationEffects'))), 'contracts': ('list', ('class', 'Contract')), 'record_assessment': ('class', 'Assessment'), 'assessments': ('list', ('class', 'Assessment')), 'record_death': ('class', 'DeathEffects'), 'void_death': ('class', 'Compensation'), 'correct_death_date': ('tuple', (('class', 'Compensation'), ('class', 'DeathEffects'))), 'import_notices': ('class', 'ImportReport'), 'register_organization': ('class', 'Organization'), 'register_worker': ('class', 'Worker'), 'record_employment_end': ('class', 'EmploymentEnd'), 'compliance_breaches': ('list', ('class', 'ComplianceBreach')), 'record_disclosure': ('class', 'Disclosure'), 'file_of_code': None, 'access_log': ('list', ('class', 'AccessLogLine')), 'set_restriction': ('class', 'AccessRestriction'), 'lift_restriction': ('class', 'AccessRestriction'), 'register_person': ('class', 'Person'), 'open_client_file': ('class', 'ClientFile'), 'client_file': ('class', 'ClientFileView'), 'client_card': ('class', 'ClientCard'), 'update_good_to_know': ('class', 'ClientCard'), 'set_card_provider': ('class', 'ClientCard'), 'add_member': ('class', 'Membership'), 'end_membership': ('class', 'Membership'), 'network': ('list', ('class', 'Membership')), 'grant_substitution': ('class', 'Substitution'), 'add_entry': ('class', 'Entry'), 'entries': ('list', ('class', 'Entry')), 'inbox': ('list', ('class', 'Notification')), 'mark_notification': ('class', 'Notification'), 'notify_network': ('list', ('class', 'Notification')), 'bootstrap': ('tuple', (('class', 'Organization'), ('class', 'Worker'))), 'verify_audit': ('class', 'VerifyReport'), 'verify_audit_since': ('class', 'VerifyReport'), 'verify_audit_deep': ('class', 'VerifyReport'), 'audit_checkpoint': ('class', 'Checkpoint'), 'reporting_deadlines': ('list', ('class', 'ReportDue')), 'submit_report': ('class', 'ReportSubmission'), 'retention_due': ('list', ('class', 'DueRecord')), 'set_hold': ('class', 'Hold'), 'holds': ('list', ('class', 'Hold')), 'lift_hold': ('class', 'Hold'), 'draft_destruction_act': ('class', 'DestructionAct'), 'approve_destruction_act': ('class', 'DestructionAct'), 'execute_destruction_act': ('class', 'DestructionAct'), 'home_view': ('class', 'HomeView'), 'client_home': ('class', 'ClientHome'), 'check_services': ('class', 'ServiceCheck'), 'notify_unserved': None, 'send_discharge': None}
 """The conversion spec of each command's result."""
 
 CLASSES: Dict[str, Any] = {
@@ -3035,6 +3109,8 @@ CLASSES: Dict[str, Any] = {
     "PlanItem": PlanItem,
     "PlanItemOutcome": PlanItemOutcome,
     "PlannedAction": PlannedAction,
+    "RecordFinding": RecordFinding,
+    "RecordsCheck": RecordsCheck,
     "Referral": Referral,
     "Regeneration": Regeneration,
     "ReportDue": ReportDue,

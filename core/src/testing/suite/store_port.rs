@@ -130,6 +130,7 @@ fn a_dropped_unit_of_work_leaves_nothing(t: Town) {
                 purpose: String::new(),
                 decision: crate::audit::AuditDecision::NotDecided,
                 outcome: "ok".into(),
+                writes: Vec::new(),
             })
             .unwrap();
     }
