@@ -23,6 +23,7 @@ use teho_core::org::{
 use teho_core::person::{NewPerson, PersonIdentity, PersonalCode};
 use teho_core::plan::{NewPlan, PlanItemSpec, PlannedAction, Recurrence};
 use teho_core::ports::{FixedClock, SequentialIds};
+use teho_core::store::Store;
 use teho_core::{ClientFiles, TehoError, TehoResult};
 use teho_storage::SqliteStore;
 
@@ -48,16 +49,23 @@ fn code(s: &str) -> TehoResult<PersonalCode> {
     Ok(PersonalCode::parse(s)?)
 }
 
-/// Runs the demo; `db` must not exist yet (a temporary file is used when `None`).
-pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
+/// Runs the demo; `db`, a file, must not exist yet (a temporary file is used when
+/// `None`), or a `postgresql://` URL whose schema holds no tables yet.
+pub fn run(db: Option<&str>) -> Result<(), TehoError> {
     let _tmp;
     let keep = db.is_some();
-    let path = match db {
+    let clock = Arc::new(FixedClock::new(at(2026, 11, 2, 9, 0)));
+    let (store, shown): (Arc<dyn Store>, String) = match db {
+        Some(url) if teho_postgres::is_postgres_url(url) => (
+            Arc::new(teho_postgres::PostgresStore::create(url)?),
+            "the PostgreSQL database".into(),
+        ),
         Some(p) => {
+            let p = PathBuf::from(p);
             if p.exists() {
                 return Err(TehoError::invalid_path(&p));
             }
-            p
+            (Arc::new(SqliteStore::create(&p)?), p.display().to_string())
         }
         None => {
             let dir = tempfile::tempdir().map_err(|e| TehoError::Storage {
@@ -65,17 +73,12 @@ pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
             })?;
             let p = dir.path().join("teho-demo.db");
             _tmp = dir;
-            p
+            (Arc::new(SqliteStore::create(&p)?), p.display().to_string())
         }
     };
-    let clock = Arc::new(FixedClock::new(at(2026, 11, 2, 9, 0)));
-    let engine = ClientFiles::new(
-        SqliteStore::create(&path)?,
-        clock.clone(),
-        SequentialIds::new(0x7e40),
-    );
+    let engine = ClientFiles::shared(store, clock.clone(), Arc::new(SequentialIds::new(0x7e40)));
     println!("TEHO demo — shared client file for home care and home nursing, Tallinn");
-    println!("database: {}\n", path.display());
+    println!("database: {shown}\n");
     let town = build(&engine, &clock)?;
     show(&engine, &clock, &town)?;
     let rest = neighbour_outcomes(
@@ -105,9 +108,13 @@ pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
     );
     println!("checkpoint to keep elsewhere: {}", cp.to_text());
     if keep {
+        // A URL may carry a password: it is not printed back.
+        let again = match db {
+            Some(u) if teho_postgres::is_postgres_url(u) => "postgresql://…",
+            other => other.unwrap_or_default(),
+        };
         println!(
-            "verify again later with: teho audit verify --db {} --checkpoint {}",
-            path.display(),
+            "verify again later with: teho audit verify --db {again} --checkpoint {}",
             cp.to_text()
         );
         println!(
@@ -115,10 +122,8 @@ pub fn run(db: Option<PathBuf>) -> Result<(), TehoError> {
             town.admin, town.head, town.file
         );
         println!(
-            "analyse Helju's month in Python: python bindings/python/examples/demo_month.py {} {} {}",
-            path.display(),
-            town.care_manager,
-            town.neighbour.file
+            "analyse Helju's month in Python: python bindings/python/examples/demo_month.py {again} {} {}",
+            town.care_manager, town.neighbour.file
         );
     } else {
         println!(

@@ -16,7 +16,6 @@
 
 mod demo;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -29,7 +28,9 @@ use teho_core::person::PersonalCode;
 use teho_core::ports::{SystemClock, UuidV7Ids};
 use teho_core::register::{NoticeFormat, NoticeReader};
 use teho_core::retention::{HoldScope, NewDestructionAct};
+use teho_core::store::{Store, StoreError};
 use teho_core::{ClientFiles, TehoError};
+use teho_postgres::{PostgresStore, is_postgres_url};
 use teho_storage::SqliteStore;
 
 const USAGE: &str = "usage:
@@ -96,10 +97,29 @@ fn flag(args: &[String], name: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// How a database is named in messages: a file by its path, a PostgreSQL database
+/// without its URL (which may carry a password).
+fn shown(db: &str) -> String {
+    if is_postgres_url(db) {
+        "the PostgreSQL database".into()
+    } else {
+        db.into()
+    }
+}
+
+/// The store at `db`: a SQLite file, or a `postgresql://` URL.
+fn open_store(db: &str) -> Result<Arc<dyn Store>, String> {
+    let opened: Result<Arc<dyn Store>, StoreError> = if is_postgres_url(db) {
+        PostgresStore::open(db).map(|s| Arc::new(s) as Arc<dyn Store>)
+    } else {
+        SqliteStore::open(db).map(|s| Arc::new(s) as Arc<dyn Store>)
+    };
+    opened.map_err(|e| format!("{}: {}", shown(db), TehoError::from(e)))
+}
+
 fn open(args: &[String]) -> Result<ClientFiles, String> {
     let db = flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
-    let store = SqliteStore::open(&db).map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
-    let engine = ClientFiles::new(store, SystemClock, UuidV7Ids);
+    let engine = ClientFiles::shared(open_store(&db)?, Arc::new(SystemClock), Arc::new(UuidV7Ids));
     match checkpoint_sink(args)? {
         None => Ok(engine),
         Some((sink, policy)) => engine
@@ -134,7 +154,9 @@ fn checkpoint_sink(args: &[String]) -> Result<Option<(FileCheckpoints, Checkpoin
 /// Whether the file at `db` cannot be written by this process (read-only media, a copy
 /// kept as evidence with its write permissions taken away).
 fn unwritable(db: &str) -> bool {
-    std::fs::OpenOptions::new().append(true).open(db).is_err() && std::path::Path::new(db).exists()
+    !is_postgres_url(db)
+        && std::fs::OpenOptions::new().append(true).open(db).is_err()
+        && std::path::Path::new(db).exists()
 }
 
 fn uuid_flag(args: &[String], name: &str) -> Result<uuid::Uuid, String> {
@@ -181,8 +203,8 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     args[0]
                 ));
             }
-            let db = flag(args, "--db")?.map(PathBuf::from);
-            demo::run(db).map_err(|e| e.to_string())?;
+            let db = flag(args, "--db")?;
+            demo::run(db.as_deref()).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         ["init", ..] => {
@@ -196,11 +218,16 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             }
             let db =
                 flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
-            SqliteStore::create(&db).map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
+            let step = if is_postgres_url(&db) {
+                PostgresStore::create(&db).map(|_| teho_postgres::SCHEMA_VERSION)
+            } else {
+                SqliteStore::create(&db).map(|_| teho_storage::SCHEMA_VERSION)
+            }
+            .map_err(|e| format!("{}: {}", shown(&db), TehoError::from(e)))?;
             println!(
-                "{db}: a new TEHO database (schema step {}); bootstrap it with the municipality \
-                 and its first administrator",
-                teho_storage::SCHEMA_VERSION
+                "{}: a new TEHO database (schema step {step}); bootstrap it with the \
+                 municipality and its first administrator",
+                shown(&db)
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -248,8 +275,14 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             }
             let forensic = args.iter().any(|a| a == "--read-only") || unwritable(&db);
             let report = if forensic {
-                let store = SqliteStore::open_read_only(&db)
-                    .map_err(|e| format!("{db}: {}", TehoError::from(e)))?;
+                let store: Arc<dyn Store> = if is_postgres_url(&db) {
+                    open_store(&db)?
+                } else {
+                    Arc::new(
+                        SqliteStore::open_read_only(&db)
+                            .map_err(|e| format!("{db}: {}", TehoError::from(e)))?,
+                    )
+                };
                 println!(
                     "forensic verification of a read-only file: nothing is written to it, \
                      and this verification is not recorded in its audit log"
@@ -263,9 +296,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     (None, _) => None,
                 };
                 if deep {
-                    teho_core::audit::verify_store_deep(&store, checkpoint.as_ref())
+                    teho_core::audit::verify_store_deep(&*store, checkpoint.as_ref())
                 } else {
-                    teho_core::audit::verify_store(&store, since.as_ref(), checkpoint.as_ref())
+                    teho_core::audit::verify_store(&*store, since.as_ref(), checkpoint.as_ref())
                 }
             } else {
                 let engine = open(args)?;
