@@ -56,5 +56,6 @@ teho_pg_start() {
     return 1
   }
   export TEHO_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+  export TEHO_PG_BIN TEHO_PG_DIR
   echo "private PostgreSQL $("$TEHO_PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 }

@@ -76,6 +76,8 @@ struct BatchState {
     open: Option<(BatchId, ThreadId)>,
     conn: Option<Pooled>,
     made: u64,
+    /// A destruction inside the open batch asked for compaction: done once it commits.
+    compact_after: bool,
 }
 
 /// A TEHO store on a PostgreSQL server: one schema (the connection's `search_path`,
@@ -359,9 +361,48 @@ impl Store for PostgresStore {
                 problem: "has no connection".into(),
             }),
         };
+        let compact = std::mem::take(&mut guard.compact_after) && commit && result.is_ok();
         drop(guard);
         self.batch_ended.notify_all();
-        result
+        result?;
+        if compact {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    /// After a destruction: rewrites the tables records are destroyed from (`VACUUM
+    /// (FULL)`: a fresh copy of the live rows; the old files are removed) and forces a
+    /// checkpoint, so that the destroyed content is gone from the table files. The
+    /// write-ahead log — and any archive of it — keeps the old pages until they are
+    /// recycled: ARCHITECTURE.md says what an operator must do about that. The rewrite
+    /// locks those tables for its length. Inside a batch it waits until the batch has
+    /// committed (the batch holds locks the rewrite needs).
+    fn compact(&self) -> StoreResult<()> {
+        {
+            let mut guard = self.lock();
+            if guard.open.is_some() {
+                guard.compact_after = true;
+                return Ok(());
+            }
+        }
+        let mut client = self.client()?;
+        // One statement a call: several in one message run as one transaction block,
+        // where VACUUM may not.
+        for sql in [
+            "SET lock_timeout = '60s'",
+            "VACUUM (FULL) entries, visits, service_log, assessments",
+            "RESET lock_timeout",
+        ] {
+            client.batch_execute(sql).map_err(pg_error)?;
+        }
+        client.batch_execute("CHECKPOINT").map_err(|e| {
+            StoreError::Backend(format!(
+                "{}: the destroyed records are gone from the tables, but the server was not \
+                 checkpointed; grant the pg_checkpoint role to TEHO's database user",
+                pg_error(e)
+            ))
+        })
     }
 }
 

@@ -12,7 +12,8 @@ use pyo3::prelude::*;
 use teho_core::TehoError;
 use teho_core::audit::{Checkpoint, CheckpointSink, FileCheckpoints};
 use teho_core::host::{Host, HostClock, HostError};
-use teho_core::store::Store;
+use teho_core::store::{Store, StoreError};
+use teho_postgres::{PostgresStore, is_postgres_url};
 use teho_storage::SqliteStore;
 
 /// An open TEHO store and its engine.
@@ -47,12 +48,23 @@ fn clock(clock: Option<&str>) -> Result<HostClock, HostError> {
     })
 }
 
+/// The store at `path`: a SQLite file, or a `postgresql://` URL (issue 18); `create`
+/// makes a new one.
+fn store_at(path: &str, create: bool) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match (is_postgres_url(path), create) {
+        (true, false) => Arc::new(PostgresStore::open(path)?),
+        (true, true) => Arc::new(PostgresStore::create(path)?),
+        (false, false) => Arc::new(SqliteStore::open(path)?),
+        (false, true) => Arc::new(SqliteStore::create(path)?),
+    })
+}
+
 fn open_host(
-    store: Result<SqliteStore, teho_core::store::StoreError>,
+    store: Result<Arc<dyn Store>, StoreError>,
     at: Option<&str>,
     checkpoints: Option<(Arc<dyn CheckpointSink>, u64)>,
 ) -> Result<Engine, HostError> {
-    let store: Arc<dyn Store> = Arc::new(store.map_err(TehoError::from)?);
+    let store = store.map_err(TehoError::from)?;
     let host = Host::open(store, clock(at)?)?;
     Ok(Engine {
         host: match checkpoints {
@@ -178,7 +190,8 @@ fn parse_recurrence(py: Python<'_>, text: &str) -> PyResult<String> {
     Host::parse_recurrence(text).map_err(|e| raise(py, e))
 }
 
-/// Opens the TEHO database at `path` (never creates one: a missing or empty file raises
+/// Opens the TEHO database at `path`, a file or a `postgresql://` URL (never creates one:
+/// a missing or empty file, or a schema without TEHO's tables, raises
 /// `NotATehoDatabase`); `clock` fixes the time.
 #[pyfunction]
 #[pyo3(signature = (path, clock=None, checkpoints=None, checkpoint_every=1000))]
@@ -190,9 +203,7 @@ fn open(
     checkpoint_every: u64,
 ) -> PyResult<Engine> {
     let checkpoints = sink(checkpoints, checkpoint_every)?;
-    released(py, || {
-        open_host(SqliteStore::open(path), clock, checkpoints)
-    })
+    released(py, || open_host(store_at(path, false), clock, checkpoints))
 }
 
 /// Creates a new TEHO database at `path` (missing or empty; anything else raises
@@ -207,16 +218,20 @@ fn create(
     checkpoint_every: u64,
 ) -> PyResult<Engine> {
     let checkpoints = sink(checkpoints, checkpoint_every)?;
-    released(py, || {
-        open_host(SqliteStore::create(path), clock, checkpoints)
-    })
+    released(py, || open_host(store_at(path, true), clock, checkpoints))
 }
 
 /// Opens a private in-memory store; `clock` fixes the time.
 #[pyfunction]
 #[pyo3(signature = (clock=None))]
 fn open_memory(py: Python<'_>, clock: Option<&str>) -> PyResult<Engine> {
-    released(py, || open_host(SqliteStore::open_memory(), clock, None))
+    released(py, || {
+        open_host(
+            SqliteStore::open_memory().map(|s| Arc::new(s) as Arc<dyn Store>),
+            clock,
+            None,
+        )
+    })
 }
 
 /// The version of the SQLite library the binding runs on: the system's, shared with

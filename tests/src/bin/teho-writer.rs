@@ -1,5 +1,6 @@
-//! Test helper: opens a TEHO SQLite file and writes and reads through the engine as fast
-//! as it can, for the two-process test. Exits non-zero with the error on any failure.
+//! Test helper: opens a TEHO SQLite file (or a `postgresql://` URL) and writes and reads
+//! through the engine as fast as it can, for the tests of several processes on one
+//! database. Exits non-zero with the error on any failure.
 //!
 //! Usage: teho-writer DB ID_PREFIX COUNT WORKER_UUID FILE_UUID [--abort]
 //!
@@ -7,12 +8,15 @@
 //! destructor runs, nothing is synced or closed — as a crash would end it.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use teho_core::ClientFiles;
 use teho_core::access::{Actor, DataCategory, Visibility};
 use teho_core::file::NewEntry;
 use teho_core::ids::{ClientFileId, WorkerId};
 use teho_core::ports::{FixedClock, SequentialIds};
+use teho_core::store::Store;
+use teho_postgres::{PostgresStore, is_postgres_url};
 use teho_storage::SqliteStore;
 
 fn main() -> ExitCode {
@@ -38,11 +42,15 @@ fn run() -> Result<(), String> {
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
     let worker = WorkerId(worker.parse().map_err(|e| format!("worker: {e}"))?);
     let file = ClientFileId(file.parse().map_err(|e| format!("file: {e}"))?);
-    let store = SqliteStore::open(db).map_err(|e| e.to_string())?;
-    let engine = ClientFiles::new(
+    let store: Arc<dyn Store> = if is_postgres_url(db) {
+        Arc::new(PostgresStore::open(db).map_err(|e| e.to_string())?)
+    } else {
+        Arc::new(SqliteStore::open(db).map_err(|e| e.to_string())?)
+    };
+    let engine = ClientFiles::shared(
         store,
-        FixedClock::new(teho_tests::tallinn(2026, 11, 3, 10, 0)),
-        SequentialIds::new(prefix),
+        Arc::new(FixedClock::new(teho_tests::tallinn(2026, 11, 3, 10, 0))),
+        Arc::new(SequentialIds::new(prefix)),
     );
     let actor = Actor::Worker(worker);
     for i in 0..count {
