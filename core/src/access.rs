@@ -1358,43 +1358,54 @@ fn check_actor(actor: &ActorFacts, at: DateTime<Utc>) -> Result<(), DenyReason> 
     }
 }
 
-/// `rule` under the actor's standing in the file — or, for a person who holds several
-/// self-side memberships at once (a guardian who is also a relative), under any of them
-/// that allows it: a record only relatives may see is theirs to see. Else the first
-/// standing's refusal. (Found by the access oracle at 10^7 cases, `scripts/soak`.)
+/// Every standing the actor has in the file: the first ([`standing`]) and, for a person
+/// who holds several self-side memberships at once (a guardian who is also a relative),
+/// one for each of the others active at `at`. (Found by the access oracle at 10^7 cases,
+/// `scripts/soak`.)
+fn standings(
+    actor: &ActorFacts,
+    c: &ClientFacts,
+    at: DateTime<Utc>,
+) -> Result<Vec<Standing>, DenyReason> {
+    let mut all = vec![standing(actor, c, at)?];
+    if let ActorFacts::Person { id } = actor
+        && *id != c.client
+    {
+        all.extend(
+            c.network
+                .iter()
+                .filter(|m| {
+                    m.member == Member::Person(*id) && m.role.is_self_side() && m.active_at(at)
+                })
+                .map(|m| Standing {
+                    role: m.role,
+                    basis: AllowBasis::Member {
+                        membership: m.id,
+                        role: m.role,
+                    },
+                    supervised: &[],
+                    organization: None,
+                }),
+        );
+    }
+    Ok(all)
+}
+
+/// `rule` under any of the actor's standings in the file ([`standings`]) that allows
+/// it: a record only relatives may see is theirs to see when they are also the guardian.
+/// Else the first standing's refusal.
 fn any_standing(
     actor: &ActorFacts,
     c: &ClientFacts,
     at: DateTime<Utc>,
     rule: impl Fn(&Standing) -> Result<AllowBasis, DenyReason>,
 ) -> Result<AllowBasis, DenyReason> {
-    let first = rule(&standing(actor, c, at)?);
+    let all = standings(actor, c, at)?;
+    let first = rule(&all[0]);
     if first.is_ok() {
         return first;
     }
-    if let ActorFacts::Person { id } = actor
-        && *id != c.client
-    {
-        for m in c
-            .network
-            .iter()
-            .filter(|m| m.member == Member::Person(*id) && m.role.is_self_side() && m.active_at(at))
-        {
-            let s = Standing {
-                role: m.role,
-                basis: AllowBasis::Member {
-                    membership: m.id,
-                    role: m.role,
-                },
-                supervised: &[],
-                organization: None,
-            };
-            if let Ok(basis) = rule(&s) {
-                return Ok(basis);
-            }
-        }
-    }
-    first
+    all[1..].iter().find_map(|s| rule(s).ok()).map_or(first, Ok)
 }
 
 /// Applies the record-level rules once the actor's standing is known: role-only
@@ -1466,14 +1477,17 @@ pub fn redact(
     let Target::Client(c) = target else {
         return Vec::new();
     };
-    let Ok(s) = check_actor(actor, at).and_then(|()| standing(actor, c, at)) else {
+    let Ok(all) = check_actor(actor, at).and_then(|()| standings(actor, c, at)) else {
         return Vec::new();
     };
-    let supervising = matches!(s.basis, AllowBasis::Supervision { .. });
     entries
         .into_iter()
         .filter_map(|mut e| {
-            record_rules(&s, e.category, e.visibility, false).ok()?;
+            // Kept under any standing that may read it, as `authorize` allows the read.
+            let s = all
+                .iter()
+                .find(|s| record_rules(s, e.category, e.visibility, false).is_ok())?;
+            let supervising = matches!(s.basis, AllowBasis::Supervision { .. });
             if let Some(detail) = &e.domain_detail {
                 let d = detail.domain;
                 if s.role.domain() != d && !(supervising && s.supervised.contains(&d)) {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Tallinn;
 use proptest::prelude::*;
 use teho_core::access::{
-    Action, ActorFacts, ClientFacts, DataCategory, Target, Visibility, authorize,
+    Action, ActorFacts, ClientFacts, DataCategory, Target, Visibility, authorize, redact,
 };
 use teho_core::ids::{
     ClientFileId, MembershipId, OrganizationId, PersonId, SubstitutionId, WorkerId,
@@ -162,14 +162,16 @@ fn in_days(day: NaiveDate, from: NaiveDate, until: Option<NaiveDate>) -> bool {
 /// The oracle's answer: allowed or not.
 fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc>) -> bool {
     let day = tallinn_day(at);
-    // 1. Who is the actor towards this client, in which role?
-    let (role, supervising_kind, org) = match actor {
+    // 1. Who is the actor towards this client, in which role(s)? A person may stand in
+    //    several self-side roles at once (a guardian who is also a relative): each is a
+    //    standing of its own, and the actor may do what any of them may.
+    let standings: Vec<(Role, Option<OrganizationKind>, Option<OrganizationId>)> = match actor {
         ActorFacts::Unknown | ActorFacts::System => return false,
         ActorFacts::Person { id } => {
             if *id == c.client {
-                (Role::Client, None, None)
+                vec![(Role::Client, None, None)]
             } else {
-                let mut found = None;
+                let mut found = Vec::new();
                 for m in &c.network {
                     let self_side = matches!(
                         m.role,
@@ -179,13 +181,13 @@ fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc
                         && self_side
                         && in_days(day, m.valid_from, m.valid_until)
                     {
-                        found = Some(m.role);
+                        found.push((m.role, None, None));
                     }
                 }
-                match found {
-                    Some(r) => (r, None, None),
-                    None => return false,
+                if found.is_empty() {
+                    return false;
                 }
+                found
             }
         }
         ActorFacts::Worker {
@@ -207,11 +209,11 @@ fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc
                 if supervision.is_none() {
                     return false;
                 }
-                (
+                vec![(
                     Role::Supervisor,
                     Some(*organization_kind),
                     Some(*organization),
-                )
+                )]
             } else if *role == Role::Administrator {
                 return false;
             } else {
@@ -251,13 +253,24 @@ fn oracle(actor: &ActorFacts, action: &Action, c: &ClientFacts, at: DateTime<Utc
                     }
                 }
                 match found {
-                    Some(r) => (r, None, Some(*organization)),
+                    Some(r) => vec![(r, None, Some(*organization))],
                     None => return false,
                 }
             }
         }
     };
-    // 2. What may that role do?
+    standings
+        .into_iter()
+        .any(|(role, supervising_kind, org)| may(action, role, supervising_kind, org))
+}
+
+/// 2. What may an actor standing in `role` do?
+fn may(
+    action: &Action,
+    role: Role,
+    supervising_kind: Option<OrganizationKind>,
+    org: Option<OrganizationId>,
+) -> bool {
     match action {
         Action::ManageNetwork { provider } => match role {
             Role::SocialWorker | Role::SocialWelfareHead => supervising_kind.is_none(),
@@ -575,6 +588,36 @@ proptest! {
             "actor {:?}\naction {:?}\nat {} (Tallinn {})\nnetwork {:#?}\nsubstitutions {:#?}\ndecision {:?}",
             w.actor, w.action, w.at, tallinn_day(w.at), w.client.network, w.client.substitutions, decision
         );
+    }
+
+    /// A list of entries shows exactly those a read of each would be allowed: redaction
+    /// neither leaks one `authorize` refuses nor hides one it allows (a guardian who is
+    /// also a relative sees the relatives-only entries in the list too).
+    #[test]
+    fn a_list_shows_exactly_the_entries_a_read_of_each_is_allowed(w in world()) {
+        if let Action::Read(category, visibility) | Action::Write(category, visibility) = w.action {
+            let target = Target::Client(w.client.clone());
+            let entry = teho_core::file::Entry {
+                id: teho_core::ids::EntryId(Uuid::from_u128(0xe)),
+                file: w.client.file,
+                category,
+                visibility,
+                author: teho_core::audit::ActorRef {
+                    id: "system".into(),
+                    name: String::new(),
+                    personal_code: String::new(),
+                    role: None,
+                    organization: None,
+                },
+                written_at: w.at,
+                text: String::new(),
+                domain_detail: None,
+            };
+            let shown = redact(&w.actor, &target, vec![entry], w.at).len() == 1;
+            let allowed = authorize(&w.actor, &Action::Read(category, visibility), &target, w.at)
+                .is_allowed();
+            prop_assert_eq!(shown, allowed, "actor {:?}\nread {:?} {:?}", w.actor, category, visibility);
+        }
     }
 
     #[test]
