@@ -18,6 +18,7 @@ use teho_core::person::{PersonalCode, check_digit};
 
 mod audit;
 mod authorization;
+mod concurrency;
 mod expansion;
 mod horizon;
 mod memory;
@@ -42,6 +43,8 @@ pub(crate) struct Sizes {
     pub query_visits: u64,
     /// Queries of each kind.
     pub queries: u32,
+    /// Seconds each K of the concurrency workload runs.
+    pub concurrency_seconds: f64,
 }
 
 /// A small deterministic generator (SplitMix64), so a seed gives the same workload.
@@ -115,6 +118,7 @@ fn options() -> Result<Options, String> {
             horizon_clients: 10_000,
             query_visits: 5_000_000,
             queries: 10_000,
+            concurrency_seconds: 10.0,
         }
     } else {
         Sizes {
@@ -128,6 +132,7 @@ fn options() -> Result<Options, String> {
             horizon_clients: 500,
             query_visits: 250_000,
             queries: 2_000,
+            concurrency_seconds: 2.0,
         }
     };
     Ok(Options {
@@ -139,6 +144,15 @@ fn options() -> Result<Options, String> {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some(concurrency::CLIENT) {
+        return match concurrency::client(std::env::args().skip(2).collect()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("teho-bench client: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if std::env::args().nth(1).as_deref() == Some(audit::WRITER) {
         return match audit::writer(std::env::args().skip(2).collect()) {
             Ok(()) => ExitCode::SUCCESS,
@@ -186,6 +200,9 @@ fn main() -> ExitCode {
     }
     if wants("memory") {
         run("memory", memory::memory(&opts));
+    }
+    if wants("concurrency") {
+        run("concurrency", concurrency::concurrency(&opts));
     }
     if !missed.is_empty() {
         println!("targets missed: {}", missed.join(", "));

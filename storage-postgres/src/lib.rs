@@ -27,8 +27,7 @@ use std::thread::ThreadId;
 use std::time::Duration;
 
 use postgres::error::SqlState;
-use postgres::{Client, NoTls};
-use r2d2_postgres::PostgresConnectionManager;
+use postgres::{Client, NoTls, Statement};
 use teho_core::audit::{AuditEntry, ChainHead, NewAuditEntry};
 use teho_core::ids::ClientFileId;
 use teho_core::store::{
@@ -39,8 +38,66 @@ use uuid::Uuid;
 
 pub use schema::{SCHEMA_STEPS, SCHEMA_VERSION};
 
-type Manager = PostgresConnectionManager<NoTls>;
 type Pooled = r2d2::PooledConnection<Manager>;
+
+/// Opens connections for the pool: each a client with its own cache of prepared
+/// statements (a statement is parsed once per connection, not at every call — half the
+/// round trips of a statement).
+#[derive(Debug)]
+struct Manager {
+    config: postgres::Config,
+}
+
+/// A pooled connection: the client and its prepared statements by SQL text.
+pub(crate) struct Conn {
+    client: Client,
+    statements: std::collections::HashMap<String, Statement>,
+}
+
+impl Conn {
+    /// The statement of `sql`, prepared on this connection once.
+    pub(crate) fn cached(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Conn, postgres::Error> {
+        Ok(Conn {
+            client: self.config.connect(NoTls)?,
+            statements: std::collections::HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.client.is_closed()
+    }
+}
 
 /// Attempts of a unit's audit append that meets serialization failures or deadlocks,
 /// by default, before the error reaches the caller.
@@ -143,7 +200,7 @@ impl PostgresStore {
             .max_size(POOL_SIZE)
             .min_idle(Some(0))
             .connection_timeout(CONNECT_TIMEOUT)
-            .build(PostgresConnectionManager::new(config, NoTls))
+            .build(Manager { config })
             .map_err(|e| StoreError::Backend(format!("PostgreSQL: {e}")))?;
         Ok(Self {
             pool,
@@ -179,11 +236,9 @@ impl PostgresStore {
 }
 
 /// Locks the chain's head row and returns it (`None` before the first entry).
-fn lock_head(client: &mut Client) -> Result<Option<ChainHead>, postgres::Error> {
-    let row = client.query_one(
-        "SELECT seq, hash FROM audit_head WHERE chain = 1 FOR UPDATE",
-        &[],
-    )?;
+fn lock_head(client: &mut Conn) -> Result<Option<ChainHead>, postgres::Error> {
+    let stmt = client.cached("SELECT seq, hash FROM audit_head WHERE chain = 1 FOR UPDATE")?;
+    let row = client.query_one(&stmt, &[])?;
     let seq: i64 = row.get(0);
     Ok((seq > 0).then(|| ChainHead {
         seq: seq as u64,
@@ -193,7 +248,7 @@ fn lock_head(client: &mut Client) -> Result<Option<ChainHead>, postgres::Error> 
 
 /// Seals `entry` after the locked head and appends it: the log row, a row per file it is
 /// about, the head moved one forward.
-fn append_locked(client: &mut Client, entry: NewAuditEntry) -> Result<AuditEntry, AppendError> {
+fn append_locked(client: &mut Conn, entry: NewAuditEntry) -> Result<AuditEntry, AppendError> {
     let head = lock_head(client)?;
     let sealed = entry.seal(head.as_ref());
     let seq = i64::try_from(sealed.seq).map_err(|_| {
@@ -206,8 +261,11 @@ fn append_locked(client: &mut Client, entry: NewAuditEntry) -> Result<AuditEntry
             format!("encoding: {e}"),
         ))
     })?;
-    client.execute(
+    let insert = client.cached(
         "INSERT INTO audit_log (seq, prev_hash, hash, file, entry) VALUES ($1, $2, $3, $4, $5)",
+    )?;
+    client.execute(
+        &insert,
         &[
             &seq,
             &sealed.prev_hash,
@@ -225,15 +283,13 @@ fn append_locked(client: &mut Client, entry: NewAuditEntry) -> Result<AuditEntry
     files.sort();
     files.dedup();
     if !files.is_empty() {
-        client.execute(
+        let stmt = client.cached(
             "INSERT INTO audit_files (file, seq) SELECT f, $2 FROM unnest($1::uuid[]) AS f",
-            &[&files, &seq],
         )?;
+        client.execute(&stmt, &[&files, &seq])?;
     }
-    client.execute(
-        "UPDATE audit_head SET seq = $1, hash = $2 WHERE chain = 1",
-        &[&seq, &sealed.hash],
-    )?;
+    let stmt = client.cached("UPDATE audit_head SET seq = $1, hash = $2 WHERE chain = 1")?;
+    client.execute(&stmt, &[&seq, &sealed.hash])?;
     Ok(sealed)
 }
 
@@ -424,9 +480,9 @@ struct PgTx<'s> {
 }
 
 impl PgTx<'_> {
-    fn client(&mut self) -> StoreResult<&mut Client> {
+    fn client(&mut self) -> StoreResult<&mut Conn> {
         match &mut self.held {
-            Held::Own(c) => Ok(&mut **c),
+            Held::Own(c) => Ok(&mut ***c),
             Held::Batch(g) => {
                 let batch = g.open.map_or(0, |(b, _)| b.0);
                 g.conn.as_deref_mut().ok_or(StoreError::Batch {
@@ -504,10 +560,11 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
-        let row = self
-            .client()?
-            .query_one("SELECT seq, hash FROM audit_head WHERE chain = 1", &[])
+        let client = self.client()?;
+        let stmt = client
+            .cached("SELECT seq, hash FROM audit_head WHERE chain = 1")
             .map_err(pg_error)?;
+        let row = client.query_one(&stmt, &[]).map_err(pg_error)?;
         let seq: i64 = row.get(0);
         let hash: String = row.get(1);
         Ok((seq > 0).then_some(ChainHead {
@@ -519,25 +576,23 @@ impl StoreTx for PgTx<'_> {
     fn audit_page(&mut self, from: u64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
         let from = i64::try_from(from).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self
-            .client()?
-            .query(
-                "SELECT seq, entry FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
-                &[&from, &limit],
-            )
+        let client = self.client()?;
+        let stmt = client
+            .cached("SELECT seq, entry FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
             .map_err(pg_error)?;
+        let rows = client.query(&stmt, &[&from, &limit]).map_err(pg_error)?;
         rows.iter().map(entry_of).collect()
     }
 
     fn audit_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<AuditEntry>> {
-        let rows = self
-            .client()?
-            .query(
+        let client = self.client()?;
+        let stmt = client
+            .cached(
                 "SELECT l.seq, l.entry FROM audit_files f JOIN audit_log l ON l.seq = f.seq
                  WHERE f.file = $1 ORDER BY f.seq",
-                &[&file.0],
             )
             .map_err(pg_error)?;
+        let rows = client.query(&stmt, &[&file.0]).map_err(pg_error)?;
         rows.iter().map(entry_of).collect()
     }
 

@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use postgres::Client;
 use postgres::types::ToSql;
 use teho_core::store::{
     ColumnType, Cond, Filter, KINDS, Kind, Order, Row, StoreError, StoreResult, Value,
 };
 use uuid::Uuid;
 
-use crate::pg_error;
+use crate::{Conn, pg_error};
 
 /// The statements of one kind, made once.
 struct KindSql {
@@ -165,14 +164,15 @@ fn read_row(kind: &'static Kind, r: &postgres::Row) -> StoreResult<Row> {
 }
 
 /// The row of `kind` with `id`.
-pub(crate) fn get(client: &mut Client, kind: &'static Kind, id: Uuid) -> StoreResult<Option<Row>> {
-    let rows = client.query(&sql_of(kind)?.get, &[&id]).map_err(pg_error)?;
+pub(crate) fn get(client: &mut Conn, kind: &'static Kind, id: Uuid) -> StoreResult<Option<Row>> {
+    let stmt = client.cached(&sql_of(kind)?.get).map_err(pg_error)?;
+    let rows = client.query(&stmt, &[&id]).map_err(pg_error)?;
     rows.first().map(|r| read_row(kind, r)).transpose()
 }
 
 /// The rows of `kind` meeting `filter`, in its order.
 pub(crate) fn find(
-    client: &mut Client,
+    client: &mut Conn,
     kind: &'static Kind,
     filter: &Filter,
 ) -> StoreResult<Vec<Row>> {
@@ -215,17 +215,18 @@ pub(crate) fn find(
         Order::By(i) => sql.push_str(&format!(" ORDER BY {} NULLS FIRST, id", column(i)?.name)),
     }
     let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(Param::sql).collect();
-    let rows = client.query(&sql, &refs).map_err(pg_error)?;
+    // A filter's shape repeats (the values are bound): its statement is prepared once.
+    let stmt = client.cached(&sql).map_err(pg_error)?;
+    let rows = client.query(&stmt, &refs).map_err(pg_error)?;
     rows.iter().map(|r| read_row(kind, r)).collect()
 }
 
 /// Stores a new row; a conflict if its id is stored.
-pub(crate) fn insert(client: &mut Client, kind: &'static Kind, row: &Row) -> StoreResult<()> {
+pub(crate) fn insert(client: &mut Conn, kind: &'static Kind, row: &Row) -> StoreResult<()> {
     let p = params(kind, row)?;
     let refs: Vec<&(dyn ToSql + Sync)> = p.iter().map(Param::sql).collect();
-    let written = client
-        .execute(&sql_of(kind)?.insert, &refs)
-        .map_err(pg_error)?;
+    let stmt = client.cached(&sql_of(kind)?.insert).map_err(pg_error)?;
+    let written = client.execute(&stmt, &refs).map_err(pg_error)?;
     if written == 0 {
         return Err(StoreError::Conflict {
             kind: kind.name,
@@ -236,12 +237,11 @@ pub(crate) fn insert(client: &mut Client, kind: &'static Kind, row: &Row) -> Sto
 }
 
 /// Replaces a stored row, keeping its place; missing if its id is not stored.
-pub(crate) fn update(client: &mut Client, kind: &'static Kind, row: &Row) -> StoreResult<()> {
+pub(crate) fn update(client: &mut Conn, kind: &'static Kind, row: &Row) -> StoreResult<()> {
     let p = params(kind, row)?;
     let refs: Vec<&(dyn ToSql + Sync)> = p.iter().map(Param::sql).collect();
-    let written = client
-        .execute(&sql_of(kind)?.update, &refs)
-        .map_err(pg_error)?;
+    let stmt = client.cached(&sql_of(kind)?.update).map_err(pg_error)?;
+    let written = client.execute(&stmt, &refs).map_err(pg_error)?;
     if written == 0 {
         return Err(StoreError::Missing {
             kind: kind.name,
@@ -252,9 +252,8 @@ pub(crate) fn update(client: &mut Client, kind: &'static Kind, row: &Row) -> Sto
 }
 
 /// Deletes a row; whether it was there.
-pub(crate) fn destroy(client: &mut Client, kind: &'static Kind, id: Uuid) -> StoreResult<bool> {
-    let n = client
-        .execute(&sql_of(kind)?.destroy, &[&id])
-        .map_err(pg_error)?;
+pub(crate) fn destroy(client: &mut Conn, kind: &'static Kind, id: Uuid) -> StoreResult<bool> {
+    let stmt = client.cached(&sql_of(kind)?.destroy).map_err(pg_error)?;
+    let n = client.execute(&stmt, &[&id]).map_err(pg_error)?;
     Ok(n > 0)
 }
