@@ -193,13 +193,7 @@ pub fn concurrency(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     match std::env::var("TEHO_POSTGRES_URL") {
         Ok(base) => {
             let schema = format!("bench_{}", std::process::id());
-            let mut admin =
-                postgres::Client::connect(&base, postgres::NoTls).map_err(|e| e.to_string())?;
-            admin
-                .batch_execute(&format!("CREATE SCHEMA {schema}"))
-                .map_err(|e| e.to_string())?;
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+            let url = teho_postgres::url_in_schema(&base, &schema).map_err(|e| e.to_string())?;
             let store: Arc<dyn Store> =
                 Arc::new(PostgresStore::create(&url).map_err(|e| e.to_string())?);
             out.extend(backend("pg", &url, store, seconds)?);

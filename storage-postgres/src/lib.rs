@@ -162,6 +162,32 @@ pub fn is_postgres_url(text: &str) -> bool {
     text.starts_with("postgresql://") || text.starts_with("postgres://")
 }
 
+/// `base` (a `postgresql://` URL) with its connections' `search_path` set to `schema`,
+/// which is made when missing: an installation of its own on a shared server (a test, a
+/// district). The name is a plain identifier (ASCII letters, digits, `_`, not starting
+/// with a digit), or [`StoreError::NotATehoDatabase`] naming it, with nothing made.
+pub fn url_in_schema(base: &str, schema: &str) -> StoreResult<String> {
+    let plain = schema
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && schema.chars().next().is_some_and(|c| !c.is_ascii_digit())
+        && schema.len() <= 63;
+    if !plain {
+        return Err(StoreError::NotATehoDatabase {
+            problem: format!("schema name {schema:?} is not a plain identifier"),
+        });
+    }
+    let config: postgres::Config = base.parse().map_err(|e| StoreError::NotATehoDatabase {
+        problem: format!("not a PostgreSQL URL: {e}"),
+    })?;
+    let mut client = config.connect(NoTls).map_err(pg_error)?;
+    client
+        .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .map_err(pg_error)?;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Ok(format!("{base}{sep}options=-csearch_path%3D{schema}"))
+}
+
 impl PostgresStore {
     /// Opens the TEHO installation in the database at `url` (a `postgresql://` URL;
     /// `?options=-csearch_path%3Dteho` picks a schema other than `public`) and brings
@@ -639,5 +665,30 @@ impl Drop for PgTx<'_> {
                 "ROLLBACK"
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schema_name_that_is_not_a_plain_identifier_is_refused_naming_it() {
+        for bad in ["", "1st", "a;DROP TABLE x", "ä", "a-b", &"x".repeat(64)] {
+            match url_in_schema("postgresql://nobody@127.0.0.1:1/none", bad) {
+                Err(StoreError::NotATehoDatabase { problem }) => {
+                    assert!(problem.contains(&format!("{bad:?}")), "{problem}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn only_postgresql_urls_name_a_server() {
+        assert!(is_postgres_url("postgresql://u@h/db"));
+        assert!(is_postgres_url("postgres://u@h/db"));
+        assert!(!is_postgres_url("teho.db"));
+        assert!(!is_postgres_url("/var/lib/postgresql/teho.db"));
     }
 }

@@ -27,12 +27,7 @@ fn fresh() -> PostgresStore {
         std::process::id(),
         MADE.fetch_add(1, Ordering::Relaxed)
     );
-    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    PostgresStore::create(&format!("{base}{sep}options=-csearch_path%3D{schema}")).unwrap()
+    PostgresStore::create(&teho_postgres::url_in_schema(&base, &schema).unwrap()).unwrap()
 }
 
 teho_core::store_conformance_tests!(postgresql, fresh(), unless skipped());

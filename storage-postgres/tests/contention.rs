@@ -25,12 +25,7 @@ fn url() -> Option<String> {
         std::process::id(),
         MADE.fetch_add(1, Ordering::Relaxed)
     );
-    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{sep}options=-csearch_path%3D{schema}"))
+    Some(teho_postgres::url_in_schema(&base, &schema).unwrap())
 }
 
 fn entry(what: &str) -> NewAuditEntry {

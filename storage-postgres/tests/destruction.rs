@@ -37,13 +37,9 @@ fn a_destroyed_record_is_gone_from_the_table_files_after_compaction() {
     )
     .join("data/base");
     let schema = format!("teho_d{}", std::process::id());
-    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
     let store =
-        PostgresStore::create(&format!("{base}{sep}options=-csearch_path%3D{schema}")).unwrap();
+        PostgresStore::create(&teho_postgres::url_in_schema(&base, &schema).unwrap()).unwrap();
+    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
 
     let entries = KINDS.iter().find(|k| k.name == "entries").unwrap();
     let marker = format!("destroy-me-{}", Uuid::now_v7());

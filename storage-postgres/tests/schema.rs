@@ -39,12 +39,8 @@ fn every_kind_has_its_table_with_its_columns() {
     let base = std::env::var("TEHO_POSTGRES_URL")
         .expect("TEHO_POSTGRES_URL (./scripts/test starts a private PostgreSQL)");
     let schema = format!("teho_s{}", std::process::id());
+    drop(PostgresStore::create(&teho_postgres::url_in_schema(&base, &schema).unwrap()).unwrap());
     let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    drop(PostgresStore::create(&format!("{base}{sep}options=-csearch_path%3D{schema}")).unwrap());
     for kind in KINDS {
         let rows = admin
             .query(

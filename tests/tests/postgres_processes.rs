@@ -22,12 +22,7 @@ fn eight_processes_on_one_database_lose_nothing_and_the_chain_verifies() {
     let base = std::env::var("TEHO_POSTGRES_URL")
         .expect("TEHO_POSTGRES_URL (./scripts/test starts a private PostgreSQL)");
     let schema = format!("teho_p{}", std::process::id());
-    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+    let url = teho_postgres::url_in_schema(&base, &schema).unwrap();
     let store: Arc<dyn Store> = Arc::new(PostgresStore::create(&url).unwrap());
     let town = Town::build_shared(Arc::clone(&store), 0x7000);
     let before = town.engine.audit_checkpoint(&Actor::System).unwrap();
