@@ -506,3 +506,102 @@ fn a_record_changed_in_the_file_is_named_by_the_deep_verification_with_its_last_
         Some(BreakKind::ContentAltered)
     );
 }
+
+fn bytes_of_hex(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Issue 17, item 5: a forger edits an entry and re-hashes every entry after it — the
+/// chain is whole again and verifies on its own — but not against the latest checkpoint
+/// the engine kept outside the database on its own, which names the break.
+#[test]
+fn a_chain_rehashed_after_an_edit_fails_against_the_checkpoint_kept_outside() {
+    let b = base();
+    let dir = b.path.parent().expect("dir").to_path_buf();
+    let kept = dir.join("elsewhere.checkpoints");
+    let sink = std::sync::Arc::new(teho_core::audit::FileCheckpoints::new(&kept));
+    // An engine that keeps a checkpoint every 5 entries makes a few calls.
+    {
+        let engine = ClientFiles::new(
+            SqliteStore::open(&b.path).expect("reopen"),
+            FixedClock::new(tallinn(2026, 11, 30, 12, 0)),
+            SequentialIds::new(98),
+        )
+        .with_checkpoints(
+            sink.clone(),
+            teho_core::audit::CheckpointPolicy {
+                every_entries: 5,
+                every: None,
+            },
+        )
+        .expect("policy");
+        for _ in 0..12 {
+            engine.audit_checkpoint(&Actor::System).expect("call");
+        }
+    }
+    let latest = teho_core::audit::CheckpointSink::latest(&*sink)
+        .expect("read")
+        .expect("one kept");
+
+    // The forger: change entry 3's object, then seal every entry from 3 on again.
+    let conn = rusqlite::Connection::open(&b.path).expect("raw open");
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_append_only_update;
+         UPDATE audit_log SET object = 'forged' WHERE seq = 3;",
+    )
+    .expect("edit");
+    let entries = {
+        let store = SqliteStore::open_read_only(&b.path).expect("read-only open");
+        let mut tx =
+            teho_core::store::Store::begin(&store, teho_core::store::Unit::QUERY).expect("begin");
+        tx.audit_page(1, 1_000_000).expect("chain")
+    };
+    let mut head = teho_core::audit::ChainHead {
+        seq: entries[1].seq,
+        hash: entries[1].hash.clone(),
+    };
+    for mut e in entries.into_iter().skip(2) {
+        e.seal(Some(&head));
+        conn.execute(
+            "UPDATE audit_log SET content_digest = ?1, prev_hash = ?2, hash = ?3 WHERE seq = ?4",
+            rusqlite::params![
+                bytes_of_hex(&e.content_digest),
+                bytes_of_hex(&e.prev_hash),
+                bytes_of_hex(&e.hash),
+                e.seq as i64
+            ],
+        )
+        .expect("re-hash");
+        head = teho_core::audit::ChainHead {
+            seq: e.seq,
+            hash: e.hash,
+        };
+    }
+    drop(conn);
+    // On its own the forged chain verifies: that is the attack.
+    let alone = verify_store(
+        &SqliteStore::open_read_only(&b.path).expect("read-only open"),
+        None,
+        None,
+    )
+    .expect("verify");
+    assert!(alone.is_intact(), "{alone:?}");
+    // Against the checkpoint kept elsewhere it does not, through the engine with the same
+    // sink (which verifies against the latest kept when given none) and forensically.
+    let engine = ClientFiles::new(
+        SqliteStore::open(&b.path).expect("reopen"),
+        FixedClock::new(tallinn(2026, 11, 30, 13, 0)),
+        SequentialIds::new(97),
+    )
+    .with_checkpoints(sink, teho_core::audit::CheckpointPolicy::default())
+    .expect("policy");
+    let report = engine.verify_audit(&Actor::System, None).expect("verify");
+    assert_eq!(report.against.as_ref(), Some(&latest));
+    assert_eq!(
+        report.first_break.map(|b| b.kind),
+        Some(BreakKind::CheckpointMismatch)
+    );
+}

@@ -163,8 +163,20 @@ fn a_record_changed_outside_the_engine_is_named_with_the_call_that_last_wrote_it
                     (row.id, RecordProblem::Removed, writer)
                 }
                 Tamper::InsertCopy => {
+                    // Its own id and its own values in the declared columns, so that no
+                    // unique index of a backend (a person's identity key, a file's
+                    // client) refuses it.
                     let copy = Row {
                         id: copy_id,
+                        columns: row
+                            .columns
+                            .iter()
+                            .map(|v| match v {
+                                Value::Id(_) => Value::Id(copy_id),
+                                Value::Text(t) => Value::Text(format!("{t}-copy")),
+                                other => other.clone(),
+                            })
+                            .collect(),
                         ..row.clone()
                     };
                     behind_the_engine(store, |tx| tx.raw().insert(kind, &copy).unwrap());
