@@ -405,7 +405,7 @@ impl Recurrence {
                                 .trim_start_matches('+')
                                 .parse()
                                 .ok()
-                                .filter(|n: &i8| (1..=5).contains(&n.abs()))
+                                .filter(|n: &i8| (1..=5).contains(&n.unsigned_abs()))
                                 .ok_or_else(|| {
                                     invalid("BYDAY", &v, "the ordinal must be 1..5 or -1..-5")
                                 })?;

@@ -414,6 +414,22 @@ fn a_multi_byte_character_in_a_weekday_is_a_typed_error() {
     }
 }
 
+/// An ordinal of -128 (the smallest `i8`) before a weekday: once a panic (its absolute
+/// value overflowed; found by `scripts/fuzz`, target rrule_parse), now a typed error.
+#[test]
+fn the_smallest_ordinal_a_byte_holds_is_a_typed_error() {
+    for text in [
+        "FREQ=MONTHLY;BYDAY=-128WE",
+        "FREQ=MONTHLY;BYDAY=MO,-000000128WE",
+        "FREQ=MONTHLY;BYDAY=127MO",
+    ] {
+        match Recurrence::parse(text) {
+            Err(RecurrenceError::InvalidValue { part, .. }) => assert_eq!(part, "BYDAY", "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
 
