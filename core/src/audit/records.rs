@@ -157,10 +157,10 @@ pub fn verify_records(tx: &mut dyn StoreTx) -> TehoResult<RecordsCheck> {
     for (k, kind) in KINDS.iter().enumerate() {
         let rows = tx.find(kind, &Filter::all())?;
         check.records += rows.len() as u64;
-        let mut seen = std::collections::HashSet::with_capacity(rows.len());
         for row in &rows {
-            seen.insert(row.id);
-            match bound.get(&(k, row.id)) {
+            // A binding met by its row is taken out: what is left was written, not
+            // destroyed, and is gone.
+            match bound.remove(&(k, row.id)) {
                 Some(b) => match b.digest {
                     Some(d) if d == row_digest(kind, row) => {}
                     Some(_) => findings.push((k, row.id, RecordProblem::Edited, Some(b.seq))),
@@ -175,10 +175,10 @@ pub fn verify_records(tx: &mut dyn StoreTx) -> TehoResult<RecordsCheck> {
                 None => findings.push((k, row.id, RecordProblem::NotWrittenByAnyCall, None)),
             }
         }
-        for ((bk, id), b) in &bound {
-            if *bk == k && b.digest.is_some() && !seen.contains(id) {
-                findings.push((k, *id, RecordProblem::Removed, Some(b.seq)));
-            }
+    }
+    for ((k, id), b) in bound {
+        if b.digest.is_some() {
+            findings.push((k, id, RecordProblem::Removed, Some(b.seq)));
         }
     }
     findings.sort_by_key(|(k, id, ..)| (KINDS[*k].name, *id));

@@ -6,7 +6,7 @@
 //! cannot hide it beyond the last checkpoint taken: at most `every_entries` entries, or
 //! `every` of time.
 
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -101,11 +101,19 @@ impl CheckpointSink for FileCheckpoints {
             .append(true)
             .open(&self.path)
             .map_err(fail)?;
-        // A torn line left by a crash (never acknowledged) is cut off first.
-        let text = std::fs::read(&self.path).map_err(fail)?;
-        if text.last().is_some_and(|b| *b != b'\n') {
-            let whole = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-            f.set_len(whole as u64).map_err(fail)?;
+        // A torn line left by a crash (never acknowledged) is cut off first. Only the
+        // last byte is read, unless it shows a torn line.
+        let len = f.metadata().map_err(fail)?.len();
+        if len > 0 {
+            let mut last = [0u8; 1];
+            let mut r = std::fs::File::open(&self.path).map_err(fail)?;
+            r.seek(std::io::SeekFrom::Start(len - 1)).map_err(fail)?;
+            r.read_exact(&mut last).map_err(fail)?;
+            if last[0] != b'\n' {
+                let text = std::fs::read(&self.path).map_err(fail)?;
+                let whole = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                f.set_len(whole as u64).map_err(fail)?;
+            }
         }
         let line = format!(
             "{} {}\n",

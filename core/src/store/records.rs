@@ -85,17 +85,21 @@ impl<'t> Records<'t> {
             .collect()
     }
 
-    fn raw_insert(&mut self, kind: &'static Kind, row: &Row) -> StoreResult<()> {
-        self.raw.insert(kind, row)?;
+    /// Notes that this unit wrote `row` of `kind`, for the call's audit entry.
+    fn bind(&mut self, kind: &'static Kind, row: &Row) {
         self.writes
             .insert((kind.name, row.id), Some(row_digest(kind, row)));
+    }
+
+    fn raw_insert(&mut self, kind: &'static Kind, row: &Row) -> StoreResult<()> {
+        self.raw.insert(kind, row)?;
+        self.bind(kind, row);
         Ok(())
     }
 
     fn raw_update(&mut self, kind: &'static Kind, row: &Row) -> StoreResult<()> {
         self.raw.update(kind, row)?;
-        self.writes
-            .insert((kind.name, row.id), Some(row_digest(kind, row)));
+        self.bind(kind, row);
         Ok(())
     }
 

@@ -24,23 +24,33 @@ fn hash_at(t: &Town, seq: u64) -> String {
         .clone()
 }
 
+/// The town's engine handing `sink` a checkpoint every `every_entries` entries or
+/// `every`.
+fn with_sink(
+    t: &Town,
+    sink: Arc<dyn CheckpointSink>,
+    every_entries: u64,
+    every: Option<Duration>,
+) -> ClientFiles {
+    t.engine
+        .clone()
+        .with_checkpoints(
+            sink,
+            CheckpointPolicy {
+                every_entries,
+                every,
+            },
+        )
+        .unwrap()
+}
+
 fn read(engine: &ClientFiles, t: &Town) {
     engine.client_file(&Actor::Worker(t.nurse), t.file).unwrap();
 }
 
 fn a_checkpoint_is_kept_every_n_entries_and_each_is_the_head_it_names(t: Town) {
     let sink = Arc::new(MemoryCheckpoints::new());
-    let engine = t
-        .engine
-        .clone()
-        .with_checkpoints(
-            sink.clone(),
-            CheckpointPolicy {
-                every_entries: 5,
-                every: None,
-            },
-        )
-        .unwrap();
+    let engine = with_sink(&t, sink.clone(), 5, None);
     let start = t.engine.chain_length().unwrap();
     for _ in 0..23 {
         read(&engine, &t);
@@ -67,17 +77,7 @@ fn a_checkpoint_is_kept_every_n_entries_and_each_is_the_head_it_names(t: Town) {
 
 fn a_checkpoint_is_kept_when_its_time_has_come(t: Town) {
     let sink = Arc::new(MemoryCheckpoints::new());
-    let engine = t
-        .engine
-        .clone()
-        .with_checkpoints(
-            sink.clone(),
-            CheckpointPolicy {
-                every_entries: 1_000_000,
-                every: Some(Duration::hours(1)),
-            },
-        )
-        .unwrap();
+    let engine = with_sink(&t, sink.clone(), 1_000_000, Some(Duration::hours(1)));
     read(&engine, &t); // the hour counts from here
     assert!(sink.all().is_empty());
     t.clock.advance(Duration::minutes(59));
@@ -93,17 +93,7 @@ fn a_checkpoint_is_kept_when_its_time_has_come(t: Town) {
 
 fn calls_inside_a_batch_are_checkpointed_after_it_commits(t: Town) {
     let sink = Arc::new(MemoryCheckpoints::new());
-    let engine = t
-        .engine
-        .clone()
-        .with_checkpoints(
-            sink.clone(),
-            CheckpointPolicy {
-                every_entries: 1,
-                every: None,
-            },
-        )
-        .unwrap();
+    let engine = with_sink(&t, sink.clone(), 1, None);
     engine
         .batch(|b| {
             for _ in 0..3 {
@@ -144,17 +134,7 @@ fn a_failing_sink_fails_no_call_and_is_asked_again(t: Town) {
         failures: Mutex::new(2),
         kept: MemoryCheckpoints::new(),
     });
-    let engine = t
-        .engine
-        .clone()
-        .with_checkpoints(
-            sink.clone(),
-            CheckpointPolicy {
-                every_entries: 1,
-                every: None,
-            },
-        )
-        .unwrap();
+    let engine = with_sink(&t, sink.clone(), 1, None);
     read(&engine, &t);
     read(&engine, &t);
     assert_eq!(
