@@ -2,18 +2,32 @@
 //! hash chain.
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
 
+use crate::backend::{Backend, Db, Raw};
 use crate::{Options, Outcome, bootstrap, judged, line};
 
-/// Workload 5: audit entries appended through the engine on SQLite (each call is one
-/// transaction holding its one audit entry), and `verify`, against a raw hash chain of the
-/// same shape on rusqlite with the same pragmas (WAL, `synchronous=FULL`), one entry per
-/// transaction and all in one transaction.
+/// Workload 5 on every backend.
 pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
+    let mut lines = Vec::new();
+    for backend in Backend::all() {
+        lines.extend(audit_on(opts, &backend)?);
+    }
+    Ok(lines)
+}
+
+/// Workload 5 on one backend: audit entries appended through the engine (each call is
+/// one transaction holding its one audit entry), and `verify`, against a raw hash chain
+/// of the same shape written with the backend's own client on the same file system or
+/// server (SQLite: WAL, `synchronous=FULL`), one entry per transaction and all in one
+/// transaction.
+fn audit_on(opts: &Options, backend: &Backend) -> Result<Vec<(String, Outcome)>, String> {
     let sizes = &opts.sizes;
+    let sfx = backend.suffix();
+    let name = |n: &str| format!("{n}{sfx}");
     use teho_core::ClientFiles;
     use teho_core::access::Actor;
     use teho_core::ports::{FixedClock, SequentialIds};
@@ -24,9 +38,12 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
         .single()
         .unwrap_or_default();
-    let store = teho_storage::SqliteStore::create(dir.path().join("engine.db"))
-        .map_err(|e| e.to_string())?;
-    let engine = ClientFiles::new(store, FixedClock::new(at), SequentialIds::new(0xbe));
+    let engine_db = backend.db(dir.path(), "audit")?;
+    let engine = ClientFiles::shared(
+        engine_db.create()?,
+        Arc::new(FixedClock::new(at)),
+        Arc::new(SequentialIds::new(0xbe)),
+    );
     let (_, admin) = bootstrap(&engine)?;
     let admin = Actor::Worker(admin.id);
     let started = Instant::now();
@@ -60,24 +77,25 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         ));
     }
 
-    let raw = RawChain::open(&dir.path().join("raw.db")).map_err(|e| e.to_string())?;
+    let raw_db = backend.db(dir.path(), "chain")?;
+    let mut raw = RawChain::open(&raw_db)?;
     let started = Instant::now();
-    raw.append(n, false).map_err(|e| e.to_string())?;
+    raw.append(n, false)?;
     let raw_single = n as f64 / started.elapsed().as_secs_f64();
     let started = Instant::now();
-    raw.append(n, true).map_err(|e| e.to_string())?;
+    raw.append(n, true)?;
     let raw_batched = n as f64 / started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let checked = raw.verify().map_err(|e| e.to_string())?;
+    let checked = raw.verify()?;
     let raw_verify = checked as f64 / started.elapsed().as_secs_f64();
 
-    let ours_bytes = audit_bytes(&dir.path().join("bytes.db"), n)?;
-    let raw_bytes = crate::db_bytes(&dir.path().join("raw.db"))? as f64 / (2 * n) as f64;
+    let ours_bytes = audit_bytes(&backend.db(dir.path(), "bytes")?, n)?;
+    let raw_bytes = raw_db.bytes()? as f64 / (2 * n) as f64;
 
     let rate = |r: f64| format!("{:.0}/s", r);
     let single = ours_append / raw_single;
     line(
-        "audit, 1 per tx",
+        &name("audit, 1 per tx"),
         &format!(
             "{} entries, 1 per query call (synced in groups)",
             rate(ours_append)
@@ -89,7 +107,7 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     );
     let batched = ours_batched / raw_batched;
     let verdict = judged(
-        "audit, batched",
+        &name("audit, batched"),
         &format!("{} entries, 1,000 calls a batch", rate(ours_batched)),
         &rate(raw_batched),
         &format!("{batched:.2}"),
@@ -98,7 +116,7 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     );
     let verify = ours_verify / raw_verify;
     line(
-        "audit verify",
+        &name("audit verify"),
         &format!("{} entries", rate(ours_verify)),
         &rate(raw_verify),
         &format!("{:.2}", verify),
@@ -106,7 +124,7 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         "-",
     );
     let bytes = judged(
-        "audit bytes",
+        &name("audit bytes"),
         &format!("{ours_bytes:.0} B/entry ({n} entries, half about a client file)"),
         &format!("{raw_bytes:.0} B/entry"),
         &format!("{:.2}", ours_bytes / raw_bytes.max(1.0)),
@@ -116,11 +134,11 @@ pub fn audit(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     Ok(vec![verdict, bytes])
 }
 
-/// What an audit entry takes in the database file: `n` reads through the engine, half
-/// of a client file (the entry names the file, and the file's access log indexes it),
-/// half of an inbox (about no file), in batches; the file's growth per entry, its WAL
-/// checkpointed into it.
-fn audit_bytes(path: &std::path::Path, n: u64) -> Result<f64, String> {
+/// What an audit entry takes in the database: `n` reads through the engine, half of a
+/// client file (the entry names the file, and the file's access log indexes it), half
+/// of an inbox (about no file), in batches; the database's growth per entry (a SQLite
+/// file's with its WAL checkpointed into it).
+fn audit_bytes(db: &Db, n: u64) -> Result<f64, String> {
     use teho_core::ClientFiles;
     use teho_core::ports::{FixedClock, SequentialIds};
 
@@ -128,10 +146,13 @@ fn audit_bytes(path: &std::path::Path, n: u64) -> Result<f64, String> {
         .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
         .single()
         .unwrap_or_default();
-    let store = teho_storage::SqliteStore::create(path).map_err(|e| e.to_string())?;
-    let engine = ClientFiles::new(store, FixedClock::new(at), SequentialIds::new(0xb7));
+    let engine = ClientFiles::shared(
+        db.create()?,
+        Arc::new(FixedClock::new(at)),
+        Arc::new(SequentialIds::new(0xb7)),
+    );
     let case = crate::social_case(&engine)?;
-    let before = crate::db_bytes(path)?;
+    let before = db.bytes()?;
     for batch in 0..n.div_ceil(1_000) {
         engine
             .batch(|e| -> Result<(), String> {
@@ -149,78 +170,120 @@ fn audit_bytes(path: &std::path::Path, n: u64) -> Result<f64, String> {
             })
             .map_err(|e| e.to_string())??;
     }
-    let after = crate::db_bytes(path)?;
+    let after = db.bytes()?;
     Ok((after - before) as f64 / n as f64)
 }
 
 /// The peer for the audit workload: a hash chain `hash = sha256(prev ":" seq ":"
-/// sha256(content))` in one SQLite table, as a user would write it by hand.
+/// sha256(content))` in one table, as a user would write it by hand with the backend's
+/// own client.
 struct RawChain {
-    conn: rusqlite::Connection,
+    raw: Raw,
+}
+
+/// One entry's content in the raw chain: what the engine's inbox entry says.
+fn content(seq: u64) -> String {
+    format!(
+        r#"{{"seq":{seq},"at":"2026-11-23T10:00:00Z","actor":{{"Worker":"00000000-0000-00be-0000-000000000002"}},"actor_name":"Mari Haldur","actor_code":"38001010015","action":"notification.inbox","object":"inbox","outcome":"Allowed","basis":"OwnInbox"}}"#
+    )
 }
 
 impl RawChain {
-    fn open(path: &std::path::Path) -> rusqlite::Result<Self> {
-        let conn = rusqlite::Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(
-            "CREATE TABLE chain (seq INTEGER PRIMARY KEY, content TEXT NOT NULL,
-             digest TEXT NOT NULL, hash TEXT NOT NULL)",
-        )?;
-        Ok(Self { conn })
+    fn open(db: &Db) -> Result<Self, String> {
+        let mut raw = db.raw()?;
+        match &mut raw {
+            Raw::Sqlite(conn) => {
+                let e = |x: rusqlite::Error| x.to_string();
+                conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
+                conn.pragma_update(None, "synchronous", "FULL").map_err(e)?;
+                conn.execute_batch(
+                    "CREATE TABLE chain (seq INTEGER PRIMARY KEY, content TEXT NOT NULL,
+                     digest TEXT NOT NULL, hash TEXT NOT NULL)",
+                )
+                .map_err(e)?;
+            }
+            Raw::Postgres(c) => c
+                .batch_execute(
+                    "CREATE TABLE chain (seq bigint PRIMARY KEY, content text NOT NULL,
+                     digest text NOT NULL, hash text NOT NULL)",
+                )
+                .map_err(|e| e.to_string())?,
+        }
+        Ok(Self { raw })
     }
 
-    fn append(&self, n: u64, batched: bool) -> rusqlite::Result<()> {
-        let (mut seq, mut prev): (u64, String) = self
-            .conn
-            .query_row(
-                "SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
-            )
-            .unwrap_or((0, String::new()));
-        if batched {
-            self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        }
-        for _ in 0..n {
-            seq += 1;
-            let content = format!(
-                r#"{{"seq":{seq},"at":"2026-11-23T10:00:00Z","actor":{{"Worker":"00000000-0000-00be-0000-000000000002"}},"actor_name":"Mari Haldur","actor_code":"38001010015","action":"notification.inbox","object":"inbox","outcome":"Allowed","basis":"OwnInbox"}}"#
-            );
+    /// Appends `n` entries, each in a transaction of its own or all in one.
+    fn append(&mut self, n: u64, batched: bool) -> Result<(), String> {
+        let last = "SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1";
+        let insert = "INSERT INTO chain (seq, content, digest, hash) VALUES ($1, $2, $3, $4)";
+        let link = |prev: &str, seq: u64| {
+            let content = content(seq);
             let digest = hex(&sha(content.as_bytes()));
             let hash = hex(&sha(format!("{prev}:{seq}:{digest}").as_bytes()));
-            if !batched {
-                self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            (content, digest, hash)
+        };
+        match &mut self.raw {
+            Raw::Sqlite(conn) => {
+                let e = |x: rusqlite::Error| x.to_string();
+                let (mut seq, mut prev): (u64, String) = conn
+                    .query_row(last, [], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
+                    .unwrap_or((0, String::new()));
+                let begin = |c: &rusqlite::Connection| c.execute_batch("BEGIN IMMEDIATE");
+                let commit = |c: &rusqlite::Connection| c.execute_batch("COMMIT");
+                if batched {
+                    begin(conn).map_err(e)?;
+                }
+                for _ in 0..n {
+                    seq += 1;
+                    let (content, digest, hash) = link(&prev, seq);
+                    if !batched {
+                        begin(conn).map_err(e)?;
+                    }
+                    conn.prepare_cached(insert)
+                        .and_then(|mut s| {
+                            s.execute(rusqlite::params![seq as i64, content, digest, hash])
+                        })
+                        .map_err(e)?;
+                    if !batched {
+                        commit(conn).map_err(e)?;
+                    }
+                    prev = hash;
+                }
+                if batched {
+                    commit(conn).map_err(e)?;
+                }
             }
-            self.conn.execute(
-                "INSERT INTO chain (seq, content, digest, hash) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![seq as i64, content, digest, hash],
-            )?;
-            if !batched {
-                self.conn.execute_batch("COMMIT")?;
+            Raw::Postgres(c) => {
+                let e = |x: postgres::Error| x.to_string();
+                let (mut seq, mut prev) = match c.query_opt(last, &[]).map_err(e)? {
+                    Some(r) => (r.get::<_, i64>(0) as u64, r.get::<_, String>(1)),
+                    None => (0, String::new()),
+                };
+                let stmt = c.prepare(insert).map_err(e)?;
+                if batched {
+                    c.batch_execute("BEGIN").map_err(e)?;
+                }
+                for _ in 0..n {
+                    seq += 1;
+                    let (content, digest, hash) = link(&prev, seq);
+                    // Outside the batch each statement commits on its own.
+                    c.execute(&stmt, &[&(seq as i64), &content, &digest, &hash])
+                        .map_err(e)?;
+                    prev = hash;
+                }
+                if batched {
+                    c.batch_execute("COMMIT").map_err(e)?;
+                }
             }
-            prev = hash;
-        }
-        if batched {
-            self.conn.execute_batch("COMMIT")?;
         }
         Ok(())
     }
 
     /// Recomputes every link; returns how many entries were checked.
-    fn verify(&self) -> Result<u64, String> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, content, digest, hash FROM chain ORDER BY seq")
-            .map_err(|e| e.to_string())?;
-        let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
+    fn verify(&mut self) -> Result<u64, String> {
+        let select = "SELECT seq, content, digest, hash FROM chain ORDER BY seq";
         let (mut prev, mut count) = (String::new(), 0u64);
-        while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-            let seq: i64 = row.get(0).map_err(|e| e.to_string())?;
-            let content: String = row.get(1).map_err(|e| e.to_string())?;
-            let digest: String = row.get(2).map_err(|e| e.to_string())?;
-            let hash: String = row.get(3).map_err(|e| e.to_string())?;
+        let mut check = |seq: i64, content: &str, digest: &str, hash: String| {
             if hex(&sha(content.as_bytes())) != digest
                 || hex(&sha(format!("{prev}:{seq}:{digest}").as_bytes())) != hash
             {
@@ -228,6 +291,37 @@ impl RawChain {
             }
             prev = hash;
             count += 1;
+            Ok(())
+        };
+        match &mut self.raw {
+            Raw::Sqlite(conn) => {
+                let e = |x: rusqlite::Error| x.to_string();
+                let mut stmt = conn.prepare(select).map_err(e)?;
+                let mut rows = stmt.query([]).map_err(e)?;
+                while let Some(row) = rows.next().map_err(e)? {
+                    let content: String = row.get(1).map_err(e)?;
+                    let digest: String = row.get(2).map_err(e)?;
+                    check(
+                        row.get(0).map_err(e)?,
+                        &content,
+                        &digest,
+                        row.get(3).map_err(e)?,
+                    )?;
+                }
+            }
+            Raw::Postgres(c) => {
+                let e = |x: postgres::Error| x.to_string();
+                for row in c.query(select, &[]).map_err(e)? {
+                    let content: String = row.try_get(1).map_err(e)?;
+                    let digest: String = row.try_get(2).map_err(e)?;
+                    check(
+                        row.try_get(0).map_err(e)?,
+                        &content,
+                        &digest,
+                        row.try_get(3).map_err(e)?,
+                    )?;
+                }
+            }
         }
         Ok(count)
     }
@@ -270,10 +364,10 @@ pub fn writer(args: Vec<String>) -> Result<(), String> {
         .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
         .single()
         .unwrap_or_default();
-    let engine = ClientFiles::new(
-        teho_storage::SqliteStore::open(db).map_err(|e| e.to_string())?,
-        FixedClock::new(at),
-        SequentialIds::new(prefix),
+    let engine = ClientFiles::shared(
+        crate::backend::open(db)?,
+        Arc::new(FixedClock::new(at)),
+        Arc::new(SequentialIds::new(prefix)),
     );
     let stop = std::path::Path::new(stop);
     let started = Instant::now();
@@ -299,10 +393,22 @@ pub fn writer(args: Vec<String>) -> Result<(), String> {
     Ok(())
 }
 
-/// Issue 17, item 2: verification of a long chain (1 M entries at `--full`) while four
-/// writer processes work on the same file. The writers' throughput alone and during the
-/// verification, and their errors: the target is none.
+/// Issue 17, item 2, on every backend.
 pub fn verify_under_writers(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
+    let mut lines = Vec::new();
+    for backend in Backend::all() {
+        lines.extend(verify_under_writers_on(opts, &backend)?);
+    }
+    Ok(lines)
+}
+
+/// Issue 17, item 2: verification of a long chain (1 M entries at `--full`) while four
+/// writer processes work on the same database. The writers' throughput alone and during
+/// the verification, and their errors: the target is none.
+fn verify_under_writers_on(
+    opts: &Options,
+    backend: &Backend,
+) -> Result<Vec<(String, Outcome)>, String> {
     use std::process::{Child, Command};
     use teho_core::ClientFiles;
     use teho_core::access::Actor;
@@ -310,15 +416,15 @@ pub fn verify_under_writers(opts: &Options) -> Result<Vec<(String, Outcome)>, St
 
     let n = opts.sizes.verify_entries;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let db = dir.path().join("long.db");
+    let db = backend.db(dir.path(), "long")?;
     let at = Utc
         .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
         .single()
         .unwrap_or_default();
-    let engine = ClientFiles::new(
-        teho_storage::SqliteStore::create(&db).map_err(|e| e.to_string())?,
-        FixedClock::new(at),
-        SequentialIds::new(0x1f),
+    let engine = ClientFiles::shared(
+        db.create()?,
+        Arc::new(FixedClock::new(at)),
+        Arc::new(SequentialIds::new(0x1f)),
     );
     let (_, admin) = bootstrap(&engine)?;
     let reader = Actor::Worker(admin.id);
@@ -333,10 +439,7 @@ pub fn verify_under_writers(opts: &Options) -> Result<Vec<(String, Outcome)>, St
             .map_err(|e| e.to_string())??;
     }
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let db_arg = db
-        .to_str()
-        .ok_or("a temporary path not in UTF-8")?
-        .to_string();
+    let db_arg = db.arg()?;
     // Four writers until `stop` appears; their commands, errors and seconds.
     let phase =
         |name: &str, during: &dyn Fn() -> Result<(), String>| -> Result<(u64, u64, f64), String> {
@@ -401,7 +504,7 @@ pub fn verify_under_writers(opts: &Options) -> Result<Vec<(String, Outcome)>, St
     let rate_alone = alone as f64 / alone_secs.max(1e-9);
     let rate_during = during as f64 / secs.max(1e-9);
     Ok(vec![judged(
-        "verify, 4 writers",
+        &format!("verify, 4 writers{}", backend.suffix()),
         &format!(
             "{entries} entries in {verify_secs:.1} s; writers {rate_during:.0} cmd/s, {errors} errors"
         ),

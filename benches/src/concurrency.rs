@@ -16,20 +16,12 @@ use teho_core::ids::{ClientFileId, WorkerId};
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::store::Store;
 use teho_core::testing::{Town, day};
-use teho_postgres::{PostgresStore, is_postgres_url};
 
+use crate::backend::Backend;
 use crate::{Options, Outcome, judged, line};
 
 /// The argument that makes `teho-bench` a client process of this workload.
 pub const CLIENT: &str = "--concurrency-client";
-
-fn open(db: &str) -> Result<Arc<dyn Store>, String> {
-    Ok(if is_postgres_url(db) {
-        Arc::new(PostgresStore::open(db).map_err(|e| e.to_string())?)
-    } else {
-        Arc::new(teho_storage::SqliteStore::open(db).map_err(|e| e.to_string())?)
-    })
-}
 
 /// A client process (`teho-bench --concurrency-client DB NURSE SOCIAL FILE PREFIX
 /// SECONDS`): calls for SECONDS, four queries (a nurse's day, the client's week, in turn)
@@ -50,7 +42,7 @@ pub fn client(args: Vec<String>) -> Result<(), String> {
     let seconds: f64 = seconds.parse().map_err(|e| format!("seconds: {e}"))?;
     let at: DateTime<Utc> = teho_core::testing::tallinn(2026, 11, 3, 10, 0);
     let engine = ClientFiles::shared(
-        open(db)?,
+        crate::backend::open(db)?,
         Arc::new(FixedClock::new(at)),
         Arc::new(SequentialIds::new(prefix)),
     );
@@ -185,31 +177,19 @@ fn backend(
     Ok(out)
 }
 
-/// The workload on PostgreSQL (when `TEHO_POSTGRES_URL` names a server) and on a SQLite
-/// file.
+/// The workload on a SQLite file and on PostgreSQL (when `TEHO_POSTGRES_URL` names a
+/// server).
 pub fn concurrency(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     let seconds = opts.sizes.concurrency_seconds;
     let mut out = Vec::new();
-    match std::env::var("TEHO_POSTGRES_URL") {
-        Ok(base) => {
-            let schema = format!("bench_{}", std::process::id());
-            let url = teho_postgres::url_in_schema(&base, &schema).map_err(|e| e.to_string())?;
-            let store: Arc<dyn Store> =
-                Arc::new(PostgresStore::create(&url).map_err(|e| e.to_string())?);
-            out.extend(backend("pg", &url, store, seconds)?);
-        }
-        Err(_) => {
-            eprintln!("teho-bench: TEHO_POSTGRES_URL not set: the PostgreSQL lines are skipped")
-        }
-    }
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let path = dir.path().join("concurrency.db");
-    let store: Arc<dyn Store> =
-        Arc::new(teho_storage::SqliteStore::create(&path).map_err(|e| e.to_string())?);
-    let db = path
-        .to_str()
-        .ok_or("a temporary path that is not UTF-8")?
-        .to_string();
-    out.extend(backend("sqlite", &db, store, seconds)?);
+    for b in Backend::all() {
+        let db = b.db(dir.path(), "concurrency")?;
+        let name = match b {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres { .. } => "pg",
+        };
+        out.extend(backend(name, &db.arg()?, db.create()?, seconds)?);
+    }
     Ok(out)
 }

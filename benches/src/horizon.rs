@@ -1,12 +1,13 @@
-//! Workloads 2, 3 and 6 on one town: storing a 12-week horizon through the engine
-//! (against raw rusqlite inserts of the same rows), queries on a store of millions of
-//! visits (against the same SQL on rusqlite), and regenerating a tenth of the plan items
-//! (against the full expansion).
+//! Workloads 2, 3 and 6 on one town, on SQLite and on PostgreSQL: storing a 12-week
+//! horizon through the engine (against raw inserts of the same rows with the backend's
+//! own client, on the same file system or the same server), queries on a store of
+//! millions of visits (against the same SQL on that client), and regenerating a tenth of
+//! the plan items (against the full expansion).
 //!
 //! The town is set up through the engine too (people, files, networks, plans), but only
 //! the calls named below are timed.
 
-use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration as Elapsed, Instant};
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -22,9 +23,10 @@ use teho_core::person::{NewPerson, PersonIdentity};
 use teho_core::plan::{NewPlan, PlanItem, PlanItemSpec, PlannedAction, Recurrence};
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::store::{Records, Store, Unit};
-use teho_storage::SqliteStore;
+use uuid::Uuid;
 
-use crate::{Options, Outcome, Rng, bootstrap, code, day, db_bytes, judged, line};
+use crate::backend::{Backend, Raw, VISIT_COLUMNS, raw_insert};
+use crate::{Options, Outcome, Rng, bootstrap, code, day, judged, line};
 
 /// The horizon: 12 weeks from Monday 4 January 2027.
 const HORIZON_DAYS: u32 = 84;
@@ -52,7 +54,7 @@ struct Client {
     items: Vec<(Actor, PlanId, PlanItemSpec)>,
 }
 
-/// The town: an engine over a fresh SQLite file and its clients.
+/// The town: an engine over a fresh store and its clients.
 struct Town {
     engine: Engine,
     clients: Vec<Client>,
@@ -91,17 +93,20 @@ impl Town {
     /// plans. Each client gets three plan items (not yet added): personal care every day
     /// at 2–3 times, housework once a week, and nursing every week or second week —
     /// spread over the worker's day so that a worker's clients do not overlap.
-    fn build(path: &Path, clients: u32, seed: u64) -> Result<Self, String> {
+    fn build(store: Arc<dyn Store>, clients: u32, seed: u64) -> Result<Self, String> {
         let mut rng = Rng(seed ^ 0x7A11);
         let at = Tallinn
             .with_ymd_and_hms(2027, 1, 4, 6, 0, 0)
             .single()
             .ok_or("no 06:00")?
             .with_timezone(&Utc);
-        let store = SqliteStore::create(path).map_err(|e| e.to_string())?;
-        let engine = ClientFiles::new(store, FixedClock::new(at), SequentialIds::new(0x7e40))
-            .with_horizon_days(HORIZON_DAYS)
-            .map_err(err("horizon"))?;
+        let engine = ClientFiles::shared(
+            store,
+            Arc::new(FixedClock::new(at)),
+            Arc::new(SequentialIds::new(0x7e40)),
+        )
+        .with_horizon_days(HORIZON_DAYS)
+        .map_err(err("horizon"))?;
         let since = day(2020, 1, 1);
         let (city, admin) = bootstrap(&engine)?;
         let admin = Actor::Worker(admin.id);
@@ -287,87 +292,6 @@ impl Town {
     }
 }
 
-/// A visits row as the engine stored it.
-type Row = (
-    Vec<u8>,
-    i64,
-    Vec<u8>,
-    Option<Vec<u8>>,
-    i64,
-    i64,
-    Option<Vec<u8>>,
-    Option<Vec<u8>>,
-    i64,
-    Vec<u8>,
-);
-
-/// The raw peer for storing: the engine's visit rows, read back, inserted into a fresh
-/// file with the same `visits` table and indexes (WAL, `synchronous=FULL`, foreign keys
-/// not checked), through one
-/// prepared statement in transactions of 10,000 rows. Returns rows/s and bytes per row.
-fn raw_insert(engine_db: &Path, raw_db: &Path) -> Result<(f64, f64, usize), String> {
-    let e = |x: rusqlite::Error| x.to_string();
-    let src = rusqlite::Connection::open(engine_db).map_err(e)?;
-    let ddl: Vec<String> = src
-        .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'visits' AND sql IS NOT NULL ORDER BY type DESC")
-        .map_err(e)?
-        .query_map([], |r| r.get(0))
-        .map_err(e)?
-        .collect::<Result<_, _>>()
-        .map_err(e)?;
-    let rows: Vec<Row> = src
-        .prepare("SELECT id, v, file, plan_item, start_us, end_us, worker, provider, status, doc FROM visits ORDER BY rowid")
-        .map_err(e)?
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-            ))
-        })
-        .map_err(e)?
-        .collect::<Result<_, _>>()
-        .map_err(e)?;
-    let mut conn = rusqlite::Connection::open(raw_db).map_err(e)?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
-    conn.pragma_update(None, "synchronous", "FULL").map_err(e)?;
-    // The limit: no foreign-key checks (the engine's file checks them).
-    conn.pragma_update(None, "foreign_keys", "OFF").map_err(e)?;
-    for sql in &ddl {
-        conn.execute_batch(sql).map_err(e)?;
-    }
-    let started = Instant::now();
-    for chunk in rows.chunks(10_000) {
-        let tx = conn.transaction().map_err(e)?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO visits (id, v, file, plan_item, start_us, end_us, worker, provider, status, doc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )
-                .map_err(e)?;
-            for r in chunk {
-                stmt.execute(rusqlite::params![
-                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9
-                ])
-                .map_err(e)?;
-            }
-        }
-        tx.commit().map_err(e)?;
-    }
-    let rate = rows.len() as f64 / started.elapsed().as_secs_f64();
-    drop(conn);
-    let bytes = db_bytes(raw_db)? as f64 / rows.len().max(1) as f64;
-    Ok((rate, bytes, rows.len()))
-}
-
 fn percentile(sorted: &[Elapsed], p: f64) -> Elapsed {
     if sorted.is_empty() {
         return Elapsed::ZERO;
@@ -385,16 +309,28 @@ fn micros_at(d: NaiveDate) -> i64 {
     teho_core::calendar::tallinn_instant(d.and_time(chrono::NaiveTime::MIN)).timestamp_micros()
 }
 
-/// Runs workloads 2, 3 and 6 and prints their lines.
+/// Runs workloads 2, 3 and 6 on every backend and prints their lines.
 pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
+    let mut lines = Vec::new();
+    for backend in Backend::all() {
+        lines.extend(on(opts, &backend)?);
+    }
+    Ok(lines)
+}
+
+/// Workloads 2, 3 and 6 on one backend; every line's name carries the backend's suffix.
+fn on(opts: &Options, backend: &Backend) -> Result<Vec<(String, Outcome)>, String> {
     let sizes = &opts.sizes;
+    let sfx = backend.suffix();
+    let name = |n: &str| format!("{n}{sfx}");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let engine_db = dir.path().join("engine.db");
+    let engine_db = backend.db(dir.path(), "engine")?;
     let set_up = Instant::now();
-    let town = Town::build(&engine_db, sizes.horizon_clients, opts.seed)?;
-    let bytes_before = db_bytes(&engine_db)?;
+    let store = engine_db.create()?;
+    let town = Town::build(Arc::clone(&store), sizes.horizon_clients, opts.seed)?;
+    let bytes_before = engine_db.bytes()?;
     println!(
-        "    town: {} clients, {} care workers, set up through the engine in {:.1} s",
+        "    town{sfx}: {} clients, {} care workers, set up through the engine in {:.1} s",
         town.clients.len(),
         town.care_workers.len(),
         set_up.elapsed().as_secs_f64()
@@ -443,8 +379,8 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     let t_store = started.elapsed().as_secs_f64();
     let stored = single + batched;
     let ours_rate = batched as f64 / t_store;
-    let ours_bytes = (db_bytes(&engine_db)? - bytes_before) as f64 / stored.max(1) as f64;
-    let (raw_rate, raw_bytes, raw_rows) = raw_insert(&engine_db, &dir.path().join("raw.db"))?;
+    let ours_bytes = (engine_db.bytes()? - bytes_before) as f64 / stored.max(1) as f64;
+    let (raw_rate, raw_bytes, raw_rows) = raw_insert(&engine_db, &backend.db(dir.path(), "raw")?)?;
     if raw_rows != stored {
         return Err(format!(
             "the engine reported {stored} visits stored but the file holds {raw_rows}"
@@ -452,7 +388,7 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     }
     let ratio = ours_rate / raw_rate;
     lines.push(judged(
-        "store horizon",
+        &name("store horizon"),
         &format!(
             "{:.0} rows/s, {:.0} B/visit ({batched} visits, {} calls in batches of {BATCH})",
             ours_rate,
@@ -466,7 +402,7 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     ));
     let single_rate = single as f64 / t_single;
     line(
-        "store, 1 per call",
+        &name("store, 1 per call"),
         &format!("{single_rate:.0} rows/s ({single} visits, {single_calls} calls)"),
         &format!("{raw_rate:.0} rows/s"),
         &format!("{:.2}", single_rate / raw_rate),
@@ -512,7 +448,7 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     // The full expansion of every item, at the batched rate measured above.
     let full = t_store * items.len() as f64 / (items.len() - single_calls).max(1) as f64;
     line(
-        "regenerate 10 %",
+        &name("regenerate 10 %"),
         &format!("{t_regen:.2} s ({changed} items, +{added} -{removed})"),
         &format!("{full:.2} s all items"),
         &format!("{:.2}", t_regen / full),
@@ -523,41 +459,43 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     // Workload 3: queries on a store of at least `query_visits` visits: the months before
     // the horizon are filled with done visits of the same plan items (straight into the
     // store, untimed), then worker days and client weeks are asked through the engine
-    // and with the same SQL on rusqlite.
+    // and with the same SQL on the backend's own client.
     let per_week = stored as f64 / (HORIZON_DAYS as f64 / 7.0);
     let history_weeks = ((sizes.query_visits as f64 - (stored + added) as f64) / per_week)
         .ceil()
         .max(0.0) as i64;
     let history_from = first_day() - Duration::days(7 * history_weeks);
-    let filled = fill_history(&engine_db, &items, history_from)?;
-    let total: i64 = rusqlite::Connection::open(&engine_db)
-        .and_then(|c| c.query_row("SELECT count(*) FROM visits", [], |r| r.get(0)))
-        .map_err(|e| e.to_string())?;
-    settle(&engine_db)?;
+    let filled = fill_history(&*store, &items, history_from)?;
+    let mut raw = engine_db.raw()?;
+    let total = raw.count("SELECT count(*) FROM visits")?;
+    engine_db.settle()?;
     println!(
-        "    store for queries: {total} visits ({filled} done visits from {history_from} filled in, \
-         {} in the horizon); {} queries of each kind",
+        "    store for queries{sfx}: {total} visits ({filled} done visits from {history_from} \
+         filled in, {} in the horizon); {} queries of each kind",
         total - filled as i64,
         sizes.queries
     );
     let span = (first_day() + Duration::days(i64::from(HORIZON_DAYS)) - history_from).num_days();
     let mut rng = Rng(opts.seed ^ 0x9E7);
-    let raw = rusqlite::Connection::open(&engine_db).map_err(|e| e.to_string())?;
-    // The page cache the engine's store has (16 MiB), so that the SQL is not the poorer.
-    raw.execute_batch("PRAGMA cache_size=-16384")
-        .map_err(|e| e.to_string())?;
+    if let Raw::Sqlite(c) = &raw {
+        // The page cache the engine's store has (16 MiB), so that the SQL is not the
+        // poorer. (The server's shared buffers serve both sides on PostgreSQL.)
+        c.execute_batch("PRAGMA cache_size=-16384")
+            .map_err(|e| e.to_string())?;
+    }
     // Worker days: a care worker asks for their own day.
     lines.push(compare_queries(
-        "worker day",
-        "SELECT id, v, file, plan_item, start_us, end_us, worker, provider, status, doc
-           FROM visits WHERE worker = ?1 AND start_us >= ?2 AND start_us < ?3
-           AND status <> 4 ORDER BY start_us, id",
-        &raw,
+        &name("worker day"),
+        &format!(
+            "SELECT {VISIT_COLUMNS} FROM visits WHERE worker = ?1 AND start_us >= ?2
+               AND start_us < ?3 AND status <> 4 ORDER BY start_us, id"
+        ),
+        &mut raw,
         sizes.queries,
         || {
             let w = town.care_workers[rng.below(town.care_workers.len() as u64) as usize];
             let d = history_from + Duration::days(rng.below(span as u64) as i64);
-            (w, w.0.as_bytes().to_vec(), d, d)
+            (w, w.0, d, d)
         },
         |&w, d, _| {
             town.engine
@@ -568,43 +506,42 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     )?);
     // What a worker's day adds to its clients' access logs (issue 16): each read names
     // every file whose visits it showed (indexed by file in bulk, not at each read).
-    let (reads, named): (i64, i64) = raw
-        .query_row(
-            "SELECT count(*), coalesce(sum(length(a.disclosed) / 16), 0) FROM audit_log a
+    // (The same entries on every backend: shown once, from SQLite's columns.)
+    if let Raw::Sqlite(c) = &raw {
+        let (reads, named): (i64, i64) = c
+            .query_row(
+                "SELECT count(*), coalesce(sum(length(a.disclosed) / 16), 0) FROM audit_log a
                JOIN audit_texts t ON t.id = a.operation WHERE t.text = 'calendar.worker'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(|e| e.to_string())?;
-    line(
-        "worker day, logged",
-        &format!(
-            "{:.1} client files named per read ({named} names in {reads} reads)",
-            named as f64 / reads.max(1) as f64
-        ),
-        "-",
-        "-",
-        "(none)",
-        "-",
-    );
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| e.to_string())?;
+        line(
+            "worker day, logged",
+            &format!(
+                "{:.1} client files named per read ({named} names in {reads} reads)",
+                named as f64 / reads.max(1) as f64
+            ),
+            "-",
+            "-",
+            "(none)",
+            "-",
+        );
+    }
     // Client weeks: the client's care worker asks for a Monday-to-Sunday week.
     let mut rng = Rng(opts.seed ^ 0x3EE);
     lines.push(compare_queries(
-        "client week",
-        "SELECT id, v, file, plan_item, start_us, end_us, worker, provider, status, doc
-           FROM visits WHERE file = ?1 AND start_us >= ?2 AND start_us < ?3
-           AND status <> 4 ORDER BY start_us, id",
-        &raw,
+        &name("client week"),
+        &format!(
+            "SELECT {VISIT_COLUMNS} FROM visits WHERE file = ?1 AND start_us >= ?2
+               AND start_us < ?3 AND status <> 4 ORDER BY start_us, id"
+        ),
+        &mut raw,
         sizes.queries,
         || {
             let c = &town.clients[rng.below(town.clients.len() as u64) as usize];
             let monday = history_from + Duration::days(7 * rng.below((span / 7) as u64) as i64);
-            (
-                c,
-                c.file.0.as_bytes().to_vec(),
-                monday,
-                monday + Duration::days(6),
-            )
+            (c, c.file.0, monday, monday + Duration::days(6))
         },
         |c, monday, sunday| {
             town.engine
@@ -618,7 +555,7 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
 
 /// Times `queries` queries drawn by `draw` (what the engine needs, the key — worker or
 /// file — and the Tallinn days `from ..= to`), each asked through the engine by `ask`
-/// and with the same `sql` (key, window) straight on rusqlite; fails if the two give
+/// and with the same `sql` (key, window) straight on the backend's client; fails if the two give
 /// different numbers of visits.
 ///
 /// The side that asks first reads from the disk what the other then finds in the
@@ -632,9 +569,9 @@ pub fn horizon(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
 fn compare_queries<T>(
     name: &str,
     sql: &str,
-    raw: &rusqlite::Connection,
+    raw: &mut Raw,
     queries: u32,
-    mut draw: impl FnMut() -> (T, Vec<u8>, NaiveDate, NaiveDate),
+    mut draw: impl FnMut() -> (T, Uuid, NaiveDate, NaiveDate),
     mut ask: impl FnMut(&T, NaiveDate, NaiveDate) -> Result<usize, String>,
 ) -> Result<(String, Outcome), String> {
     let n = queries as usize;
@@ -649,9 +586,9 @@ fn compare_queries<T>(
             let got = ask(&what, from, to)?;
             Ok((started.elapsed(), got))
         };
-        let sql = || -> Result<(Elapsed, usize), String> {
+        let mut sql = || -> Result<(Elapsed, usize), String> {
             let started = Instant::now();
-            let got = raw_query(raw, sql, &key, from_us, to_us)?;
+            let got = raw.visits(sql, key, from_us, to_us)?;
             Ok((started.elapsed(), got))
         };
         let ((t_ours, got), (t_peer, want)) = if i % 2 == 0 {
@@ -664,7 +601,7 @@ fn compare_queries<T>(
         if got != want {
             return Err(format!(
                 "{name} of {} {from}..{to}: the engine gave {got} visits, the SQL {want}",
-                uuid::Uuid::from_slice(&key).unwrap_or_default()
+                key
             ));
         }
         ours.push(t_ours);
@@ -686,39 +623,6 @@ fn compare_queries<T>(
     );
     line(&again.0, &again.1, &again.2, &again.3, "(none)", "-");
     Ok(verdict)
-}
-
-/// Runs one query straight on rusqlite and reads every column of every row.
-fn raw_query(
-    conn: &rusqlite::Connection,
-    sql: &str,
-    key: &[u8],
-    from: i64,
-    to: i64,
-) -> Result<usize, String> {
-    let mut stmt = conn.prepare_cached(sql).map_err(|e| e.to_string())?;
-    let mut rows = stmt
-        .query(rusqlite::params![key, from, to])
-        .map_err(|e| e.to_string())?;
-    let mut n = 0;
-    let e = |x: rusqlite::Error| x.to_string();
-    while let Some(r) = rows.next().map_err(e)? {
-        let row: Row = (
-            r.get(0).map_err(e)?,
-            r.get(1).map_err(e)?,
-            r.get(2).map_err(e)?,
-            r.get(3).map_err(e)?,
-            r.get(4).map_err(e)?,
-            r.get(5).map_err(e)?,
-            r.get(6).map_err(e)?,
-            r.get(7).map_err(e)?,
-            r.get(8).map_err(e)?,
-            r.get(9).map_err(e)?,
-        );
-        std::hint::black_box(row);
-        n += 1;
-    }
-    Ok(n)
 }
 
 /// The figures of one query line: ours, the peer's (p50 and p99 of each) and the ratio of
@@ -745,29 +649,16 @@ fn query_figures(
     )
 }
 
-/// Lets the store come to rest before queries are timed: the WAL copied into the file
-/// and everything written so far on disk, so that no query of either side waits behind
-/// the write-back of the fixture's hundreds of megabytes.
-fn settle(path: &Path) -> Result<(), String> {
-    let conn = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-        .map_err(|e| e.to_string())?;
-    std::fs::File::open(path)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| format!("syncing {}: {e}", path.display()))
-}
-
 /// Fills the weeks from `from` to the horizon with done visits of the plan items, straight
 /// into the store in large transactions (fixture data for the queries, not timed).
 fn fill_history(
-    path: &Path,
+    store: &dyn Store,
     items: &[(Actor, PlanItem)],
     from: NaiveDate,
 ) -> Result<usize, String> {
     if from >= first_day() {
         return Ok(0);
     }
-    let store = SqliteStore::open(path).map_err(|e| e.to_string())?;
     let ids = SequentialIds::new(0x4157);
     let to = first_day() - Duration::days(1);
     let mut n = 0;

@@ -18,6 +18,7 @@ use teho_core::person::{PersonalCode, check_digit};
 
 mod audit;
 mod authorization;
+mod backend;
 mod concurrency;
 mod expansion;
 mod horizon;

@@ -41,10 +41,15 @@ teho_pg_start() {
     cat "$TEHO_PG_DIR/initdb.log"
     return 1
   }
-  # A throwaway server: no fsync (nothing here tests the server's durability).
+  # A throwaway server: no fsync (nothing here tests the server's durability) — unless
+  # TEHO_PG_DURABLE=1 (benches/run: PostgreSQL's own durable defaults, as SQLite's lines
+  # sync too). TEHO_PG_OPTS adds server options ("-c log_statement=all", say).
+  local durability=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+  [[ "${TEHO_PG_DURABLE:-0}" == 1 ]] && durability=()
+  # shellcheck disable=SC2086 # TEHO_PG_OPTS is words on purpose
   teho_pg_as "$TEHO_PG_BIN/postgres" -D "$TEHO_PG_DIR/data" -p "$port" -k "$TEHO_PG_DIR" \
-    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-    -c full_page_writes=off -c max_connections=200 >"$TEHO_PG_DIR/server.log" 2>&1 &
+    -c listen_addresses=127.0.0.1 "${durability[@]}" -c max_connections=200 \
+    ${TEHO_PG_OPTS:-} >"$TEHO_PG_DIR/server.log" 2>&1 &
   TEHO_PG_PID=$!
   trap teho_pg_stop EXIT
   for _ in $(seq 1 100); do

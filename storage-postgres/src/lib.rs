@@ -7,14 +7,17 @@
 //!   head row (`SELECT … FROM audit_head … FOR UPDATE`). Every writer takes that one lock
 //!   first, so commands are serialised across every process and connection, as SQLite's
 //!   single writer serialises them, and no two units ever seal after the same head.
-//! - A **query** reads in a `REPEATABLE READ` snapshot and writes only its audit entry:
-//!   in place when the head has not moved since its snapshot began, else — PostgreSQL
-//!   then reports a serialization failure — in a short `READ COMMITTED` transaction of
-//!   its own. Serialization failures and deadlocks (SQLSTATE 40001, 40P01) are retried
-//!   inside the store a bounded number of times ([`PostgresStore::with_max_attempts`]),
-//!   then reported as a typed storage error.
+//! - A **query** reads in a `REPEATABLE READ` snapshot, holding no lock; then, having
+//!   written nothing, it ends the snapshot and appends its audit entry in a
+//!   `READ COMMITTED` transaction that takes the head lock (one round trip: `COMMIT;
+//!   BEGIN …; SELECT … FOR UPDATE`), after whatever others appended while it read.
+//!   Serialization failures and deadlocks (SQLSTATE 40001, 40P01) met by that append —
+//!   a deadlock with an operator's transaction, say — are retried inside the store a
+//!   bounded number of times ([`PostgresStore::with_max_attempts`]), then reported as a
+//!   typed storage error.
 //! - The chain's `seq` comes from the head row, never from a sequence or a clock; a
-//!   unique `prev_hash` and the head's one-step-forward trigger guard against a fork.
+//!   unique `prev_hash` and the head row's trigger (forward only, onto the log's last
+//!   entry) guard against a fork.
 //!   No advisory locks, no LISTEN/NOTIFY: the schema stays within what PostgreSQL-
 //!   compatible distributed engines offer.
 
@@ -27,12 +30,12 @@ use std::thread::ThreadId;
 use std::time::Duration;
 
 use postgres::error::SqlState;
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, NoTls, SimpleQueryMessage, Statement};
 use teho_core::audit::{AuditEntry, ChainHead, NewAuditEntry};
 use teho_core::ids::ClientFileId;
 use teho_core::store::{
-    Admission, BatchId, Filter, Kind, Row, Store, StoreError, StoreResult, StoreTx, Unit, UnitKind,
-    admit,
+    Admission, BatchId, Filter, Kind, ReadCache, Row, Store, StoreError, StoreResult, StoreTx,
+    Unit, UnitKind, admit,
 };
 use uuid::Uuid;
 
@@ -48,10 +51,15 @@ struct Manager {
     config: postgres::Config,
 }
 
-/// A pooled connection: the client and its prepared statements by SQL text.
+/// A pooled connection: the client, its prepared statements by SQL text, and the
+/// records its queries decoded, kept while the data version they were read at holds.
 pub(crate) struct Conn {
     client: Client,
     statements: std::collections::HashMap<String, Statement>,
+    /// Records decoded by queries on this connection ([`StoreTx::read_cache`]).
+    cache: ReadCache,
+    /// The `teho_data_version` the cache was filled at.
+    cache_version: Option<i64>,
 }
 
 impl Conn {
@@ -87,6 +95,8 @@ impl r2d2::ManageConnection for Manager {
         Ok(Conn {
             client: self.config.connect(NoTls)?,
             statements: std::collections::HashMap::new(),
+            cache: ReadCache::default(),
+            cache_version: None,
         })
     }
 
@@ -135,6 +145,17 @@ struct BatchState {
     made: u64,
     /// A destruction inside the open batch asked for compaction: done once it commits.
     compact_after: bool,
+    /// The open batch's chain head: locked at its start, moved by its units' entries,
+    /// written to the head row once, when it commits.
+    head: Option<ChainHead>,
+    /// Whether an entry was appended in the open batch (the head row is then written).
+    moved: bool,
+    /// The last unit committed into the open batch left its savepoint to be released
+    /// with the next unit's begin (or the batch's commit): one round trip less a call.
+    pending_release: bool,
+    /// A unit committed into the open batch wrote a record (the data version is bumped
+    /// as the batch commits).
+    wrote: bool,
 }
 
 /// A TEHO store on a PostgreSQL server: one schema (the connection's `search_path`,
@@ -225,6 +246,7 @@ impl PostgresStore {
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(0))
+            .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
             .build(Manager { config })
             .map_err(|e| StoreError::Backend(format!("PostgreSQL: {e}")))?;
@@ -256,39 +278,179 @@ impl PostgresStore {
             .map_err(|e| StoreError::Backend(format!("PostgreSQL: no connection: {e}")))
     }
 
+    /// A pooled connection with a transaction begun by `sql` (simple-query text:
+    /// `BEGIN …`, and a statement after it whose rows the caller wants), and those rows.
+    /// The pool does not test a connection as it hands it out (a round trip at every
+    /// call): this first statement is the test. A connection the server closed meanwhile
+    /// (a restart, an idle timeout) is dropped and the work begun once more on a fresh one.
+    fn begin_with(&self, sql: &str) -> StoreResult<(Pooled, Vec<SimpleQueryMessage>)> {
+        let mut conn = self.client()?;
+        match conn.simple_query(sql) {
+            Ok(rows) => Ok((conn, rows)),
+            Err(e) if conn.is_closed() || e.is_closed() => {
+                // A closed connection is discarded as it goes back (`has_broken`).
+                drop(conn);
+                let mut conn = self.client()?;
+                let rows = conn.simple_query(sql).map_err(pg_error)?;
+                Ok((conn, rows))
+            }
+            Err(e) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                Err(pg_error(e))
+            }
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, BatchState> {
         self.batch.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-/// Locks the chain's head row and returns it (`None` before the first entry).
-fn lock_head(client: &mut Conn) -> Result<Option<ChainHead>, postgres::Error> {
-    let stmt = client.cached("SELECT seq, hash FROM audit_head WHERE chain = 1 FOR UPDATE")?;
-    let row = client.query_one(&stmt, &[])?;
-    let seq: i64 = row.get(0);
-    Ok((seq > 0).then(|| ChainHead {
-        seq: seq as u64,
-        hash: row.get(1),
-    }))
+/// A transaction that begins by locking the chain's head row and reads the data version
+/// (nobody else's command can commit while the lock is held): one round trip.
+const BEGIN_LOCKED: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; \
+     SET LOCAL teho.engine = 'on'; \
+     SELECT seq, hash FROM audit_head WHERE chain = 1 FOR UPDATE; \
+     SELECT n FROM teho_data_version";
+
+/// Empties the connection's read cache when it was filled at another data version.
+fn check_cache(conn: &mut Conn, version: i64) {
+    if conn.cache_version != Some(version) {
+        conn.cache.clear();
+        conn.cache_version = Some(version);
+    }
 }
 
-/// Seals `entry` after the locked head and appends it: the log row, a row per file it is
-/// about, the head moved one forward.
-fn append_locked(client: &mut Conn, entry: NewAuditEntry) -> Result<AuditEntry, AppendError> {
-    let head = lock_head(client)?;
-    let sealed = entry.seal(head.as_ref());
+/// Forgets the connection's read cache (a batch's own writes, or its end).
+fn drop_cache(conn: &mut Conn) {
+    conn.cache.clear();
+    conn.cache_version = None;
+}
+
+/// A query's snapshot, begun with the data version it sees: one round trip.
+const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ; \
+     SELECT n FROM teho_data_version";
+
+/// The first row a simple query returned.
+fn first_row<'r>(
+    rows: &'r [SimpleQueryMessage],
+    table: &'static str,
+) -> StoreResult<&'r postgres::SimpleQueryRow> {
+    rows.iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .ok_or_else(|| StoreError::corrupt(table, 1, "no row"))
+}
+
+/// The data version [`BEGIN_SNAPSHOT`] or [`BEGIN_LOCKED`] returned: the row of the last
+/// statement.
+fn version_of(rows: &[SimpleQueryMessage]) -> StoreResult<i64> {
+    let last = rows
+        .iter()
+        .rposition(|m| matches!(m, SimpleQueryMessage::Row(_)))
+        .unwrap_or(0);
+    first_row(&rows[last..], "teho_data_version")?
+        .get(0)
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| StoreError::corrupt("teho_data_version", 1, "not a count"))
+}
+
+/// The head row [`BEGIN_LOCKED`] returned (`None` before the first entry).
+fn head_of(rows: &[SimpleQueryMessage]) -> StoreResult<Option<ChainHead>> {
+    let bad = |what: &str| StoreError::corrupt("audit_head", 1, what.to_string());
+    let row = first_row(rows, "audit_head")?;
+    let seq: u64 = row
+        .get(0)
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| bad("seq is not a count"))?;
+    let hash = row.get(1).ok_or_else(|| bad("no hash"))?.to_string();
+    Ok((seq > 0).then_some(ChainHead { seq, hash }))
+}
+
+/// The text that commits, in one round trip: the data version bumped when the
+/// transaction wrote a record (`wrote`), the head row written onto `head` when it
+/// appended, then `COMMIT`. The hash goes into the text only as the 64 hex digits it
+/// must be.
+fn commit_sql(head: Option<&ChainHead>, wrote: bool) -> StoreResult<String> {
+    let mut sql = String::new();
+    if wrote {
+        sql.push_str(BUMP_VERSION);
+    }
+    if let Some(head) = head {
+        let hex = head.hash.len() == 64 && head.hash.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex || i64::try_from(head.seq).is_err() {
+            return Err(StoreError::corrupt(
+                "audit_head",
+                head.seq,
+                "a head that is not a sequence number and a hex SHA-256",
+            ));
+        }
+        sql.push_str(&format!(
+            "UPDATE audit_head SET seq = {}, hash = '{}' WHERE chain = 1; ",
+            head.seq, head.hash
+        ));
+    }
+    sql.push_str("COMMIT");
+    Ok(sql)
+}
+
+/// What the `<table>_written` triggers do for writers other than the engine, which
+/// marks its own transactions (`teho.engine`, set in [`BEGIN_LOCKED`]) and bumps the
+/// version once as it commits: a trigger call at every statement made a horizon of
+/// 100,000 visits a quarter slower.
+const BUMP_VERSION: &str = "UPDATE teho_data_version SET n = n + 1, xact = pg_current_xact_id() \
+     WHERE xact <> pg_current_xact_id(); ";
+
+/// Seals `entry` after `head`, locked in this transaction, and appends it: the log row
+/// and a row per file it is about. `head` then holds the new entry; the head row is
+/// written when the transaction commits.
+fn append_locked(
+    client: &mut Conn,
+    head: &mut Option<Option<ChainHead>>,
+    entry: NewAuditEntry,
+) -> Result<AuditEntry, AppendError> {
+    let locked = match head {
+        Some(h) => h.clone(),
+        None => {
+            return Err(AppendError::Store(StoreError::Backend(
+                "an audit entry appended without the chain's head lock".into(),
+            )));
+        }
+    };
+    let sealed = entry.seal(locked.as_ref());
     let seq = i64::try_from(sealed.seq).map_err(|_| {
         AppendError::Store(StoreError::corrupt("audit_log", sealed.seq, "too long"))
     })?;
-    let json = serde_json::to_value(&sealed).map_err(|e| {
+    let mut json = serde_json::to_value(&sealed).map_err(|e| {
         AppendError::Store(StoreError::corrupt(
             "audit_log",
             sealed.seq,
             format!("encoding: {e}"),
         ))
     })?;
+    // What the row's columns hold is not written twice (some 200 bytes an entry).
+    if let Some(fields) = json.as_object_mut() {
+        for column in IN_COLUMNS {
+            fields.remove(column);
+        }
+    }
+    let mut files: Vec<Uuid> = sealed
+        .file
+        .iter()
+        .chain(&sealed.disclosed)
+        .map(|f| f.0)
+        .collect();
+    files.sort();
+    files.dedup();
+    // The log row and the access-log index rows in one statement: one round trip.
     let insert = client.cached(
-        "INSERT INTO audit_log (seq, prev_hash, hash, file, entry) VALUES ($1, $2, $3, $4, $5)",
+        "WITH entry AS (
+             INSERT INTO audit_log (seq, prev_hash, hash, file, entry)
+             VALUES ($1, $2, $3, $4, $5)
+         )
+         INSERT INTO audit_files (file, seq) SELECT f, $1 FROM unnest($6::uuid[]) AS f",
     )?;
     client.execute(
         &insert,
@@ -298,24 +460,13 @@ fn append_locked(client: &mut Conn, entry: NewAuditEntry) -> Result<AuditEntry, 
             &sealed.hash,
             &sealed.file.map(|f| f.0),
             &json,
+            &files,
         ],
     )?;
-    let mut files: Vec<Uuid> = sealed
-        .file
-        .iter()
-        .chain(&sealed.disclosed)
-        .map(|f| f.0)
-        .collect();
-    files.sort();
-    files.dedup();
-    if !files.is_empty() {
-        let stmt = client.cached(
-            "INSERT INTO audit_files (file, seq) SELECT f, $2 FROM unnest($1::uuid[]) AS f",
-        )?;
-        client.execute(&stmt, &[&files, &seq])?;
-    }
-    let stmt = client.cached("UPDATE audit_head SET seq = $1, hash = $2 WHERE chain = 1")?;
-    client.execute(&stmt, &[&seq, &sealed.hash])?;
+    *head = Some(Some(ChainHead {
+        seq: sealed.seq,
+        hash: sealed.hash.clone(),
+    }));
     Ok(sealed)
 }
 
@@ -337,13 +488,22 @@ impl Store for PostgresStore {
             match admit(guard.open, unit.batch)? {
                 Admission::Alone => break,
                 Admission::InBatch => {
-                    let client = guard.conn.as_mut().ok_or_else(|| StoreError::Batch {
+                    let release = std::mem::take(&mut guard.pending_release);
+                    let client = guard.conn.as_deref_mut().ok_or_else(|| StoreError::Batch {
                         batch: unit.batch.map_or(0, |b| b.0),
                         problem: "has no connection".into(),
                     })?;
-                    client
-                        .batch_execute("SAVEPOINT teho_call")
-                        .map_err(pg_error)?;
+                    let sql = format!(
+                        "{}SAVEPOINT teho_call; SELECT n FROM teho_data_version",
+                        if release {
+                            "RELEASE SAVEPOINT teho_call; "
+                        } else {
+                            ""
+                        }
+                    );
+                    let rows = client.simple_query(&sql).map_err(pg_error)?;
+                    check_cache(client, version_of(&rows)?);
+                    let head = Some(guard.head.clone());
                     return Ok(Box::new(PgTx {
                         store: self,
                         held: Held::Batch(guard),
@@ -351,6 +511,9 @@ impl Store for PostgresStore {
                         nested: true,
                         rows_written: 0,
                         open: true,
+                        head,
+                        moved: false,
+                        cache_checked: true,
                     }));
                 }
                 Admission::Wait => {
@@ -362,19 +525,24 @@ impl Store for PostgresStore {
             }
         }
         drop(guard);
-        let mut conn = self.client()?;
         let query = unit.kind == UnitKind::Query;
-        if query {
-            conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-                .map_err(pg_error)?;
+        let (mut conn, rows) =
+            self.begin_with(if query { BEGIN_SNAPSHOT } else { BEGIN_LOCKED })?;
+        let begun = if query {
+            version_of(&rows).map(|v| (v, None))
         } else {
-            conn.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-                .map_err(pg_error)?;
-            if let Err(e) = lock_head(&mut conn) {
-                let _ = conn.batch_execute("ROLLBACK");
-                return Err(pg_error(e));
+            head_of(&rows).and_then(|h| Ok((version_of(&rows)?, Some(h))))
+        };
+        let head = match begun {
+            Ok((version, head)) => {
+                check_cache(&mut conn, version);
+                head
             }
-        }
+            Err(e) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                return Err(e);
+            }
+        };
         Ok(Box::new(PgTx {
             store: self,
             held: Held::Own(Box::new(conn)),
@@ -382,6 +550,9 @@ impl Store for PostgresStore {
             nested: false,
             rows_written: 0,
             open: true,
+            head,
+            moved: false,
+            cache_checked: true,
         }))
     }
 
@@ -405,13 +576,18 @@ impl Store for PostgresStore {
                 .wait(guard)
                 .unwrap_or_else(|p| p.into_inner());
         }
-        let mut conn = self.client()?;
-        conn.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            .map_err(pg_error)?;
-        if let Err(e) = lock_head(&mut conn) {
-            let _ = conn.batch_execute("ROLLBACK");
-            return Err(pg_error(e));
+        let (mut conn, rows) = self.begin_with(BEGIN_LOCKED)?;
+        match head_of(&rows) {
+            Ok(h) => guard.head = h,
+            Err(e) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                return Err(e);
+            }
         }
+        guard.moved = false;
+        guard.pending_release = false;
+        guard.wrote = false;
+        drop_cache(&mut conn);
         guard.made += 1;
         let id = BatchId(guard.made);
         guard.open = Some((id, std::thread::current().id()));
@@ -428,11 +604,26 @@ impl Store for PostgresStore {
             });
         }
         guard.open = None;
+        let head = guard.head.take();
+        let moved = std::mem::take(&mut guard.moved);
+        let release = std::mem::take(&mut guard.pending_release);
+        let wrote = std::mem::take(&mut guard.wrote);
         let result = match guard.conn.take() {
             Some(mut conn) => {
-                let r = conn
-                    .batch_execute(if commit { "COMMIT" } else { "ROLLBACK" })
-                    .map_err(pg_error);
+                // The cache may hold what the batch read of its own writes.
+                drop_cache(&mut conn);
+                let r = if commit {
+                    commit_sql(head.as_ref().filter(|_| moved), wrote).map(|sql| {
+                        if release {
+                            format!("RELEASE SAVEPOINT teho_call; {sql}")
+                        } else {
+                            sql
+                        }
+                    })
+                } else {
+                    Ok("ROLLBACK".into())
+                }
+                .and_then(|sql| conn.batch_execute(&sql).map_err(pg_error));
                 if r.is_err() {
                     let _ = conn.batch_execute("ROLLBACK");
                 }
@@ -503,6 +694,14 @@ struct PgTx<'s> {
     nested: bool,
     rows_written: u64,
     open: bool,
+    /// The chain head once locked in this unit (`Some(None)`: an empty chain), with the
+    /// unit's own entries; `None` until a query's first append locks it.
+    head: Option<Option<ChainHead>>,
+    /// Whether this unit appended an entry.
+    moved: bool,
+    /// Whether the connection's read cache was checked against the data version this
+    /// unit's transaction sees (at its begin; a query's append ends that).
+    cache_checked: bool,
 }
 
 impl PgTx<'_> {
@@ -521,6 +720,47 @@ impl PgTx<'_> {
 
     fn wrote(&mut self) {
         self.rows_written += 1;
+    }
+}
+
+impl PgTx<'_> {
+    /// Makes sure this unit holds the chain's head lock before it appends. A command and
+    /// a batch took it as they began. A query outside a batch has done its reads: its
+    /// snapshot ends (it wrote nothing) and a `READ COMMITTED` transaction takes the lock
+    /// — in one round trip — so that a head moved by others while it read is simply the
+    /// head it seals after, never a serialization failure. After a failed attempt (rolled
+    /// back) it begins afresh.
+    fn lock_for_append(&mut self, after_rollback: bool) -> Result<(), AppendError> {
+        if self.head.is_some() {
+            return Ok(());
+        }
+        if self.rows_written > 0 {
+            return Err(AppendError::Store(StoreError::Backend(format!(
+                "a query wrote {} row(s) besides its audit entry; rolled back",
+                self.rows_written
+            ))));
+        }
+        // The entry's commit does not wait for the disk: the server's WAL writer flushes
+        // it within 3 × `wal_writer_delay` (600 ms at the default), as SQLite's store
+        // syncs a query's entry within 200 ms. A crash of the server may lose the newest
+        // queries' entries, never a command's, and the chain stays whole (the WAL is
+        // flushed in order; a command's commit flushes every entry before it).
+        let sql = format!(
+            "{}BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; \
+             SELECT seq, hash FROM audit_head WHERE chain = 1 FOR UPDATE",
+            if after_rollback { "" } else { "COMMIT; " }
+        );
+        // Reads from here on are not the snapshot the cache was checked at.
+        self.cache_checked = false;
+        let rows = self.client()?.simple_query(&sql)?;
+        self.head = Some(head_of(&rows)?);
+        Ok(())
+    }
+}
+
+impl From<StoreError> for AppendError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
     }
 }
 
@@ -558,9 +798,18 @@ impl StoreTx for PgTx<'_> {
         let max = self.store.max_attempts;
         let mut attempt = 1;
         loop {
-            let client = self.client()?;
-            match append_locked(client, entry.clone()) {
-                Ok(sealed) => return Ok(sealed),
+            let r = self.lock_for_append(attempt > 1).and_then(|()| {
+                let mut head = self.head.take();
+                let client = self.client()?;
+                let r = append_locked(client, &mut head, entry.clone());
+                self.head = head;
+                r
+            });
+            match r {
+                Ok(sealed) => {
+                    self.moved = true;
+                    return Ok(sealed);
+                }
                 Err(AppendError::Store(e)) => return Err(e),
                 // Only a query's append is run again: it wrote nothing else that a
                 // rollback could lose. A command holds the head lock from its start.
@@ -571,12 +820,8 @@ impl StoreTx for PgTx<'_> {
                             pg_error(e)
                         )));
                     }
-                    // Run again in a fresh transaction that sees every commit.
-                    let client = self.client()?;
-                    let _ = client.batch_execute("ROLLBACK");
-                    client
-                        .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-                        .map_err(pg_error)?;
+                    let _ = self.client()?.batch_execute("ROLLBACK");
+                    self.head = None;
                     self.store.retries.fetch_add(1, Ordering::Relaxed);
                     attempt += 1;
                 }
@@ -586,6 +831,9 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn audit_head(&mut self) -> StoreResult<Option<ChainHead>> {
+        if let Some(head) = &self.head {
+            return Ok(head.clone());
+        }
         let client = self.client()?;
         let stmt = client
             .cached("SELECT seq, hash FROM audit_head WHERE chain = 1")
@@ -604,7 +852,9 @@ impl StoreTx for PgTx<'_> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let client = self.client()?;
         let stmt = client
-            .cached("SELECT seq, entry FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
+            .cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"
+            ))
             .map_err(pg_error)?;
         let rows = client.query(&stmt, &[&from, &limit]).map_err(pg_error)?;
         rows.iter().map(entry_of).collect()
@@ -614,12 +864,25 @@ impl StoreTx for PgTx<'_> {
         let client = self.client()?;
         let stmt = client
             .cached(
-                "SELECT l.seq, l.entry FROM audit_files f JOIN audit_log l ON l.seq = f.seq
+                "SELECT l.seq, l.entry, l.prev_hash, l.hash, l.file
+                 FROM audit_files f JOIN audit_log l ON l.seq = f.seq
                  WHERE f.file = $1 ORDER BY f.seq",
             )
             .map_err(pg_error)?;
         let rows = client.query(&stmt, &[&file.0]).map_err(pg_error)?;
         rows.iter().map(entry_of).collect()
+    }
+
+    /// A unit reads through its connection's cache — emptied at its begin if any record
+    /// was written since it was filled (`teho_data_version`) — until it writes a record
+    /// (a query's append also ends it). A batch's cache is emptied after each unit that
+    /// wrote, and when the batch ends.
+    fn read_cache(&mut self) -> Option<&mut ReadCache> {
+        // After its first write a unit reads what it wrote, which no cache may keep.
+        if !self.cache_checked || self.rows_written > 0 {
+            return None;
+        }
+        self.client().ok().map(|c| &mut c.cache)
     }
 
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
@@ -629,28 +892,70 @@ impl StoreTx for PgTx<'_> {
                 self.rows_written
             )));
         }
-        let sql = if self.nested {
-            "RELEASE SAVEPOINT teho_call"
-        } else {
-            "COMMIT"
-        };
-        let r = self.client()?.batch_execute(sql).map_err(pg_error);
-        if r.is_ok() {
+        let head = self.head.clone().flatten();
+        if self.nested {
+            let (moved, wrote) = (self.moved, self.rows_written > 0);
+            let Held::Batch(g) = &mut self.held else {
+                return Err(StoreError::Batch {
+                    batch: 0,
+                    problem: "a unit inside a batch without the batch's connection".into(),
+                });
+            };
+            // Released with the next unit's begin or the batch's commit.
+            g.pending_release = true;
+            // The batch goes on from this unit's head; its row is written at its commit.
+            if moved {
+                g.head = head;
+                g.moved = true;
+            }
+            // What the batch reads next may be what this unit wrote.
+            if wrote {
+                g.wrote = true;
+                if let Some(c) = g.conn.as_deref_mut() {
+                    drop_cache(c);
+                }
+            }
             self.open = false;
+            return Ok(());
         }
-        r
+        let sql = commit_sql(head.as_ref().filter(|_| self.moved), self.rows_written > 0)?;
+        self.client()?.batch_execute(&sql).map_err(pg_error)?;
+        self.open = false;
+        Ok(())
     }
 }
 
 /// An audit entry read back from its row.
+///
+/// The row is `seq, entry, prev_hash, hash, file` ([`ENTRY_COLUMNS`]); the entry's
+/// fields that are columns come from the columns ([`IN_COLUMNS`]; entries written before
+/// they were left out of the JSON hold the same values in it).
 fn entry_of(row: &postgres::Row) -> StoreResult<AuditEntry> {
     let seq: i64 = row.get(0);
-    let json: serde_json::Value = row
-        .try_get(1)
-        .map_err(|e| StoreError::corrupt("audit_log", seq, format!("entry: {e}")))?;
-    serde_json::from_value(json)
-        .map_err(|e| StoreError::corrupt("audit_log", seq, format!("entry: {e}")))
+    let bad =
+        |e: &dyn std::fmt::Display| StoreError::corrupt("audit_log", seq, format!("entry: {e}"));
+    let mut json: serde_json::Value = row.try_get(1).map_err(|e| bad(&e))?;
+    let prev_hash: String = row.try_get(2).map_err(|e| bad(&e))?;
+    let hash: String = row.try_get(3).map_err(|e| bad(&e))?;
+    let file: Option<Uuid> = row.try_get(4).map_err(|e| bad(&e))?;
+    let fields = json
+        .as_object_mut()
+        .ok_or_else(|| bad(&"not a JSON object"))?;
+    fields.insert("seq".into(), seq.into());
+    fields.insert("prev_hash".into(), prev_hash.into());
+    fields.insert("hash".into(), hash.into());
+    fields.insert(
+        "file".into(),
+        file.map_or(serde_json::Value::Null, |f| f.to_string().into()),
+    );
+    serde_json::from_value(json).map_err(|e| bad(&e))
 }
+
+/// An audit entry's fields kept in columns of `audit_log`, not in its `entry` JSON.
+const IN_COLUMNS: [&str; 4] = ["seq", "prev_hash", "hash", "file"];
+
+/// The columns [`entry_of`] reads, in its order.
+const ENTRY_COLUMNS: &str = "seq, entry, prev_hash, hash, file";
 
 impl Drop for PgTx<'_> {
     fn drop(&mut self) {

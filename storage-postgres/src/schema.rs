@@ -11,6 +11,15 @@
 //! ever seal after the same one — `hash`, `file`, and the whole `entry` as JSON) and
 //! `audit_files` (`file`, `seq`: every file an entry is about or disclosed, for a client's
 //! access log). Triggers refuse UPDATE, DELETE and TRUNCATE on the log.
+//!
+//! Step 2: the head row moves once per transaction, forward onto the log's last entry
+//! (trigger `audit_head_forward`); the entry JSON of new rows leaves out what the row's
+//! columns hold (`seq`, `prev_hash`, `hash`, `file`; no SQL needed: the store fills them
+//! in from the columns on reading); the visits' single-column worker and file indexes go
+//! (the (worker, start) and (file, start) ones answer their lookups); `teho_data_version`
+//! counts the transactions that wrote a record — the engine's, bumped as they commit,
+//! and anyone else's, by statement triggers `<table>_written` and `<table>_truncated` on
+//! every record table — for the connections' read caches.
 
 use postgres::Client;
 use teho_core::store::{StoreError, StoreResult};
@@ -307,8 +316,75 @@ const STEP_1: &str = r#"
         EXECUTE FUNCTION teho_append_only();
 "#;
 
+/// Step 2: the chain's head row moves once per transaction — to the last entry the
+/// transaction appended — instead of once per entry (a batch of 10,000 calls left 10,000
+/// versions of the one row, each lookup walking them). The trigger now lets it move
+/// forward by any number of entries, but only onto the last entry of the log, with its
+/// hash, when every entry in between is there. The visits' single-column indexes on the
+/// worker and the file go: the (worker, start) and (file, start) ones of step 1 answer
+/// every lookup they did, and each visit written updated both. `teho_data_version.n`
+/// counts the transactions that wrote any record — the engine bumps it as its own
+/// commit, and statement triggers on every record table bump it for any other writer
+/// (an operator's SQL), once per transaction: a query's snapshot reads it, and a
+/// connection's read cache is kept while it holds, as SQLite's `data_version` keeps its.
+const STEP_2: &str = r#"
+    DROP TRIGGER audit_head_one_forward ON audit_head;
+    CREATE FUNCTION teho_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            -- Each lookup through the primary key (max() reads its last entry): the
+            -- trigger runs under the head lock, at every commit.
+            IF NEW.chain <> OLD.chain OR NEW.seq <= OLD.seq
+               OR NEW.seq IS DISTINCT FROM (SELECT max(seq) FROM audit_log)
+               OR NEW.hash IS DISTINCT FROM (SELECT hash FROM audit_log WHERE seq = NEW.seq)
+               OR (SELECT count(*) FROM audit_log WHERE seq > OLD.seq AND seq <= NEW.seq)
+                  <> NEW.seq - OLD.seq
+            THEN
+                RAISE EXCEPTION 'audit_head moves only forward, onto the last entry (% to %)',
+                    OLD.seq, NEW.seq;
+            END IF;
+            RETURN NEW;
+        END
+    $$;
+    CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
+        FOR EACH ROW EXECUTE FUNCTION teho_head_forward();
+    DROP INDEX visits_by_worker;
+    DROP INDEX visits_by_file;
+    CREATE TABLE teho_data_version (
+        one boolean PRIMARY KEY DEFAULT true CHECK (one),
+        n bigint NOT NULL,
+        xact xid8 NOT NULL
+    );
+    INSERT INTO teho_data_version (n, xact) VALUES (0, '0');
+    CREATE FUNCTION teho_data_written() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE teho_data_version SET n = n + 1, xact = pg_current_xact_id()
+                WHERE xact <> pg_current_xact_id();
+            RETURN NULL;
+        END
+    $$;
+    DO $$
+        DECLARE t text;
+        BEGIN
+            FOR t IN SELECT c.table_name FROM information_schema.columns c
+                      WHERE c.table_schema = current_schema() AND c.column_name = 'doc'
+            LOOP
+                -- The engine marks its own transactions and bumps the version once, as
+                -- it commits; every other writer's statement bumps it here.
+                EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE '
+                    'ON %I FOR EACH STATEMENT '
+                    'WHEN (current_setting(''teho.engine'', true) IS DISTINCT FROM ''on'') '
+                    'EXECUTE FUNCTION teho_data_written()',
+                    t || '_written', t);
+                EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I '
+                    'FOR EACH STATEMENT EXECUTE FUNCTION teho_data_written()',
+                    t || '_truncated', t);
+            END LOOP;
+        END
+    $$;
+"#;
+
 /// Every step, in order; a step, once landed, is never edited.
-pub const SCHEMA_STEPS: &[&str] = &[STEP_1];
+pub const SCHEMA_STEPS: &[&str] = &[STEP_1, STEP_2];
 
 /// The schema version this build writes: the number of steps.
 pub const SCHEMA_VERSION: i64 = SCHEMA_STEPS.len() as i64;
