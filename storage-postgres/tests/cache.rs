@@ -11,22 +11,12 @@ use std::sync::Arc;
 use teho_core::ClientFiles;
 use teho_core::access::Actor;
 use teho_core::ids::OrganizationId;
-use teho_core::org::{NewAdministrator, NewOrganization, OrganizationKind};
-use teho_core::person::PersonalCode;
+use teho_core::org::{NewOrganization, OrganizationKind};
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::store::{KINDS, Records, Store, Unit, UnitKind};
 use teho_postgres::PostgresStore;
 
-fn base() -> Option<String> {
-    if std::env::var("TEHO_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        eprintln!("!!! TEHO_SKIP_POSTGRES=1: PostgreSQL cache tests SKIPPED !!!");
-        return None;
-    }
-    Some(
-        std::env::var("TEHO_POSTGRES_URL")
-            .expect("TEHO_POSTGRES_URL (./scripts/test starts a private PostgreSQL)"),
-    )
-}
+mod common;
 
 /// The organisation's kind as a query reads it (through the cache when it may).
 fn kind(store: &dyn Store, org: OrganizationId) -> Option<OrganizationKind> {
@@ -38,9 +28,9 @@ fn kind(store: &dyn Store, org: OrganizationId) -> Option<OrganizationKind> {
 
 #[test]
 fn a_query_reads_through_the_cache_until_anyone_writes_a_record() {
-    let Some(base) = base() else { return };
-    let url =
-        teho_postgres::url_in_schema(&base, &format!("teho_k{}", std::process::id())).unwrap();
+    let Some(url) = common::url("cache", &format!("teho_k{}", std::process::id())) else {
+        return;
+    };
     let store: Arc<dyn Store> = Arc::new(PostgresStore::create(&url).unwrap());
     let engine = ClientFiles::shared(
         Arc::clone(&store),
@@ -49,22 +39,7 @@ fn a_query_reads_through_the_cache_until_anyone_writes_a_record() {
         ))),
         Arc::new(SequentialIds::new(0xcac4e)),
     );
-    let (city, admin) = engine
-        .bootstrap(
-            &Actor::System,
-            NewOrganization {
-                name: "Linn".into(),
-                kind: OrganizationKind::Municipality,
-                registry_code: None,
-            },
-            NewAdministrator {
-                personal_code: PersonalCode::parse("38001010015").unwrap(),
-                given_name: "A".into(),
-                family_name: "B".into(),
-                employed_from: teho_core::testing::day(2020, 1, 1),
-            },
-        )
-        .unwrap();
+    let (city, admin) = common::bootstrap(&engine);
     let org = city.id;
     assert_eq!(kind(&*store, org), Some(OrganizationKind::Municipality));
     let mut sql = postgres::Client::connect(&url, postgres::NoTls).unwrap();
@@ -168,31 +143,16 @@ fn a_query_reads_through_the_cache_until_anyone_writes_a_record() {
 
 #[test]
 fn a_batch_reads_what_its_own_units_wrote_and_forgets_it_when_rolled_back() {
-    let Some(base) = base() else { return };
-    let url =
-        teho_postgres::url_in_schema(&base, &format!("teho_kb{}", std::process::id())).unwrap();
+    let Some(url) = common::url("cache", &format!("teho_kb{}", std::process::id())) else {
+        return;
+    };
     let store = PostgresStore::create(&url).unwrap();
     let engine = ClientFiles::new(
         PostgresStore::open(&url).unwrap(),
         FixedClock::new(teho_core::testing::tallinn(2026, 11, 3, 10, 0)),
         SequentialIds::new(0xcac4f),
     );
-    let (city, _) = engine
-        .bootstrap(
-            &Actor::System,
-            NewOrganization {
-                name: "Linn".into(),
-                kind: OrganizationKind::Municipality,
-                registry_code: None,
-            },
-            NewAdministrator {
-                personal_code: PersonalCode::parse("38001010015").unwrap(),
-                given_name: "A".into(),
-                family_name: "B".into(),
-                employed_from: teho_core::testing::day(2020, 1, 1),
-            },
-        )
-        .unwrap();
+    let (city, _) = common::bootstrap(&engine);
     let org = city.id;
     let in_batch = |batch, kind| Unit {
         kind,
@@ -244,9 +204,10 @@ fn a_batch_reads_what_its_own_units_wrote_and_forgets_it_when_rolled_back() {
 
 #[test]
 fn every_record_table_bumps_the_data_version() {
-    let Some(base) = base() else { return };
     let schema = format!("teho_kv{}", std::process::id());
-    let url = teho_postgres::url_in_schema(&base, &schema).unwrap();
+    let Some(url) = common::url("cache", &schema) else {
+        return;
+    };
     drop(PostgresStore::create(&url).unwrap());
     let mut sql = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     for kind in KINDS {

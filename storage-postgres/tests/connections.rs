@@ -4,30 +4,12 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::audit::{ActorRef, AuditDecision, NewAuditEntry, verify_store};
-use teho_core::store::{Filter, KINDS, Store, Unit};
-use teho_postgres::PostgresStore;
+mod common;
 
-fn entry(what: &str) -> NewAuditEntry {
-    NewAuditEntry {
-        at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
-        actor: ActorRef {
-            id: "system".into(),
-            name: String::new(),
-            personal_code: String::new(),
-            role: None,
-            organization: None,
-        },
-        operation: what.into(),
-        object: String::new(),
-        file: None,
-        disclosed: Vec::new(),
-        purpose: "operation".into(),
-        decision: AuditDecision::Allowed("operator".into()),
-        outcome: "ok".into(),
-        writes: Vec::new(),
-    }
-}
+use teho_core::audit::verify_store;
+use teho_core::store::{Filter, KINDS, Store, Unit};
+use teho_core::testing::system_audit_entry as entry;
+use teho_postgres::PostgresStore;
 
 /// Closes, from the server's side, every connection named `app`; how many.
 fn terminate(base: &str, app: &str) -> i64 {
@@ -44,18 +26,12 @@ fn terminate(base: &str, app: &str) -> i64 {
 
 #[test]
 fn a_call_after_the_server_closed_the_pooled_connections_succeeds() {
-    if std::env::var("TEHO_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        eprintln!("!!! TEHO_SKIP_POSTGRES=1: PostgreSQL connection tests SKIPPED !!!");
-        return;
-    }
-    let base = std::env::var("TEHO_POSTGRES_URL")
-        .expect("TEHO_POSTGRES_URL (./scripts/test starts a private PostgreSQL)");
-    let app = format!("teho_reconnect_{}", std::process::id());
     let schema = format!("teho_r{}", std::process::id());
-    let url = format!(
-        "{}&application_name={app}",
-        teho_postgres::url_in_schema(&base, &schema).unwrap()
-    );
+    let Some(url) = common::url("connection", &schema) else {
+        return;
+    };
+    let base = common::base("connection").unwrap();
+    let app = schema;
     let store = PostgresStore::create(&url).unwrap();
     for round in 0..3 {
         let mut tx = store.begin(Unit::COMMAND).unwrap();

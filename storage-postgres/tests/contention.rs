@@ -9,49 +9,22 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use teho_core::audit::{ActorRef, AuditDecision, NewAuditEntry, verify_store};
+mod common;
+
+use teho_core::audit::verify_store;
 use teho_core::store::{Filter, KINDS, Store, StoreError, Unit};
+use teho_core::testing::system_audit_entry as entry;
 use teho_postgres::PostgresStore;
 
+/// A fresh schema of this test's own.
 fn url() -> Option<String> {
-    if std::env::var("TEHO_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        eprintln!("!!! TEHO_SKIP_POSTGRES=1: PostgreSQL contention tests SKIPPED !!!");
-        return None;
-    }
-    let base = std::env::var("TEHO_POSTGRES_URL")
-        .expect("TEHO_POSTGRES_URL (./scripts/test starts a private PostgreSQL)");
     static MADE: AtomicU32 = AtomicU32::new(0);
     let schema = format!(
         "teho_c{}_{}",
         std::process::id(),
         MADE.fetch_add(1, Ordering::Relaxed)
     );
-    // Its connections carry the schema's name, so a test finds its own on the server.
-    Some(format!(
-        "{}&application_name={schema}",
-        teho_postgres::url_in_schema(&base, &schema).unwrap()
-    ))
-}
-
-fn entry(what: &str) -> NewAuditEntry {
-    NewAuditEntry {
-        at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
-        actor: ActorRef {
-            id: "system".into(),
-            name: String::new(),
-            personal_code: String::new(),
-            role: None,
-            organization: None,
-        },
-        operation: what.into(),
-        object: String::new(),
-        file: None,
-        disclosed: Vec::new(),
-        purpose: "operation".into(),
-        decision: AuditDecision::Allowed("operator".into()),
-        outcome: "ok".into(),
-        writes: Vec::new(),
-    }
+    common::url("contention", &schema)
 }
 
 /// A query reads (its snapshot begins), a command appends and commits meanwhile, then

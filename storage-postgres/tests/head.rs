@@ -5,42 +5,12 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use teho_core::audit::{ActorRef, AuditDecision, NewAuditEntry, verify_store};
+mod common;
+
+use teho_core::audit::verify_store;
 use teho_core::store::{Store, Unit, UnitKind};
+use teho_core::testing::system_audit_entry as entry;
 use teho_postgres::PostgresStore;
-
-/// A URL of a fresh schema, or `None` when PostgreSQL is skipped (said loudly).
-fn url(name: &str) -> Option<String> {
-    if std::env::var("TEHO_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        eprintln!("!!! TEHO_SKIP_POSTGRES=1: PostgreSQL head tests SKIPPED !!!");
-        return None;
-    }
-    let base = std::env::var("TEHO_POSTGRES_URL")
-        .expect("TEHO_POSTGRES_URL (./scripts/test starts a private PostgreSQL)");
-    let schema = format!("teho_h{}_{name}", std::process::id());
-    Some(teho_postgres::url_in_schema(&base, &schema).unwrap())
-}
-
-fn entry(what: String) -> NewAuditEntry {
-    NewAuditEntry {
-        at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
-        actor: ActorRef {
-            id: "system".into(),
-            name: String::new(),
-            personal_code: String::new(),
-            role: None,
-            organization: None,
-        },
-        operation: what,
-        object: String::new(),
-        file: None,
-        disclosed: Vec::new(),
-        purpose: "operation".into(),
-        decision: AuditDecision::Allowed("operator".into()),
-        outcome: "ok".into(),
-        writes: Vec::new(),
-    }
-}
 
 /// The server's own message of an error (a refused move names itself).
 fn refusal(e: postgres::Error) -> String {
@@ -58,7 +28,9 @@ fn head_row(client: &mut postgres::Client) -> (i64, String) {
 
 #[test]
 fn a_batch_of_many_calls_leaves_the_head_on_its_last_kept_entry() {
-    let Some(url) = url("batch") else { return };
+    let Some(url) = common::url("head", &format!("teho_h{}_batch", std::process::id())) else {
+        return;
+    };
     let store = PostgresStore::create(&url).unwrap();
     let batch = store.open_batch().unwrap();
     let unit = |kind| Unit {
@@ -104,22 +76,21 @@ fn a_batch_of_many_calls_leaves_the_head_on_its_last_kept_entry() {
             batch: Some(batch),
         })
         .unwrap();
-    tx.append_audit(entry("test.undone".into())).unwrap();
+    tx.append_audit(entry("test.undone")).unwrap();
     tx.commit().unwrap();
     store.close_batch(batch, false).unwrap();
     assert_eq!(head_row(&mut client).0 as u64, kept);
     let mut tx = store.begin(Unit::COMMAND).unwrap();
-    assert_eq!(
-        tx.append_audit(entry("test.after".into())).unwrap().seq,
-        kept + 1
-    );
+    assert_eq!(tx.append_audit(entry("test.after")).unwrap().seq, kept + 1);
     tx.commit().unwrap();
     assert_eq!(head_row(&mut client).0 as u64, kept + 1);
 }
 
 #[test]
 fn the_head_row_moves_only_forward_onto_the_last_entry() {
-    let Some(url) = url("moves") else { return };
+    let Some(url) = common::url("head", &format!("teho_h{}_moves", std::process::id())) else {
+        return;
+    };
     let store = PostgresStore::create(&url).unwrap();
     for i in 0..3 {
         let mut tx = store.begin(Unit::COMMAND).unwrap();

@@ -64,6 +64,30 @@ pub fn tallinn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// An audit entry of the system's own `operation`, about no file, for store-level tests
+/// that append entries without the engine.
+pub fn system_audit_entry(operation: impl Into<String>) -> crate::audit::NewAuditEntry {
+    use crate::audit::{ActorRef, AuditDecision, NewAuditEntry};
+    NewAuditEntry {
+        at: tallinn(2026, 11, 3, 10, 0),
+        actor: ActorRef {
+            id: "system".into(),
+            name: String::new(),
+            personal_code: String::new(),
+            role: None,
+            organization: None,
+        },
+        operation: operation.into(),
+        object: String::new(),
+        file: None,
+        disclosed: Vec::new(),
+        purpose: "operation".into(),
+        decision: AuditDecision::Allowed("operator".into()),
+        outcome: "ok".into(),
+        writes: Vec::new(),
+    }
+}
+
 /// A calendar date.
 pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("fixture dates are real")

@@ -1,0 +1,127 @@
+// TEHO for JavaScript: the engine over wasm-bindgen's glue, with JSON in and out as
+// JavaScript values and every engine error thrown as the Error subclass of its kind.
+// `node.mjs` and `web.mjs` hand it the glue of their target.
+
+/** Base of every TEHO error: `code` is the engine's error kind, `details` its fields. */
+export class TehoError extends Error {
+  constructor(message, code, details) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details ?? {};
+    // The detail fields read as properties too: err.reason, err.value, err.field, …
+    for (const [k, v] of Object.entries(this.details)) {
+      if (!(k in this)) this[k] = v;
+    }
+  }
+}
+
+/** A personal code (isikukood) failed to parse: `value`, `problem`. */
+export class InvalidPersonalCode extends TehoError {}
+/** A field had a value the rules do not admit: `field`, `value`, `problem`. */
+export class InvalidInput extends TehoError {}
+/** A period ends before it starts: `what`, `from`, `until`. */
+export class InvalidPeriod extends TehoError {}
+/** A recurrence rule outside the supported RRULE subset. */
+export class InvalidRecurrence extends TehoError {}
+/** An ICF code that is malformed or a body-structure (s) code. */
+export class InvalidIcf extends TehoError {}
+/** A reason is required (a visit not done, a cancellation): `problem`. */
+export class ReasonRequired extends TehoError {}
+/** The one door refused the call: `action`, `reason`, `explanation`. */
+export class AccessDenied extends TehoError {}
+/** An object the call names does not exist: `kind`, `id`. */
+export class NotFound extends TehoError {}
+/** The call contradicts what is recorded: `id`, `problem`. */
+export class Conflict extends TehoError {}
+/** The store is already initialised. */
+export class AlreadyInitialized extends TehoError {}
+/** The data was written by a newer TEHO: `found`, `supported`. */
+export class SchemaTooNew extends TehoError {}
+/** Not TEHO's data: `problem`. */
+export class NotATehoDatabase extends TehoError {}
+/** The storage failed. */
+export class StorageError extends TehoError {}
+/** A bug in the engine. */
+export class InternalError extends TehoError {}
+
+/** The class of each engine error kind. */
+export const ERROR_CLASSES = Object.freeze({
+  invalid_personal_code: InvalidPersonalCode,
+  invalid_input: InvalidInput,
+  invalid_period: InvalidPeriod,
+  invalid_recurrence: InvalidRecurrence,
+  invalid_icf: InvalidIcf,
+  reason_required: ReasonRequired,
+  access_denied: AccessDenied,
+  not_found: NotFound,
+  conflict: Conflict,
+  already_initialized: AlreadyInitialized,
+  schema_too_new: SchemaTooNew,
+  not_a_teho_database: NotATehoDatabase,
+  storage: StorageError,
+  internal: InternalError,
+});
+
+/** The error of `kind` with its message and details. */
+export function errorFrom(kind, message, details) {
+  const Class = ERROR_CLASSES[kind] ?? TehoError;
+  return new Class(message, kind, details);
+}
+
+/** Runs `work`; what the module throws (`{kind, message, details}` as JSON text)
+ * becomes the error of its kind. A trap inside the module (a panic) stays a
+ * WebAssembly.RuntimeError. */
+function guarded(work) {
+  try {
+    return work();
+  } catch (e) {
+    if (typeof e === 'string') {
+      let thrown;
+      try {
+        thrown = JSON.parse(e);
+      } catch {
+        throw new InternalError(e, 'internal', {});
+      }
+      throw errorFrom(thrown.kind, thrown.message, thrown.details);
+    }
+    throw e;
+  }
+}
+
+/** The free functions over a target's glue: `personalCode(code)` (`{code, birth_date,
+ * sex}`) and `parseRecurrence(text)` (its canonical text). */
+export function functionsOf(glue) {
+  return {
+    personalCode: (code) => JSON.parse(guarded(() => glue.personalCode(code))),
+    parseRecurrence: (text) => guarded(() => glue.parseRecurrence(text)),
+  };
+}
+
+/** The Engine class over a target's glue (`pkg/node` or `pkg/web`). */
+export function engineClass(glue) {
+  /** An engine over a store in memory, on a clock the caller moves. */
+  return class Engine {
+    #inner;
+
+    /** A fresh store, its clock at `clock` (an RFC 3339 instant). */
+    constructor(clock) {
+      this.#inner = guarded(() => new glue.Engine(clock));
+    }
+
+    /** Runs one request (`{command, args}`) as `actor` (`{Worker: id}`, `"System"`, …). */
+    call(actor, request) {
+      return JSON.parse(guarded(() => this.#inner.call(JSON.stringify(actor), JSON.stringify(request))));
+    }
+
+    /** Runs requests in order as one batch: `{results, error}`. */
+    callMany(actor, requests) {
+      return JSON.parse(guarded(() => this.#inner.callMany(JSON.stringify(actor), JSON.stringify(requests))));
+    }
+
+    /** Moves the clock to an RFC 3339 instant. */
+    setClock(instant) {
+      guarded(() => this.#inner.setClock(instant));
+    }
+  };
+}
