@@ -587,7 +587,6 @@ impl Store for PostgresStore {
         guard.moved = false;
         guard.pending_release = false;
         guard.wrote = false;
-        drop_cache(&mut conn);
         guard.made += 1;
         let id = BatchId(guard.made);
         guard.open = Some((id, std::thread::current().id()));
@@ -610,7 +609,10 @@ impl Store for PostgresStore {
         let wrote = std::mem::take(&mut guard.wrote);
         let result = match guard.conn.take() {
             Some(mut conn) => {
-                // The cache may hold what the batch read of its own writes.
+                // The cache may hold what the batch read of its own writes, at a data
+                // version those writes did not move (the engine bumps it as the batch
+                // commits): kept, it would outlive a rollback. The first unit of the next
+                // batch, or query, on this connection checks the version afresh anyway.
                 drop_cache(&mut conn);
                 let r = if commit {
                     commit_sql(head.as_ref().filter(|_| moved), wrote).map(|sql| {
@@ -724,6 +726,18 @@ impl PgTx<'_> {
 }
 
 impl PgTx<'_> {
+    /// A query may write nothing but its audit entry: checked before its snapshot ends
+    /// and before it commits.
+    fn wrote_nothing_else(&self) -> StoreResult<()> {
+        if self.query && self.rows_written > 0 {
+            return Err(StoreError::Backend(format!(
+                "a query wrote {} row(s) besides its audit entry; rolled back",
+                self.rows_written
+            )));
+        }
+        Ok(())
+    }
+
     /// Makes sure this unit holds the chain's head lock before it appends. A command and
     /// a batch took it as they began. A query outside a batch has done its reads: its
     /// snapshot ends (it wrote nothing) and a `READ COMMITTED` transaction takes the lock
@@ -734,12 +748,7 @@ impl PgTx<'_> {
         if self.head.is_some() {
             return Ok(());
         }
-        if self.rows_written > 0 {
-            return Err(AppendError::Store(StoreError::Backend(format!(
-                "a query wrote {} row(s) besides its audit entry; rolled back",
-                self.rows_written
-            ))));
-        }
+        self.wrote_nothing_else()?;
         // The entry's commit does not wait for the disk: the server's WAL writer flushes
         // it within 3 × `wal_writer_delay` (600 ms at the default), as SQLite's store
         // syncs a query's entry within 200 ms. A crash of the server may lose the newest
@@ -886,12 +895,7 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
-        if self.query && self.rows_written > 0 {
-            return Err(StoreError::Backend(format!(
-                "a query wrote {} row(s) besides its audit entry; rolled back",
-                self.rows_written
-            )));
-        }
+        self.wrote_nothing_else()?;
         let head = self.head.clone().flatten();
         if self.nested {
             let (moved, wrote) = (self.moved, self.rows_written > 0);

@@ -27,10 +27,10 @@ fn terminate(base: &str, app: &str) -> i64 {
 #[test]
 fn a_call_after_the_server_closed_the_pooled_connections_succeeds() {
     let schema = format!("teho_r{}", std::process::id());
-    let Some(url) = common::url("connection", &schema) else {
+    let Some(base) = common::base("connection") else {
         return;
     };
-    let base = common::base("connection").unwrap();
+    let url = common::url("connection", &schema).unwrap();
     let app = schema;
     let store = PostgresStore::create(&url).unwrap();
     for round in 0..3 {
