@@ -292,7 +292,8 @@ impl Town {
     }
 }
 
-fn percentile(sorted: &[Elapsed], p: f64) -> Elapsed {
+/// The `p` quantile (0–1) of sorted durations; zero when there are none.
+pub(crate) fn percentile(sorted: &[Elapsed], p: f64) -> Elapsed {
     if sorted.is_empty() {
         return Elapsed::ZERO;
     }
@@ -679,4 +680,28 @@ fn fill_history(
         tx.commit().map_err(|e| e.to_string())?;
     }
     Ok(n)
+}
+
+/// A town of `clients` on `store` with every plan item added (the horizon stored): each
+/// client's file, their care worker, and the first day of the horizon. What the WASM
+/// workload reads.
+pub(crate) fn planned_town(
+    store: Arc<dyn Store>,
+    clients: u32,
+    seed: u64,
+) -> Result<(Vec<(ClientFileId, WorkerId)>, NaiveDate), String> {
+    let town = Town::build(store, clients, seed)?;
+    for c in &town.clients {
+        for (actor, plan, spec) in &c.items {
+            town.engine
+                .add_plan_item(actor, *plan, spec.clone())
+                .map_err(err("add plan item"))?;
+        }
+    }
+    let files = town
+        .clients
+        .iter()
+        .map(|c| (c.file, c.care_worker))
+        .collect();
+    Ok((files, first_day()))
 }

@@ -23,6 +23,7 @@ mod concurrency;
 mod expansion;
 mod horizon;
 mod memory;
+mod wasm;
 
 /// Workload sizes: `--full` or the quick default.
 pub(crate) struct Sizes {
@@ -204,6 +205,9 @@ fn main() -> ExitCode {
     }
     if wants("concurrency") {
         run("concurrency", concurrency::concurrency(&opts));
+    }
+    if wants("wasm") {
+        run("wasm", wasm::wasm(&opts));
     }
     if !missed.is_empty() {
         println!("targets missed: {}", missed.join(", "));

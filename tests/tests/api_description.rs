@@ -28,7 +28,7 @@ fn the_checked_in_description_is_current() {
         stored == current_text(),
         "{} is out of date: run `cargo run -p teho -- api > schemas/api.json` \
          (or TEHO_BLESS=1 cargo test -p teho-tests --test api_description), then \
-         `python3 bindings/python/generate.py`",
+         `python3 bindings/python/generate.py` and `python3 bindings/wasm/generate.py`",
         path.display()
     );
 }

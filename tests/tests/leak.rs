@@ -12,7 +12,6 @@ use teho_core::TehoError;
 use teho_core::access::{Actor, DataCategory, Visibility};
 use teho_core::case::NewAssessment;
 use teho_core::file::NewEntry;
-use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::network::Member;
 use teho_storage::SqliteStore;
 use teho_tests::{Town, day, needs_answers, tallinn};
@@ -78,30 +77,7 @@ fn shared() -> &'static Shared {
             )
             .expect("assessment");
         town.clock.set(tallinn(2026, 11, 6, 20, 0));
-        let cw = Actor::Worker(town.care_worker);
-        let visits = town
-            .engine
-            .worker_calendar(&cw, town.care_worker, day(2026, 11, 2), day(2026, 11, 6))
-            .expect("calendar");
-        town.engine
-            .mark_done(
-                &cw,
-                visits[0].id,
-                DoneReport {
-                    detail: Some("Detail".into()),
-                    ..DoneReport::default()
-                },
-            )
-            .expect("done");
-        town.engine
-            .mark_not_done(
-                &cw,
-                visits[1].id,
-                Some(NotDoneReason::ClientNotAtHome),
-                String::new(),
-                None,
-            )
-            .expect("not done");
+        town.record_two_visits(day(2026, 11, 2), "Detail");
         Shared {
             town,
             lock: std::sync::Mutex::new(()),

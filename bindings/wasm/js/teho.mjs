@@ -1,6 +1,11 @@
 // TEHO for JavaScript: the engine over wasm-bindgen's glue, with JSON in and out as
 // JavaScript values and every engine error thrown as the Error subclass of its kind.
-// `node.mjs` and `web.mjs` hand it the glue of their target.
+// `node.mjs` and `web.mjs` hand it the glue of their target. The typed method per
+// command comes from `api.mjs`, generated from schemas/api.json.
+
+import { Commands } from './api.mjs';
+
+export { COMMANDS } from './api.mjs';
 
 /** Base of every TEHO error: `code` is the engine's error kind, `details` its fields. */
 export class TehoError extends Error {
@@ -69,13 +74,25 @@ export function errorFrom(kind, message, details) {
   return new Class(message, kind, details);
 }
 
-/** Runs `work`; what the module throws (`{kind, message, details}` as JSON text)
- * becomes the error of its kind. A trap inside the module (a panic) stays a
- * WebAssembly.RuntimeError. */
-function guarded(work) {
+/** Why a module instance was stopped by a trap, by glue: every later call is refused. */
+const STOPPED = new WeakMap();
+
+/** Runs `work` on `glue`; what the module throws (`{kind, message, details}` as JSON
+ * text) becomes the error of its kind. A trap (a panic: on wasm32 it cannot unwind)
+ * becomes an InternalError with the panic's message, and the instance is stopped: its
+ * memory may hold half a call, so every later call is refused with the same error. */
+function guarded(glue, work) {
+  const stopped = STOPPED.get(glue);
+  if (stopped) throw new InternalError(stopped, 'internal', { stopped: true });
   try {
     return work();
   } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      const message = `the engine stopped on a bug in TEHO (${glue.lastPanic() ?? e.message}); `
+        + 'what it held is lost unless saved before — load a saved image into a new page';
+      STOPPED.set(glue, message);
+      throw new InternalError(message, 'internal', { stopped: true });
+    }
     if (typeof e === 'string') {
       let thrown;
       try {
@@ -93,35 +110,57 @@ function guarded(work) {
  * sex}`) and `parseRecurrence(text)` (its canonical text). */
 export function functionsOf(glue) {
   return {
-    personalCode: (code) => JSON.parse(guarded(() => glue.personalCode(code))),
-    parseRecurrence: (text) => guarded(() => glue.parseRecurrence(text)),
+    personalCode: (code) => JSON.parse(guarded(glue, () => glue.personalCode(code))),
+    parseRecurrence: (text) => guarded(glue, () => glue.parseRecurrence(text)),
   };
 }
 
+/** The key under which `Engine.load` hands its constructor the loaded module engine. */
+const LOADED = Symbol('loaded');
+
 /** The Engine class over a target's glue (`pkg/node` or `pkg/web`). */
 export function engineClass(glue) {
-  /** An engine over a store in memory, on a clock the caller moves. */
-  return class Engine {
+  /** An engine over a store in memory, on a clock the caller moves; one typed method
+   * per command (`engine.markDone(actor, visit, report)`) besides `call`. */
+  return class Engine extends Commands {
     #inner;
 
     /** A fresh store, its clock at `clock` (an RFC 3339 instant). */
-    constructor(clock) {
-      this.#inner = guarded(() => new glue.Engine(clock));
+    constructor(clock, loaded) {
+      super();
+      this.#inner = loaded?.[LOADED] ?? guarded(glue, () => new glue.Engine(clock));
+    }
+
+    /** The store a saved image (`save()`'s text) holds, its clock at `clock`; refused
+     * with an InvalidInput on `image` unless its audit chain and every record verify. */
+    static load(image, clock) {
+      return new this(clock, { [LOADED]: guarded(glue, () => glue.Engine.load(image, clock)) });
+    }
+
+    /** The whole store, audit chain included, as JSON text for `Engine.load`. */
+    save() {
+      return guarded(glue, () => this.#inner.save());
     }
 
     /** Runs one request (`{command, args}`) as `actor` (`{Worker: id}`, `"System"`, …). */
     call(actor, request) {
-      return JSON.parse(guarded(() => this.#inner.call(JSON.stringify(actor), JSON.stringify(request))));
+      return JSON.parse(guarded(glue, () => this.#inner.call(JSON.stringify(actor), JSON.stringify(request))));
     }
 
     /** Runs requests in order as one batch: `{results, error}`. */
     callMany(actor, requests) {
-      return JSON.parse(guarded(() => this.#inner.callMany(JSON.stringify(actor), JSON.stringify(requests))));
+      return JSON.parse(guarded(glue, () => this.#inner.callMany(JSON.stringify(actor), JSON.stringify(requests))));
     }
 
     /** Moves the clock to an RFC 3339 instant. */
     setClock(instant) {
-      guarded(() => this.#inner.setClock(instant));
+      guarded(glue, () => this.#inner.setClock(instant));
+    }
+
+    /** Makes the next id request panic inside the module: only for the test that a
+     * panic becomes an InternalError and stops the instance. */
+    failNextIdForTests() {
+      this.#inner.failNextIdForTests();
     }
   };
 }

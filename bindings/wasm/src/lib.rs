@@ -4,8 +4,13 @@
 //! and sequential ids. Requests and results are JSON text; an error is thrown as a
 //! plain object `{kind, message, details}` that `js/teho.mjs` turns into the `Error`
 //! subclass of its kind.
+//!
+//! A panic cannot unwind on `wasm32-unknown-unknown`: it traps, and the instance's
+//! memory is not to be trusted after it. A panic hook keeps the message
+//! ([`last_panic`]); the JavaScript wrapper turns the trap into an `InternalError`
+//! carrying it and refuses every later call on that instance.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Once};
 
 use teho_core::host::{Host, HostClock, HostError};
 use teho_core::store::MemoryStore;
@@ -21,10 +26,43 @@ fn thrown(e: HostError) -> JsValue {
     JsValue::from_str(&value.to_string())
 }
 
+/// The message of the panic that trapped the module, if one did.
+static PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Keeps a panic's message and place for [`last_panic`] before the module traps.
+fn keep_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic with no message".into());
+            if let Ok(mut p) = PANIC.lock() {
+                *p = Some(format!("{message}{at}"));
+            }
+        }));
+    });
+}
+
+/// The message of the panic that stopped the module (a bug in TEHO), if one did: what
+/// the JavaScript wrapper puts in its `InternalError`.
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> Option<String> {
+    PANIC.lock().ok().and_then(|p| p.clone())
+}
+
 /// An engine over a store held in memory, on a clock the page sets.
 #[wasm_bindgen]
 pub struct Engine {
     host: Host,
+    store: Arc<MemoryStore>,
 }
 
 #[wasm_bindgen]
@@ -32,10 +70,36 @@ impl Engine {
     /// A fresh store whose clock stands at `clock` (an RFC 3339 instant).
     #[wasm_bindgen(constructor)]
     pub fn new(clock: &str) -> Result<Engine, JsValue> {
+        Self::over(MemoryStore::new(), clock)
+    }
+
+    /// An engine over the store a saved image holds ([`Engine::save`]), its clock at
+    /// `clock`; refused unless the image's audit chain and every record's binding into
+    /// it verify (an `invalid_input` on `image` naming the part).
+    pub fn load(image: &str, clock: &str) -> Result<Engine, JsValue> {
+        keep_panics();
+        let store = MemoryStore::from_image_json(image).map_err(|e| thrown(e.into()))?;
+        Self::over(store, clock)
+    }
+
+    fn over(store: MemoryStore, clock: &str) -> Result<Engine, JsValue> {
+        keep_panics();
         let at = Host::instant("clock", clock).map_err(thrown)?;
-        let host =
-            Host::open(Arc::new(MemoryStore::new()), HostClock::Fixed(at)).map_err(thrown)?;
-        Ok(Engine { host })
+        let store = Arc::new(store);
+        let host = Host::open(store.clone(), HostClock::Fixed(at)).map_err(thrown)?;
+        Ok(Engine { host, store })
+    }
+
+    /// The whole store, audit chain included, as JSON text: what [`Engine::load`] reads.
+    pub fn save(&self) -> Result<String, JsValue> {
+        self.store.image_json().map_err(|e| thrown(e.into()))
+    }
+
+    /// Makes the engine's next id request panic: only for the test that a panic
+    /// becomes an `InternalError` and stops the instance.
+    #[wasm_bindgen(js_name = failNextIdForTests)]
+    pub fn fail_next_id_for_tests(&self) {
+        self.host.fail_next_id_for_tests();
     }
 
     /// Runs one request (`{"command": …, "args": …}`, JSON) as `actor` (JSON); the result

@@ -348,3 +348,230 @@ impl StoreTx for MemoryTx<'_> {
         Ok(())
     }
 }
+
+/// The format name an image of a [`MemoryStore`] carries, so a file of something else
+/// is refused by name rather than half read.
+pub const IMAGE_FORMAT: &str = "teho-memory-store";
+
+/// The version of the image format this build writes and reads.
+pub const IMAGE_VERSION: u32 = 1;
+
+/// A whole [`MemoryStore`] as JSON: every stored row of every kind, in insertion
+/// order, and the audit chain. The browser demo saves it so a user keeps what they did
+/// (issue 20, item 2); [`MemoryStore::from_image`] reads it back only when the chain and
+/// every row's binding into it verify.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoreImage {
+    /// Always [`IMAGE_FORMAT`].
+    pub format: String,
+    /// The format's version ([`IMAGE_VERSION`]).
+    pub version: u32,
+    /// The rows of each kind (by the kind's name), in the order they were stored.
+    pub tables: BTreeMap<String, Vec<ImageRow>>,
+    /// The audit chain, entry 1 first.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// One stored row in a [`StoreImage`]: the port's [`Row`] with its record encoding as
+/// hex.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImageRow {
+    /// The record's id.
+    pub id: Uuid,
+    /// The version of the record's encoding.
+    pub version: u16,
+    /// The declared columns' values: `null`, an id, an integer or text, each tagged.
+    pub columns: Vec<ImageValue>,
+    /// The record's encoding, as lowercase hex.
+    pub doc: String,
+}
+
+/// A column value in a [`StoreImage`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ImageValue {
+    /// Empty.
+    Null,
+    /// An id.
+    Id(Uuid),
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+impl From<&super::Value> for ImageValue {
+    fn from(v: &super::Value) -> Self {
+        match v {
+            super::Value::Null => Self::Null,
+            super::Value::Id(u) => Self::Id(*u),
+            super::Value::Int(i) => Self::Int(*i),
+            super::Value::Text(t) => Self::Text(t.clone()),
+        }
+    }
+}
+
+impl From<ImageValue> for super::Value {
+    fn from(v: ImageValue) -> Self {
+        match v {
+            ImageValue::Null => Self::Null,
+            ImageValue::Id(u) => Self::Id(u),
+            ImageValue::Int(i) => Self::Int(i),
+            ImageValue::Text(t) => Self::Text(t),
+        }
+    }
+}
+
+/// Why an image was refused: an `invalid_input` on the field `image`, naming the part.
+fn refused(value: impl ToString, problem: &str) -> crate::error::TehoError {
+    crate::error::TehoError::invalid("image", value, problem)
+}
+
+fn unhex(kind: &str, id: Uuid, text: &str) -> crate::error::TehoResult<Vec<u8>> {
+    let bad = || refused(format!("{kind} {id}"), "its record encoding is not hex");
+    if !text.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+                .ok_or_else(bad)
+        })
+        .collect()
+}
+
+impl MemoryStore {
+    /// The whole store as an image: what [`MemoryStore::from_image`] reads back. An
+    /// open batch's work is in it as it stands; take the image between calls.
+    pub fn image(&self) -> StoreImage {
+        let s = self.lock();
+        let mut tables = BTreeMap::new();
+        for kind in super::KINDS {
+            let Some(t) = s.tables.get(kind.name) else {
+                continue;
+            };
+            let rows: Vec<ImageRow> = t
+                .rows
+                .values()
+                .map(|r| ImageRow {
+                    id: r.id,
+                    version: r.version,
+                    columns: r.columns.iter().map(ImageValue::from).collect(),
+                    doc: r.doc.iter().map(|b| format!("{b:02x}")).collect(),
+                })
+                .collect();
+            if !rows.is_empty() {
+                tables.insert(kind.name.to_string(), rows);
+            }
+        }
+        StoreImage {
+            format: IMAGE_FORMAT.into(),
+            version: IMAGE_VERSION,
+            tables,
+            audit: s.audit.clone(),
+        }
+    }
+
+    /// [`MemoryStore::image`] as JSON text.
+    pub fn image_json(&self) -> crate::error::TehoResult<String> {
+        serde_json::to_string(&self.image()).map_err(|e| crate::error::TehoError::Internal {
+            message: format!("a store image did not encode as JSON: {e}"),
+        })
+    }
+
+    /// [`MemoryStore::from_image`] from JSON text. Text that is not an image is refused
+    /// naming the line and column and what kind of problem is there, never the text
+    /// itself (it may hold a name).
+    pub fn from_image_json(text: &str) -> crate::error::TehoResult<Self> {
+        let image: StoreImage = serde_json::from_str(text).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Io => "it could not be read",
+                serde_json::error::Category::Syntax => "it is not JSON",
+                serde_json::error::Category::Data => "it is JSON but not a store image",
+                serde_json::error::Category::Eof => "it ends before the image does",
+            };
+            refused(format!("line {} column {}", e.line(), e.column()), what)
+        })?;
+        Self::from_image(image)
+    }
+
+    /// A store holding what `image` holds, once its audit chain verifies and every row
+    /// matches what the chain bound for it ([`crate::audit::verify_store_deep`]): a file
+    /// edited outside TEHO is refused, not loaded. Refusals are `invalid_input` on the
+    /// field `image`, naming the format, the kind and id, or the chain entry — never
+    /// the records' content.
+    pub fn from_image(image: StoreImage) -> crate::error::TehoResult<Self> {
+        if image.format != IMAGE_FORMAT {
+            return Err(refused(
+                &image.format,
+                "not an image of a TEHO memory store (format \"teho-memory-store\")",
+            ));
+        }
+        if image.version != IMAGE_VERSION {
+            return Err(refused(
+                image.version,
+                "an image format version this build does not read (it reads 1)",
+            ));
+        }
+        let mut state = State::default();
+        for (name, rows) in image.tables {
+            let Some(kind) = super::kind_by_name(&name) else {
+                return Err(refused(&name, "no such kind of record"));
+            };
+            let t = state.table(kind);
+            for r in rows {
+                if r.columns.len() != kind.columns.len() {
+                    return Err(refused(
+                        format!("{name} {}", r.id),
+                        "its number of columns is not its kind's",
+                    ));
+                }
+                if t.by_id.contains_key(&r.id) {
+                    return Err(refused(format!("{name} {}", r.id), "stored twice"));
+                }
+                let row = Row {
+                    id: r.id,
+                    version: r.version,
+                    columns: r.columns.into_iter().map(super::Value::from).collect(),
+                    doc: unhex(&name, r.id, &r.doc)?,
+                };
+                let pos = t.next;
+                t.next += 1;
+                t.by_id.insert(row.id, pos);
+                t.rows.insert(pos, row);
+            }
+        }
+        for (i, e) in image.audit.iter().enumerate() {
+            if e.seq != i as u64 + 1 {
+                return Err(refused(
+                    format!("audit entry {}", e.seq),
+                    "the chain's entries are not numbered 1, 2, 3, … in order",
+                ));
+            }
+        }
+        state.audit = image.audit;
+        state.index_audit();
+        let store = Self {
+            state: Mutex::new(state),
+            ..Self::default()
+        };
+        let report = crate::audit::verify_store_deep(&store, None)?;
+        if let Some(b) = report.first_break {
+            return Err(refused(
+                format!("audit entry {}", b.seq),
+                &format!("the audit chain breaks there ({:?})", b.kind),
+            ));
+        }
+        if let Some(f) = report.records.as_ref().and_then(|r| r.findings.first()) {
+            return Err(refused(
+                format!("{} {}", f.kind, f.id),
+                &format!(
+                    "the record does not match what the audit chain bound for it ({:?})",
+                    f.problem
+                ),
+            ));
+        }
+        Ok(store)
+    }
+}

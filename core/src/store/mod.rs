@@ -55,7 +55,7 @@ use crate::audit::{AuditEntry, ChainHead, NewAuditEntry};
 use crate::ids::{ClientFileId, VisitId, WorkerId};
 
 pub use kinds::{KINDS, VisitTexts, kind_by_name, status_code, text_key_id, upgrade};
-pub use memory::MemoryStore;
+pub use memory::{IMAGE_FORMAT, IMAGE_VERSION, ImageRow, ImageValue, MemoryStore, StoreImage};
 pub use records::{Record, Records};
 
 /// A storage failure. Messages name tables, ids and versions, never personal data.

@@ -185,6 +185,33 @@ impl Town {
         ok("checkpoint", self.engine.audit_checkpoint(&Actor::System)).entries
     }
 
+    /// The care worker records their first two visits from `from` to the clock's day:
+    /// the first done with `detail` (domain-only), the second not done, client not at
+    /// home. Returns the two visits' ids.
+    pub fn record_two_visits(&self, from: NaiveDate, detail: &str) -> [crate::ids::VisitId; 2] {
+        let cw = Actor::Worker(self.care_worker);
+        let visits = ok(
+            "calendar",
+            self.engine
+                .worker_calendar(&cw, self.care_worker, from, self.clock_day()),
+        );
+        let [first, second, ..] = visits.as_slice() else {
+            panic!("fewer than two visits from {from} to {}", self.clock_day());
+        };
+        let report = crate::log::DoneReport {
+            detail: Some(detail.into()),
+            ..crate::log::DoneReport::default()
+        };
+        ok("done", self.engine.mark_done(&cw, first.id, report));
+        let reason = Some(crate::log::NotDoneReason::ClientNotAtHome);
+        ok(
+            "not done",
+            self.engine
+                .mark_not_done(&cw, second.id, reason, String::new(), None),
+        );
+        [first.id, second.id]
+    }
+
     /// The Tallinn day the clock stands on.
     pub fn clock_day(&self) -> NaiveDate {
         use crate::ports::Clock;

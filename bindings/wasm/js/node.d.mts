@@ -1,0 +1,2 @@
+// TEHO in Node: the same surface as in the browser.
+export * from './teho.mjs';

@@ -1,0 +1,2 @@
+// TEHO in the browser: the same surface as in Node.
+export * from './teho.mjs';
