@@ -2,27 +2,23 @@
 //! SQLite file, then, actor by actor, what each may see and what is refused and why,
 //! and finally the audit chain verified.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Tallinn;
 use teho_core::access::{Actor, DataCategory, Visibility};
-use teho_core::case::{
-    AnswerValue, ClientQuery, DecisionOutcome, NewApplication, NewAssessment, NewDecision,
-    NewReferral, ReferralSource, ServiceKind,
-};
-use teho_core::file::{ContactKind, ContactPoint, NewCard, NewEntry};
+use teho_core::case::ClientQuery;
+use teho_core::file::NewEntry;
+use teho_core::host::{Host, HostClock};
 use teho_core::ids::{ClientFileId, OrganizationId, WorkerId};
 use teho_core::log::{DoneReport, NotDoneReason};
 use teho_core::network::{Member, NewMembership, NewSubstitution};
 use teho_core::notify::NotificationKind;
-use teho_core::org::{
-    Domain, NewAdministrator, NewOrganization, NewWorker, OrganizationKind, Role,
-};
-use teho_core::person::{NewPerson, PersonIdentity, PersonalCode};
-use teho_core::plan::{NewPlan, PlanItemSpec, PlannedAction, Recurrence};
-use teho_core::ports::{FixedClock, SequentialIds};
+use teho_core::org::Domain;
+use teho_core::person::PersonalCode;
+use teho_core::ports::FixedClock;
 use teho_core::store::Store;
 use teho_core::{ClientFiles, TehoError, TehoResult};
 use teho_storage::SqliteStore;
@@ -54,7 +50,6 @@ fn code(s: &str) -> TehoResult<PersonalCode> {
 pub fn run(db: Option<&str>) -> Result<(), TehoError> {
     let _tmp;
     let keep = db.is_some();
-    let clock = Arc::new(FixedClock::new(at(2026, 11, 2, 9, 0)));
     let (store, shown): (Arc<dyn Store>, String) = match db {
         Some(url) if teho_postgres::is_postgres_url(url) => (
             Arc::new(teho_postgres::PostgresStore::create(url)?),
@@ -76,13 +71,18 @@ pub fn run(db: Option<&str>) -> Result<(), TehoError> {
             (Arc::new(SqliteStore::create(&p)?), p.display().to_string())
         }
     };
-    let engine = ClientFiles::shared(store, clock.clone(), Arc::new(SequentialIds::new(0x7e40)));
+    let host = Host::open(store, HostClock::Fixed(at(2026, 11, 2, 9, 0)))
+        .map_err(|e| TehoError::Internal { message: e.message })?;
+    let clock = host.fixed_clock().ok_or_else(|| TehoError::Internal {
+        message: "the demo's host has a fixed clock".into(),
+    })?;
+    let engine = host.engine();
     println!("TEHO demo — shared client file for home care and home nursing, Tallinn");
     println!("database: {shown}\n");
-    let town = build(&engine, &clock)?;
-    show(&engine, &clock, &town)?;
+    let town = build(&host, &clock)?;
+    show(engine, &clock, &town)?;
     let rest = neighbour_outcomes(
-        &engine,
+        engine,
         &town.neighbour,
         date(2026, 11, 9),
         date(2026, 11, 19),
@@ -151,6 +151,9 @@ impl InvalidPath for TehoError {
     }
 }
 
+/// The demo town, defined once as data: the CLI and the browser demo both play it.
+pub const TOWN: &str = include_str!("../../demo/town.json");
+
 struct DemoTown {
     head: WorkerId,
     hospital_sw: WorkerId,
@@ -171,160 +174,63 @@ struct DemoTown {
     first_week: Marks,
 }
 
-fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
-    println!("== Building the network (2 November 2026) ==");
-    let since = date(2020, 1, 1);
-    let (city, admin) = e.bootstrap(
-        &Actor::System,
-        NewOrganization {
-            name: "Lasnamäe linnaosa valitsus".into(),
-            kind: OrganizationKind::Municipality,
-            registry_code: None,
-        },
-        NewAdministrator {
-            personal_code: code("38001010015")?,
-            given_name: "Mari".into(),
-            family_name: "Haldur".into(),
-            employed_from: since,
-        },
-    )?;
-    let a = Actor::Worker(admin.id);
-    let care_org = e.register_organization(
-        &a,
-        NewOrganization {
-            name: "Lasnamäe Sotsiaalkeskus".into(),
-            kind: OrganizationKind::HomeCareProvider,
-            registry_code: None,
-        },
-    )?;
-    let nursing_org = e.register_organization(
-        &a,
-        NewOrganization {
-            name: "Koduõde OÜ".into(),
-            kind: OrganizationKind::HomeNursingProvider,
-            registry_code: None,
-        },
-    )?;
-    let worker = |c: &str,
-                  given: &str,
-                  family: &str,
-                  org: OrganizationId,
-                  role: Role|
-     -> TehoResult<WorkerId> {
-        let w = e.register_worker(
-            &a,
-            NewWorker {
-                personal_code: code(c)?,
-                given_name: given.into(),
-                family_name: family.into(),
-                organization: org,
-                role,
-                employed_from: since,
-                employed_until: None,
-            },
-        )?;
-        println!(
-            "  {:<22} {:<16} {}",
-            w.full_name(),
-            format!("{:?}", role),
-            org_name(org, city.id, care_org.id, nursing_org.id)
-        );
-        Ok(w.id)
-    };
-    let hospital = e.register_organization(
-        &a,
-        NewOrganization {
-            name: "Ida-Tallinna Keskhaigla".into(),
-            kind: OrganizationKind::Hospital,
-            registry_code: None,
-        },
-    )?;
-    let hospital_sw = e
-        .register_worker(
-            &a,
-            NewWorker {
-                personal_code: code("47201010406")?,
-                given_name: "Heli".into(),
-                family_name: "Haigla".into(),
-                organization: hospital.id,
-                role: Role::HospitalSocialWorker,
-                employed_from: since,
-                employed_until: None,
-            },
-        )?
-        .id;
-    let head = e
-        .register_worker(
-            &a,
-            NewWorker {
-                personal_code: code("46501010707")?,
-                given_name: "Helle".into(),
-                family_name: "Juhataja".into(),
-                organization: city.id,
-                role: Role::SocialWelfareHead,
-                employed_from: since,
-                employed_until: None,
-            },
-        )?
-        .id;
-    let social_worker = worker("48505050029", "Sirje", "Saar", city.id, Role::SocialWorker)?;
-    let care_manager = worker(
-        "47503030036",
-        "Kadri",
-        "Kuusk",
-        care_org.id,
-        Role::CareManager,
-    )?;
-    let care_worker = worker(
-        "49002020046",
-        "Hille",
-        "Haab",
-        care_org.id,
-        Role::CareWorker,
-    )?;
-    let departed_care_worker =
-        worker("49102020051", "Anu", "Alder", care_org.id, Role::CareWorker)?;
-    let nursing_manager = worker(
-        "47007070069",
-        "Andra",
-        "Õismaa",
-        nursing_org.id,
-        Role::NursingManager,
-    )?;
-    let nurse = worker(
-        "48808080074",
-        "Teisi",
-        "Remmel",
-        nursing_org.id,
-        Role::HomeNurse,
-    )?;
-    let substitute_nurse = worker(
-        "48909090089",
-        "Piret",
-        "Pärn",
-        nursing_org.id,
-        Role::HomeNurse,
-    )?;
+/// The part of a saved result at `path` (`"cw.id"`), typed.
+fn saved<T: serde::de::DeserializeOwned>(
+    saved: &HashMap<String, serde_json::Value>,
+    path: &str,
+) -> TehoResult<T> {
+    let value =
+        teho_core::host::script::lookup(saved, path).map_err(|message| TehoError::Internal {
+            message: format!("demo/town.json: {message}"),
+        })?;
+    serde_json::from_value(value).map_err(|e| TehoError::Internal {
+        message: format!("demo/town.json: ${path}: {e}"),
+    })
+}
 
-    let sw = Actor::Worker(social_worker);
-    let client = e.register_person(
-        &sw,
-        NewPerson {
-            identity: PersonIdentity::Estonian(code("43803030124")?),
-            given_name: "Laine".into(),
-            family_name: "Kask".into(),
-            birth_date: None,
-        },
-    )?;
-    let relative = e.register_person(
-        &sw,
-        NewPerson {
-            identity: PersonIdentity::Estonian(code("36506060134")?),
-            given_name: "Jaan".into(),
-            family_name: "Kask".into(),
-            birth_date: None,
-        },
-    )?;
+/// Plays the town (`demo/town.json`) through the host door and tells what it made.
+fn build(host: &Host, clock: &FixedClock) -> Result<DemoTown, TehoError> {
+    println!("== Building the network (2 November 2026) ==");
+    let s = host.play(TOWN).map_err(|e| TehoError::Internal {
+        message: format!("demo/town.json: {}", e.message),
+    })?;
+    let e = host.engine();
+    let orgs: Vec<(OrganizationId, String)> = ["boot.0", "care_org", "nursing_org", "hospital"]
+        .into_iter()
+        .map(|o| {
+            Ok((
+                saved(&s, &format!("{o}.id"))?,
+                saved(&s, &format!("{o}.name"))?,
+            ))
+        })
+        .collect::<TehoResult<_>>()?;
+    let org_name = |id: OrganizationId| {
+        orgs.iter()
+            .find(|(o, _)| *o == id)
+            .map_or("?", |(_, n)| n.as_str())
+    };
+    for w in [
+        "hospital_sw",
+        "head",
+        "sw",
+        "cm",
+        "cw",
+        "departed_cw",
+        "nm",
+        "nurse",
+        "substitute",
+        "other_cw",
+    ] {
+        let worker: teho_core::org::Worker = saved(&s, w)?;
+        println!(
+            "  {:<22} {:<20} {}",
+            worker.full_name(),
+            format!("{:?}", worker.role),
+            org_name(worker.organization)
+        );
+    }
+    let client: teho_core::person::Person = saved(&s, "client")?;
+    let relative: teho_core::person::Person = saved(&s, "relative")?;
     println!(
         "  client {} (born {}), relative {}",
         client.full_name(),
@@ -332,243 +238,20 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         relative.full_name()
     );
     println!("\n== The case: from application to service ==");
-    let found = e.find_client(&sw, ClientQuery::Code(code("43803030124")?))?;
-    println!(
-        "  Sirje searches by personal code: {} file(s) found; she opens the file and card",
-        found.len()
-    );
-    let file = e.open_client_file(
-        &sw,
-        client.id,
-        NewCard {
-            residence: Some("Punane 16-4, Tallinn".into()),
-            contacts: vec![ContactPoint {
-                kind: ContactKind::Phone,
-                value: "+372 5555 0101".into(),
-                label: None,
-            }],
-            good_to_know: "Spare key at the neighbour's, flat 5. Angry dog.".into(),
-        },
-    )?;
-    let today = date(2026, 11, 2);
-    e.add_member(
-        &sw,
-        NewMembership {
-            file: file.id,
-            member: Member::Person(relative.id),
-            role: Some(Role::Relative),
-            valid_from: today,
-            valid_until: None,
-        },
-    )?;
-    // Every application is entered, negative decisions too.
-    let care_home = e.enter_application(
-        &sw,
-        NewApplication {
-            file: file.id,
-            applicant: Some(relative.id),
-            service: ServiceKind::GeneralCareOutsideHome,
-            submitted_on: date(2026, 10, 20),
-        },
-    )?;
-    e.decide_application(
-        &sw,
-        NewDecision {
-            application: care_home.id,
-            outcome: DecisionOutcome::Negative,
-            reasons: "Can live at home with home care".into(),
-            legal_basis: "SHS § 21".into(),
-            provider: None,
-            decided_on: date(2026, 10, 30),
-        },
-    )?;
-    let home = e.enter_application(
-        &sw,
-        NewApplication {
-            file: file.id,
-            applicant: None,
-            service: ServiceKind::HomeCare,
-            submitted_on: date(2026, 10, 20),
-        },
-    )?;
-    e.decide_application(
-        &sw,
-        NewDecision {
-            application: home.id,
-            outcome: DecisionOutcome::Positive,
-            reasons: "Needs daily help with washing and meals".into(),
-            legal_basis: "SHS § 20".into(),
-            provider: Some(care_org.id),
-            decided_on: today,
-        },
-    )?;
     println!(
         "  two applications entered: care home refused (kept, starts nothing), home care granted -> Lasnamäe Sotsiaalkeskus"
     );
-    let cm = Actor::Worker(care_manager);
-    let directed = e
-        .inbox(&cm)?
-        .into_iter()
-        .filter(|n| matches!(n.kind, NotificationKind::ClientDirected { .. }))
-        .count();
-    e.register_client(&cm, file.id)?;
-    let office = ContactPoint {
-        kind: ContactKind::Phone,
-        value: "+372 600 1234".into(),
-        label: Some("Lasnamäe Sotsiaalkeskus".into()),
-    };
-    e.assign_worker(&cm, file.id, care_worker, office.clone())?;
-    e.add_member(
-        &cm,
-        NewMembership {
-            file: file.id,
-            member: Member::Worker(departed_care_worker),
-            role: None,
-            valid_from: today,
-            valid_until: None,
-        },
-    )?;
     println!(
-        "  Kadri (care manager) got {directed} notice(s), registered the client and assigned Hille on the card"
+        "  Kadri (care manager) registered the client and assigned Hille on the card; the home-care contract is concluded"
     );
-    let contract = e.prepare_contract(&sw, file.id, care_org.id, ServiceKind::HomeCare)?;
-    e.conclude_contract(&sw, contract.id, today)?;
-    println!("  the home-care contract is prepared and concluded");
-    // Home nursing starts in the same file from a referral letter.
-    let nm = Actor::Worker(nursing_manager);
-    let referral = e.enter_referral(
-        &nm,
-        NewReferral {
-            patient: client.id,
-            source: ReferralSource::HealthInformationSystem {
-                document_id: "TIS-2026-118822".into(),
-            },
-            start: today,
-            end: Some(date(2027, 1, 31)),
-            doctor_name: "Dr Mart Tamm".into(),
-            doctor: None,
-        },
-    )?;
-    let (same, _) = e.register_referral(&nm, referral.id)?;
-    e.assign_worker(
-        &nm,
-        file.id,
-        nurse,
-        ContactPoint {
-            kind: ContactKind::Phone,
-            value: "+372 600 5678".into(),
-            label: Some("Koduõde OÜ".into()),
-        },
-    )?;
     println!(
-        "  Andra (nursing manager) registered a referral into the same file ({}), assigned Teisi",
-        if same.id == file.id {
-            "no second file"
-        } else {
-            "NEW FILE?"
-        }
+        "  Andra (nursing manager) registered a referral into the same file, assigned Teisi; Piret stands in for Teisi 9-13 Nov"
     );
-    e.grant_substitution(
-        &nm,
-        NewSubstitution {
-            substitute: substitute_nurse,
-            substituted: nurse,
-            from: date(2026, 11, 9),
-            until: date(2026, 11, 13),
-        },
-    )?;
-    println!("  Piret stands in for Teisi 9-13 Nov");
-    // One level per life domain of the national needs instrument, in its order.
-    let needs = teho_core::case::instruments::instrument("NEEDS", 1).ok_or_else(|| {
-        TehoError::Internal {
-            message: "the NEEDS instrument, version 1, is missing".into(),
-        }
-    })?;
-    let levels = needs
-        .items
-        .iter()
-        .filter(|item| item.life_domain.is_some())
-        .zip([1u8, 1, 3, 2, 0, 1, 3])
-        .map(|(item, l)| (item.code.to_string(), AnswerValue::Level(l)))
-        .collect();
-    e.record_assessment(
-        &sw,
-        NewAssessment {
-            file: file.id,
-            instrument: "NEEDS".into(),
-            version: 1,
-            answers: levels,
-            icf: vec![
-                "d510.23".into(),
-                "d450.22".into(),
-                "b280.2".into(),
-                "e310+3".into(),
-            ],
-        },
-    )?;
     println!(
-        "  needs assessment over the 7 life domains, with ICF codes d510.23 d450.22 b280.2 e310+3"
+        "  needs assessment over the 7 life domains, with ICF codes d510.23 d450.22 b280.2 e310+3; 2 entries: income, a nursing-only note"
     );
-    e.add_entry(
-        &sw,
-        NewEntry {
-            file: file.id,
-            category: DataCategory::Income,
-            visibility: Visibility::Network,
-            text: "Old-age pension 712 EUR/month".into(),
-            domain_detail: None,
-        },
-    )?;
-    e.add_entry(
-        &Actor::Worker(nurse),
-        NewEntry {
-            file: file.id,
-            category: DataCategory::ProfessionalNote,
-            visibility: Visibility::DomainOnly(Domain::Nursing),
-            text: "Nursing-only: review insulin dose with the family doctor".into(),
-            domain_detail: None,
-        },
-    )?;
-    println!("  2 entries written: income (municipal only), a nursing-only note");
-
-    let care_plan = e.create_plan(
-        &cm,
-        NewPlan {
-            file: file.id,
-            domain: Domain::Care,
-            provider: care_org.id,
-        },
-    )?;
-    let care = e.add_plan_item(
-        &cm,
-        care_plan.id,
-        item(
-            "HOOLD-01",
-            "Morning care: washing, breakfast",
-            care_worker,
-            45,
-            "FREQ=DAILY;BYHOUR=9",
-        )?,
-    )?;
-    let nursing_plan = e.create_plan(
-        &nm,
-        NewPlan {
-            file: file.id,
-            domain: Domain::Nursing,
-            provider: nursing_org.id,
-        },
-    )?;
-    let nursing = e.add_plan_item(
-        &nm,
-        nursing_plan.id,
-        item(
-            "ÕE-HAAV",
-            "Wound care",
-            nurse,
-            30,
-            "FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=11",
-        )?,
-    )?;
+    let care: teho_core::engine::PlanItemOutcome = saved(&s, "care")?;
+    let nursing: teho_core::engine::PlanItemOutcome = saved(&s, "nursing")?;
     println!(
         "  care plan: {} ({}) -> {} visits over 12 weeks; nursing plan: {} ({}) -> {} visits",
         care.item.action.text,
@@ -578,40 +261,26 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         nursing.item.recurrence,
         nursing.regeneration.added.len()
     );
-    let neighbour = neighbour(e, &a, &sw, &cm, &office, care_org.id, care_worker)?;
-    week(e, clock, care_worker, nurse, file.id)?;
-    let first_week = neighbour_outcomes(e, &neighbour, date(2026, 11, 2), date(2026, 11, 8))?;
-    e.record_assessment(
-        &Actor::Worker(nurse),
-        NewAssessment {
-            file: file.id,
-            instrument: "WOUND".into(),
-            version: 1,
-            answers: vec![
-                ("LOCATION".into(), AnswerValue::Text("left shin".into())),
-                ("LENGTH_MM".into(), AnswerValue::Number(30)),
-                ("WIDTH_MM".into(), AnswerValue::Number(12)),
-                ("EXUDATE".into(), AnswerValue::Choice("low".into())),
-                ("TISSUE".into(), AnswerValue::Choice("granulation".into())),
-            ],
-            icf: vec![],
-        },
-    )?;
-    e.add_entry(
-        &sw,
-        NewEntry {
-            file: file.id,
-            category: DataCategory::SupervisionAct,
-            visibility: Visibility::Network,
-            text: "Supervision act 8 Nov 2026: home care provided as decided".into(),
-            domain_detail: None,
-        },
-    )?;
+    println!(
+        "  a second client of the same provider, Helju Tamm: morning care daily by Hille, errands Mon/Wed/Fri by Maie Mets"
+    );
+    println!("\n== The week of 2-8 November ==");
+    println!(
+        "  Hille marked Mon-Sat (Wednesday not done: client not at home); Teisi marked Mon and Thu done; Sunday's care visit is still open"
+    );
     println!("  Teisi recorded a wound assessment; Sirje wrote a supervision act");
+    let neighbour = Neighbour {
+        file: saved(&s, "neighbour_file.id")?,
+        workers: [saved(&s, "cw.id")?, saved(&s, "other_cw.id")?],
+    };
+    clock.set(at(2026, 11, 8, 20, 0));
+    let first_week = neighbour_outcomes(e, &neighbour, date(2026, 11, 2), date(2026, 11, 8))?;
 
     // Anu leaves on Friday 6 Nov; her end is recorded only on Tuesday 10 Nov (late).
     clock.set(at(2026, 11, 10, 10, 0));
-    let end = e.record_employment_end(&cm, departed_care_worker, date(2026, 11, 6))?;
+    let departed: WorkerId = saved(&s, "departed_cw.id")?;
+    let cm: WorkerId = saved(&s, "cm.id")?;
+    let end = e.record_employment_end(&Actor::Worker(cm), departed, date(2026, 11, 6))?;
     println!(
         "  Anu's last day was {}; recorded on {} (deadline {}): {}",
         end.last_day,
@@ -624,130 +293,22 @@ fn build(e: &Engine, clock: &FixedClock) -> TehoResult<DemoTown> {
         }
     );
     Ok(DemoTown {
-        head,
-        hospital_sw,
-        admin: admin.id,
-        care_org: care_org.id,
-        social_worker,
-        care_manager,
-        care_worker,
-        departed_care_worker,
-        nursing_manager,
-        nurse,
-        substitute_nurse,
+        head: saved(&s, "head.id")?,
+        hospital_sw: saved(&s, "hospital_sw.id")?,
+        admin: saved(&s, "boot.1.id")?,
+        care_org: saved(&s, "care_org.id")?,
+        social_worker: saved(&s, "sw.id")?,
+        care_manager: cm,
+        care_worker: saved(&s, "cw.id")?,
+        departed_care_worker: departed,
+        nursing_manager: saved(&s, "nm.id")?,
+        nurse: saved(&s, "nurse.id")?,
+        substitute_nurse: saved(&s, "substitute.id")?,
         client: client.id,
         relative: relative.id,
-        file: file.id,
+        file: saved(&s, "file.id")?,
         neighbour,
         first_week,
-    })
-}
-
-/// A second client of the same care provider, Helju, who lives on: her visits give the
-/// analysts a month of service log to read (see `bindings/python/examples/demo_month.py`).
-fn neighbour(
-    e: &Engine,
-    admin: &Actor,
-    sw: &Actor,
-    cm: &Actor,
-    office: &ContactPoint,
-    care_org: OrganizationId,
-    care_worker: WorkerId,
-) -> TehoResult<Neighbour> {
-    let maie = e.register_worker(
-        admin,
-        NewWorker {
-            personal_code: code("48507071006")?,
-            given_name: "Maie".into(),
-            family_name: "Mets".into(),
-            organization: care_org,
-            role: Role::CareWorker,
-            employed_from: date(2020, 1, 1),
-            employed_until: None,
-        },
-    )?;
-    let helju = e.register_person(
-        sw,
-        NewPerson {
-            identity: PersonIdentity::Estonian(code("44001010013")?),
-            given_name: "Helju".into(),
-            family_name: "Tamm".into(),
-            birth_date: None,
-        },
-    )?;
-    let file = e.open_client_file(
-        sw,
-        helju.id,
-        NewCard {
-            residence: Some("Punane 18-2, Tallinn".into()),
-            contacts: vec![],
-            good_to_know: "Hard of hearing: knock loudly".into(),
-        },
-    )?;
-    let Actor::Worker(manager) = *cm else {
-        return Err(TehoError::Internal {
-            message: "the care manager acts as a worker".into(),
-        });
-    };
-    e.add_member(
-        sw,
-        NewMembership {
-            file: file.id,
-            member: Member::Worker(manager),
-            role: None,
-            valid_from: date(2026, 11, 2),
-            valid_until: None,
-        },
-    )?;
-    e.assign_worker(cm, file.id, care_worker, office.clone())?;
-    e.add_member(
-        cm,
-        NewMembership {
-            file: file.id,
-            member: Member::Worker(maie.id),
-            role: None,
-            valid_from: date(2026, 11, 2),
-            valid_until: None,
-        },
-    )?;
-    let plan = e.create_plan(
-        cm,
-        NewPlan {
-            file: file.id,
-            domain: Domain::Care,
-            provider: care_org,
-        },
-    )?;
-    let morning = item(
-        "HOOLD-01",
-        "Morning care: washing, breakfast",
-        care_worker,
-        30,
-        "FREQ=DAILY;BYHOUR=8",
-    )?;
-    let errands = item(
-        "HOOLD-03",
-        "Shopping and cleaning",
-        maie.id,
-        60,
-        "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=15",
-    )?;
-    for spec in [morning, errands] {
-        e.add_plan_item(
-            cm,
-            plan.id,
-            PlanItemSpec {
-                place: "home, Punane 18-2".into(),
-                ..spec
-            },
-        )?;
-    }
-    println!(
-        "  a second client of the same provider, Helju Tamm: morning care daily by Hille, errands Mon/Wed/Fri by Maie Mets"
-    );
-    Ok(Neighbour {
-        file: file.id,
-        workers: [care_worker, maie.id],
     })
 }
 
@@ -804,95 +365,10 @@ fn neighbour_outcomes(
     Ok(marks)
 }
 
-fn item(
-    code: &str,
-    text: &str,
-    worker: WorkerId,
-    minutes: u32,
-    rule: &str,
-) -> TehoResult<PlanItemSpec> {
-    Ok(PlanItemSpec {
-        action: PlannedAction {
-            code: code.into(),
-            text: text.into(),
-        },
-        worker: Some(worker),
-        place: "home, Punane 16-4".into(),
-        duration_minutes: minutes,
-        recurrence: Recurrence::parse(rule).map_err(|e| TehoError::InvalidInput {
-            field: "recurrence".into(),
-            value: rule.into(),
-            problem: e.to_string(),
-        })?,
-        valid_from: date(2026, 11, 2),
-        valid_until: None,
-    })
-}
-
-/// The week of 2–8 November: visits done, one not done with a reason, one left open.
-fn week(
-    e: &Engine,
-    clock: &FixedClock,
-    care_worker: WorkerId,
-    nurse: WorkerId,
-    file: ClientFileId,
-) -> TehoResult<()> {
-    println!("\n== The week of 2-8 November ==");
-    clock.set(at(2026, 11, 8, 20, 0));
-    let hille = Actor::Worker(care_worker);
-    let visits = e.worker_calendar(&hille, care_worker, date(2026, 11, 2), date(2026, 11, 7))?;
-    for v in visits.into_iter().filter(|v| v.file == file) {
-        if local(v.start).starts_with("2026-11-04") {
-            e.mark_not_done(
-                &hille,
-                v.id,
-                Some(NotDoneReason::ClientNotAtHome),
-                "No answer at the door; neighbour says she went to her son's".into(),
-                None,
-            )?;
-        } else {
-            e.mark_done(&hille, v.id, DoneReport::default())?;
-        }
-    }
-    let teisi = Actor::Worker(nurse);
-    for v in e.worker_calendar(&teisi, nurse, date(2026, 11, 2), date(2026, 11, 8))? {
-        e.mark_done(
-            &teisi,
-            v.id,
-            DoneReport {
-                actual_start: None,
-                actual_end: None,
-                detail: Some("Wound 3 cm, clean, dressing changed".into()),
-            },
-        )?;
-    }
-    println!(
-        "  Hille marked Mon-Sat (Wednesday not done: client not at home); Teisi marked Mon and Thu done; Sunday's care visit is still open"
-    );
-    Ok(())
-}
-
 fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&Tallinn)
         .format("%Y-%m-%d %a %H:%M")
         .to_string()
-}
-
-fn org_name(
-    org: OrganizationId,
-    city: OrganizationId,
-    care: OrganizationId,
-    nursing: OrganizationId,
-) -> &'static str {
-    if org == city {
-        "Lasnamäe linnaosa valitsus"
-    } else if org == care {
-        "Lasnamäe Sotsiaalkeskus"
-    } else if org == nursing {
-        "Koduõde OÜ"
-    } else {
-        "?"
-    }
 }
 
 fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {

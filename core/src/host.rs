@@ -18,6 +18,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+pub mod script;
+
 use crate::ClientFiles;
 use crate::access::Actor;
 use crate::engine::Request;
@@ -336,6 +338,12 @@ impl Host {
         DateTime::parse_from_rfc3339(text)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|e| HostError::invalid(field, text, format!("not an RFC 3339 instant: {e}")))
+    }
+
+    /// The fixed clock, when the host runs on one (for hosts that move it typed, in
+    /// Rust); `None` on the system clock.
+    pub fn fixed_clock(&self) -> Option<Arc<FixedClock>> {
+        self.clock.clone()
     }
 
     /// The engine (for hosts that also call it typed, in Rust).

@@ -29,6 +29,7 @@ use teho_core::ClientFiles;
 use teho_core::TehoError;
 use teho_core::access::Actor;
 use teho_core::engine::Request;
+use teho_core::host::script::substitute;
 use teho_core::ports::{FixedClock, SequentialIds};
 use teho_core::store::Store;
 
@@ -47,41 +48,6 @@ fn steps_of(path: &Path) -> Result<(Option<String>, Vec<Value>), String> {
     }
     steps.extend(doc["steps"].as_array().cloned().unwrap_or_default());
     Ok((doc["clock"].as_str().map(String::from), steps))
-}
-
-fn lookup(saved: &HashMap<String, Value>, reference: &str) -> Result<Value, String> {
-    let mut parts = reference.split('.');
-    let name = parts.next().unwrap_or_default();
-    let mut v = saved
-        .get(name)
-        .ok_or_else(|| format!("nothing saved as {name:?}"))?
-        .clone();
-    for p in parts {
-        v = match (&v, p.parse::<usize>()) {
-            (Value::Array(a), Ok(i)) => a.get(i).cloned(),
-            (Value::Object(o), _) => o.get(p).cloned(),
-            _ => None,
-        }
-        .ok_or_else(|| format!("${reference}: no {p:?} in {v}"))?;
-    }
-    Ok(v)
-}
-
-fn substitute(v: &Value, saved: &HashMap<String, Value>) -> Result<Value, String> {
-    Ok(match v {
-        Value::String(s) if s.starts_with('$') => lookup(saved, &s[1..])?,
-        Value::Array(a) => Value::Array(
-            a.iter()
-                .map(|x| substitute(x, saved))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, x)| Ok((k.clone(), substitute(x, saved)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        other => other.clone(),
-    })
 }
 
 /// Whether `actual` has everything `expected` names.
