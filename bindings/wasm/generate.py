@@ -235,7 +235,9 @@ class Generator:
             lines.append("")
             lines.extend(jsdoc(f"The engine's `{command['name']}` as `actor`.", "  "))
             lines.append(f"  {camel(command['name'])}({', '.join(['actor'] + names)}) {{")
-            lines.append(f"    return this.call(actor, {{ command: {json.dumps(command['name'])}, args: {{ {pairs} }} }});")
+            # A command without arguments is a unit variant on the wire: no `args` at all.
+            args = f", args: {{ {pairs} }}" if pairs else ""
+            lines.append(f"    return this.call(actor, {{ command: {json.dumps(command['name'])}{args} }});")
             lines.append("  }")
         lines.append("}")
         lines.append("")

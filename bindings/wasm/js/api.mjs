@@ -292,7 +292,7 @@ export class Commands {
 
   /** The engine's `inbox` as `actor`. */
   inbox(actor) {
-    return this.call(actor, { command: "inbox", args: {  } });
+    return this.call(actor, { command: "inbox" });
   }
 
   /** The engine's `mark_notification` as `actor`. */
@@ -327,7 +327,7 @@ export class Commands {
 
   /** The engine's `audit_checkpoint` as `actor`. */
   auditCheckpoint(actor) {
-    return this.call(actor, { command: "audit_checkpoint", args: {  } });
+    return this.call(actor, { command: "audit_checkpoint" });
   }
 
   /** The engine's `reporting_deadlines` as `actor`. */
@@ -352,7 +352,7 @@ export class Commands {
 
   /** The engine's `holds` as `actor`. */
   holds(actor) {
-    return this.call(actor, { command: "holds", args: {  } });
+    return this.call(actor, { command: "holds" });
   }
 
   /** The engine's `lift_hold` as `actor`. */
@@ -377,7 +377,7 @@ export class Commands {
 
   /** The engine's `home_view` as `actor`. */
   homeView(actor) {
-    return this.call(actor, { command: "home_view", args: {  } });
+    return this.call(actor, { command: "home_view" });
   }
 
   /** The engine's `client_home` as `actor`. */

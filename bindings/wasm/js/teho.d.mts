@@ -79,6 +79,9 @@ export declare class Engine extends Commands {
   call(actor: Actor, request: { command: string; args: Record<string, unknown> }): unknown;
   /** Runs requests in order as one batch. */
   callMany(actor: Actor, requests: Array<{ command: string; args: Record<string, unknown> }>): BatchResult;
+  /** Plays a script of calls (the scenario format, as demo/town.json); every saved
+   * result by name. A failing step throws its own error, naming the step. */
+  play(script: string | { clock?: string; steps: unknown[] }): Record<string, unknown>;
   /** Moves the clock to an RFC 3339 instant. */
   setClock(instant: string): void;
   /** Makes the next id request panic inside the module (tests only). */

@@ -152,6 +152,12 @@ export function engineClass(glue) {
       return JSON.parse(guarded(glue, () => this.#inner.callMany(JSON.stringify(actor), JSON.stringify(requests))));
     }
 
+    /** Plays a script of calls (`{clock, steps: [{as, do, save, clock}]}`, the scenario
+     * format, as demo/town.json); every saved result by name. */
+    play(script) {
+      return JSON.parse(guarded(glue, () => this.#inner.play(typeof script === 'string' ? script : JSON.stringify(script))));
+    }
+
     /** Moves the clock to an RFC 3339 instant. */
     setClock(instant) {
       guarded(glue, () => this.#inner.setClock(instant));

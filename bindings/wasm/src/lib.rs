@@ -114,6 +114,15 @@ impl Engine {
         self.host.call_many(actor, requests).map_err(thrown)
     }
 
+    /// Plays a script of calls (the scenario format: `{clock, steps: [{as, do, save,
+    /// clock}]}`, as `demo/town.json`) through the host door; every saved result by
+    /// name, as JSON text. A failing step stops it with its own error, naming the step.
+    pub fn play(&self, script: &str) -> Result<String, JsValue> {
+        let saved = self.host.play(script).map_err(thrown)?;
+        let map: serde_json::Map<String, serde_json::Value> = saved.into_iter().collect();
+        Ok(serde_json::Value::Object(map).to_string())
+    }
+
     /// Moves the clock to an RFC 3339 instant.
     #[wasm_bindgen(js_name = setClock)]
     pub fn set_clock(&self, instant: &str) -> Result<(), JsValue> {

@@ -54,6 +54,20 @@ test('every command of the API description has its typed method, and only those'
   assert.equal(COMMANDS.mark_not_done, 'markNotDone');
 });
 
+test('a command without arguments crosses as the unit variant it is on the wire', () => {
+  const { engine } = town();
+  const bare = API.commands.filter((c) => c.args.length === 0);
+  assert.ok(bare.length >= 3, bare.map((c) => c.name).join(', '));
+  for (const c of bare) {
+    try {
+      engine[COMMANDS[c.name]]('System');
+    } catch (err) {
+      // Refused or not for the operator — but never a request the engine cannot read.
+      assert.doesNotMatch(err.message, /invalid request/, `${c.name}: ${err.message}`);
+    }
+  }
+});
+
 test('a typed method sends its arguments by the description\'s names and returns the result', () => {
   const { engine, file, cw, added } = town();
   assert.equal(added.regeneration.added.length > 80, true, `${added.regeneration.added.length} visits`);
