@@ -195,15 +195,16 @@ fn build(host: &Host, clock: &FixedClock) -> Result<DemoTown, TehoError> {
         message: format!("demo/town.json: {}", e.message),
     })?;
     let e = host.engine();
-    let orgs: Vec<(OrganizationId, String)> = ["boot.0", "care_org", "nursing_org", "hospital"]
-        .into_iter()
-        .map(|o| {
-            Ok((
-                saved(&s, &format!("{o}.id"))?,
-                saved(&s, &format!("{o}.name"))?,
-            ))
-        })
-        .collect::<TehoResult<_>>()?;
+    let orgs: Vec<(OrganizationId, String)> =
+        ["boot.0", "care_org", "nursing_org", "hospital", "ska"]
+            .into_iter()
+            .map(|o| {
+                Ok((
+                    saved(&s, &format!("{o}.id"))?,
+                    saved(&s, &format!("{o}.name"))?,
+                ))
+            })
+            .collect::<TehoResult<_>>()?;
     let org_name = |id: OrganizationId| {
         orgs.iter()
             .find(|(o, _)| *o == id)
@@ -220,6 +221,7 @@ fn build(host: &Host, clock: &FixedClock) -> Result<DemoTown, TehoError> {
         "nurse",
         "substitute",
         "other_cw",
+        "supervisor",
     ] {
         let worker: teho_core::org::Worker = saved(&s, w)?;
         println!(

@@ -41,6 +41,7 @@ fn the_demo_town_plays_and_holds_what_both_demos_show() {
         ("substitute", "HomeNurse"),
         ("hospital_sw", "HospitalSocialWorker"),
         ("head", "SocialWelfareHead"),
+        ("supervisor", "Supervisor"),
     ] {
         assert_eq!(saved[name]["role"], role, "{name}");
     }

@@ -14,6 +14,8 @@ const BEFORE_START = (t) => ({
   steps: [{ as: { Worker: t.cm.id }, do: { command: 'record_employment_end', args: { worker: t.departed_cw.id, last_day: '2026-11-06' } } }],
 });
 
+/** The supervision case the supervisor reads for (seed 002 §17(4): the purpose is recorded). */
+const SUPERVISION_CASE = 'SKA 7.2-1/2026/118';
 const ACTORS = [
   ['sw', 'District social worker', 'Lasnamäe linnaosa valitsus'],
   ['head', 'Head of social welfare', 'Lasnamäe linnaosa valitsus'],
@@ -25,6 +27,7 @@ const ACTORS = [
   ['nurse', 'Home nurse', 'Koduõde OÜ'],
   ['substitute', 'Home nurse, stands in 9–13 Nov', 'Koduõde OÜ'],
   ['hospital_sw', 'Hospital social worker', 'Ida-Tallinna Keskhaigla'],
+  ['supervisor', `Supervisor, case ${SUPERVISION_CASE}`, 'Sotsiaalkindlustusamet'],
   ['client', 'The client', 'Punane 16-4'],
   ['relative', 'Relative (son)', 'Laine Kask\'s network'],
   ['admin', 'Administrator', 'Lasnamäe linnaosa valitsus'],
@@ -83,6 +86,7 @@ const actorOf = (key) => {
   if (key === 'system') return 'System';
   if (key === 'client' || key === 'relative') return { Person: t[key].id };
   if (key === 'admin') return { Worker: t.boot[1].id };
+  if (key === 'supervisor') return { Supervising: { worker: t.supervisor.id, case_reference: SUPERVISION_CASE } };
   return { Worker: t[key].id };
 };
 const nameOf = (key) => {
@@ -234,7 +238,7 @@ function renderFile() {
 
 function orgName(id) {
   const t = state.town;
-  const org = [t.boot[0], t.care_org, t.nursing_org, t.hospital].find((o) => o.id === id);
+  const org = [t.boot[0], t.care_org, t.nursing_org, t.hospital, t.ska].find((o) => o.id === id);
   return org?.name ?? id;
 }
 
@@ -355,7 +359,7 @@ function renderAudit() {
   const log = call('accessLog', [state.town.file.id], 'client');
   document.getElementById('access-log').replaceChildren(log.ok
     ? h('ul', { class: 'plain small' }, log.value.slice(-12).reverse().map((l) => h('li', {},
-      `${fmtWhen(l.at)} ${l.who}${l.organisation ? ` (${l.organisation})` : ''}: ${l.what} — ${l.outcome}`)))
+      `${fmtWhen(l.at)} ${l.who}${l.organisation ? ` (${l.organisation})` : ''}: ${l.what}, for ${l.why} — ${l.outcome}`)))
     : problem(log.error));
   const calls = document.getElementById('calls');
   calls.setAttribute('start', String(state.calls.length));

@@ -121,6 +121,14 @@ test('the departed worker is refused with the reason', async () => {
   await shot('05-departed-worker');
 });
 
+test('the supervisor reads for a supervision case, and the client sees it in her access log', async () => {
+  await as('supervisor');
+  assert.match(await page.locator('[data-testid="card"]').innerText(), /Punane 16-4/);
+  assert.match(await page.locator('[data-testid="access-log"]').innerText(),
+    /Kersti Kontroll \(Sotsiaalkindlustusamet\): client_card\.read, for supervision SKA 7\.2-1\/2026\/118 — allowed/);
+  await shot('06-supervisor');
+});
+
 test('past the substitution the substitute is refused', async () => {
   await as('substitute');
   assert.match(await page.locator('[data-testid="card"]').innerText(), /Punane 16-4/);
@@ -129,7 +137,7 @@ test('past the substitution the substitute is refused', async () => {
   const card = await page.locator('[data-testid="card"]').innerText();
   assert.match(card, /Refused: .*substitution valid 2026-11-09 \.\. 2026-11-13/);
   assert.doesNotMatch(card, /Punane 16-4/);
-  await shot('06-substitute-after-the-substitution');
+  await shot('07-substitute-after-the-substitution');
 });
 
 test('a manager changes a plan item\'s recurrence and sees the regeneration', async () => {
@@ -148,7 +156,7 @@ test('a manager changes a plan item\'s recurrence and sees the regeneration', as
   const days = page.locator('[data-testid="calendar"] .day');
   assert.match(await days.nth(4).innerText(), /Morning care/);
   for (const weekend of [5, 6]) assert.doesNotMatch(await days.nth(weekend).innerText(), /Morning care/);
-  await shot('07-plan-changed');
+  await shot('08-plan-changed');
 });
 
 test('the audit panel verifies the chain, live and against a checkpoint; nothing left the page', async () => {
@@ -163,6 +171,6 @@ test('the audit panel verifies the chain, live and against a checkpoint; nothing
   assert.match(counts, /[1-9]\d* failed/);
   assert.match(await page.locator('[data-testid="calls"]').innerText(), /verifyAudit/);
   assert.match(await page.locator('[data-testid="access-log"]').innerText(), /Kask|Haab|Remmel/);
-  await shot('08-audit');
+  await shot('09-audit');
   assert.deepEqual(outside, [], 'requests outside the static files');
 });
