@@ -7,11 +7,16 @@ import { Engine, TehoError, AccessDenied } from '../js/web.mjs';
 const TOWN_URL = new URL('../../../demo/town.json', import.meta.url);
 /** When the page opens: Tuesday 10 November 2026, 14:00 in Tallinn. */
 const START = '2026-11-10T12:00:00Z';
-/** What happened between the town's last step and the page's start, as in `teho demo`:
- * Anu's departure (last day Friday 6 November) recorded late, on Tuesday morning. */
+/** What happened between the town's last step and the page's start: as in `teho demo`,
+ * Anu's departure (last day Friday 6 November) recorded late, on Tuesday morning; and
+ * Maie's coming one (last day Thursday 12 November) recorded in advance, so that the
+ * clock can be moved past it. */
 const BEFORE_START = (t) => ({
   clock: '2026-11-10T08:00:00Z',
-  steps: [{ as: { Worker: t.cm.id }, do: { command: 'record_employment_end', args: { worker: t.departed_cw.id, last_day: '2026-11-06' } } }],
+  steps: [
+    { as: { Worker: t.cm.id }, do: { command: 'record_employment_end', args: { worker: t.departed_cw.id, last_day: '2026-11-06' } } },
+    { as: { Worker: t.cm.id }, do: { command: 'record_employment_end', args: { worker: t.other_cw.id, last_day: '2026-11-12' } } },
+  ],
 });
 
 /** The supervision case the supervisor reads for (seed 002 §17(4): the purpose is recorded). */
@@ -21,7 +26,7 @@ const ACTORS = [
   ['head', 'Head of social welfare', 'Lasnamäe linnaosa valitsus'],
   ['cm', 'Care manager', 'Lasnamäe Sotsiaalkeskus'],
   ['cw', 'Care worker (Laine, Helju)', 'Lasnamäe Sotsiaalkeskus'],
-  ['other_cw', 'Care worker (Helju only)', 'Lasnamäe Sotsiaalkeskus'],
+  ['other_cw', 'Care worker (Helju), leaves 12 Nov', 'Lasnamäe Sotsiaalkeskus'],
   ['departed_cw', 'Care worker, left on 6 Nov', 'Lasnamäe Sotsiaalkeskus'],
   ['nm', 'Nursing manager', 'Koduõde OÜ'],
   ['nurse', 'Home nurse', 'Koduõde OÜ'],
@@ -34,7 +39,7 @@ const ACTORS = [
 ];
 const PRESETS = [
   ['Tue 10 Nov 14:00', '2026-11-10T14:00'],
-  ['Fri 13 Nov 16:00 — last day of the substitution', '2026-11-13T16:00'],
+  ['Fri 13 Nov 16:00 — Maie has left; the substitution\'s last day', '2026-11-13T16:00'],
   ['Mon 16 Nov 09:00 — after the substitution', '2026-11-16T09:00'],
 ];
 const REASONS = ['ClientNotAtHome', 'ClientInHospital', 'ClientRefused', 'WorkerIll', 'NoAccessToHome', 'Other'];

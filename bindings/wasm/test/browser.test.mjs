@@ -129,6 +129,15 @@ test('the supervisor reads for a supervision case, and the client sees it in her
   await shot('06-supervisor');
 });
 
+test('past a worker\'s last day she is refused', async () => {
+  await as('other_cw');
+  assert.match(await page.locator('[data-testid="clients"]').innerText(), /Helju Tamm/);
+  await page.getByRole('button', { name: /Fri 13 Nov 16:00/ }).click();
+  await page.waitForSelector('[data-testid="now"] >> text=Friday, 13 November 2026, 16:00');
+  assert.match(await page.locator('[data-testid="home-refused"]').innerText(), /Refused: .*not employed on 2026-11-13/);
+  await shot('07-worker-after-her-last-day');
+});
+
 test('past the substitution the substitute is refused', async () => {
   await as('substitute');
   assert.match(await page.locator('[data-testid="card"]').innerText(), /Punane 16-4/);
@@ -137,7 +146,7 @@ test('past the substitution the substitute is refused', async () => {
   const card = await page.locator('[data-testid="card"]').innerText();
   assert.match(card, /Refused: .*substitution valid 2026-11-09 \.\. 2026-11-13/);
   assert.doesNotMatch(card, /Punane 16-4/);
-  await shot('07-substitute-after-the-substitution');
+  await shot('08-substitute-after-the-substitution');
 });
 
 test('a manager changes a plan item\'s recurrence and sees the regeneration', async () => {
@@ -156,7 +165,7 @@ test('a manager changes a plan item\'s recurrence and sees the regeneration', as
   const days = page.locator('[data-testid="calendar"] .day');
   assert.match(await days.nth(4).innerText(), /Morning care/);
   for (const weekend of [5, 6]) assert.doesNotMatch(await days.nth(weekend).innerText(), /Morning care/);
-  await shot('08-plan-changed');
+  await shot('09-plan-changed');
 });
 
 test('the audit panel verifies the chain, live and against a checkpoint; nothing left the page', async () => {
@@ -171,6 +180,6 @@ test('the audit panel verifies the chain, live and against a checkpoint; nothing
   assert.match(counts, /[1-9]\d* failed/);
   assert.match(await page.locator('[data-testid="calls"]').innerText(), /verifyAudit/);
   assert.match(await page.locator('[data-testid="access-log"]').innerText(), /Kask|Haab|Remmel/);
-  await shot('09-audit');
+  await shot('10-audit');
   assert.deepEqual(outside, [], 'requests outside the static files');
 });
