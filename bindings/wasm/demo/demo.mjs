@@ -207,10 +207,16 @@ function renderHome() {
     section('Clients', v.clients.length ? h('ul', { class: 'plain' }, v.clients.map((c) => h('li', {},
       h('button', { type: 'button', class: c.file === state.file ? 'link current' : 'link', onclick: () => { state.file = c.file; render(); } }, c.name)))) : empty(), 'clients'),
     section("Today's visits", list(v.visits_today, (c) => `${fmtTime(c.visit.start)} ${c.client_name ?? ''} — ${c.visit.action.text} (${c.visit.status})`), 'today'),
-    section('Missed-visit alerts', list(v.missed_visits, (x) => `${fmtWhen(x.start)} ${x.action.text}: no outcome recorded`), 'missed')));
+    section(`Missed-visit alerts (${v.missed_visits.length})`, latest(v.missed_visits, (x) => `${fmtWhen(x.start)} ${x.action.text}: no outcome recorded`), 'missed')));
 }
 const empty = () => h('p', { class: 'muted' }, 'Nothing.');
 const list = (items, line) => (items.length ? h('ul', { class: 'plain' }, items.map((i) => h('li', {}, line(i)))) : empty());
+/** The last eight of a long list, newest first, and how many more there are. */
+const latest = (items, line) => {
+  const shown = items.slice(-8).reverse();
+  const more = items.length - shown.length;
+  return h('div', {}, list(shown, line), more > 0 ? h('p', { class: 'muted small' }, `… and ${more} earlier`) : null);
+};
 
 function renderFile() {
   const out = document.getElementById('file');
