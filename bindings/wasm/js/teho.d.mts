@@ -66,13 +66,15 @@ export interface PersonalCodeInfo {
   sex: string;
 }
 
-/** An engine over a store in memory, on a clock the caller moves. */
+/** An engine over a store in memory, on a clock the caller moves or on JavaScript's. */
 export declare class Engine extends Commands {
-  /** A fresh store, its clock at `clock` (an RFC 3339 instant). */
-  constructor(clock: string);
-  /** The store a saved image holds, its clock at `clock`; refused with an InvalidInput
-   * on `image` unless its audit chain and every record verify. */
-  static load(image: string, clock: string): Engine;
+  /** A fresh store, its clock at `clock` (an RFC 3339 instant, moved by `setClock`) with
+   * sequential ids; without a clock, on JavaScript's `Date` with UUID v7 ids from the
+   * platform's `crypto` (and `setClock` refused). */
+  constructor(clock?: string | null);
+  /** The store a saved image holds, its clock at `clock` (or JavaScript's); refused
+   * with an InvalidInput on `image` unless its audit chain and every record verify. */
+  static load(image: string, clock?: string | null): Engine;
   /** The whole store, audit chain included, as JSON text for `Engine.load`. */
   save(): string;
   /** Runs one request as `actor`; the result as a JavaScript value. */

@@ -125,7 +125,9 @@ export function engineClass(glue) {
   return class Engine extends Commands {
     #inner;
 
-    /** A fresh store, its clock at `clock` (an RFC 3339 instant). */
+    /** A fresh store, its clock at `clock` (an RFC 3339 instant, moved by `setClock`)
+     * with sequential ids; without a clock, on JavaScript's `Date` with UUID v7 ids
+     * from the platform's `crypto`. */
     constructor(clock, loaded) {
       super();
       this.#inner = loaded?.[LOADED] ?? guarded(glue, () => new glue.Engine(clock));

@@ -1,7 +1,7 @@
 //! `teho-wasm`: TEHO in WebAssembly, for the browser demo and for Node (issue 20). Thin
 //! by design, like the Python binding: core's host door ([`teho_core::host::Host`]) over
-//! a [`MemoryStore`], with the clock given by JavaScript (fixed, movable by the page)
-//! and sequential ids. Requests and results are JSON text; an error is thrown as a
+//! a [`MemoryStore`], with the clock given by JavaScript — an instant the page moves
+//! (and sequential ids), or JavaScript's own `Date` (and UUID v7 ids from `crypto`). Requests and results are JSON text; an error is thrown as a
 //! plain object `{kind, message, details}` that `js/teho.mjs` turns into the `Error`
 //! subclass of its kind.
 //!
@@ -67,26 +67,31 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// A fresh store whose clock stands at `clock` (an RFC 3339 instant).
+    /// A fresh store whose clock stands at `clock` (an RFC 3339 instant, movable), with
+    /// sequential ids; without one, on JavaScript's clock (`Date`) with UUID v7 ids
+    /// from the platform's `crypto`.
     #[wasm_bindgen(constructor)]
-    pub fn new(clock: &str) -> Result<Engine, JsValue> {
-        Self::over(MemoryStore::new(), clock)
+    pub fn new(clock: Option<String>) -> Result<Engine, JsValue> {
+        Self::over(MemoryStore::new(), clock.as_deref())
     }
 
     /// An engine over the store a saved image holds ([`Engine::save`]), its clock at
     /// `clock`; refused unless the image's audit chain and every record's binding into
     /// it verify (an `invalid_input` on `image` naming the part).
-    pub fn load(image: &str, clock: &str) -> Result<Engine, JsValue> {
+    pub fn load(image: &str, clock: Option<String>) -> Result<Engine, JsValue> {
         keep_panics();
         let store = MemoryStore::from_image_json(image).map_err(|e| thrown(e.into()))?;
-        Self::over(store, clock)
+        Self::over(store, clock.as_deref())
     }
 
-    fn over(store: MemoryStore, clock: &str) -> Result<Engine, JsValue> {
+    fn over(store: MemoryStore, clock: Option<&str>) -> Result<Engine, JsValue> {
         keep_panics();
-        let at = Host::instant("clock", clock).map_err(thrown)?;
+        let clock = match clock {
+            Some(text) => HostClock::Fixed(Host::instant("clock", text).map_err(thrown)?),
+            None => HostClock::System,
+        };
         let store = Arc::new(store);
-        let host = Host::open(store.clone(), HostClock::Fixed(at)).map_err(thrown)?;
+        let host = Host::open(store.clone(), clock).map_err(thrown)?;
         Ok(Engine { host, store })
     }
 

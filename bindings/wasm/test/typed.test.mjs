@@ -132,3 +132,18 @@ test('an image edited outside TEHO is refused, naming the part, not loaded', () 
   assert.equal(refused(JSON.stringify(cut)), 'audit entry 5');
   assert.equal(refused('{"format": "something"'), 'line 1 column 22');
 });
+
+test('without a clock the engine runs on JavaScript\'s time with UUID v7 ids', () => {
+  const before = Date.now();
+  const engine = new Engine();
+  const [city] = engine.bootstrap('System',
+    { name: 'Lasnamäe linnaosa valitsus', kind: 'Municipality', registry_code: null },
+    { personal_code: '38001010015', given_name: 'Mari', family_name: 'Haldur', employed_from: '2020-01-01' });
+  // Version 7: the 13th hex digit; its first 48 bits are the creation time in ms.
+  assert.equal(city.id[14], '7', city.id);
+  const ms = parseInt(city.id.replaceAll('-', '').slice(0, 12), 16);
+  assert.ok(ms >= before && ms <= Date.now(), `${ms} not between ${before} and now`);
+  assert.throws(() => engine.setClock('2026-11-02T07:00:00Z'), (err) => err instanceof InvalidInput && err.field === 'clock');
+  const again = Engine.load(engine.save());
+  assert.equal(again.verifyAudit('System', null).first_break, null);
+});

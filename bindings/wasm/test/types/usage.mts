@@ -44,5 +44,6 @@ try {
 const method: string | undefined = COMMANDS['mark_done'];
 const image: string = engine.save();
 const again: Engine = Engine.load(image, '2026-11-03T07:00:00Z');
+const live: Engine = new Engine();
 
-export { cityName, admins, plan, wrongDomain, noProvider, day, made, left, method, again };
+export { cityName, admins, plan, wrongDomain, noProvider, day, made, left, method, again, live };
