@@ -44,13 +44,12 @@ pub fn wasm(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         .map(|_| {
             let (file, worker) = files[rng.below(files.len() as u64) as usize];
             let monday = first + Days::days(7 * rng.below(12) as i64);
-            let actor = format!("{{\"Worker\":\"{}\"}}", worker.0);
-            let request = format!(
-                "{{\"command\":\"client_calendar\",\"args\":{{\"file\":\"{}\",\"from\":\"{monday}\",\"to\":\"{}\"}}}}",
-                file.0,
-                monday + Days::days(6)
-            );
-            (actor, request)
+            let actor = serde_json::json!({ "Worker": worker.0 });
+            let request = serde_json::json!({
+                "command": "client_calendar",
+                "args": { "file": file.0, "from": monday, "to": monday + Days::days(6) },
+            });
+            (actor.to_string(), request.to_string())
         })
         .collect();
 

@@ -88,6 +88,8 @@ class Generator:
         self.api = api
         self.outputs: Dict[str, Schema] = api["output_types"]
         self.inputs: Dict[str, Schema] = api["input_types"]
+        # The Python generator's argument descriptions, shared word for word.
+        self.python = shared.Generator(api)
 
     def input_name(self, name: str) -> str:
         """An input object's type: its own name, or `…Input` when a result type of another
@@ -189,7 +191,7 @@ class Generator:
         ]
         for arg in command["args"]:
             inner, _ = shared.without_null(arg["schema"])
-            lines.append(f"@param {param(arg['name'])} {shared.Generator(self.api).arg_doc(inner)}")
+            lines.append(f"@param {param(arg['name'])} {self.python.arg_doc(inner)}")
         lines.append("@throws {TehoError} the error of its kind: AccessDenied, InvalidInput, NotFound, …")
         return "\n".join(lines)
 

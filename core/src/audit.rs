@@ -36,7 +36,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 pub struct ActorRef {
     /// `worker:<uuid>`, `person:<uuid>`, `system`, or the unknown id given.
     pub id: String,
-    /// Full name (empty for the operator or an unknown actor).
+    /// Full name (`operator` for the operator, empty for an unknown actor).
     pub name: String,
     /// Personal code or foreign document key (seed 002 §9(1)); empty when none.
     pub personal_code: String,
@@ -44,6 +44,19 @@ pub struct ActorRef {
     pub role: Option<Role>,
     /// Employer, for workers.
     pub organization: Option<OrganizationId>,
+}
+
+impl ActorRef {
+    /// The operator of the installation ([`crate::access::Actor::System`]) as recorded.
+    pub fn system() -> Self {
+        Self {
+            id: "system".into(),
+            name: "operator".into(),
+            personal_code: String::new(),
+            role: None,
+            organization: None,
+        }
+    }
 }
 
 /// The decision recorded for a call.
@@ -168,7 +181,8 @@ struct Content<'a> {
     writes: &'a Option<Vec<RecordWrite>>,
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     // By table: formatting each byte through `fmt` was a tenth of appending an entry.
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -177,6 +191,18 @@ fn hex(bytes: &[u8]) -> String {
         s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
     s
+}
+
+/// Lowercase or uppercase hex as bytes; `None` when it is not hex.
+pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16);
+    let b = text.as_bytes();
+    if !b.len().is_multiple_of(2) {
+        return None;
+    }
+    b.chunks(2)
+        .map(|pair| u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok())
+        .collect()
 }
 
 impl AuditEntry {
@@ -548,13 +574,7 @@ mod tests {
         AuditEntry {
             seq: 0,
             at: Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, n as u32).unwrap(),
-            actor: ActorRef {
-                id: "system".into(),
-                name: String::new(),
-                personal_code: String::new(),
-                role: None,
-                organization: None,
-            },
+            actor: ActorRef::system(),
             operation: "test".into(),
             object: format!("object {n}"),
             file: None,
@@ -597,7 +617,7 @@ mod tests {
     fn an_entry_sealed_before_records_were_bound_keeps_its_digest() {
         // The content as entries were sealed before `writes` existed, written out plainly.
         let e = &chain(1)[0];
-        let text = r#"{"seq":1,"at":"2026-11-23T10:00:00Z","actor":{"id":"system","name":"","personal_code":"","role":null,"organization":null},"operation":"test","object":"object 0","file":null,"purpose":"operation","decision":{"Allowed":"operator"},"outcome":"ok"}"#;
+        let text = r#"{"seq":1,"at":"2026-11-23T10:00:00Z","actor":{"id":"system","name":"operator","personal_code":"","role":null,"organization":null},"operation":"test","object":"object 0","file":null,"purpose":"operation","decision":{"Allowed":"operator"},"outcome":"ok"}"#;
         assert_eq!(e.content_digest, hex(&Sha256::digest(text.as_bytes())));
         let mut bound = e.clone();
         bound.writes = Some(Vec::new());

@@ -820,13 +820,7 @@ mod tests {
     fn entry(n: u32) -> NewAuditEntry {
         NewAuditEntry {
             at: DateTime::from_timestamp(1_800_000_000 + i64::from(n), n).unwrap(),
-            actor: ActorRef {
-                id: "system".into(),
-                name: "operator".into(),
-                personal_code: String::new(),
-                role: None,
-                organization: None,
-            },
+            actor: ActorRef::system(),
             operation: "calendar.worker".into(),
             object: format!("query {n}"),
             file: None,

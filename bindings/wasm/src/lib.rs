@@ -72,6 +72,7 @@ impl Engine {
     /// from the platform's `crypto`.
     #[wasm_bindgen(constructor)]
     pub fn new(clock: Option<String>) -> Result<Engine, JsValue> {
+        keep_panics();
         Self::over(MemoryStore::new(), clock.as_deref())
     }
 
@@ -85,7 +86,6 @@ impl Engine {
     }
 
     fn over(store: MemoryStore, clock: Option<&str>) -> Result<Engine, JsValue> {
-        keep_panics();
         let clock = match clock {
             Some(text) => HostClock::Fixed(Host::instant("clock", text).map_err(thrown)?),
             None => HostClock::System,

@@ -414,16 +414,7 @@ fn load_actor(tx: &mut Records<'_>, actor: &Actor) -> TehoResult<(ActorFacts, Ac
         )
     };
     Ok(match actor {
-        Actor::System => (
-            ActorFacts::System,
-            ActorRef {
-                id: "system".into(),
-                name: "operator".into(),
-                personal_code: String::new(),
-                role: None,
-                organization: None,
-            },
-        ),
+        Actor::System => (ActorFacts::System, ActorRef::system()),
         Actor::Worker(id) | Actor::Supervising { worker: id, .. } => match tx.worker(*id)? {
             None => unknown(format!("worker:{id}")),
             Some(w) => {

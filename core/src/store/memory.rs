@@ -52,6 +52,21 @@ struct State {
     batch: Option<OpenBatch>,
 }
 
+impl Table {
+    /// Stores `row` after every row stored before; `false` (and nothing stored) when a
+    /// row of its id is there.
+    fn push(&mut self, row: Row) -> bool {
+        if self.by_id.contains_key(&row.id) {
+            return false;
+        }
+        let pos = self.next;
+        self.next += 1;
+        self.by_id.insert(row.id, pos);
+        self.rows.insert(pos, row);
+        true
+    }
+}
+
 impl State {
     fn table(&mut self, kind: &'static Kind) -> &mut Table {
         self.tables.entry(kind.name).or_default()
@@ -248,17 +263,12 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn insert(&mut self, kind: &'static Kind, row: &Row) -> StoreResult<()> {
-        let t = self.state.table(kind);
-        if t.by_id.contains_key(&row.id) {
+        if !self.state.table(kind).push(row.clone()) {
             return Err(StoreError::Conflict {
                 kind: kind.name,
                 id: row.id,
             });
         }
-        let pos = t.next;
-        t.next += 1;
-        t.by_id.insert(row.id, pos);
-        t.rows.insert(pos, row.clone());
         self.undo.push(Undo::Inserted(kind.name, row.id));
         Ok(())
     }
@@ -367,58 +377,9 @@ pub struct StoreImage {
     /// The format's version ([`IMAGE_VERSION`]).
     pub version: u32,
     /// The rows of each kind (by the kind's name), in the order they were stored.
-    pub tables: BTreeMap<String, Vec<ImageRow>>,
+    pub tables: BTreeMap<String, Vec<Row>>,
     /// The audit chain, entry 1 first.
     pub audit: Vec<AuditEntry>,
-}
-
-/// One stored row in a [`StoreImage`]: the port's [`Row`] with its record encoding as
-/// hex.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ImageRow {
-    /// The record's id.
-    pub id: Uuid,
-    /// The version of the record's encoding.
-    pub version: u16,
-    /// The declared columns' values: `null`, an id, an integer or text, each tagged.
-    pub columns: Vec<ImageValue>,
-    /// The record's encoding, as lowercase hex.
-    pub doc: String,
-}
-
-/// A column value in a [`StoreImage`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ImageValue {
-    /// Empty.
-    Null,
-    /// An id.
-    Id(Uuid),
-    /// An integer.
-    Int(i64),
-    /// Text.
-    Text(String),
-}
-
-impl From<&super::Value> for ImageValue {
-    fn from(v: &super::Value) -> Self {
-        match v {
-            super::Value::Null => Self::Null,
-            super::Value::Id(u) => Self::Id(*u),
-            super::Value::Int(i) => Self::Int(*i),
-            super::Value::Text(t) => Self::Text(t.clone()),
-        }
-    }
-}
-
-impl From<ImageValue> for super::Value {
-    fn from(v: ImageValue) -> Self {
-        match v {
-            ImageValue::Null => Self::Null,
-            ImageValue::Id(u) => Self::Id(u),
-            ImageValue::Int(i) => Self::Int(i),
-            ImageValue::Text(t) => Self::Text(t),
-        }
-    }
 }
 
 /// Why an image was refused: an `invalid_input` on the field `image`, naming the part.
@@ -426,45 +387,17 @@ fn refused(value: impl ToString, problem: &str) -> crate::error::TehoError {
     crate::error::TehoError::invalid("image", value, problem)
 }
 
-fn unhex(kind: &str, id: Uuid, text: &str) -> crate::error::TehoResult<Vec<u8>> {
-    let bad = || refused(format!("{kind} {id}"), "its record encoding is not hex");
-    if !text.len().is_multiple_of(2) {
-        return Err(bad());
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|b| u8::from_str_radix(b, 16).ok())
-                .ok_or_else(bad)
-        })
-        .collect()
-}
-
 impl MemoryStore {
     /// The whole store as an image: what [`MemoryStore::from_image`] reads back. An
     /// open batch's work is in it as it stands; take the image between calls.
     pub fn image(&self) -> StoreImage {
         let s = self.lock();
-        let mut tables = BTreeMap::new();
-        for kind in super::KINDS {
-            let Some(t) = s.tables.get(kind.name) else {
-                continue;
-            };
-            let rows: Vec<ImageRow> = t
-                .rows
-                .values()
-                .map(|r| ImageRow {
-                    id: r.id,
-                    version: r.version,
-                    columns: r.columns.iter().map(ImageValue::from).collect(),
-                    doc: r.doc.iter().map(|b| format!("{b:02x}")).collect(),
-                })
-                .collect();
-            if !rows.is_empty() {
-                tables.insert(kind.name.to_string(), rows);
-            }
-        }
+        let tables = s
+            .tables
+            .iter()
+            .filter(|(_, t)| !t.rows.is_empty())
+            .map(|(name, t)| (name.to_string(), t.rows.values().cloned().collect()))
+            .collect();
         StoreImage {
             format: IMAGE_FORMAT.into(),
             version: IMAGE_VERSION,
@@ -520,26 +453,14 @@ impl MemoryStore {
                 return Err(refused(&name, "no such kind of record"));
             };
             let t = state.table(kind);
-            for r in rows {
-                if r.columns.len() != kind.columns.len() {
-                    return Err(refused(
-                        format!("{name} {}", r.id),
-                        "its number of columns is not its kind's",
-                    ));
+            for row in rows {
+                let at = format!("{name} {}", row.id);
+                if row.columns.len() != kind.columns.len() {
+                    return Err(refused(at, "its number of columns is not its kind's"));
                 }
-                if t.by_id.contains_key(&r.id) {
-                    return Err(refused(format!("{name} {}", r.id), "stored twice"));
+                if !t.push(row) {
+                    return Err(refused(at, "stored twice"));
                 }
-                let row = Row {
-                    id: r.id,
-                    version: r.version,
-                    columns: r.columns.into_iter().map(super::Value::from).collect(),
-                    doc: unhex(&name, r.id, &r.doc)?,
-                };
-                let pos = t.next;
-                t.next += 1;
-                t.by_id.insert(row.id, pos);
-                t.rows.insert(pos, row);
             }
         }
         for (i, e) in image.audit.iter().enumerate() {

@@ -55,7 +55,7 @@ use crate::audit::{AuditEntry, ChainHead, NewAuditEntry};
 use crate::ids::{ClientFileId, VisitId, WorkerId};
 
 pub use kinds::{KINDS, VisitTexts, kind_by_name, status_code, text_key_id, upgrade};
-pub use memory::{IMAGE_FORMAT, IMAGE_VERSION, ImageRow, ImageValue, MemoryStore, StoreImage};
+pub use memory::{IMAGE_FORMAT, IMAGE_VERSION, MemoryStore, StoreImage};
 pub use records::{Record, Records};
 
 /// A storage failure. Messages name tables, ids and versions, never personal data.
@@ -227,8 +227,11 @@ impl Kind {
     }
 }
 
-/// A column's value.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A column's value. In JSON (a [`StoreImage`]): `"Null"`, `{"Id": …}`, `{"Int": …}`,
+/// `{"Text": …}`.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Value {
     /// Empty (SQL `NULL`): equal to nothing, inside no range.
     Null,
@@ -271,8 +274,9 @@ impl Value {
     }
 }
 
-/// One stored record as a backend sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One stored record as a backend sees it (in JSON, a [`StoreImage`]'s rows: `doc` as
+/// lowercase hex).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     /// The record's id.
     pub id: Uuid,
@@ -281,7 +285,23 @@ pub struct Row {
     /// The values of the kind's declared columns, in order.
     pub columns: Vec<Value>,
     /// The rest of the record, encoded by core.
+    #[serde(with = "hex_bytes")]
     pub doc: Vec<u8>,
+}
+
+/// Bytes as lowercase hex in JSON.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::audit::hex(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::audit::unhex(&text)
+            .ok_or_else(|| D::Error::custom("a record encoding that is not hex"))
+    }
 }
 
 /// The SHA-256 of a row of `kind` as stored: what a call binds into its audit entry for

@@ -70,13 +70,7 @@ pub fn system_audit_entry(operation: impl Into<String>) -> crate::audit::NewAudi
     use crate::audit::{ActorRef, AuditDecision, NewAuditEntry};
     NewAuditEntry {
         at: tallinn(2026, 11, 3, 10, 0),
-        actor: ActorRef {
-            id: "system".into(),
-            name: String::new(),
-            personal_code: String::new(),
-            role: None,
-            organization: None,
-        },
+        actor: ActorRef::system(),
         operation: operation.into(),
         object: String::new(),
         file: None,
@@ -187,8 +181,8 @@ impl Town {
 
     /// The care worker records their first two visits from `from` to the clock's day:
     /// the first done with `detail` (domain-only), the second not done, client not at
-    /// home. Returns the two visits' ids.
-    pub fn record_two_visits(&self, from: NaiveDate, detail: &str) -> [crate::ids::VisitId; 2] {
+    /// home.
+    pub fn record_two_visits(&self, from: NaiveDate, detail: &str) {
         let cw = Actor::Worker(self.care_worker);
         let visits = ok(
             "calendar",
@@ -209,7 +203,6 @@ impl Town {
             self.engine
                 .mark_not_done(&cw, second.id, reason, String::new(), None),
         );
-        [first.id, second.id]
     }
 
     /// The Tallinn day the clock stands on.

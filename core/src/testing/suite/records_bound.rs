@@ -238,13 +238,7 @@ fn a_destroyed_record_put_back_is_found(t: Town) {
     assert_eq!(writes[0].digest, None);
     tx.append_audit(NewAuditEntry {
         at: crate::ports::Clock::now(&*t.clock),
-        actor: crate::audit::ActorRef {
-            id: "system".into(),
-            name: String::new(),
-            personal_code: String::new(),
-            role: None,
-            organization: None,
-        },
+        actor: crate::audit::ActorRef::system(),
         operation: "destruction.execute".into(),
         object: String::new(),
         file: None,

@@ -116,13 +116,7 @@ fn a_dropped_unit_of_work_leaves_nothing(t: Town) {
         tx.raw()
             .append_audit(crate::audit::NewAuditEntry {
                 at: tallinn(2026, 11, 2, 10, 0),
-                actor: crate::audit::ActorRef {
-                    id: "system".into(),
-                    name: String::new(),
-                    personal_code: String::new(),
-                    role: None,
-                    organization: None,
-                },
+                actor: crate::audit::ActorRef::system(),
                 operation: "test.dropped".into(),
                 object: String::new(),
                 file: None,
