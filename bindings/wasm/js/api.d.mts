@@ -65,7 +65,7 @@ export type ActStatus = "Draft" | { Approved: {
 export interface ActorRef {
   /** `worker:<uuid>`, `person:<uuid>`, `system`, or the unknown id given. */
   id: string;
-  /** Full name (empty for the operator or an unknown actor). */
+  /** Full name (`operator` for the operator, empty for an unknown actor). */
   name: string;
   /** Employer, for workers. */
   organization: OrganizationId | null;

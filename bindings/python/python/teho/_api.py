@@ -815,7 +815,7 @@ class ActorRef(Record):
     """`worker:<uuid>`, `person:<uuid>`, `system`, or the unknown id given."""
 
     name: str
-    """Full name (empty for the operator or an unknown actor)."""
+    """Full name (`operator` for the operator, empty for an unknown actor)."""
 
     organization: Optional[OrganizationId]
     """Employer, for workers."""
