@@ -71,7 +71,7 @@ pub fn run(db: Option<&str>) -> Result<(), TehoError> {
             (Arc::new(SqliteStore::create(&p)?), p.display().to_string())
         }
     };
-    let host = Host::open(store, HostClock::Fixed(at(2026, 11, 2, 9, 0)))
+    let host = Host::open(store, HostClock::Fixed(at(2026, 10, 5, 9, 0)))
         .map_err(|e| TehoError::Internal { message: e.message })?;
     let clock = host.fixed_clock().ok_or_else(|| TehoError::Internal {
         message: "the demo's host has a fixed clock".into(),
@@ -84,10 +84,10 @@ pub fn run(db: Option<&str>) -> Result<(), TehoError> {
     let rest = neighbour_outcomes(
         engine,
         &town.neighbour,
-        date(2026, 11, 9),
-        date(2026, 11, 19),
+        date(2026, 10, 12),
+        date(2026, 10, 22),
     )?;
-    println!("\n== Helju's visits, 2-19 November (for the analysts) ==");
+    println!("\n== Helju's visits, 5-22 October (for the analysts) ==");
     println!(
         "  {} visits done, {} not done with a reason, {} left with no outcome",
         town.first_week.done + rest.done,
@@ -170,7 +170,7 @@ struct DemoTown {
     relative: teho_core::ids::PersonId,
     file: ClientFileId,
     neighbour: Neighbour,
-    /// Helju's visits recorded in the week of 2–8 November.
+    /// Helju's visits recorded in the week of 5–11 October.
     first_week: Marks,
 }
 
@@ -190,7 +190,7 @@ fn saved<T: serde::de::DeserializeOwned>(
 
 /// Plays the town (`demo/town.json`) through the host door and tells what it made.
 fn build(host: &Host, clock: &FixedClock) -> Result<DemoTown, TehoError> {
-    println!("== Building the network (2 November 2026) ==");
+    println!("== Building the network (5 October 2026) ==");
     let s = host.play(TOWN).map_err(|e| TehoError::Internal {
         message: format!("demo/town.json: {}", e.message),
     })?;
@@ -247,7 +247,7 @@ fn build(host: &Host, clock: &FixedClock) -> Result<DemoTown, TehoError> {
         "  Kadri (care manager) registered the client and assigned Hille on the card; the home-care contract is concluded"
     );
     println!(
-        "  Andra (nursing manager) registered a referral into the same file, assigned Teisi; Piret stands in for Teisi 9-13 Nov"
+        "  Andra (nursing manager) registered a referral into the same file, assigned Teisi; Piret stands in for Teisi 12-16 Oct"
     );
     println!(
         "  needs assessment over the 7 life domains, with ICF codes d510.23 d450.22 b280.2 e310+3; 2 entries: income, a nursing-only note"
@@ -266,7 +266,7 @@ fn build(host: &Host, clock: &FixedClock) -> Result<DemoTown, TehoError> {
     println!(
         "  a second client of the same provider, Helju Tamm: morning care daily by Hille, errands Mon/Wed/Fri by Maie Mets"
     );
-    println!("\n== The week of 2-8 November ==");
+    println!("\n== The week of 5-11 October ==");
     println!(
         "  Hille marked Mon-Sat (Wednesday not done: client not at home); Teisi marked Mon and Thu done; Sunday's care visit is still open"
     );
@@ -275,14 +275,14 @@ fn build(host: &Host, clock: &FixedClock) -> Result<DemoTown, TehoError> {
         file: saved(&s, "neighbour_file.id")?,
         workers: [saved(&s, "cw.id")?, saved(&s, "other_cw.id")?],
     };
-    clock.set(at(2026, 11, 8, 20, 0));
-    let first_week = neighbour_outcomes(e, &neighbour, date(2026, 11, 2), date(2026, 11, 8))?;
+    clock.set(at(2026, 10, 11, 20, 0));
+    let first_week = neighbour_outcomes(e, &neighbour, date(2026, 10, 5), date(2026, 10, 11))?;
 
-    // Anu leaves on Friday 6 Nov; her end is recorded only on Tuesday 10 Nov (late).
-    clock.set(at(2026, 11, 10, 10, 0));
+    // Anu leaves on Friday 9 Oct; her end is recorded only on Tuesday 13 Oct (late).
+    clock.set(at(2026, 10, 13, 10, 0));
     let departed: WorkerId = saved(&s, "departed_cw.id")?;
     let cm: WorkerId = saved(&s, "cm.id")?;
-    let end = e.record_employment_end(&Actor::Worker(cm), departed, date(2026, 11, 6))?;
+    let end = e.record_employment_end(&Actor::Worker(cm), departed, date(2026, 10, 9))?;
     println!(
         "  Anu's last day was {}; recorded on {} (deadline {}): {}",
         end.last_day,
@@ -328,7 +328,7 @@ struct Marks {
     open: u32,
 }
 
-/// Hille and Maie record Helju's visits of `from ..= to` (of 2–19 November): most done,
+/// Hille and Maie record Helju's visits of `from ..= to` (of 5–22 October): most done,
 /// every ninth not done with a reason, each worker's eighth left with no outcome (what a
 /// manager's missed-visit count should find). Returns what was recorded.
 fn neighbour_outcomes(
@@ -345,7 +345,7 @@ fn neighbour_outcomes(
     let mut marks = Marks::default();
     for (w, worker) in neighbour.workers.into_iter().enumerate() {
         let me = Actor::Worker(worker);
-        let visits = e.worker_calendar(&me, worker, date(2026, 11, 2), date(2026, 11, 19))?;
+        let visits = e.worker_calendar(&me, worker, date(2026, 10, 5), date(2026, 10, 22))?;
         let hers = visits.into_iter().filter(|v| v.file == neighbour.file);
         for (i, v) in hers.enumerate() {
             let day = v.start.with_timezone(&Tallinn).date_naive();
@@ -374,8 +374,8 @@ fn local(t: DateTime<Utc>) -> String {
 }
 
 fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
-    clock.set(at(2026, 11, 10, 14, 0));
-    println!("\n== Who sees what, Tuesday 10 November 2026 14:00 ==");
+    clock.set(at(2026, 10, 13, 14, 0));
+    println!("\n== Who sees what, Tuesday 13 October 2026 14:00 ==");
     let cast: [(&str, Actor); 9] = [
         (
             "Sirje, district social worker",
@@ -384,7 +384,7 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
         ("Kadri, care manager", Actor::Worker(t.care_manager)),
         ("Hille, care worker", Actor::Worker(t.care_worker)),
         (
-            "Anu, care worker who left on 6 Nov",
+            "Anu, care worker who left on 9 Oct",
             Actor::Worker(t.departed_care_worker),
         ),
         ("Andra, nursing manager", Actor::Worker(t.nursing_manager)),
@@ -415,7 +415,7 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
                         .as_ref()
                         .map_or("hidden".to_string(), |n| format!("{} members", n.len()))
                 );
-                let log = e.service_log(actor, t.file, date(2026, 11, 1), date(2026, 11, 30))?;
+                let log = e.service_log(actor, t.file, date(2026, 10, 1), date(2026, 10, 31))?;
                 let details = log.iter().filter(|l| l.detail.is_some()).count();
                 let nursing = log.iter().filter(|l| l.domain == Domain::Nursing).count();
                 println!(
@@ -435,12 +435,12 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
             }
         }
     }
-    println!("\n== The client calendar 2-8 November, as Jaan (relative) sees it ==");
+    println!("\n== The client calendar 5-11 October, as Jaan (relative) sees it ==");
     for v in e.client_calendar(
         &Actor::Person(t.relative),
         t.file,
-        date(2026, 11, 2),
-        date(2026, 11, 8),
+        date(2026, 10, 5),
+        date(2026, 10, 11),
     )? {
         let outcome = match (&v.status, &v.not_done) {
             (_, Some(nd)) => format!("NOT DONE ({:?}: {})", nd.reason, nd.text),
@@ -465,7 +465,7 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
             v.action.text
         );
     }
-    println!("\n== Home views, Tuesday 10 November 14:00 ==");
+    println!("\n== Home views, Tuesday 13 October 14:00 ==");
     for (who, actor) in &cast {
         match e.home_view(actor) {
             Ok(h) => println!(
@@ -498,7 +498,7 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
     let sent = e.send_discharge(
         &heli,
         t.file,
-        "Discharged on 10 Nov after a fall; can walk with a frame".into(),
+        "Discharged on 13 Oct after a fall; can walk with a frame".into(),
     )?;
     println!(
         "  discharge information sent to {sent} recipients: the current network and the client"
@@ -545,7 +545,7 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
                     file: t.file,
                     member: Member::Worker(t.substitute_nurse),
                     role: None,
-                    valid_from: date(2026, 11, 10),
+                    valid_from: date(2026, 10, 13),
                     valid_until: None,
                 },
             )
@@ -558,7 +558,7 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
                 NewSubstitution {
                     substitute: t.substitute_nurse,
                     substituted: t.nurse,
-                    from: date(2026, 11, 9),
+                    from: date(2026, 10, 12),
                     until: date(2026, 12, 31),
                 },
             )
@@ -585,25 +585,25 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
             Ok(()) => println!("  {what}: allowed (unexpected!)"),
         }
     }
-    clock.set(at(2026, 11, 16, 9, 0));
+    clock.set(at(2026, 10, 19, 9, 0));
     match e.client_file(&Actor::Worker(t.substitute_nurse), t.file) {
         Err(err) => println!(
-            "  Piret on 16 Nov, after the substitution: REFUSED — {}",
+            "  Piret on 19 Oct, after the substitution: REFUSED — {}",
             reason(&err)
         ),
-        Ok(_) => println!("  Piret on 16 Nov: allowed (unexpected!)"),
+        Ok(_) => println!("  Piret on 19 Oct: allowed (unexpected!)"),
     }
-    println!("\n== A death notice from the population register (20 November) ==");
-    clock.set(at(2026, 11, 20, 8, 0));
+    println!("\n== A death notice from the population register (23 October) ==");
+    clock.set(at(2026, 10, 23, 8, 0));
     let notice =
-        "personal_code,kind,date,source_reference\n43803030124,death,2026-11-19,RR-2026-81212\n";
+        "personal_code,kind,date,source_reference\n43803030124,death,2026-10-22,RR-2026-81212\n";
     let report = e.import_notices(
         &Actor::System,
         teho_core::register::parse_notices(notice, teho_core::register::NoticeFormat::Csv),
     )?;
     for (line, fx) in &report.deaths {
         println!(
-            "  line {line}: Laine Kask died on 19 Nov: {} later visits cancelled, {} memberships and {} plan items ended on that day, {} contract(s) terminated, {} people notified",
+            "  line {line}: Laine Kask died on 22 Oct: {} later visits cancelled, {} memberships and {} plan items ended on that day, {} contract(s) terminated, {} people notified",
             fx.visits_cancelled.len(),
             fx.memberships_ended.len(),
             fx.plan_items_ended.len(),
@@ -628,10 +628,10 @@ fn show(e: &Engine, clock: &FixedClock, t: &DemoTown) -> TehoResult<()> {
     }
     match e.client_file(&Actor::Worker(t.care_worker), t.file) {
         Err(err) => println!(
-            "  Hille opens the file on 20 Nov: REFUSED — {}",
+            "  Hille opens the file on 23 Oct: REFUSED — {}",
             reason(&err)
         ),
-        Ok(_) => println!("  Hille opens the file on 20 Nov: allowed (unexpected!)"),
+        Ok(_) => println!("  Hille opens the file on 23 Oct: allowed (unexpected!)"),
     }
     let log = e
         .access_log(&Actor::Person(t.client), t.file)

@@ -23,7 +23,7 @@ fn call(host: &Host, actor: &Value, command: &str, args: Value) -> Value {
 fn the_demo_town_plays_and_holds_what_both_demos_show() {
     let host = Host::open(
         Arc::new(MemoryStore::new()),
-        HostClock::Fixed(tallinn(2026, 11, 2, 9, 0)),
+        HostClock::Fixed(tallinn(2026, 10, 5, 9, 0)),
     )
     .unwrap();
     let saved = host.play(TOWN).unwrap();
@@ -53,13 +53,13 @@ fn the_demo_town_plays_and_holds_what_both_demos_show() {
         serde_json::json!({"file": id("file")}),
     );
     assert_eq!(network.as_array().unwrap().len(), 7, "{network}");
-    // The week of 2–8 November as recorded: Mon–Sat care (Wednesday not done), Monday
+    // The week of 5–11 October as recorded: Mon–Sat care (Wednesday not done), Monday
     // and Thursday nursing done, Sunday open.
     let week = call(
         &host,
         &worker("cm"),
         "client_calendar",
-        serde_json::json!({"file": id("file"), "from": "2026-11-02", "to": "2026-11-08"}),
+        serde_json::json!({"file": id("file"), "from": "2026-10-05", "to": "2026-10-11"}),
     );
     let statuses: Vec<&str> = week
         .as_array()
@@ -78,9 +78,9 @@ fn the_demo_town_plays_and_holds_what_both_demos_show() {
     // November, and is refused after it.
     let card = serde_json::json!({"command": "client_card", "args": {"file": id("file")}});
     let piret = worker("substitute").to_string();
-    host.set_clock("2026-11-10T12:00:00Z").unwrap();
+    host.set_clock("2026-10-13T11:00:00Z").unwrap();
     assert!(host.call(&piret, &card.to_string()).is_ok());
-    host.set_clock("2026-11-16T12:00:00Z").unwrap();
+    host.set_clock("2026-10-19T11:00:00Z").unwrap();
     let refused = host.call(&piret, &card.to_string()).unwrap_err();
     assert_eq!(refused.kind, "access_denied", "{}", refused.message);
     let head = host.engine().chain_length().unwrap();

@@ -27,7 +27,7 @@ def month(year: int, number: int) -> Tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
-def load(db: str, manager: str, file: str, year: int = 2026, number: int = 11) -> Dict[str, pd.DataFrame]:
+def load(db: str, manager: str, file: str, year: int = 2026, number: int = 10) -> Dict[str, pd.DataFrame]:
     """The month's service log and calendar of one client file, as the manager sees them."""
     engine = teho.open(db)
     actor = teho.worker(manager)

@@ -33,8 +33,8 @@ def test_a_month_of_the_demo_matches_what_the_demo_recorded(tmp_path: pathlib.Pa
     frames = example.load(str(db), manager, file)
     assert len(frames["log"]) == done
     assert set(frames["log"]["worker"]) <= set(frames["calendar"]["visit.worker"])
-    # 19 Nov 22:00 UTC is past midnight in Tallinn: every visit up to the 19th has ended.
-    table = example.missed_per_worker(frames["calendar"], dt.datetime(2026, 11, 19, 22, 0, tzinfo=dt.timezone.utc))
+    # 22 Oct 22:00 UTC is past midnight in Tallinn: every visit up to the 22nd has ended.
+    table = example.missed_per_worker(frames["calendar"], dt.datetime(2026, 10, 22, 22, 0, tzinfo=dt.timezone.utc))
     assert table["not_done"].sum() == not_done
     assert table["no_outcome"].sum() == no_outcome
     assert sorted(table.index) == ["Hille Haab", "Maie Mets"]

@@ -5,17 +5,17 @@
 import { Engine, TehoError, AccessDenied } from '../js/web.mjs';
 
 const TOWN_URL = new URL('../../../demo/town.json', import.meta.url);
-/** When the page opens: Tuesday 10 November 2026, 14:00 in Tallinn. */
-const START = '2026-11-10T12:00:00Z';
+/** When the page opens: Tuesday 13 October 2026, 14:00 in Tallinn. */
+const START = '2026-10-13T11:00:00Z';
 /** What happened between the town's last step and the page's start: as in `teho demo`,
- * Anu's departure (last day Friday 6 November) recorded late, on Tuesday morning; and
- * Maie's coming one (last day Thursday 12 November) recorded in advance, so that the
+ * Anu's departure (last day Friday 9 October) recorded late, on Tuesday morning; and
+ * Maie's coming one (last day Thursday 15 October) recorded in advance, so that the
  * clock can be moved past it. */
 const BEFORE_START = (t) => ({
-  clock: '2026-11-10T08:00:00Z',
+  clock: '2026-10-13T07:00:00Z',
   steps: [
-    { as: { Worker: t.cm.id }, do: { command: 'record_employment_end', args: { worker: t.departed_cw.id, last_day: '2026-11-06' } } },
-    { as: { Worker: t.cm.id }, do: { command: 'record_employment_end', args: { worker: t.other_cw.id, last_day: '2026-11-12' } } },
+    { as: { Worker: t.cm.id }, do: { command: 'record_employment_end', args: { worker: t.departed_cw.id, last_day: '2026-10-09' } } },
+    { as: { Worker: t.cm.id }, do: { command: 'record_employment_end', args: { worker: t.other_cw.id, last_day: '2026-10-15' } } },
   ],
 });
 
@@ -26,11 +26,11 @@ const ACTORS = [
   ['head', 'Head of social welfare', 'Lasnamäe linnaosa valitsus'],
   ['cm', 'Care manager', 'Lasnamäe Sotsiaalkeskus'],
   ['cw', 'Care worker (Laine, Helju)', 'Lasnamäe Sotsiaalkeskus'],
-  ['other_cw', 'Care worker (Helju), leaves 12 Nov', 'Lasnamäe Sotsiaalkeskus'],
-  ['departed_cw', 'Care worker, left on 6 Nov', 'Lasnamäe Sotsiaalkeskus'],
+  ['other_cw', 'Care worker (Helju), leaves 15 Oct', 'Lasnamäe Sotsiaalkeskus'],
+  ['departed_cw', 'Care worker, left on 9 Oct', 'Lasnamäe Sotsiaalkeskus'],
   ['nm', 'Nursing manager', 'Koduõde OÜ'],
   ['nurse', 'Home nurse', 'Koduõde OÜ'],
-  ['substitute', 'Home nurse, stands in 9–13 Nov', 'Koduõde OÜ'],
+  ['substitute', 'Home nurse, stands in 12–16 Oct', 'Koduõde OÜ'],
   ['hospital_sw', 'Hospital social worker', 'Ida-Tallinna Keskhaigla'],
   ['supervisor', `Supervisor, case ${SUPERVISION_CASE}`, 'Sotsiaalkindlustusamet'],
   ['client', 'The client', 'Punane 16-4'],
@@ -38,9 +38,10 @@ const ACTORS = [
   ['admin', 'Administrator', 'Lasnamäe linnaosa valitsus'],
 ];
 const PRESETS = [
-  ['Tue 10 Nov 14:00', '2026-11-10T14:00'],
-  ['Fri 13 Nov 16:00 — Maie has left; the substitution\'s last day', '2026-11-13T16:00'],
-  ['Mon 16 Nov 09:00 — after the substitution', '2026-11-16T09:00'],
+  ['Tue 13 Oct 14:00', '2026-10-13T14:00'],
+  ['Fri 16 Oct 16:00 — Maie has left; the substitution\'s last day', '2026-10-16T16:00'],
+  ['Mon 19 Oct 09:00 — after the substitution', '2026-10-19T09:00'],
+  ['Mon 26 Oct 09:00 — the clocks went back an hour on Sunday', '2026-10-26T09:00'],
 ];
 const REASONS = ['ClientNotAtHome', 'ClientInHospital', 'ClientRefused', 'WorkerIll', 'NoAccessToHome', 'Other'];
 const DAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
@@ -277,7 +278,9 @@ function visitCard(c) {
   const v = c.visit;
   const worker = state.me !== 'client' && state.me !== 'relative';
   const card = h('div', { class: `visit ${v.status}`, 'data-testid': 'visit', 'data-visit': v.id, 'data-status': v.status },
-    h('div', { class: 'when' }, `${fmtTime(v.start)}–${fmtTime(v.end)}`),
+    // Tallinn wall-clock time; the UTC instant beside it shows a daylight-saving change
+    // (25 October: 09:00 is 06:00 UTC before it, 07:00 UTC after).
+    h('div', { class: 'when', title: `${v.start} (UTC)`, 'data-utc': v.start }, `${fmtTime(v.start)}–${fmtTime(v.end)}`),
     h('div', { class: 'badge' }, v.status === 'NotDone' ? 'not done' : v.status.toLowerCase()),
     h('div', {}, v.action.text),
     h('div', { class: 'small' }, c.worker_name ?? 'no worker'),

@@ -66,7 +66,7 @@ const as = async (actor) => {
   await page.click(`button[data-actor="${actor}"]`);
   await page.waitForSelector(`button[data-actor="${actor}"][aria-selected="true"]`);
 };
-/** Laine's visit of Tuesday 10 November, 09:00 (Tallinn), in the week grid. */
+/** Laine's visit of Tuesday 13 October, 09:00 (Tallinn), in the week grid. */
 const tuesdayCare = () => page.locator('[data-testid="visit"]', { hasText: '09:00–09:45' }).filter({ hasText: 'Morning care' }).nth(1);
 
 test('the home view of the care worker: clients, today, notifications', async () => {
@@ -116,7 +116,7 @@ test('the departed worker is refused with the reason', async () => {
   await as('departed_cw');
   const refused = page.locator('[data-testid="home-refused"]');
   await refused.waitFor();
-  assert.match(await refused.innerText(), /Refused: .*not employed on 2026-11-10/);
+  assert.match(await refused.innerText(), /Refused: .*not employed on 2026-10-13/);
   assert.match(await page.locator('[data-testid="card"]').innerText(), /Refused:/);
   await shot('05-departed-worker');
 });
@@ -132,26 +132,26 @@ test('the supervisor reads for a supervision case, and the client sees it in her
 test('past a worker\'s last day she is refused', async () => {
   await as('other_cw');
   assert.match(await page.locator('[data-testid="clients"]').innerText(), /Helju Tamm/);
-  await page.getByRole('button', { name: /Fri 13 Nov 16:00/ }).click();
-  await page.waitForSelector('[data-testid="now"] >> text=Friday, 13 November 2026, 16:00');
-  assert.match(await page.locator('[data-testid="home-refused"]').innerText(), /Refused: .*not employed on 2026-11-13/);
+  await page.getByRole('button', { name: /Fri 16 Oct 16:00/ }).click();
+  await page.waitForSelector('[data-testid="now"] >> text=Friday, 16 October 2026, 16:00');
+  assert.match(await page.locator('[data-testid="home-refused"]').innerText(), /Refused: .*not employed on 2026-10-16/);
   await shot('07-worker-after-her-last-day');
 });
 
 test('past the substitution the substitute is refused', async () => {
   await as('substitute');
   assert.match(await page.locator('[data-testid="card"]').innerText(), /Punane 16-4/);
-  await page.getByRole('button', { name: /Mon 16 Nov 09:00/ }).click();
-  await page.waitForSelector('[data-testid="now"] >> text=Monday, 16 November 2026, 09:00');
+  await page.getByRole('button', { name: /Mon 19 Oct 09:00/ }).click();
+  await page.waitForSelector('[data-testid="now"] >> text=Monday, 19 October 2026, 09:00');
   const card = await page.locator('[data-testid="card"]').innerText();
-  assert.match(card, /Refused: .*substitution valid 2026-11-09 \.\. 2026-11-13/);
+  assert.match(card, /Refused: .*substitution valid 2026-10-12 \.\. 2026-10-16/);
   assert.doesNotMatch(card, /Punane 16-4/);
   await shot('08-substitute-after-the-substitution');
 });
 
 test('a manager changes a plan item\'s recurrence and sees the regeneration', async () => {
   await as('cm');
-  await page.getByRole('button', { name: 'Tue 10 Nov 14:00' }).isVisible();
+  await page.getByRole('button', { name: 'Tue 13 Oct 14:00' }).isVisible();
   const visit = page.locator('[data-testid="visit"]', { hasText: 'Morning care' }).first();
   await visit.getByRole('button', { name: 'Its plan' }).click();
   const plan = visit.locator('[data-testid="plan"]');
@@ -168,6 +168,23 @@ test('a manager changes a plan item\'s recurrence and sees the regeneration', as
   await shot('09-plan-changed');
 });
 
+test('over the daylight-saving change the visits keep their Tallinn time', async () => {
+  // Sunday 25 October 2026, 04:00 EEST became 03:00 EET: Laine's morning care stays at
+  // 09:00 in Tallinn, which is 06:00 UTC the week before and 07:00 UTC after.
+  await page.getByRole('button', { name: /Mon 26 Oct 09:00/ }).click();
+  await page.waitForSelector('[data-testid="now"] >> text=Monday, 26 October 2026, 09:00');
+  const care = (day) => page.locator('[data-testid="calendar"] .day').nth(day)
+    .locator('[data-testid="visit"]', { hasText: 'Morning care' }).first().locator('.when');
+  assert.match(await page.locator('.weekbar').innerText(), /Week of Mon 26 Oct – Sun 1 Nov/);
+  assert.equal(await care(0).innerText(), '09:00–09:45');
+  assert.equal(await care(0).getAttribute('data-utc'), '2026-10-26T07:00:00Z');
+  await page.getByRole('button', { name: '← Previous week' }).click();
+  assert.match(await page.locator('.weekbar').innerText(), /Week of Mon 19 Oct – Sun 25 Oct/);
+  assert.equal(await care(4).innerText(), '09:00–09:45');
+  assert.equal(await care(4).getAttribute('data-utc'), '2026-10-23T06:00:00Z');
+  await shot('10-after-the-dst-change');
+});
+
 test('the audit panel verifies the chain, live and against a checkpoint; nothing left the page', async () => {
   assert.match(await page.locator('[data-testid="chain"]').innerText(), /Chain verified: \d+ entries, intact/);
   await page.getByRole('button', { name: 'Take a checkpoint' }).click();
@@ -180,6 +197,6 @@ test('the audit panel verifies the chain, live and against a checkpoint; nothing
   assert.match(counts, /[1-9]\d* failed/);
   assert.match(await page.locator('[data-testid="calls"]').innerText(), /verifyAudit/);
   assert.match(await page.locator('[data-testid="access-log"]').innerText(), /Kask|Haab|Remmel/);
-  await shot('10-audit');
+  await shot('11-audit');
   assert.deepEqual(outside, [], 'requests outside the static files');
 });
