@@ -210,13 +210,27 @@ fn redact_quoted(message: &str) -> String {
 }
 
 /// The clock a host runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum HostClock {
     /// The system clock, with time-ordered UUID v7 ids (production).
     System,
     /// A clock standing at an instant until moved ([`Host::set_clock`]), with sequential
     /// ids (repeatable runs, tests, demos).
     Fixed(DateTime<Utc>),
+    /// The host's own clock (a Kotlin or Swift object behind a callback interface), with
+    /// UUID v7 ids. A panic or an exception inside it is a panic inside the call that
+    /// asked the time: rolled back, audited, reported as an `internal` error.
+    Source(Arc<dyn Clock>),
+}
+
+impl std::fmt::Debug for HostClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::System => f.write_str("System"),
+            Self::Fixed(at) => f.debug_tuple("Fixed").field(at).finish(),
+            Self::Source(_) => f.write_str("Source(..)"),
+        }
+    }
 }
 
 /// The first 64 bits of the sequential ids of a fixed-clock session on a store whose
@@ -252,14 +266,19 @@ impl Ids for HostIds {
     }
 }
 
-/// A movable clock or the system's.
-struct HostTime(Option<Arc<FixedClock>>);
+/// A movable clock, the host's own, or the system's.
+enum HostTime {
+    Fixed(Arc<FixedClock>),
+    Source(Arc<dyn Clock>),
+    System,
+}
 
 impl Clock for HostTime {
     fn now(&self) -> DateTime<Utc> {
-        match &self.0 {
-            Some(c) => c.now(),
-            None => SystemClock.now(),
+        match self {
+            Self::Fixed(c) => c.now(),
+            Self::Source(c) => c.now(),
+            Self::System => SystemClock.now(),
         }
     }
 }
@@ -285,19 +304,20 @@ impl Host {
     /// store's audit chain, which every session that made anything moved on.
     pub fn open(store: Arc<dyn Store>, clock: HostClock) -> HostResult<Self> {
         guarded(|| {
-            let fixed = match clock {
-                HostClock::System => None,
-                HostClock::Fixed(at) => Some(Arc::new(FixedClock::new(at))),
+            let (time, fixed) = match clock {
+                HostClock::System => (HostTime::System, None),
+                HostClock::Source(c) => (HostTime::Source(c), None),
+                HostClock::Fixed(at) => {
+                    let c = Arc::new(FixedClock::new(at));
+                    (HostTime::Fixed(Arc::clone(&c)), Some(c))
+                }
             };
             let ids = Arc::new(HostIds {
                 sequential: OnceLock::new(),
                 fail_next: AtomicBool::new(false),
             });
-            let engine = ClientFiles::shared(
-                store,
-                Arc::new(HostTime(fixed.clone())),
-                Arc::clone(&ids) as Arc<dyn Ids>,
-            );
+            let engine =
+                ClientFiles::shared(store, Arc::new(time), Arc::clone(&ids) as Arc<dyn Ids>);
             if fixed.is_some() {
                 let chain = engine.chain_length()?;
                 let _ = ids
@@ -380,6 +400,24 @@ impl Host {
                 }
             }
             Ok(json!({"results": results, "error": error}).to_string())
+        })
+    }
+
+    /// Pulls the notices `register` has now and imports them as `actor` (the engine's
+    /// `import_notices`, idempotent): the import report as JSON. The register failing is
+    /// its error, and nothing is imported.
+    pub fn import_from(
+        &self,
+        actor: &str,
+        register: &dyn crate::register::PopulationRegister,
+    ) -> HostResult<String> {
+        guarded(|| {
+            let actor: Actor = parse("actor", actor)?;
+            let batch = register.fetch()?;
+            let value = self
+                .engine
+                .execute(&actor, Request::ImportNotices { batch })?;
+            Ok(value.to_string())
         })
     }
 
@@ -486,5 +524,74 @@ mod tests {
             .unwrap();
         let second = Host::open(store, HostClock::Fixed(at)).unwrap();
         assert_eq!(second.ids.next_id().as_u64_pair().0, session_prefix(1));
+    }
+
+    /// A clock of the host's own, counting how often it is asked.
+    struct Counted(DateTime<Utc>, AtomicU64);
+
+    impl Clock for Counted {
+        fn now(&self) -> DateTime<Utc> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0
+        }
+    }
+
+    #[test]
+    fn a_host_clock_is_asked_and_cannot_be_set_from_the_door() {
+        let at = Host::instant("clock", "2026-10-26T07:00:00Z").unwrap();
+        let clock = Arc::new(Counted(at, AtomicU64::new(0)));
+        let host = Host::open(
+            Arc::new(MemoryStore::new()),
+            HostClock::Source(Arc::clone(&clock) as Arc<dyn Clock>),
+        )
+        .unwrap();
+        assert!(host.fixed_clock().is_none());
+        host.call(r#""System""#, r#"{"command": "audit_checkpoint"}"#)
+            .unwrap();
+        assert!(
+            clock.1.load(Ordering::SeqCst) > 0,
+            "the engine asked the host's clock"
+        );
+        let refused = host.set_clock("2026-10-27T07:00:00Z").unwrap_err();
+        assert_eq!(refused.details["field"], "clock");
+        // Its ids are UUID v7, not a fixed clock's sequence.
+        assert_eq!(host.ids.next_id().get_version_num(), 7);
+    }
+
+    /// A register that has one line it cannot read, or fails.
+    struct Register(Option<&'static str>);
+
+    impl crate::register::PopulationRegister for Register {
+        fn fetch(&self) -> Result<crate::register::NoticeBatch, TehoError> {
+            match self.0 {
+                Some(text) => Ok(crate::register::parse_notices(
+                    text,
+                    crate::register::NoticeFormat::JsonLines,
+                )),
+                None => Err(TehoError::Storage {
+                    message: "the register is down".into(),
+                }),
+            }
+        }
+    }
+
+    #[test]
+    fn notices_are_pulled_from_a_register_and_its_failure_is_the_error() {
+        let at = Host::instant("clock", "2026-11-02T07:00:00Z").unwrap();
+        let host = Host::open(Arc::new(MemoryStore::new()), HostClock::Fixed(at)).unwrap();
+        let report = host
+            .import_from(r#""System""#, &Register(Some("not a notice")))
+            .unwrap();
+        let report: Value = serde_json::from_str(&report).unwrap();
+        assert_eq!(report["malformed"][0]["line"], 1, "{report}");
+        let e = host
+            .import_from(r#""System""#, &Register(None))
+            .unwrap_err();
+        assert_eq!(
+            (e.kind.as_str(), e.details["message"].as_str()),
+            ("storage", Some("the register is down"))
+        );
+        let e = host.import_from("nobody", &Register(None)).unwrap_err();
+        assert_eq!(e.details["field"], "actor");
     }
 }
