@@ -22,6 +22,7 @@ mod backend;
 mod concurrency;
 mod expansion;
 mod horizon;
+mod kotlin;
 mod memory;
 mod wasm;
 
@@ -208,6 +209,9 @@ fn main() -> ExitCode {
     }
     if wants("wasm") {
         run("wasm", wasm::wasm(&opts));
+    }
+    if wants("kotlin") {
+        run("kotlin", kotlin::kotlin(&opts));
     }
     if !missed.is_empty() {
         println!("targets missed: {}", missed.join(", "));
