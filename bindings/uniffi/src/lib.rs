@@ -76,18 +76,25 @@ impl From<StoreError> for FfiError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for FfiError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         TehoError::Storage {
-            message: format!("a callback of the host failed: {}", e.reason),
+            message: format!("a callback of the host failed: {}", first_line(&e.reason)),
         }
         .into()
     }
+}
+
+/// The first line of a callback's failure: the exception and its message, without the
+/// host's stack trace.
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
 }
 
 /// The host's clock, implemented in Kotlin or Swift: the engine asks it for the time at
 /// every call.
 #[uniffi::export(with_foreign)]
 pub trait ClockSource: Send + Sync {
-    /// The current instant.
-    fn now(&self) -> SystemTime;
+    /// The current instant. A clock that throws fails the call that asked the time: rolled
+    /// back, audited, reported as the internal error.
+    fn now(&self) -> Result<SystemTime, FfiError>;
 }
 
 /// The exchange format of a notice feed.
@@ -141,7 +148,12 @@ struct HostClockSource(Arc<dyn ClockSource>);
 
 impl Clock for HostClockSource {
     fn now(&self) -> DateTime<Utc> {
-        DateTime::<Utc>::from(self.0.now())
+        match self.0.now() {
+            Ok(at) => DateTime::<Utc>::from(at),
+            // The engine's door catches this inside the call: rolled back, audited, an
+            // internal error to the caller.
+            Err(FfiError::Failure { text, .. }) => panic!("the host's clock failed: {text}"),
+        }
     }
 }
 

@@ -567,9 +567,10 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
 public protocol ClockSource: AnyObject, Sendable {
     
     /**
-     * The current instant.
+     * The current instant. A clock that throws fails the call that asked the time: rolled
+     * back, audited, reported as the internal error.
      */
-    func now()  -> Date
+    func now() throws  -> Date
     
 }
 /**
@@ -630,10 +631,11 @@ open class ClockSourceImpl: ClockSource, @unchecked Sendable {
 
     
     /**
-     * The current instant.
+     * The current instant. A clock that throws fails the call that asked the time: rolled
+     * back, audited, reported as the internal error.
      */
-open func now() -> Date  {
-    return try!  FfiConverterTimestamp.lift(try! rustCall() {
+open func now()throws  -> Date  {
+    return try  FfiConverterTimestamp.lift(try rustCallWithError(FfiConverterTypeFfiError_lift) {
         uniffiCallStatus in
     uniffi_teho_uniffi_fn_method_clocksource_now(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -679,16 +681,17 @@ fileprivate struct UniffiCallbackInterfaceClockSource {
                 guard let uniffiObj = try? FfiConverterTypeClockSource.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return uniffiObj.now(
+                return try uniffiObj.now(
                 )
             }
 
             
             let writeReturn = { uniffiOutReturn.pointee = FfiConverterTimestamp.lower($0) }
-            uniffiTraitInterfaceCall(
+            uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
-                writeReturn: writeReturn
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeFfiError_lower
             )
         }
     )
@@ -1674,7 +1677,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_teho_uniffi_checksum_func_sqlite_version() != 21384) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_teho_uniffi_checksum_method_clocksource_now() != 680) {
+    if (uniffi_teho_uniffi_checksum_method_clocksource_now() != 50252) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_teho_uniffi_checksum_method_engine_call() != 63541) {

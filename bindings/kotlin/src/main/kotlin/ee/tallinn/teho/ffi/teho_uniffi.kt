@@ -941,7 +941,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_teho_uniffi_checksum_func_sqlite_version() and 0xFFFF) != 21384) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_teho_uniffi_checksum_method_clocksource_now() and 0xFFFF) != 680) {
+    if ((lib.uniffi_teho_uniffi_checksum_method_clocksource_now() and 0xFFFF) != 50252) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_teho_uniffi_checksum_method_engine_call() and 0xFFFF) != 63541) {
@@ -1365,7 +1365,8 @@ public object FfiConverterTimestamp: FfiConverterRustBuffer<java.time.Instant> {
 public interface ClockSource {
     
     /**
-     * The current instant.
+     * The current instant. A clock that throws fails the call that asked the time: rolled
+     * back, audited, reported as the internal error.
      */
     fun `now`(): java.time.Instant
     
@@ -1479,11 +1480,13 @@ open class ClockSourceImpl: Disposable, AutoCloseable, ClockSource
 
     
     /**
-     * The current instant.
-     */override fun `now`(): java.time.Instant {
+     * The current instant. A clock that throws fails the call that asked the time: rolled
+     * back, audited, reported as the internal error.
+     */
+    @Throws(FfiException::class)override fun `now`(): java.time.Instant {
             return FfiConverterTimestamp.lift(
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(FfiException) { _status ->
     UniffiLib.uniffi_teho_uniffi_fn_method_clocksource_now(
         it,
         _status)
@@ -1519,7 +1522,12 @@ internal object uniffiCallbackInterfaceClockSource {
                 )
             }
             val writeReturn = { value: java.time.Instant -> uniffiOutReturn.setValue(FfiConverterTimestamp.lower(value)) }
-            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: FfiException -> FfiConverterTypeFfiError.lower(e) }
+            )
         }
     }
 
