@@ -413,19 +413,27 @@ def doc_comment(text: Optional[str]) -> List[str]:
     return docstring(text, "") if text else []
 
 
+def write_or_check(files: Dict[pathlib.Path, str], argv: List[str], command: str) -> int:
+    """Writes each generated file, or with `--check` in `argv` exits 1 naming every stale
+    one and `command`, the generator that rewrites them. Every generator's `main`."""
+    if "--check" in argv:
+        stale = [p for p, text in files.items() if (p.read_text(encoding="utf-8") if p.exists() else "") != text]
+        for p in stale:
+            print(f"{p} is out of date: run {command}", file=sys.stderr)
+        if stale:
+            return 1
+        print(f"{' and '.join(p.name for p in files)} match{'es' if len(files) == 1 else ''} {API.name}")
+        return 0
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path} ({text.count(chr(10))} lines)")
+    return 0
+
+
 def main(argv: List[str]) -> int:
     api = json.loads(API.read_text(encoding="utf-8"))
-    text = Generator(api).module()
-    if "--check" in argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET} is out of date: run python3 bindings/python/generate.py", file=sys.stderr)
-            return 1
-        print(f"{TARGET.name} matches {API.name}")
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET} ({text.count(chr(10))} lines)")
-    return 0
+    return write_or_check({TARGET: Generator(api).module()}, argv, "python3 bindings/python/generate.py")
 
 
 if __name__ == "__main__":

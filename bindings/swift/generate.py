@@ -730,18 +730,7 @@ class Generator:
 
 def main(argv: List[str]) -> int:
     api = json.loads(API.read_text(encoding="utf-8"))
-    text = Generator(api).module()
-    if "--check" in argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET} is out of date: run python3 bindings/swift/generate.py", file=sys.stderr)
-            return 1
-        print(f"{TARGET.name} matches {API.name}")
-        return 0
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET} ({text.count(chr(10))} lines)")
-    return 0
+    return shared.write_or_check({TARGET: Generator(api).module()}, argv, "python3 bindings/swift/generate.py")
 
 
 if __name__ == "__main__":

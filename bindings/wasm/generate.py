@@ -253,19 +253,7 @@ class Generator:
 def main(argv: List[str]) -> int:
     api = json.loads(API.read_text(encoding="utf-8"))
     gen = Generator(api)
-    files = {JS: gen.js(), DTS: gen.dts()}
-    if "--check" in argv:
-        stale = [p for p, text in files.items() if (p.read_text(encoding="utf-8") if p.exists() else "") != text]
-        for p in stale:
-            print(f"{p} is out of date: run python3 bindings/wasm/generate.py", file=sys.stderr)
-        if stale:
-            return 1
-        print(f"{JS.name} and {DTS.name} match {API.name}")
-        return 0
-    for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path} ({text.count(chr(10))} lines)")
-    return 0
+    return shared.write_or_check({JS: gen.js(), DTS: gen.dts()}, argv, "python3 bindings/wasm/generate.py")
 
 
 if __name__ == "__main__":
