@@ -19,7 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 def test_a_month_of_the_demo_matches_what_the_demo_recorded(tmp_path: pathlib.Path) -> None:
     db = tmp_path / "teho-demo.db"
     out = subprocess.run(
-        ["cargo", "run", "--quiet", "-p", "teho", "--", "demo", "--db", str(db)],
+        ["cargo", "run", "--quiet", "--profile", "test", "-p", "teho", "--", "demo", "--db", str(db)],
         cwd=ROOT, check=True, capture_output=True, text=True,
     ).stdout
     # Oracle: the demo's own count of what its workers recorded.
