@@ -17,7 +17,7 @@ use teho_core::ports::{FixedClock, UuidV7Ids};
 use teho_storage::SqliteStore;
 
 use crate::horizon::percentile;
-use crate::{Options, Outcome, Rng, judged};
+use crate::{Options, Outcome, Printed, Rng, judged};
 
 /// The Kotlin classes and the jar's native library, built by `benches/run`.
 const CLASSES: &str = "bindings/kotlin/target/test-classes";
@@ -100,26 +100,12 @@ pub fn kotlin(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
     .map_err(|e| e.to_string())?;
     let deps = std::fs::read_to_string(CLASSPATH).map_err(|e| e.to_string())?;
     let classpath = format!("{CLASSES}:bindings/kotlin/target/classes:{}", deps.trim());
-    let out = Command::new("java")
-        .args(["-cp", &classpath, "ee.tallinn.teho.bench.ClientWeekKt"])
+    let mut java = Command::new("java");
+    java.args(["-cp", &classpath, "ee.tallinn.teho.bench.ClientWeekKt"])
         .arg(dir.path())
-        .arg(at.to_rfc3339())
-        .output()
-        .map_err(|e| format!("java: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "the Kotlin side: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let printed: serde_json::Value = serde_json::from_str(text.trim())
-        .map_err(|e| format!("the Kotlin side printed {text:?}: {e}"))?;
-    let field = |name: &str| -> Result<f64, String> {
-        printed[name]
-            .as_f64()
-            .ok_or_else(|| format!("the Kotlin side printed no {name}: {text}"))
-    };
+        .arg(at.to_rfc3339());
+    let printed = Printed::run(java, "the Kotlin side")?;
+    let field = |name: &str| printed.field(name);
     let (k50, k99, kotlin_visits) = (field("p50_us")?, field("p99_us")?, field("visits")?);
     let (d50, d99) = (field("door_p50_us")?, field("door_p99_us")?);
     let (parse, decode, chars) = (field("parse_us")?, field("decode_us")?, field("chars")?);

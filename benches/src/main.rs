@@ -236,6 +236,38 @@ pub(crate) fn line(
     println!("{workload:<22}| {ours:<62}| {peer:<26}| {ratio:<6}| {target:<11}| {result}");
 }
 
+/// The figures another side of a workload printed (Node, the JVM): one JSON object.
+pub(crate) struct Printed {
+    who: String,
+    text: String,
+    values: serde_json::Value,
+}
+
+impl Printed {
+    /// Runs `command` (`who` in messages) and reads what it printed.
+    pub(crate) fn run(mut command: std::process::Command, who: &str) -> Result<Self, String> {
+        let out = command.output().map_err(|e| format!("{who}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("{who}: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let values =
+            serde_json::from_str(&text).map_err(|e| format!("{who} printed {text:?}: {e}"))?;
+        Ok(Self {
+            who: who.into(),
+            text,
+            values,
+        })
+    }
+
+    /// A number it printed.
+    pub(crate) fn field(&self, name: &str) -> Result<f64, String> {
+        self.values[name]
+            .as_f64()
+            .ok_or_else(|| format!("{} printed no {name}: {}", self.who, self.text))
+    }
+}
+
 /// Prints a line judged against its target (PASS or FAIL) and returns the verdict.
 pub(crate) fn judged(
     workload: &str,

@@ -16,7 +16,7 @@ use teho_core::host::{Host, HostClock};
 use teho_core::store::MemoryStore;
 
 use crate::horizon::percentile;
-use crate::{Options, Outcome, Rng, judged};
+use crate::{Options, Outcome, Printed, Rng, judged};
 
 /// The Node side: loads the image, replays the queries, prints its figures as JSON.
 const NODE_SCRIPT: &str = "benches/wasm/client_week.mjs";
@@ -81,26 +81,10 @@ pub fn wasm(opts: &Options) -> Result<Vec<(String, Outcome)>, String> {
         "queries.json",
         &serde_json::to_string(&list).map_err(|e| e.to_string())?,
     )?;
-    let out = Command::new("node")
-        .arg(NODE_SCRIPT)
-        .arg(dir.path())
-        .arg(at.to_rfc3339())
-        .output()
-        .map_err(|e| format!("node: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{NODE_SCRIPT}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let printed: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{NODE_SCRIPT} printed {text:?}: {e}"))?;
-    let field = |name: &str| -> Result<f64, String> {
-        printed[name]
-            .as_f64()
-            .ok_or_else(|| format!("{NODE_SCRIPT} printed no {name}: {text}"))
-    };
+    let mut node = Command::new("node");
+    node.arg(NODE_SCRIPT).arg(dir.path()).arg(at.to_rfc3339());
+    let printed = Printed::run(node, NODE_SCRIPT)?;
+    let field = |name: &str| printed.field(name);
     let (w50, w99, wasm_bytes, load_ms) = (
         field("p50_us")?,
         field("p99_us")?,
