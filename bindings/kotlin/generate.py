@@ -127,11 +127,9 @@ def literal(text: str) -> str:
 
 
 def path_to(base: str, segment: str) -> str:
-    """A Kotlin expression for the JSON path `base` (an expression) plus `.segment`."""
-    seg = segment.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    if base.startswith('"') and base.endswith('"'):
-        return f'{base[:-1]}.{seg}"'
-    return f'"${base}.{seg}"' if IDENT.match(base) else f'"${{{base}}}.{seg}"'
+    """A Kotlin expression for the JSON path `base` (a `JsonPath` expression) plus
+    `.segment` (a `JsonPath` builds its text only when a message needs it)."""
+    return f"{base}.dot({literal(segment)})"
 
 
 def kdoc(text: Optional[str], indent: str) -> List[str]:
@@ -382,14 +380,14 @@ class Generator:
 
     def companion(self, typed: str, body: List[str], indent: str, scope: Set[str] = frozenset()) -> List[str]:
         inner = indent + "    "
-        json_type, string = self.scoped("JsonElement", scope), self.scoped("String", scope)
+        json_type, path_type = self.scoped("JsonElement", scope), self.scoped("JsonPath", scope)
         lines = [
             "",
             f"{indent}companion object {{",
             f"{inner}/** Reads the JSON form of [{typed}]; [WireException] names the path of what does not fit. */",
-            f"{inner}fun fromJson(json: {json_type}): {typed} = decode(json, \"$\")",
+            f"{inner}fun fromJson(json: {json_type}): {typed} = decode(json, JsonPath.ROOT)",
             "",
-            f"{inner}internal fun decode(json: {json_type}, path: {string}): {typed}" + (" {" if len(body) > 1 else " ="),
+            f"{inner}internal fun decode(json: {json_type}, path: {path_type}): {typed}" + (" {" if len(body) > 1 else " ="),
         ]
         if len(body) > 1:
             lines.extend(f"{inner}    {l}" if l else "" for l in body)
@@ -580,7 +578,7 @@ class Generator:
         if returns == "Unit":
             lines.append("        call(actor, request)")
         else:
-            lines.append(f"        return {self.dec(result, 'output', 'call(actor, request)', chr(34) + '$' + chr(34), set())}")
+            lines.append(f"        return {self.dec(result, 'output', 'call(actor, request)', 'JsonPath.ROOT', set())}")
         lines.append("    }")
         return lines
 

@@ -377,8 +377,7 @@ impl Host {
         guarded(|| {
             let actor: Actor = parse("actor", actor)?;
             let request: Request = parse("request", request)?;
-            let value = self.engine.execute(&actor, request)?;
-            Ok(value.to_string())
+            Ok(self.engine.execute_text(&actor, request)?)
         })
     }
 

@@ -116,11 +116,21 @@ macro_rules! requests {
             /// [`crate::time::LATEST_DATE`] is refused first, as the request's shape
             /// is, naming the field.
             pub fn execute(&self, actor: &Actor, request: Request) -> TehoResult<Value> {
+                self.execute_as::<AsValue>(actor, request)
+            }
+
+            /// [`ClientFiles::execute`] with the result written straight to JSON text,
+            /// as the bindings' doors hand it on (no [`Value`] tree in between).
+            pub fn execute_text(&self, actor: &Actor, request: Request) -> TehoResult<String> {
+                self.execute_as::<AsText>(actor, request)
+            }
+
+            fn execute_as<E: Encode>(&self, actor: &Actor, request: Request) -> TehoResult<E::Out> {
                 super::bounds::check(&request)?;
                 match request {
                     $(
                         Request::$variant $({ $($arg),* })? => {
-                            out::<$ret>(self.$method(actor, $($call),*))
+                            self.$method(actor, $($call),*).and_then(|v: $ret| E::encode(&v))
                         }
                     )*
                 }
@@ -245,12 +255,38 @@ requests! {
     SendDischarge { file: ClientFileId, text: String } => send_discharge(file, text) -> usize, command "services.discharge";
 }
 
-fn out<T: Serialize>(r: TehoResult<T>) -> TehoResult<Value> {
-    r.and_then(|v| {
-        serde_json::to_value(v).map_err(|e| TehoError::Internal {
-            message: format!("encoding a result: {e}"),
-        })
-    })
+/// How [`ClientFiles::execute_as`] writes a result: as a [`Value`] or as JSON text.
+trait Encode {
+    /// The written result.
+    type Out;
+    /// Writes `v`; failing is an internal error (a result type that cannot be JSON).
+    fn encode<T: Serialize>(v: &T) -> TehoResult<Self::Out>;
+}
+
+/// Results as [`Value`]s ([`ClientFiles::execute`]).
+struct AsValue;
+
+/// Results as JSON text ([`ClientFiles::execute_text`]).
+struct AsText;
+
+fn encoding_failed(e: serde_json::Error) -> TehoError {
+    TehoError::Internal {
+        message: format!("encoding a result: {e}"),
+    }
+}
+
+impl Encode for AsValue {
+    type Out = Value;
+    fn encode<T: Serialize>(v: &T) -> TehoResult<Value> {
+        serde_json::to_value(v).map_err(encoding_failed)
+    }
+}
+
+impl Encode for AsText {
+    type Out = String;
+    fn encode<T: Serialize>(v: &T) -> TehoResult<String> {
+        serde_json::to_string(v).map_err(encoding_failed)
+    }
 }
 
 impl ClientFiles {
@@ -277,5 +313,61 @@ impl ClientFiles {
             }
             results
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+    use super::*;
+    use crate::store::MemoryStore;
+    use crate::testing::Town;
+    use crate::testing::api::{Shape, requests};
+
+    /// The two doors give the same answer to every command of the API description (made
+    /// from its schemas, so a new command is covered): `execute_text`, which the bindings
+    /// call, writes the very JSON `execute`'s value holds. Two towns built alike take
+    /// the same calls, as people of three roles and the system.
+    #[test]
+    fn the_text_door_writes_what_the_value_door_returns_for_every_command() {
+        let (text_town, value_town) = (
+            Town::build(MemoryStore::new()),
+            Town::build(MemoryStore::new()),
+        );
+        let actors = [
+            Actor::Worker(text_town.social_worker),
+            Actor::Worker(text_town.care_manager),
+            Actor::Worker(text_town.admin),
+            Actor::System,
+        ];
+        let mut answered = std::collections::BTreeSet::new();
+        for (name, _, request) in requests(&text_town, Shape::Valid) {
+            for actor in &actors {
+                let text = text_town.engine.execute_text(actor, request.clone());
+                let value = value_town.engine.execute(actor, request.clone());
+                match (text, value) {
+                    (Ok(text), Ok(value)) => {
+                        assert_eq!(
+                            serde_json::from_str::<Value>(&text).unwrap(),
+                            value,
+                            "{name} as {actor:?}"
+                        );
+                        answered.insert(name.clone());
+                    }
+                    (Err(a), Err(b)) => {
+                        assert_eq!(a.to_string(), b.to_string(), "{name} as {actor:?}")
+                    }
+                    (a, b) => panic!("{name} as {actor:?}: {a:?} against {b:?}"),
+                }
+            }
+        }
+        // Most commands answer someone (the rest refuse all four: they need a client or a
+        // relative, or arguments the smallest instance does not make valid).
+        assert!(
+            answered.len() * 2 > Operation::ALL.len(),
+            "only {} commands answered: {answered:?}",
+            answered.len()
+        );
     }
 }

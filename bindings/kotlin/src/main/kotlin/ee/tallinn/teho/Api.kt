@@ -23,9 +23,9 @@ enum class AccessKind(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [AccessKind]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): AccessKind = decode(json, "$")
+        fun fromJson(json: JsonElement): AccessKind = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): AccessKind {
+        internal fun decode(json: JsonElement, path: JsonPath): AccessKind {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "AccessKind")
         }
@@ -61,18 +61,18 @@ data class AccessLogLine(
 
     companion object {
         /** Reads the JSON form of [AccessLogLine]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): AccessLogLine = decode(json, "$")
+        fun fromJson(json: JsonElement): AccessLogLine = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): AccessLogLine {
+        internal fun decode(json: JsonElement, path: JsonPath): AccessLogLine {
             val o = Wire.decodeObject(json, path)
             return AccessLogLine(
-                at = Wire.decodeInstant(Wire.field(o, "at", path), "$path.at"),
-                kind = AccessKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                outcome = Wire.decodeString(Wire.field(o, "outcome", path), "$path.outcome"),
-                what = Wire.decodeString(Wire.field(o, "what", path), "$path.what"),
-                who = Wire.decodeString(Wire.field(o, "who", path), "$path.who"),
-                why = Wire.decodeString(Wire.field(o, "why", path), "$path.why"),
-                organisation = Wire.decodeNullable(Wire.field(o, "organisation", path), "$path.organisation") { e0, p0 -> Wire.decodeString(e0, p0) },
+                at = Wire.decodeInstant(Wire.field(o, "at", path), path.dot("at")),
+                kind = AccessKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                outcome = Wire.decodeString(Wire.field(o, "outcome", path), path.dot("outcome")),
+                what = Wire.decodeString(Wire.field(o, "what", path), path.dot("what")),
+                who = Wire.decodeString(Wire.field(o, "who", path), path.dot("who")),
+                why = Wire.decodeString(Wire.field(o, "why", path), path.dot("why")),
+                organisation = Wire.decodeNullable(Wire.field(o, "organisation", path), path.dot("organisation")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -114,19 +114,19 @@ data class AccessRestriction(
 
     companion object {
         /** Reads the JSON form of [AccessRestriction]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): AccessRestriction = decode(json, "$")
+        fun fromJson(json: JsonElement): AccessRestriction = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): AccessRestriction {
+        internal fun decode(json: JsonElement, path: JsonPath): AccessRestriction {
             val o = Wire.decodeObject(json, path)
             return AccessRestriction(
-                basis = Wire.decodeString(Wire.field(o, "basis", path), "$path.basis"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = RestrictionId.decode(Wire.field(o, "id", path), "$path.id"),
-                setBy = WorkerId.decode(Wire.field(o, "set_by", path), "$path.set_by"),
-                setOn = Wire.decodeDate(Wire.field(o, "set_on", path), "$path.set_on"),
-                validUntil = Wire.decodeDate(Wire.field(o, "valid_until", path), "$path.valid_until"),
-                entry = Wire.decodeNullable(Wire.field(o, "entry", path), "$path.entry") { e0, p0 -> EntryId.decode(e0, p0) },
-                lifted = Wire.decodeNullable(Wire.field(o, "lifted", path), "$path.lifted") { e0, p0 -> Wire.decodeTriple(e0, p0, { e1, p1 -> Wire.decodeInstant(e1, p1) }, { e1, p1 -> WorkerId.decode(e1, p1) }, { e1, p1 -> Wire.decodeString(e1, p1) }) },
+                basis = Wire.decodeString(Wire.field(o, "basis", path), path.dot("basis")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = RestrictionId.decode(Wire.field(o, "id", path), path.dot("id")),
+                setBy = WorkerId.decode(Wire.field(o, "set_by", path), path.dot("set_by")),
+                setOn = Wire.decodeDate(Wire.field(o, "set_on", path), path.dot("set_on")),
+                validUntil = Wire.decodeDate(Wire.field(o, "valid_until", path), path.dot("valid_until")),
+                entry = Wire.decodeNullable(Wire.field(o, "entry", path), path.dot("entry")) { e0, p0 -> EntryId.decode(e0, p0) },
+                lifted = Wire.decodeNullable(Wire.field(o, "lifted", path), path.dot("lifted")) { e0, p0 -> Wire.decodeTriple(e0, p0, { e1, p1 -> Wire.decodeInstant(e1, p1) }, { e1, p1 -> WorkerId.decode(e1, p1) }, { e1, p1 -> Wire.decodeString(e1, p1) }) },
             )
         }
     }
@@ -167,23 +167,23 @@ sealed interface ActStatus {
 
     companion object {
         /** Reads the JSON form of [ActStatus]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ActStatus = decode(json, "$")
+        fun fromJson(json: JsonElement): ActStatus = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ActStatus {
+        internal fun decode(json: JsonElement, path: JsonPath): ActStatus {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Draft" -> { Wire.decodeUnitContent(content, "$path.Draft"); Draft }
+                "Draft" -> { Wire.decodeUnitContent(content, path.dot("Draft")); Draft }
                 "Approved" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.Approved"), "$path.Approved")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("Approved")), path.dot("Approved"))
                     Approved(
-                        at = Wire.decodeInstant(Wire.field(o, "at", "$path.Approved"), "$path.Approved.at"),
-                        by = WorkerId.decode(Wire.field(o, "by", "$path.Approved"), "$path.Approved.by"),
+                        at = Wire.decodeInstant(Wire.field(o, "at", path.dot("Approved")), path.dot("Approved").dot("at")),
+                        by = WorkerId.decode(Wire.field(o, "by", path.dot("Approved")), path.dot("Approved").dot("by")),
                     )
                 }
                 "Executed" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.Executed"), "$path.Executed")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("Executed")), path.dot("Executed"))
                     Executed(
-                        at = Wire.decodeInstant(Wire.field(o, "at", "$path.Executed"), "$path.Executed.at"),
+                        at = Wire.decodeInstant(Wire.field(o, "at", path.dot("Executed")), path.dot("Executed").dot("at")),
                     )
                 }
                 else -> throw Wire.unknownVariant(path, tag, "ActStatus")
@@ -215,16 +215,16 @@ data class ActorRef(
 
     companion object {
         /** Reads the JSON form of [ActorRef]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ActorRef = decode(json, "$")
+        fun fromJson(json: JsonElement): ActorRef = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ActorRef {
+        internal fun decode(json: JsonElement, path: JsonPath): ActorRef {
             val o = Wire.decodeObject(json, path)
             return ActorRef(
-                id = Wire.decodeString(Wire.field(o, "id", path), "$path.id"),
-                name = Wire.decodeString(Wire.field(o, "name", path), "$path.name"),
-                personalCode = Wire.decodeString(Wire.field(o, "personal_code", path), "$path.personal_code"),
-                organization = Wire.decodeNullable(Wire.field(o, "organization", path), "$path.organization") { e0, p0 -> OrganizationId.decode(e0, p0) },
-                role = Wire.decodeNullable(Wire.field(o, "role", path), "$path.role") { e0, p0 -> Role.decode(e0, p0) },
+                id = Wire.decodeString(Wire.field(o, "id", path), path.dot("id")),
+                name = Wire.decodeString(Wire.field(o, "name", path), path.dot("name")),
+                personalCode = Wire.decodeString(Wire.field(o, "personal_code", path), path.dot("personal_code")),
+                organization = Wire.decodeNullable(Wire.field(o, "organization", path), path.dot("organization")) { e0, p0 -> OrganizationId.decode(e0, p0) },
+                role = Wire.decodeNullable(Wire.field(o, "role", path), path.dot("role")) { e0, p0 -> Role.decode(e0, p0) },
             )
         }
     }
@@ -257,15 +257,15 @@ sealed interface AnswerValue {
 
     companion object {
         /** Reads the JSON form of [AnswerValue]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): AnswerValue = decode(json, "$")
+        fun fromJson(json: JsonElement): AnswerValue = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): AnswerValue {
+        internal fun decode(json: JsonElement, path: JsonPath): AnswerValue {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Level" -> Level(Wire.decodeInt(Wire.decodeContent(content, "$path.Level"), "$path.Level"))
-                "Number" -> Number(Wire.decodeLong(Wire.decodeContent(content, "$path.Number"), "$path.Number"))
-                "Choice" -> Choice(Wire.decodeString(Wire.decodeContent(content, "$path.Choice"), "$path.Choice"))
-                "Text" -> Text(Wire.decodeString(Wire.decodeContent(content, "$path.Text"), "$path.Text"))
+                "Level" -> Level(Wire.decodeInt(Wire.decodeContent(content, path.dot("Level")), path.dot("Level")))
+                "Number" -> Number(Wire.decodeLong(Wire.decodeContent(content, path.dot("Number")), path.dot("Number")))
+                "Choice" -> Choice(Wire.decodeString(Wire.decodeContent(content, path.dot("Choice")), path.dot("Choice")))
+                "Text" -> Text(Wire.decodeString(Wire.decodeContent(content, path.dot("Text")), path.dot("Text")))
                 else -> throw Wire.unknownVariant(path, tag, "AnswerValue")
             }
         }
@@ -301,18 +301,18 @@ data class Application(
 
     companion object {
         /** Reads the JSON form of [Application]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Application = decode(json, "$")
+        fun fromJson(json: JsonElement): Application = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Application {
+        internal fun decode(json: JsonElement, path: JsonPath): Application {
             val o = Wire.decodeObject(json, path)
             return Application(
-                applicant = PersonId.decode(Wire.field(o, "applicant", path), "$path.applicant"),
-                enteredAt = Wire.decodeInstant(Wire.field(o, "entered_at", path), "$path.entered_at"),
-                enteredBy = WorkerId.decode(Wire.field(o, "entered_by", path), "$path.entered_by"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = ApplicationId.decode(Wire.field(o, "id", path), "$path.id"),
-                service = ServiceKind.decode(Wire.field(o, "service", path), "$path.service"),
-                submittedOn = Wire.decodeDate(Wire.field(o, "submitted_on", path), "$path.submitted_on"),
+                applicant = PersonId.decode(Wire.field(o, "applicant", path), path.dot("applicant")),
+                enteredAt = Wire.decodeInstant(Wire.field(o, "entered_at", path), path.dot("entered_at")),
+                enteredBy = WorkerId.decode(Wire.field(o, "entered_by", path), path.dot("entered_by")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = ApplicationId.decode(Wire.field(o, "id", path), path.dot("id")),
+                service = ServiceKind.decode(Wire.field(o, "service", path), path.dot("service")),
+                submittedOn = Wire.decodeDate(Wire.field(o, "submitted_on", path), path.dot("submitted_on")),
             )
         }
     }
@@ -327,9 +327,9 @@ data class ApplicationId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [ApplicationId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ApplicationId = decode(json, "$")
+        fun fromJson(json: JsonElement): ApplicationId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ApplicationId =
+        internal fun decode(json: JsonElement, path: JsonPath): ApplicationId =
             ApplicationId(Wire.decodeUuid(json, path))
     }
 }
@@ -369,20 +369,20 @@ data class Assessment(
 
     companion object {
         /** Reads the JSON form of [Assessment]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Assessment = decode(json, "$")
+        fun fromJson(json: JsonElement): Assessment = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Assessment {
+        internal fun decode(json: JsonElement, path: JsonPath): Assessment {
             val o = Wire.decodeObject(json, path)
             return Assessment(
-                answers = Wire.decodeList(Wire.field(o, "answers", path), "$path.answers") { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeString(e1, p1) }, { e1, p1 -> AnswerValue.decode(e1, p1) }) },
-                assessedAt = Wire.decodeInstant(Wire.field(o, "assessed_at", path), "$path.assessed_at"),
-                author = WorkerId.decode(Wire.field(o, "author", path), "$path.author"),
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                icf = Wire.decodeList(Wire.field(o, "icf", path), "$path.icf") { e0, p0 -> IcfCode.decode(e0, p0) },
-                id = AssessmentId.decode(Wire.field(o, "id", path), "$path.id"),
-                instrument = Wire.decodeString(Wire.field(o, "instrument", path), "$path.instrument"),
-                version = Wire.decodeLong(Wire.field(o, "version", path), "$path.version"),
+                answers = Wire.decodeList(Wire.field(o, "answers", path), path.dot("answers")) { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeString(e1, p1) }, { e1, p1 -> AnswerValue.decode(e1, p1) }) },
+                assessedAt = Wire.decodeInstant(Wire.field(o, "assessed_at", path), path.dot("assessed_at")),
+                author = WorkerId.decode(Wire.field(o, "author", path), path.dot("author")),
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                icf = Wire.decodeList(Wire.field(o, "icf", path), path.dot("icf")) { e0, p0 -> IcfCode.decode(e0, p0) },
+                id = AssessmentId.decode(Wire.field(o, "id", path), path.dot("id")),
+                instrument = Wire.decodeString(Wire.field(o, "instrument", path), path.dot("instrument")),
+                version = Wire.decodeLong(Wire.field(o, "version", path), path.dot("version")),
             )
         }
     }
@@ -397,9 +397,9 @@ data class AssessmentId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [AssessmentId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): AssessmentId = decode(json, "$")
+        fun fromJson(json: JsonElement): AssessmentId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): AssessmentId =
+        internal fun decode(json: JsonElement, path: JsonPath): AssessmentId =
             AssessmentId(Wire.decodeUuid(json, path))
     }
 }
@@ -421,9 +421,9 @@ enum class BreakKind(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [BreakKind]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): BreakKind = decode(json, "$")
+        fun fromJson(json: JsonElement): BreakKind = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): BreakKind {
+        internal fun decode(json: JsonElement, path: JsonPath): BreakKind {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "BreakKind")
         }
@@ -450,14 +450,14 @@ data class CalendarVisit(
 
     companion object {
         /** Reads the JSON form of [CalendarVisit]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): CalendarVisit = decode(json, "$")
+        fun fromJson(json: JsonElement): CalendarVisit = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): CalendarVisit {
+        internal fun decode(json: JsonElement, path: JsonPath): CalendarVisit {
             val o = Wire.decodeObject(json, path)
             return CalendarVisit(
-                visit = Visit.decode(Wire.field(o, "visit", path), "$path.visit"),
-                clientName = Wire.decodeNullable(Wire.field(o, "client_name", path), "$path.client_name") { e0, p0 -> Wire.decodeString(e0, p0) },
-                workerName = Wire.decodeNullable(Wire.field(o, "worker_name", path), "$path.worker_name") { e0, p0 -> Wire.decodeString(e0, p0) },
+                visit = Visit.decode(Wire.field(o, "visit", path), path.dot("visit")),
+                clientName = Wire.decodeNullable(Wire.field(o, "client_name", path), path.dot("client_name")) { e0, p0 -> Wire.decodeString(e0, p0) },
+                workerName = Wire.decodeNullable(Wire.field(o, "worker_name", path), path.dot("worker_name")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -486,14 +486,14 @@ data class Cancellation(
 
     companion object {
         /** Reads the JSON form of [Cancellation]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Cancellation = decode(json, "$")
+        fun fromJson(json: JsonElement): Cancellation = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Cancellation {
+        internal fun decode(json: JsonElement, path: JsonPath): Cancellation {
             val o = Wire.decodeObject(json, path)
             return Cancellation(
-                at = Wire.decodeInstant(Wire.field(o, "at", path), "$path.at"),
-                by = WorkerId.decode(Wire.field(o, "by", path), "$path.by"),
-                reason = Wire.decodeNullable(Wire.field(o, "reason", path), "$path.reason") { e0, p0 -> DomainDetail.decode(e0, p0) },
+                at = Wire.decodeInstant(Wire.field(o, "at", path), path.dot("at")),
+                by = WorkerId.decode(Wire.field(o, "by", path), path.dot("by")),
+                reason = Wire.decodeNullable(Wire.field(o, "reason", path), path.dot("reason")) { e0, p0 -> DomainDetail.decode(e0, p0) },
             )
         }
     }
@@ -520,14 +520,14 @@ data class CardProvider(
 
     companion object {
         /** Reads the JSON form of [CardProvider]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): CardProvider = decode(json, "$")
+        fun fromJson(json: JsonElement): CardProvider = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): CardProvider {
+        internal fun decode(json: JsonElement, path: JsonPath): CardProvider {
             val o = Wire.decodeObject(json, path)
             return CardProvider(
-                assignedWorker = WorkerId.decode(Wire.field(o, "assigned_worker", path), "$path.assigned_worker"),
-                generalContact = ContactPoint.decode(Wire.field(o, "general_contact", path), "$path.general_contact"),
-                organization = OrganizationId.decode(Wire.field(o, "organization", path), "$path.organization"),
+                assignedWorker = WorkerId.decode(Wire.field(o, "assigned_worker", path), path.dot("assigned_worker")),
+                generalContact = ContactPoint.decode(Wire.field(o, "general_contact", path), path.dot("general_contact")),
+                organization = OrganizationId.decode(Wire.field(o, "organization", path), path.dot("organization")),
             )
         }
     }
@@ -559,17 +559,17 @@ data class CarePlan(
 
     companion object {
         /** Reads the JSON form of [CarePlan]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): CarePlan = decode(json, "$")
+        fun fromJson(json: JsonElement): CarePlan = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): CarePlan {
+        internal fun decode(json: JsonElement, path: JsonPath): CarePlan {
             val o = Wire.decodeObject(json, path)
             return CarePlan(
-                createdAt = Wire.decodeInstant(Wire.field(o, "created_at", path), "$path.created_at"),
-                createdBy = WorkerId.decode(Wire.field(o, "created_by", path), "$path.created_by"),
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = PlanId.decode(Wire.field(o, "id", path), "$path.id"),
-                provider = OrganizationId.decode(Wire.field(o, "provider", path), "$path.provider"),
+                createdAt = Wire.decodeInstant(Wire.field(o, "created_at", path), path.dot("created_at")),
+                createdBy = WorkerId.decode(Wire.field(o, "created_by", path), path.dot("created_by")),
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = PlanId.decode(Wire.field(o, "id", path), path.dot("id")),
+                provider = OrganizationId.decode(Wire.field(o, "provider", path), path.dot("provider")),
             )
         }
     }
@@ -613,21 +613,21 @@ data class CaseDecision(
 
     companion object {
         /** Reads the JSON form of [CaseDecision]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): CaseDecision = decode(json, "$")
+        fun fromJson(json: JsonElement): CaseDecision = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): CaseDecision {
+        internal fun decode(json: JsonElement, path: JsonPath): CaseDecision {
             val o = Wire.decodeObject(json, path)
             return CaseDecision(
-                application = ApplicationId.decode(Wire.field(o, "application", path), "$path.application"),
-                decidedBy = WorkerId.decode(Wire.field(o, "decided_by", path), "$path.decided_by"),
-                decidedOn = Wire.decodeDate(Wire.field(o, "decided_on", path), "$path.decided_on"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = DecisionId.decode(Wire.field(o, "id", path), "$path.id"),
-                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), "$path.legal_basis"),
-                outcome = DecisionOutcome.decode(Wire.field(o, "outcome", path), "$path.outcome"),
-                reasons = Wire.decodeString(Wire.field(o, "reasons", path), "$path.reasons"),
-                service = ServiceKind.decode(Wire.field(o, "service", path), "$path.service"),
-                provider = Wire.decodeNullable(Wire.field(o, "provider", path), "$path.provider") { e0, p0 -> OrganizationId.decode(e0, p0) },
+                application = ApplicationId.decode(Wire.field(o, "application", path), path.dot("application")),
+                decidedBy = WorkerId.decode(Wire.field(o, "decided_by", path), path.dot("decided_by")),
+                decidedOn = Wire.decodeDate(Wire.field(o, "decided_on", path), path.dot("decided_on")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = DecisionId.decode(Wire.field(o, "id", path), path.dot("id")),
+                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), path.dot("legal_basis")),
+                outcome = DecisionOutcome.decode(Wire.field(o, "outcome", path), path.dot("outcome")),
+                reasons = Wire.decodeString(Wire.field(o, "reasons", path), path.dot("reasons")),
+                service = ServiceKind.decode(Wire.field(o, "service", path), path.dot("service")),
+                provider = Wire.decodeNullable(Wire.field(o, "provider", path), path.dot("provider")) { e0, p0 -> OrganizationId.decode(e0, p0) },
             )
         }
     }
@@ -647,13 +647,13 @@ data class ChainBreak(
 
     companion object {
         /** Reads the JSON form of [ChainBreak]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ChainBreak = decode(json, "$")
+        fun fromJson(json: JsonElement): ChainBreak = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ChainBreak {
+        internal fun decode(json: JsonElement, path: JsonPath): ChainBreak {
             val o = Wire.decodeObject(json, path)
             return ChainBreak(
-                kind = BreakKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                seq = Wire.decodeLong(Wire.field(o, "seq", path), "$path.seq"),
+                kind = BreakKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                seq = Wire.decodeLong(Wire.field(o, "seq", path), path.dot("seq")),
             )
         }
     }
@@ -676,13 +676,13 @@ data class Checkpoint(
 
     companion object {
         /** Reads the JSON form of [Checkpoint]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Checkpoint = decode(json, "$")
+        fun fromJson(json: JsonElement): Checkpoint = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Checkpoint {
+        internal fun decode(json: JsonElement, path: JsonPath): Checkpoint {
             val o = Wire.decodeObject(json, path)
             return Checkpoint(
-                entries = Wire.decodeLong(Wire.field(o, "entries", path), "$path.entries"),
-                headHash = Wire.decodeString(Wire.field(o, "head_hash", path), "$path.head_hash"),
+                entries = Wire.decodeLong(Wire.field(o, "entries", path), path.dot("entries")),
+                headHash = Wire.decodeString(Wire.field(o, "head_hash", path), path.dot("head_hash")),
             )
         }
     }
@@ -711,16 +711,16 @@ data class ClientCard(
 
     companion object {
         /** Reads the JSON form of [ClientCard]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ClientCard = decode(json, "$")
+        fun fromJson(json: JsonElement): ClientCard = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ClientCard {
+        internal fun decode(json: JsonElement, path: JsonPath): ClientCard {
             val o = Wire.decodeObject(json, path)
             return ClientCard(
-                contacts = Wire.decodeList(Wire.field(o, "contacts", path), "$path.contacts") { e0, p0 -> ContactPoint.decode(e0, p0) },
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                goodToKnow = Wire.decodeString(Wire.field(o, "good_to_know", path), "$path.good_to_know"),
-                providers = Wire.decodeList(Wire.field(o, "providers", path), "$path.providers") { e0, p0 -> CardProvider.decode(e0, p0) },
-                residence = Wire.decodeNullable(Wire.field(o, "residence", path), "$path.residence") { e0, p0 -> Wire.decodeString(e0, p0) },
+                contacts = Wire.decodeList(Wire.field(o, "contacts", path), path.dot("contacts")) { e0, p0 -> ContactPoint.decode(e0, p0) },
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                goodToKnow = Wire.decodeString(Wire.field(o, "good_to_know", path), path.dot("good_to_know")),
+                providers = Wire.decodeList(Wire.field(o, "providers", path), path.dot("providers")) { e0, p0 -> CardProvider.decode(e0, p0) },
+                residence = Wire.decodeNullable(Wire.field(o, "residence", path), path.dot("residence")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -749,16 +749,16 @@ data class ClientFile(
 
     companion object {
         /** Reads the JSON form of [ClientFile]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ClientFile = decode(json, "$")
+        fun fromJson(json: JsonElement): ClientFile = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ClientFile {
+        internal fun decode(json: JsonElement, path: JsonPath): ClientFile {
             val o = Wire.decodeObject(json, path)
             return ClientFile(
-                client = PersonId.decode(Wire.field(o, "client", path), "$path.client"),
-                id = ClientFileId.decode(Wire.field(o, "id", path), "$path.id"),
-                openedBy = WorkerId.decode(Wire.field(o, "opened_by", path), "$path.opened_by"),
-                openedOn = Wire.decodeDate(Wire.field(o, "opened_on", path), "$path.opened_on"),
-                status = FileStatus.decode(Wire.field(o, "status", path), "$path.status"),
+                client = PersonId.decode(Wire.field(o, "client", path), path.dot("client")),
+                id = ClientFileId.decode(Wire.field(o, "id", path), path.dot("id")),
+                openedBy = WorkerId.decode(Wire.field(o, "opened_by", path), path.dot("opened_by")),
+                openedOn = Wire.decodeDate(Wire.field(o, "opened_on", path), path.dot("opened_on")),
+                status = FileStatus.decode(Wire.field(o, "status", path), path.dot("status")),
             )
         }
     }
@@ -773,9 +773,9 @@ data class ClientFileId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [ClientFileId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ClientFileId = decode(json, "$")
+        fun fromJson(json: JsonElement): ClientFileId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ClientFileId =
+        internal fun decode(json: JsonElement, path: JsonPath): ClientFileId =
             ClientFileId(Wire.decodeUuid(json, path))
     }
 }
@@ -806,17 +806,17 @@ data class ClientFileView(
 
     companion object {
         /** Reads the JSON form of [ClientFileView]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ClientFileView = decode(json, "$")
+        fun fromJson(json: JsonElement): ClientFileView = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ClientFileView {
+        internal fun decode(json: JsonElement, path: JsonPath): ClientFileView {
             val o = Wire.decodeObject(json, path)
             return ClientFileView(
-                entries = Wire.decodeList(Wire.field(o, "entries", path), "$path.entries") { e0, p0 -> Entry.decode(e0, p0) },
-                file = ClientFile.decode(Wire.field(o, "file", path), "$path.file"),
-                restrictions = Wire.decodeList(Wire.field(o, "restrictions", path), "$path.restrictions") { e0, p0 -> AccessRestriction.decode(e0, p0) },
-                card = Wire.decodeNullable(Wire.field(o, "card", path), "$path.card") { e0, p0 -> ClientCard.decode(e0, p0) },
-                client = Wire.decodeNullable(Wire.field(o, "client", path), "$path.client") { e0, p0 -> Person.decode(e0, p0) },
-                network = Wire.decodeNullable(Wire.field(o, "network", path), "$path.network") { e0, p0 -> Wire.decodeList(e0, p0) { e1, p1 -> Membership.decode(e1, p1) } },
+                entries = Wire.decodeList(Wire.field(o, "entries", path), path.dot("entries")) { e0, p0 -> Entry.decode(e0, p0) },
+                file = ClientFile.decode(Wire.field(o, "file", path), path.dot("file")),
+                restrictions = Wire.decodeList(Wire.field(o, "restrictions", path), path.dot("restrictions")) { e0, p0 -> AccessRestriction.decode(e0, p0) },
+                card = Wire.decodeNullable(Wire.field(o, "card", path), path.dot("card")) { e0, p0 -> ClientCard.decode(e0, p0) },
+                client = Wire.decodeNullable(Wire.field(o, "client", path), path.dot("client")) { e0, p0 -> Person.decode(e0, p0) },
+                network = Wire.decodeNullable(Wire.field(o, "network", path), path.dot("network")) { e0, p0 -> Wire.decodeList(e0, p0) { e1, p1 -> Membership.decode(e1, p1) } },
             )
         }
     }
@@ -851,17 +851,17 @@ data class ClientHome(
 
     companion object {
         /** Reads the JSON form of [ClientHome]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ClientHome = decode(json, "$")
+        fun fromJson(json: JsonElement): ClientHome = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ClientHome {
+        internal fun decode(json: JsonElement, path: JsonPath): ClientHome {
             val o = Wire.decodeObject(json, path)
             return ClientHome(
-                coming = Wire.decodeList(Wire.field(o, "coming", path), "$path.coming") { e0, p0 -> CalendarVisit.decode(e0, p0) },
-                done = Wire.decodeList(Wire.field(o, "done", path), "$path.done") { e0, p0 -> ServiceLogEntry.decode(e0, p0) },
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                notDone = Wire.decodeList(Wire.field(o, "not_done", path), "$path.not_done") { e0, p0 -> Visit.decode(e0, p0) },
-                notifications = Wire.decodeList(Wire.field(o, "notifications", path), "$path.notifications") { e0, p0 -> Notification.decode(e0, p0) },
-                card = Wire.decodeNullable(Wire.field(o, "card", path), "$path.card") { e0, p0 -> ClientCard.decode(e0, p0) },
+                coming = Wire.decodeList(Wire.field(o, "coming", path), path.dot("coming")) { e0, p0 -> CalendarVisit.decode(e0, p0) },
+                done = Wire.decodeList(Wire.field(o, "done", path), path.dot("done")) { e0, p0 -> ServiceLogEntry.decode(e0, p0) },
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                notDone = Wire.decodeList(Wire.field(o, "not_done", path), path.dot("not_done")) { e0, p0 -> Visit.decode(e0, p0) },
+                notifications = Wire.decodeList(Wire.field(o, "notifications", path), path.dot("notifications")) { e0, p0 -> Notification.decode(e0, p0) },
+                card = Wire.decodeNullable(Wire.field(o, "card", path), path.dot("card")) { e0, p0 -> ClientCard.decode(e0, p0) },
             )
         }
     }
@@ -893,17 +893,17 @@ data class Compensation(
 
     companion object {
         /** Reads the JSON form of [Compensation]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Compensation = decode(json, "$")
+        fun fromJson(json: JsonElement): Compensation = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Compensation {
+        internal fun decode(json: JsonElement, path: JsonPath): Compensation {
             val o = Wire.decodeObject(json, path)
             return Compensation(
-                contractsRestored = Wire.decodeList(Wire.field(o, "contracts_restored", path), "$path.contracts_restored") { e0, p0 -> ContractId.decode(e0, p0) },
-                membershipsRestored = Wire.decodeList(Wire.field(o, "memberships_restored", path), "$path.memberships_restored") { e0, p0 -> MembershipId.decode(e0, p0) },
-                notified = Wire.decodeList(Wire.field(o, "notified", path), "$path.notified") { e0, p0 -> Recipient.decode(e0, p0) },
-                planItemsRestored = Wire.decodeList(Wire.field(o, "plan_items_restored", path), "$path.plan_items_restored") { e0, p0 -> PlanItemId.decode(e0, p0) },
-                visitsLeftCancelled = Wire.decodeList(Wire.field(o, "visits_left_cancelled", path), "$path.visits_left_cancelled") { e0, p0 -> VisitId.decode(e0, p0) },
-                visitsRestored = Wire.decodeList(Wire.field(o, "visits_restored", path), "$path.visits_restored") { e0, p0 -> VisitId.decode(e0, p0) },
+                contractsRestored = Wire.decodeList(Wire.field(o, "contracts_restored", path), path.dot("contracts_restored")) { e0, p0 -> ContractId.decode(e0, p0) },
+                membershipsRestored = Wire.decodeList(Wire.field(o, "memberships_restored", path), path.dot("memberships_restored")) { e0, p0 -> MembershipId.decode(e0, p0) },
+                notified = Wire.decodeList(Wire.field(o, "notified", path), path.dot("notified")) { e0, p0 -> Recipient.decode(e0, p0) },
+                planItemsRestored = Wire.decodeList(Wire.field(o, "plan_items_restored", path), path.dot("plan_items_restored")) { e0, p0 -> PlanItemId.decode(e0, p0) },
+                visitsLeftCancelled = Wire.decodeList(Wire.field(o, "visits_left_cancelled", path), path.dot("visits_left_cancelled")) { e0, p0 -> VisitId.decode(e0, p0) },
+                visitsRestored = Wire.decodeList(Wire.field(o, "visits_restored", path), path.dot("visits_restored")) { e0, p0 -> VisitId.decode(e0, p0) },
             )
         }
     }
@@ -938,17 +938,17 @@ data class ComplianceBreach(
 
     companion object {
         /** Reads the JSON form of [ComplianceBreach]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ComplianceBreach = decode(json, "$")
+        fun fromJson(json: JsonElement): ComplianceBreach = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ComplianceBreach {
+        internal fun decode(json: JsonElement, path: JsonPath): ComplianceBreach {
             val o = Wire.decodeObject(json, path)
             return ComplianceBreach(
-                daysLate = Wire.decodeLong(Wire.field(o, "days_late", path), "$path.days_late"),
-                deadline = Wire.decodeDate(Wire.field(o, "deadline", path), "$path.deadline"),
-                lastDay = Wire.decodeDate(Wire.field(o, "last_day", path), "$path.last_day"),
-                organization = OrganizationId.decode(Wire.field(o, "organization", path), "$path.organization"),
-                recordedAt = Wire.decodeInstant(Wire.field(o, "recorded_at", path), "$path.recorded_at"),
-                worker = WorkerId.decode(Wire.field(o, "worker", path), "$path.worker"),
+                daysLate = Wire.decodeLong(Wire.field(o, "days_late", path), path.dot("days_late")),
+                deadline = Wire.decodeDate(Wire.field(o, "deadline", path), path.dot("deadline")),
+                lastDay = Wire.decodeDate(Wire.field(o, "last_day", path), path.dot("last_day")),
+                organization = OrganizationId.decode(Wire.field(o, "organization", path), path.dot("organization")),
+                recordedAt = Wire.decodeInstant(Wire.field(o, "recorded_at", path), path.dot("recorded_at")),
+                worker = WorkerId.decode(Wire.field(o, "worker", path), path.dot("worker")),
             )
         }
     }
@@ -967,9 +967,9 @@ enum class ContactKind(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [ContactKind]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ContactKind = decode(json, "$")
+        fun fromJson(json: JsonElement): ContactKind = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ContactKind {
+        internal fun decode(json: JsonElement, path: JsonPath): ContactKind {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "ContactKind")
         }
@@ -993,14 +993,14 @@ data class ContactPoint(
 
     companion object {
         /** Reads the JSON form of [ContactPoint]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ContactPoint = decode(json, "$")
+        fun fromJson(json: JsonElement): ContactPoint = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ContactPoint {
+        internal fun decode(json: JsonElement, path: JsonPath): ContactPoint {
             val o = Wire.decodeObject(json, path)
             return ContactPoint(
-                kind = ContactKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                value = Wire.decodeString(Wire.field(o, "value", path), "$path.value"),
-                label = Wire.decodeNullable(Wire.field(o, "label", path), "$path.label") { e0, p0 -> Wire.decodeString(e0, p0) },
+                kind = ContactKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                value = Wire.decodeString(Wire.field(o, "value", path), path.dot("value")),
+                label = Wire.decodeNullable(Wire.field(o, "label", path), path.dot("label")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -1044,21 +1044,21 @@ data class Contract(
 
     companion object {
         /** Reads the JSON form of [Contract]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Contract = decode(json, "$")
+        fun fromJson(json: JsonElement): Contract = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Contract {
+        internal fun decode(json: JsonElement, path: JsonPath): Contract {
             val o = Wire.decodeObject(json, path)
             return Contract(
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = ContractId.decode(Wire.field(o, "id", path), "$path.id"),
-                preparedBy = WorkerId.decode(Wire.field(o, "prepared_by", path), "$path.prepared_by"),
-                preparedOn = Wire.decodeDate(Wire.field(o, "prepared_on", path), "$path.prepared_on"),
-                provider = OrganizationId.decode(Wire.field(o, "provider", path), "$path.provider"),
-                service = ServiceKind.decode(Wire.field(o, "service", path), "$path.service"),
-                status = ContractStatus.decode(Wire.field(o, "status", path), "$path.status"),
-                concludedOn = Wire.decodeNullable(Wire.field(o, "concluded_on", path), "$path.concluded_on") { e0, p0 -> Wire.decodeDate(e0, p0) },
-                terminatedOn = Wire.decodeNullable(Wire.field(o, "terminated_on", path), "$path.terminated_on") { e0, p0 -> Wire.decodeDate(e0, p0) },
-                terminationReason = Wire.decodeNullable(Wire.field(o, "termination_reason", path), "$path.termination_reason") { e0, p0 -> Wire.decodeString(e0, p0) },
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = ContractId.decode(Wire.field(o, "id", path), path.dot("id")),
+                preparedBy = WorkerId.decode(Wire.field(o, "prepared_by", path), path.dot("prepared_by")),
+                preparedOn = Wire.decodeDate(Wire.field(o, "prepared_on", path), path.dot("prepared_on")),
+                provider = OrganizationId.decode(Wire.field(o, "provider", path), path.dot("provider")),
+                service = ServiceKind.decode(Wire.field(o, "service", path), path.dot("service")),
+                status = ContractStatus.decode(Wire.field(o, "status", path), path.dot("status")),
+                concludedOn = Wire.decodeNullable(Wire.field(o, "concluded_on", path), path.dot("concluded_on")) { e0, p0 -> Wire.decodeDate(e0, p0) },
+                terminatedOn = Wire.decodeNullable(Wire.field(o, "terminated_on", path), path.dot("terminated_on")) { e0, p0 -> Wire.decodeDate(e0, p0) },
+                terminationReason = Wire.decodeNullable(Wire.field(o, "termination_reason", path), path.dot("termination_reason")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -1073,9 +1073,9 @@ data class ContractId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [ContractId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ContractId = decode(json, "$")
+        fun fromJson(json: JsonElement): ContractId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ContractId =
+        internal fun decode(json: JsonElement, path: JsonPath): ContractId =
             ContractId(Wire.decodeUuid(json, path))
     }
 }
@@ -1093,9 +1093,9 @@ enum class ContractStatus(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [ContractStatus]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ContractStatus = decode(json, "$")
+        fun fromJson(json: JsonElement): ContractStatus = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ContractStatus {
+        internal fun decode(json: JsonElement, path: JsonPath): ContractStatus {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "ContractStatus")
         }
@@ -1151,9 +1151,9 @@ enum class DataCategory(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [DataCategory]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DataCategory = decode(json, "$")
+        fun fromJson(json: JsonElement): DataCategory = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DataCategory {
+        internal fun decode(json: JsonElement, path: JsonPath): DataCategory {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "DataCategory")
         }
@@ -1189,18 +1189,18 @@ data class DeathEffects(
 
     companion object {
         /** Reads the JSON form of [DeathEffects]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DeathEffects = decode(json, "$")
+        fun fromJson(json: JsonElement): DeathEffects = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DeathEffects {
+        internal fun decode(json: JsonElement, path: JsonPath): DeathEffects {
             val o = Wire.decodeObject(json, path)
             return DeathEffects(
-                contractsTerminated = Wire.decodeList(Wire.field(o, "contracts_terminated", path), "$path.contracts_terminated") { e0, p0 -> ContractId.decode(e0, p0) },
-                membershipsEnded = Wire.decodeList(Wire.field(o, "memberships_ended", path), "$path.memberships_ended") { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> MembershipId.decode(e1, p1) }, { e1, p1 -> Wire.decodeNullable(e1, p1) { e2, p2 -> Wire.decodeDate(e2, p2) } }) },
-                notified = Wire.decodeList(Wire.field(o, "notified", path), "$path.notified") { e0, p0 -> Recipient.decode(e0, p0) },
-                planItemsEnded = Wire.decodeList(Wire.field(o, "plan_items_ended", path), "$path.plan_items_ended") { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> PlanItemId.decode(e1, p1) }, { e1, p1 -> Wire.decodeNullable(e1, p1) { e2, p2 -> Wire.decodeDate(e2, p2) } }) },
-                visitsCancelled = Wire.decodeList(Wire.field(o, "visits_cancelled", path), "$path.visits_cancelled") { e0, p0 -> VisitId.decode(e0, p0) },
-                file = Wire.decodeNullable(Wire.field(o, "file", path), "$path.file") { e0, p0 -> ClientFileId.decode(e0, p0) },
-                fileStatusBefore = Wire.decodeNullable(Wire.field(o, "file_status_before", path), "$path.file_status_before") { e0, p0 -> FileStatus.decode(e0, p0) },
+                contractsTerminated = Wire.decodeList(Wire.field(o, "contracts_terminated", path), path.dot("contracts_terminated")) { e0, p0 -> ContractId.decode(e0, p0) },
+                membershipsEnded = Wire.decodeList(Wire.field(o, "memberships_ended", path), path.dot("memberships_ended")) { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> MembershipId.decode(e1, p1) }, { e1, p1 -> Wire.decodeNullable(e1, p1) { e2, p2 -> Wire.decodeDate(e2, p2) } }) },
+                notified = Wire.decodeList(Wire.field(o, "notified", path), path.dot("notified")) { e0, p0 -> Recipient.decode(e0, p0) },
+                planItemsEnded = Wire.decodeList(Wire.field(o, "plan_items_ended", path), path.dot("plan_items_ended")) { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> PlanItemId.decode(e1, p1) }, { e1, p1 -> Wire.decodeNullable(e1, p1) { e2, p2 -> Wire.decodeDate(e2, p2) } }) },
+                visitsCancelled = Wire.decodeList(Wire.field(o, "visits_cancelled", path), path.dot("visits_cancelled")) { e0, p0 -> VisitId.decode(e0, p0) },
+                file = Wire.decodeNullable(Wire.field(o, "file", path), path.dot("file")) { e0, p0 -> ClientFileId.decode(e0, p0) },
+                fileStatusBefore = Wire.decodeNullable(Wire.field(o, "file_status_before", path), path.dot("file_status_before")) { e0, p0 -> FileStatus.decode(e0, p0) },
             )
         }
     }
@@ -1215,9 +1215,9 @@ data class DecisionId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [DecisionId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DecisionId = decode(json, "$")
+        fun fromJson(json: JsonElement): DecisionId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DecisionId =
+        internal fun decode(json: JsonElement, path: JsonPath): DecisionId =
             DecisionId(Wire.decodeUuid(json, path))
     }
 }
@@ -1233,9 +1233,9 @@ enum class DecisionOutcome(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [DecisionOutcome]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DecisionOutcome = decode(json, "$")
+        fun fromJson(json: JsonElement): DecisionOutcome = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DecisionOutcome {
+        internal fun decode(json: JsonElement, path: JsonPath): DecisionOutcome {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "DecisionOutcome")
         }
@@ -1295,26 +1295,26 @@ data class DestructionAct(
 
     companion object {
         /** Reads the JSON form of [DestructionAct]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DestructionAct = decode(json, "$")
+        fun fromJson(json: JsonElement): DestructionAct = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DestructionAct {
+        internal fun decode(json: JsonElement, path: JsonPath): DestructionAct {
             val o = Wire.decodeObject(json, path)
             return DestructionAct(
-                appraisalReference = Wire.decodeString(Wire.field(o, "appraisal_reference", path), "$path.appraisal_reference"),
-                dateFrom = Wire.decodeDate(Wire.field(o, "date_from", path), "$path.date_from"),
-                dateTo = Wire.decodeDate(Wire.field(o, "date_to", path), "$path.date_to"),
-                draftedBy = WorkerId.decode(Wire.field(o, "drafted_by", path), "$path.drafted_by"),
-                id = DestructionActId.decode(Wire.field(o, "id", path), "$path.id"),
-                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), "$path.legal_basis"),
-                method = Wire.decodeString(Wire.field(o, "method", path), "$path.method"),
-                place = Wire.decodeString(Wire.field(o, "place", path), "$path.place"),
-                plannedOn = Wire.decodeDate(Wire.field(o, "planned_on", path), "$path.planned_on"),
-                records = Wire.decodeList(Wire.field(o, "records", path), "$path.records") { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> RecordRef.decode(e1, p1) }, { e1, p1 -> ClientFileId.decode(e1, p1) }) },
-                retentionPeriod = Wire.decodeString(Wire.field(o, "retention_period", path), "$path.retention_period"),
-                series = Wire.decodeString(Wire.field(o, "series", path), "$path.series"),
-                status = ActStatus.decode(Wire.field(o, "status", path), "$path.status"),
-                title = Wire.decodeString(Wire.field(o, "title", path), "$path.title"),
-                units = Wire.decodeLong(Wire.field(o, "units", path), "$path.units"),
+                appraisalReference = Wire.decodeString(Wire.field(o, "appraisal_reference", path), path.dot("appraisal_reference")),
+                dateFrom = Wire.decodeDate(Wire.field(o, "date_from", path), path.dot("date_from")),
+                dateTo = Wire.decodeDate(Wire.field(o, "date_to", path), path.dot("date_to")),
+                draftedBy = WorkerId.decode(Wire.field(o, "drafted_by", path), path.dot("drafted_by")),
+                id = DestructionActId.decode(Wire.field(o, "id", path), path.dot("id")),
+                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), path.dot("legal_basis")),
+                method = Wire.decodeString(Wire.field(o, "method", path), path.dot("method")),
+                place = Wire.decodeString(Wire.field(o, "place", path), path.dot("place")),
+                plannedOn = Wire.decodeDate(Wire.field(o, "planned_on", path), path.dot("planned_on")),
+                records = Wire.decodeList(Wire.field(o, "records", path), path.dot("records")) { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> RecordRef.decode(e1, p1) }, { e1, p1 -> ClientFileId.decode(e1, p1) }) },
+                retentionPeriod = Wire.decodeString(Wire.field(o, "retention_period", path), path.dot("retention_period")),
+                series = Wire.decodeString(Wire.field(o, "series", path), path.dot("series")),
+                status = ActStatus.decode(Wire.field(o, "status", path), path.dot("status")),
+                title = Wire.decodeString(Wire.field(o, "title", path), path.dot("title")),
+                units = Wire.decodeLong(Wire.field(o, "units", path), path.dot("units")),
             )
         }
     }
@@ -1329,9 +1329,9 @@ data class DestructionActId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [DestructionActId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DestructionActId = decode(json, "$")
+        fun fromJson(json: JsonElement): DestructionActId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DestructionActId =
+        internal fun decode(json: JsonElement, path: JsonPath): DestructionActId =
             DestructionActId(Wire.decodeUuid(json, path))
     }
 }
@@ -1368,19 +1368,19 @@ data class Disclosure(
 
     companion object {
         /** Reads the JSON form of [Disclosure]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Disclosure = decode(json, "$")
+        fun fromJson(json: JsonElement): Disclosure = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Disclosure {
+        internal fun decode(json: JsonElement, path: JsonPath): Disclosure {
             val o = Wire.decodeObject(json, path)
             return Disclosure(
-                at = Wire.decodeInstant(Wire.field(o, "at", path), "$path.at"),
-                by = WorkerId.decode(Wire.field(o, "by", path), "$path.by"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = DisclosureId.decode(Wire.field(o, "id", path), "$path.id"),
-                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), "$path.legal_basis"),
-                method = Wire.decodeString(Wire.field(o, "method", path), "$path.method"),
-                recipient = Wire.decodeString(Wire.field(o, "recipient", path), "$path.recipient"),
-                what = Wire.decodeString(Wire.field(o, "what", path), "$path.what"),
+                at = Wire.decodeInstant(Wire.field(o, "at", path), path.dot("at")),
+                by = WorkerId.decode(Wire.field(o, "by", path), path.dot("by")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = DisclosureId.decode(Wire.field(o, "id", path), path.dot("id")),
+                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), path.dot("legal_basis")),
+                method = Wire.decodeString(Wire.field(o, "method", path), path.dot("method")),
+                recipient = Wire.decodeString(Wire.field(o, "recipient", path), path.dot("recipient")),
+                what = Wire.decodeString(Wire.field(o, "what", path), path.dot("what")),
             )
         }
     }
@@ -1395,9 +1395,9 @@ data class DisclosureId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [DisclosureId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DisclosureId = decode(json, "$")
+        fun fromJson(json: JsonElement): DisclosureId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DisclosureId =
+        internal fun decode(json: JsonElement, path: JsonPath): DisclosureId =
             DisclosureId(Wire.decodeUuid(json, path))
     }
 }
@@ -1425,9 +1425,9 @@ enum class Domain(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [Domain]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Domain = decode(json, "$")
+        fun fromJson(json: JsonElement): Domain = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Domain {
+        internal fun decode(json: JsonElement, path: JsonPath): Domain {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "Domain")
         }
@@ -1448,13 +1448,13 @@ data class DomainDetail(
 
     companion object {
         /** Reads the JSON form of [DomainDetail]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DomainDetail = decode(json, "$")
+        fun fromJson(json: JsonElement): DomainDetail = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DomainDetail {
+        internal fun decode(json: JsonElement, path: JsonPath): DomainDetail {
             val o = Wire.decodeObject(json, path)
             return DomainDetail(
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                text = Wire.decodeString(Wire.field(o, "text", path), "$path.text"),
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                text = Wire.decodeString(Wire.field(o, "text", path), path.dot("text")),
             )
         }
     }
@@ -1486,17 +1486,17 @@ data class DueRecord(
 
     companion object {
         /** Reads the JSON form of [DueRecord]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DueRecord = decode(json, "$")
+        fun fromJson(json: JsonElement): DueRecord = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DueRecord {
+        internal fun decode(json: JsonElement, path: JsonPath): DueRecord {
             val o = Wire.decodeObject(json, path)
             return DueRecord(
-                dueOn = Wire.decodeDate(Wire.field(o, "due_on", path), "$path.due_on"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                held = Wire.decodeBoolean(Wire.field(o, "held", path), "$path.held"),
-                record = RecordRef.decode(Wire.field(o, "record", path), "$path.record"),
-                series = Wire.decodeString(Wire.field(o, "series", path), "$path.series"),
-                triggerOn = Wire.decodeDate(Wire.field(o, "trigger_on", path), "$path.trigger_on"),
+                dueOn = Wire.decodeDate(Wire.field(o, "due_on", path), path.dot("due_on")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                held = Wire.decodeBoolean(Wire.field(o, "held", path), path.dot("held")),
+                record = RecordRef.decode(Wire.field(o, "record", path), path.dot("record")),
+                series = Wire.decodeString(Wire.field(o, "series", path), path.dot("series")),
+                triggerOn = Wire.decodeDate(Wire.field(o, "trigger_on", path), path.dot("trigger_on")),
             )
         }
     }
@@ -1534,18 +1534,18 @@ data class EmploymentEnd(
 
     companion object {
         /** Reads the JSON form of [EmploymentEnd]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): EmploymentEnd = decode(json, "$")
+        fun fromJson(json: JsonElement): EmploymentEnd = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): EmploymentEnd {
+        internal fun decode(json: JsonElement, path: JsonPath): EmploymentEnd {
             val o = Wire.decodeObject(json, path)
             return EmploymentEnd(
-                deadline = Wire.decodeDate(Wire.field(o, "deadline", path), "$path.deadline"),
-                lastDay = Wire.decodeDate(Wire.field(o, "last_day", path), "$path.last_day"),
-                late = Wire.decodeBoolean(Wire.field(o, "late", path), "$path.late"),
-                planItemsUnassigned = Wire.decodeList(Wire.field(o, "plan_items_unassigned", path), "$path.plan_items_unassigned") { e0, p0 -> PlanItemId.decode(e0, p0) },
-                recordedOn = Wire.decodeDate(Wire.field(o, "recorded_on", path), "$path.recorded_on"),
-                visitsUnassigned = Wire.decodeList(Wire.field(o, "visits_unassigned", path), "$path.visits_unassigned") { e0, p0 -> VisitId.decode(e0, p0) },
-                worker = WorkerId.decode(Wire.field(o, "worker", path), "$path.worker"),
+                deadline = Wire.decodeDate(Wire.field(o, "deadline", path), path.dot("deadline")),
+                lastDay = Wire.decodeDate(Wire.field(o, "last_day", path), path.dot("last_day")),
+                late = Wire.decodeBoolean(Wire.field(o, "late", path), path.dot("late")),
+                planItemsUnassigned = Wire.decodeList(Wire.field(o, "plan_items_unassigned", path), path.dot("plan_items_unassigned")) { e0, p0 -> PlanItemId.decode(e0, p0) },
+                recordedOn = Wire.decodeDate(Wire.field(o, "recorded_on", path), path.dot("recorded_on")),
+                visitsUnassigned = Wire.decodeList(Wire.field(o, "visits_unassigned", path), path.dot("visits_unassigned")) { e0, p0 -> VisitId.decode(e0, p0) },
+                worker = WorkerId.decode(Wire.field(o, "worker", path), path.dot("worker")),
             )
         }
     }
@@ -1590,19 +1590,19 @@ data class Entry(
 
     companion object {
         /** Reads the JSON form of [Entry]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Entry = decode(json, "$")
+        fun fromJson(json: JsonElement): Entry = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Entry {
+        internal fun decode(json: JsonElement, path: JsonPath): Entry {
             val o = Wire.decodeObject(json, path)
             return Entry(
-                author = ActorRef.decode(Wire.field(o, "author", path), "$path.author"),
-                category = DataCategory.decode(Wire.field(o, "category", path), "$path.category"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = EntryId.decode(Wire.field(o, "id", path), "$path.id"),
-                text = Wire.decodeString(Wire.field(o, "text", path), "$path.text"),
-                visibility = Visibility.decode(Wire.field(o, "visibility", path), "$path.visibility"),
-                writtenAt = Wire.decodeInstant(Wire.field(o, "written_at", path), "$path.written_at"),
-                domainDetail = Wire.decodeNullable(Wire.field(o, "domain_detail", path), "$path.domain_detail") { e0, p0 -> DomainDetail.decode(e0, p0) },
+                author = ActorRef.decode(Wire.field(o, "author", path), path.dot("author")),
+                category = DataCategory.decode(Wire.field(o, "category", path), path.dot("category")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = EntryId.decode(Wire.field(o, "id", path), path.dot("id")),
+                text = Wire.decodeString(Wire.field(o, "text", path), path.dot("text")),
+                visibility = Visibility.decode(Wire.field(o, "visibility", path), path.dot("visibility")),
+                writtenAt = Wire.decodeInstant(Wire.field(o, "written_at", path), path.dot("written_at")),
+                domainDetail = Wire.decodeNullable(Wire.field(o, "domain_detail", path), path.dot("domain_detail")) { e0, p0 -> DomainDetail.decode(e0, p0) },
             )
         }
     }
@@ -1617,9 +1617,9 @@ data class EntryId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [EntryId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): EntryId = decode(json, "$")
+        fun fromJson(json: JsonElement): EntryId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): EntryId =
+        internal fun decode(json: JsonElement, path: JsonPath): EntryId =
             EntryId(Wire.decodeUuid(json, path))
     }
 }
@@ -1637,9 +1637,9 @@ enum class FileStatus(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [FileStatus]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): FileStatus = decode(json, "$")
+        fun fromJson(json: JsonElement): FileStatus = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): FileStatus {
+        internal fun decode(json: JsonElement, path: JsonPath): FileStatus {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "FileStatus")
         }
@@ -1666,15 +1666,15 @@ data class FileSummary(
 
     companion object {
         /** Reads the JSON form of [FileSummary]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): FileSummary = decode(json, "$")
+        fun fromJson(json: JsonElement): FileSummary = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): FileSummary {
+        internal fun decode(json: JsonElement, path: JsonPath): FileSummary {
             val o = Wire.decodeObject(json, path)
             return FileSummary(
-                client = PersonId.decode(Wire.field(o, "client", path), "$path.client"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                name = Wire.decodeString(Wire.field(o, "name", path), "$path.name"),
-                birthDate = Wire.decodeNullable(Wire.field(o, "birth_date", path), "$path.birth_date") { e0, p0 -> Wire.decodeDate(e0, p0) },
+                client = PersonId.decode(Wire.field(o, "client", path), path.dot("client")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                name = Wire.decodeString(Wire.field(o, "name", path), path.dot("name")),
+                birthDate = Wire.decodeNullable(Wire.field(o, "birth_date", path), path.dot("birth_date")) { e0, p0 -> Wire.decodeDate(e0, p0) },
             )
         }
     }
@@ -1709,18 +1709,18 @@ data class Hold(
 
     companion object {
         /** Reads the JSON form of [Hold]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Hold = decode(json, "$")
+        fun fromJson(json: JsonElement): Hold = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Hold {
+        internal fun decode(json: JsonElement, path: JsonPath): Hold {
             val o = Wire.decodeObject(json, path)
             return Hold(
-                basis = Wire.decodeString(Wire.field(o, "basis", path), "$path.basis"),
-                by = WorkerId.decode(Wire.field(o, "by", path), "$path.by"),
-                from = Wire.decodeDate(Wire.field(o, "from", path), "$path.from"),
-                id = HoldId.decode(Wire.field(o, "id", path), "$path.id"),
-                scope = HoldScope.decode(Wire.field(o, "scope", path), "$path.scope"),
-                lifted = Wire.decodeNullable(Wire.field(o, "lifted", path), "$path.lifted") { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeInstant(e1, p1) }, { e1, p1 -> WorkerId.decode(e1, p1) }) },
-                until = Wire.decodeNullable(Wire.field(o, "until", path), "$path.until") { e0, p0 -> Wire.decodeDate(e0, p0) },
+                basis = Wire.decodeString(Wire.field(o, "basis", path), path.dot("basis")),
+                by = WorkerId.decode(Wire.field(o, "by", path), path.dot("by")),
+                from = Wire.decodeDate(Wire.field(o, "from", path), path.dot("from")),
+                id = HoldId.decode(Wire.field(o, "id", path), path.dot("id")),
+                scope = HoldScope.decode(Wire.field(o, "scope", path), path.dot("scope")),
+                lifted = Wire.decodeNullable(Wire.field(o, "lifted", path), path.dot("lifted")) { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeInstant(e1, p1) }, { e1, p1 -> WorkerId.decode(e1, p1) }) },
+                until = Wire.decodeNullable(Wire.field(o, "until", path), path.dot("until")) { e0, p0 -> Wire.decodeDate(e0, p0) },
             )
         }
     }
@@ -1735,9 +1735,9 @@ data class HoldId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [HoldId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): HoldId = decode(json, "$")
+        fun fromJson(json: JsonElement): HoldId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): HoldId =
+        internal fun decode(json: JsonElement, path: JsonPath): HoldId =
             HoldId(Wire.decodeUuid(json, path))
     }
 }
@@ -1759,13 +1759,13 @@ sealed interface HoldScope {
 
     companion object {
         /** Reads the JSON form of [HoldScope]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): HoldScope = decode(json, "$")
+        fun fromJson(json: JsonElement): HoldScope = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): HoldScope {
+        internal fun decode(json: JsonElement, path: JsonPath): HoldScope {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "File" -> File(ClientFileId.decode(Wire.decodeContent(content, "$path.File"), "$path.File"))
-                "Series" -> Series(Wire.decodeString(Wire.decodeContent(content, "$path.Series"), "$path.Series"))
+                "File" -> File(ClientFileId.decode(Wire.decodeContent(content, path.dot("File")), path.dot("File")))
+                "Series" -> Series(Wire.decodeString(Wire.decodeContent(content, path.dot("Series")), path.dot("Series")))
                 else -> throw Wire.unknownVariant(path, tag, "HoldScope")
             }
         }
@@ -1804,16 +1804,16 @@ data class HomeView(
 
     companion object {
         /** Reads the JSON form of [HomeView]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): HomeView = decode(json, "$")
+        fun fromJson(json: JsonElement): HomeView = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): HomeView {
+        internal fun decode(json: JsonElement, path: JsonPath): HomeView {
             val o = Wire.decodeObject(json, path)
             return HomeView(
-                clients = Wire.decodeList(Wire.field(o, "clients", path), "$path.clients") { e0, p0 -> FileSummary.decode(e0, p0) },
-                missedVisits = Wire.decodeList(Wire.field(o, "missed_visits", path), "$path.missed_visits") { e0, p0 -> Visit.decode(e0, p0) },
-                notifications = Wire.decodeList(Wire.field(o, "notifications", path), "$path.notifications") { e0, p0 -> Notification.decode(e0, p0) },
-                visitsToday = Wire.decodeList(Wire.field(o, "visits_today", path), "$path.visits_today") { e0, p0 -> CalendarVisit.decode(e0, p0) },
-                role = Wire.decodeNullable(Wire.field(o, "role", path), "$path.role") { e0, p0 -> Role.decode(e0, p0) },
+                clients = Wire.decodeList(Wire.field(o, "clients", path), path.dot("clients")) { e0, p0 -> FileSummary.decode(e0, p0) },
+                missedVisits = Wire.decodeList(Wire.field(o, "missed_visits", path), path.dot("missed_visits")) { e0, p0 -> Visit.decode(e0, p0) },
+                notifications = Wire.decodeList(Wire.field(o, "notifications", path), path.dot("notifications")) { e0, p0 -> Notification.decode(e0, p0) },
+                visitsToday = Wire.decodeList(Wire.field(o, "visits_today", path), path.dot("visits_today")) { e0, p0 -> CalendarVisit.decode(e0, p0) },
+                role = Wire.decodeNullable(Wire.field(o, "role", path), path.dot("role")) { e0, p0 -> Role.decode(e0, p0) },
             )
         }
     }
@@ -1845,15 +1845,15 @@ data class IcfCode(
 
     companion object {
         /** Reads the JSON form of [IcfCode]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): IcfCode = decode(json, "$")
+        fun fromJson(json: JsonElement): IcfCode = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): IcfCode {
+        internal fun decode(json: JsonElement, path: JsonPath): IcfCode {
             val o = Wire.decodeObject(json, path)
             return IcfCode(
-                category = Wire.decodeString(Wire.field(o, "category", path), "$path.category"),
-                component = IcfComponent.decode(Wire.field(o, "component", path), "$path.component"),
-                qualifiers = Wire.decodeList(Wire.field(o, "qualifiers", path), "$path.qualifiers") { e0, p0 -> Wire.decodeInt(e0, p0) },
-                direction = Wire.decodeNullable(Wire.field(o, "direction", path), "$path.direction") { e0, p0 -> IcfDirection.decode(e0, p0) },
+                category = Wire.decodeString(Wire.field(o, "category", path), path.dot("category")),
+                component = IcfComponent.decode(Wire.field(o, "component", path), path.dot("component")),
+                qualifiers = Wire.decodeList(Wire.field(o, "qualifiers", path), path.dot("qualifiers")) { e0, p0 -> Wire.decodeInt(e0, p0) },
+                direction = Wire.decodeNullable(Wire.field(o, "direction", path), path.dot("direction")) { e0, p0 -> IcfDirection.decode(e0, p0) },
             )
         }
     }
@@ -1872,9 +1872,9 @@ enum class IcfComponent(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [IcfComponent]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): IcfComponent = decode(json, "$")
+        fun fromJson(json: JsonElement): IcfComponent = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): IcfComponent {
+        internal fun decode(json: JsonElement, path: JsonPath): IcfComponent {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "IcfComponent")
         }
@@ -1892,9 +1892,9 @@ enum class IcfDirection(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [IcfDirection]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): IcfDirection = decode(json, "$")
+        fun fromJson(json: JsonElement): IcfDirection = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): IcfDirection {
+        internal fun decode(json: JsonElement, path: JsonPath): IcfDirection {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "IcfDirection")
         }
@@ -1924,16 +1924,16 @@ data class ImportReport(
 
     companion object {
         /** Reads the JSON form of [ImportReport]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ImportReport = decode(json, "$")
+        fun fromJson(json: JsonElement): ImportReport = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ImportReport {
+        internal fun decode(json: JsonElement, path: JsonPath): ImportReport {
             val o = Wire.decodeObject(json, path)
             return ImportReport(
-                deaths = Wire.decodeList(Wire.field(o, "deaths", path), "$path.deaths") { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeLong(e1, p1) }, { e1, p1 -> DeathEffects.decode(e1, p1) }) },
-                disabilityEndings = Wire.decodeList(Wire.field(o, "disability_endings", path), "$path.disability_endings") { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeLong(e1, p1) }, { e1, p1 -> Wire.decodeLong(e1, p1) }) },
-                duplicates = Wire.decodeList(Wire.field(o, "duplicates", path), "$path.duplicates") { e0, p0 -> Wire.decodeLong(e0, p0) },
-                malformed = Wire.decodeList(Wire.field(o, "malformed", path), "$path.malformed") { e0, p0 -> LineProblem.decode(e0, p0) },
-                refused = Wire.decodeList(Wire.field(o, "refused", path), "$path.refused") { e0, p0 -> LineProblem.decode(e0, p0) },
+                deaths = Wire.decodeList(Wire.field(o, "deaths", path), path.dot("deaths")) { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeLong(e1, p1) }, { e1, p1 -> DeathEffects.decode(e1, p1) }) },
+                disabilityEndings = Wire.decodeList(Wire.field(o, "disability_endings", path), path.dot("disability_endings")) { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeLong(e1, p1) }, { e1, p1 -> Wire.decodeLong(e1, p1) }) },
+                duplicates = Wire.decodeList(Wire.field(o, "duplicates", path), path.dot("duplicates")) { e0, p0 -> Wire.decodeLong(e0, p0) },
+                malformed = Wire.decodeList(Wire.field(o, "malformed", path), path.dot("malformed")) { e0, p0 -> LineProblem.decode(e0, p0) },
+                refused = Wire.decodeList(Wire.field(o, "refused", path), path.dot("refused")) { e0, p0 -> LineProblem.decode(e0, p0) },
             )
         }
     }
@@ -1953,13 +1953,13 @@ data class LineProblem(
 
     companion object {
         /** Reads the JSON form of [LineProblem]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): LineProblem = decode(json, "$")
+        fun fromJson(json: JsonElement): LineProblem = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): LineProblem {
+        internal fun decode(json: JsonElement, path: JsonPath): LineProblem {
             val o = Wire.decodeObject(json, path)
             return LineProblem(
-                line = Wire.decodeLong(Wire.field(o, "line", path), "$path.line"),
-                problem = Wire.decodeString(Wire.field(o, "problem", path), "$path.problem"),
+                line = Wire.decodeLong(Wire.field(o, "line", path), path.dot("line")),
+                problem = Wire.decodeString(Wire.field(o, "problem", path), path.dot("problem")),
             )
         }
     }
@@ -1974,9 +1974,9 @@ data class LogEntryId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [LogEntryId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): LogEntryId = decode(json, "$")
+        fun fromJson(json: JsonElement): LogEntryId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): LogEntryId =
+        internal fun decode(json: JsonElement, path: JsonPath): LogEntryId =
             LogEntryId(Wire.decodeUuid(json, path))
     }
 }
@@ -2001,13 +2001,13 @@ sealed interface Member {
 
     companion object {
         /** Reads the JSON form of [Member]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Member = decode(json, "$")
+        fun fromJson(json: JsonElement): Member = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Member {
+        internal fun decode(json: JsonElement, path: JsonPath): Member {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Worker" -> Worker(WorkerId.decode(Wire.decodeContent(content, "$path.Worker"), "$path.Worker"))
-                "Person" -> Person(PersonId.decode(Wire.decodeContent(content, "$path.Person"), "$path.Person"))
+                "Worker" -> Worker(WorkerId.decode(Wire.decodeContent(content, path.dot("Worker")), path.dot("Worker")))
+                "Person" -> Person(PersonId.decode(Wire.decodeContent(content, path.dot("Person")), path.dot("Person")))
                 else -> throw Wire.unknownVariant(path, tag, "Member")
             }
         }
@@ -2043,18 +2043,18 @@ data class Membership(
 
     companion object {
         /** Reads the JSON form of [Membership]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Membership = decode(json, "$")
+        fun fromJson(json: JsonElement): Membership = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Membership {
+        internal fun decode(json: JsonElement, path: JsonPath): Membership {
             val o = Wire.decodeObject(json, path)
             return Membership(
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = MembershipId.decode(Wire.field(o, "id", path), "$path.id"),
-                member = Member.decode(Wire.field(o, "member", path), "$path.member"),
-                role = Role.decode(Wire.field(o, "role", path), "$path.role"),
-                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), "$path.valid_from"),
-                provider = Wire.decodeNullable(Wire.field(o, "provider", path), "$path.provider") { e0, p0 -> OrganizationId.decode(e0, p0) },
-                validUntil = Wire.decodeNullable(Wire.field(o, "valid_until", path), "$path.valid_until") { e0, p0 -> Wire.decodeDate(e0, p0) },
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = MembershipId.decode(Wire.field(o, "id", path), path.dot("id")),
+                member = Member.decode(Wire.field(o, "member", path), path.dot("member")),
+                role = Role.decode(Wire.field(o, "role", path), path.dot("role")),
+                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), path.dot("valid_from")),
+                provider = Wire.decodeNullable(Wire.field(o, "provider", path), path.dot("provider")) { e0, p0 -> OrganizationId.decode(e0, p0) },
+                validUntil = Wire.decodeNullable(Wire.field(o, "valid_until", path), path.dot("valid_until")) { e0, p0 -> Wire.decodeDate(e0, p0) },
             )
         }
     }
@@ -2069,9 +2069,9 @@ data class MembershipId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [MembershipId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): MembershipId = decode(json, "$")
+        fun fromJson(json: JsonElement): MembershipId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): MembershipId =
+        internal fun decode(json: JsonElement, path: JsonPath): MembershipId =
             MembershipId(Wire.decodeUuid(json, path))
     }
 }
@@ -2105,17 +2105,17 @@ data class MonthlyReport(
 
     companion object {
         /** Reads the JSON form of [MonthlyReport]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): MonthlyReport = decode(json, "$")
+        fun fromJson(json: JsonElement): MonthlyReport = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): MonthlyReport {
+        internal fun decode(json: JsonElement, path: JsonPath): MonthlyReport {
             val o = Wire.decodeObject(json, path)
             return MonthlyReport(
-                deadline = Wire.decodeDate(Wire.field(o, "deadline", path), "$path.deadline"),
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                lines = Wire.decodeList(Wire.field(o, "lines", path), "$path.lines") { e0, p0 -> ReportLine.decode(e0, p0) },
-                month = Wire.decodeLong(Wire.field(o, "month", path), "$path.month"),
-                provider = OrganizationId.decode(Wire.field(o, "provider", path), "$path.provider"),
-                year = Wire.decodeInt(Wire.field(o, "year", path), "$path.year"),
+                deadline = Wire.decodeDate(Wire.field(o, "deadline", path), path.dot("deadline")),
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                lines = Wire.decodeList(Wire.field(o, "lines", path), path.dot("lines")) { e0, p0 -> ReportLine.decode(e0, p0) },
+                month = Wire.decodeLong(Wire.field(o, "month", path), path.dot("month")),
+                provider = OrganizationId.decode(Wire.field(o, "provider", path), path.dot("provider")),
+                year = Wire.decodeInt(Wire.field(o, "year", path), path.dot("year")),
             )
         }
     }
@@ -2148,16 +2148,16 @@ data class NotDone(
 
     companion object {
         /** Reads the JSON form of [NotDone]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NotDone = decode(json, "$")
+        fun fromJson(json: JsonElement): NotDone = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NotDone {
+        internal fun decode(json: JsonElement, path: JsonPath): NotDone {
             val o = Wire.decodeObject(json, path)
             return NotDone(
-                at = Wire.decodeInstant(Wire.field(o, "at", path), "$path.at"),
-                by = WorkerId.decode(Wire.field(o, "by", path), "$path.by"),
-                reason = NotDoneReason.decode(Wire.field(o, "reason", path), "$path.reason"),
-                text = Wire.decodeString(Wire.field(o, "text", path), "$path.text"),
-                detail = Wire.decodeNullable(o["detail"], "$path.detail") { e0, p0 -> DomainDetail.decode(e0, p0) },
+                at = Wire.decodeInstant(Wire.field(o, "at", path), path.dot("at")),
+                by = WorkerId.decode(Wire.field(o, "by", path), path.dot("by")),
+                reason = NotDoneReason.decode(Wire.field(o, "reason", path), path.dot("reason")),
+                text = Wire.decodeString(Wire.field(o, "text", path), path.dot("text")),
+                detail = Wire.decodeNullable(o["detail"], path.dot("detail")) { e0, p0 -> DomainDetail.decode(e0, p0) },
             )
         }
     }
@@ -2184,9 +2184,9 @@ enum class NotDoneReason(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [NotDoneReason]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NotDoneReason = decode(json, "$")
+        fun fromJson(json: JsonElement): NotDoneReason = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NotDoneReason {
+        internal fun decode(json: JsonElement, path: JsonPath): NotDoneReason {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "NotDoneReason")
         }
@@ -2225,19 +2225,19 @@ data class Notification(
 
     companion object {
         /** Reads the JSON form of [Notification]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Notification = decode(json, "$")
+        fun fromJson(json: JsonElement): Notification = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Notification {
+        internal fun decode(json: JsonElement, path: JsonPath): Notification {
             val o = Wire.decodeObject(json, path)
             return Notification(
-                createdAt = Wire.decodeInstant(Wire.field(o, "created_at", path), "$path.created_at"),
-                id = NotificationId.decode(Wire.field(o, "id", path), "$path.id"),
-                kind = NotificationKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                recipient = Recipient.decode(Wire.field(o, "recipient", path), "$path.recipient"),
-                state = NotificationState.decode(Wire.field(o, "state", path), "$path.state"),
-                text = Wire.decodeString(Wire.field(o, "text", path), "$path.text"),
-                about = Wire.decodeNullable(Wire.field(o, "about", path), "$path.about") { e0, p0 -> ClientFileId.decode(e0, p0) },
-                stateChangedAt = Wire.decodeNullable(Wire.field(o, "state_changed_at", path), "$path.state_changed_at") { e0, p0 -> Wire.decodeInstant(e0, p0) },
+                createdAt = Wire.decodeInstant(Wire.field(o, "created_at", path), path.dot("created_at")),
+                id = NotificationId.decode(Wire.field(o, "id", path), path.dot("id")),
+                kind = NotificationKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                recipient = Recipient.decode(Wire.field(o, "recipient", path), path.dot("recipient")),
+                state = NotificationState.decode(Wire.field(o, "state", path), path.dot("state")),
+                text = Wire.decodeString(Wire.field(o, "text", path), path.dot("text")),
+                about = Wire.decodeNullable(Wire.field(o, "about", path), path.dot("about")) { e0, p0 -> ClientFileId.decode(e0, p0) },
+                stateChangedAt = Wire.decodeNullable(Wire.field(o, "state_changed_at", path), path.dot("state_changed_at")) { e0, p0 -> Wire.decodeInstant(e0, p0) },
             )
         }
     }
@@ -2252,9 +2252,9 @@ data class NotificationId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [NotificationId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NotificationId = decode(json, "$")
+        fun fromJson(json: JsonElement): NotificationId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NotificationId =
+        internal fun decode(json: JsonElement, path: JsonPath): NotificationId =
             NotificationId(Wire.decodeUuid(json, path))
     }
 }
@@ -2427,81 +2427,81 @@ sealed interface NotificationKind {
 
     companion object {
         /** Reads the JSON form of [NotificationKind]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NotificationKind = decode(json, "$")
+        fun fromJson(json: JsonElement): NotificationKind = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NotificationKind {
+        internal fun decode(json: JsonElement, path: JsonPath): NotificationKind {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
                 "ComplianceBreach" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.ComplianceBreach"), "$path.ComplianceBreach")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("ComplianceBreach")), path.dot("ComplianceBreach"))
                     ComplianceBreach(
-                        worker = WorkerId.decode(Wire.field(o, "worker", "$path.ComplianceBreach"), "$path.ComplianceBreach.worker"),
+                        worker = WorkerId.decode(Wire.field(o, "worker", path.dot("ComplianceBreach")), path.dot("ComplianceBreach").dot("worker")),
                     )
                 }
-                "AddedToNetwork" -> { Wire.decodeUnitContent(content, "$path.AddedToNetwork"); AddedToNetwork }
+                "AddedToNetwork" -> { Wire.decodeUnitContent(content, path.dot("AddedToNetwork")); AddedToNetwork }
                 "VisitMoved" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.VisitMoved"), "$path.VisitMoved")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("VisitMoved")), path.dot("VisitMoved"))
                     VisitMoved(
-                        after = Wire.decodeInstant(Wire.field(o, "after", "$path.VisitMoved"), "$path.VisitMoved.after"),
-                        before = Wire.decodeInstant(Wire.field(o, "before", "$path.VisitMoved"), "$path.VisitMoved.before"),
-                        visit = VisitId.decode(Wire.field(o, "visit", "$path.VisitMoved"), "$path.VisitMoved.visit"),
+                        after = Wire.decodeInstant(Wire.field(o, "after", path.dot("VisitMoved")), path.dot("VisitMoved").dot("after")),
+                        before = Wire.decodeInstant(Wire.field(o, "before", path.dot("VisitMoved")), path.dot("VisitMoved").dot("before")),
+                        visit = VisitId.decode(Wire.field(o, "visit", path.dot("VisitMoved")), path.dot("VisitMoved").dot("visit")),
                     )
                 }
                 "VisitCancelled" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.VisitCancelled"), "$path.VisitCancelled")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("VisitCancelled")), path.dot("VisitCancelled"))
                     VisitCancelled(
-                        visit = VisitId.decode(Wire.field(o, "visit", "$path.VisitCancelled"), "$path.VisitCancelled.visit"),
+                        visit = VisitId.decode(Wire.field(o, "visit", path.dot("VisitCancelled")), path.dot("VisitCancelled").dot("visit")),
                     )
                 }
                 "VisitNotDone" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.VisitNotDone"), "$path.VisitNotDone")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("VisitNotDone")), path.dot("VisitNotDone"))
                     VisitNotDone(
-                        reason = NotDoneReason.decode(Wire.field(o, "reason", "$path.VisitNotDone"), "$path.VisitNotDone.reason"),
-                        visit = VisitId.decode(Wire.field(o, "visit", "$path.VisitNotDone"), "$path.VisitNotDone.visit"),
+                        reason = NotDoneReason.decode(Wire.field(o, "reason", path.dot("VisitNotDone")), path.dot("VisitNotDone").dot("reason")),
+                        visit = VisitId.decode(Wire.field(o, "visit", path.dot("VisitNotDone")), path.dot("VisitNotDone").dot("visit")),
                     )
                 }
                 "Message" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.Message"), "$path.Message")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("Message")), path.dot("Message"))
                     Message(
-                        from = Wire.decodeString(Wire.field(o, "from", "$path.Message"), "$path.Message.from"),
+                        from = Wire.decodeString(Wire.field(o, "from", path.dot("Message")), path.dot("Message").dot("from")),
                     )
                 }
                 "ClientDirected" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.ClientDirected"), "$path.ClientDirected")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("ClientDirected")), path.dot("ClientDirected"))
                     ClientDirected(
-                        service = ServiceKind.decode(Wire.field(o, "service", "$path.ClientDirected"), "$path.ClientDirected.service"),
+                        service = ServiceKind.decode(Wire.field(o, "service", path.dot("ClientDirected")), path.dot("ClientDirected").dot("service")),
                     )
                 }
-                "AssignedToClient" -> { Wire.decodeUnitContent(content, "$path.AssignedToClient"); AssignedToClient }
-                "UnassignedFromClient" -> { Wire.decodeUnitContent(content, "$path.UnassignedFromClient"); UnassignedFromClient }
-                "ReferralRegistered" -> { Wire.decodeUnitContent(content, "$path.ReferralRegistered"); ReferralRegistered }
-                "ReferralRejected" -> { Wire.decodeUnitContent(content, "$path.ReferralRejected"); ReferralRejected }
-                "PatientWithoutServices" -> { Wire.decodeUnitContent(content, "$path.PatientWithoutServices"); PatientWithoutServices }
-                "Discharge" -> { Wire.decodeUnitContent(content, "$path.Discharge"); Discharge }
+                "AssignedToClient" -> { Wire.decodeUnitContent(content, path.dot("AssignedToClient")); AssignedToClient }
+                "UnassignedFromClient" -> { Wire.decodeUnitContent(content, path.dot("UnassignedFromClient")); UnassignedFromClient }
+                "ReferralRegistered" -> { Wire.decodeUnitContent(content, path.dot("ReferralRegistered")); ReferralRegistered }
+                "ReferralRejected" -> { Wire.decodeUnitContent(content, path.dot("ReferralRejected")); ReferralRejected }
+                "PatientWithoutServices" -> { Wire.decodeUnitContent(content, path.dot("PatientWithoutServices")); PatientWithoutServices }
+                "Discharge" -> { Wire.decodeUnitContent(content, path.dot("Discharge")); Discharge }
                 "ClientDeceased" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.ClientDeceased"), "$path.ClientDeceased")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("ClientDeceased")), path.dot("ClientDeceased"))
                     ClientDeceased(
-                        date = Wire.decodeDate(Wire.field(o, "date", "$path.ClientDeceased"), "$path.ClientDeceased.date"),
+                        date = Wire.decodeDate(Wire.field(o, "date", path.dot("ClientDeceased")), path.dot("ClientDeceased").dot("date")),
                     )
                 }
-                "DeathCorrected" -> { Wire.decodeUnitContent(content, "$path.DeathCorrected"); DeathCorrected }
+                "DeathCorrected" -> { Wire.decodeUnitContent(content, path.dot("DeathCorrected")); DeathCorrected }
                 "DisabilitySeverityEnding" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.DisabilitySeverityEnding"), "$path.DisabilitySeverityEnding")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("DisabilitySeverityEnding")), path.dot("DisabilitySeverityEnding"))
                     DisabilitySeverityEnding(
-                        date = Wire.decodeDate(Wire.field(o, "date", "$path.DisabilitySeverityEnding"), "$path.DisabilitySeverityEnding.date"),
+                        date = Wire.decodeDate(Wire.field(o, "date", path.dot("DisabilitySeverityEnding")), path.dot("DisabilitySeverityEnding").dot("date")),
                     )
                 }
                 "VisitsToReassign" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.VisitsToReassign"), "$path.VisitsToReassign")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("VisitsToReassign")), path.dot("VisitsToReassign"))
                     VisitsToReassign(
-                        count = Wire.decodeLong(Wire.field(o, "count", "$path.VisitsToReassign"), "$path.VisitsToReassign.count"),
-                        worker = WorkerId.decode(Wire.field(o, "worker", "$path.VisitsToReassign"), "$path.VisitsToReassign.worker"),
+                        count = Wire.decodeLong(Wire.field(o, "count", path.dot("VisitsToReassign")), path.dot("VisitsToReassign").dot("count")),
+                        worker = WorkerId.decode(Wire.field(o, "worker", path.dot("VisitsToReassign")), path.dot("VisitsToReassign").dot("worker")),
                     )
                 }
                 "SubstitutionGranted" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.SubstitutionGranted"), "$path.SubstitutionGranted")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("SubstitutionGranted")), path.dot("SubstitutionGranted"))
                     SubstitutionGranted(
-                        substituted = WorkerId.decode(Wire.field(o, "substituted", "$path.SubstitutionGranted"), "$path.SubstitutionGranted.substituted"),
+                        substituted = WorkerId.decode(Wire.field(o, "substituted", path.dot("SubstitutionGranted")), path.dot("SubstitutionGranted").dot("substituted")),
                     )
                 }
                 else -> throw Wire.unknownVariant(path, tag, "NotificationKind")
@@ -2523,9 +2523,9 @@ enum class NotificationState(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [NotificationState]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NotificationState = decode(json, "$")
+        fun fromJson(json: JsonElement): NotificationState = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NotificationState {
+        internal fun decode(json: JsonElement, path: JsonPath): NotificationState {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "NotificationState")
         }
@@ -2552,15 +2552,15 @@ data class Organization(
 
     companion object {
         /** Reads the JSON form of [Organization]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Organization = decode(json, "$")
+        fun fromJson(json: JsonElement): Organization = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Organization {
+        internal fun decode(json: JsonElement, path: JsonPath): Organization {
             val o = Wire.decodeObject(json, path)
             return Organization(
-                id = OrganizationId.decode(Wire.field(o, "id", path), "$path.id"),
-                kind = OrganizationKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                name = Wire.decodeString(Wire.field(o, "name", path), "$path.name"),
-                registryCode = Wire.decodeNullable(Wire.field(o, "registry_code", path), "$path.registry_code") { e0, p0 -> Wire.decodeString(e0, p0) },
+                id = OrganizationId.decode(Wire.field(o, "id", path), path.dot("id")),
+                kind = OrganizationKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                name = Wire.decodeString(Wire.field(o, "name", path), path.dot("name")),
+                registryCode = Wire.decodeNullable(Wire.field(o, "registry_code", path), path.dot("registry_code")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -2575,9 +2575,9 @@ data class OrganizationId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [OrganizationId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): OrganizationId = decode(json, "$")
+        fun fromJson(json: JsonElement): OrganizationId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): OrganizationId =
+        internal fun decode(json: JsonElement, path: JsonPath): OrganizationId =
             OrganizationId(Wire.decodeUuid(json, path))
     }
 }
@@ -2607,9 +2607,9 @@ enum class OrganizationKind(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [OrganizationKind]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): OrganizationKind = decode(json, "$")
+        fun fromJson(json: JsonElement): OrganizationKind = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): OrganizationKind {
+        internal fun decode(json: JsonElement, path: JsonPath): OrganizationKind {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "OrganizationKind")
         }
@@ -2633,14 +2633,14 @@ data class Overlap(
 
     companion object {
         /** Reads the JSON form of [Overlap]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Overlap = decode(json, "$")
+        fun fromJson(json: JsonElement): Overlap = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Overlap {
+        internal fun decode(json: JsonElement, path: JsonPath): Overlap {
             val o = Wire.decodeObject(json, path)
             return Overlap(
-                overlaps = VisitId.decode(Wire.field(o, "overlaps", path), "$path.overlaps"),
-                visit = VisitId.decode(Wire.field(o, "visit", path), "$path.visit"),
-                worker = WorkerId.decode(Wire.field(o, "worker", path), "$path.worker"),
+                overlaps = VisitId.decode(Wire.field(o, "overlaps", path), path.dot("overlaps")),
+                visit = VisitId.decode(Wire.field(o, "visit", path), path.dot("visit")),
+                worker = WorkerId.decode(Wire.field(o, "worker", path), path.dot("worker")),
             )
         }
     }
@@ -2672,17 +2672,17 @@ data class Person(
 
     companion object {
         /** Reads the JSON form of [Person]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Person = decode(json, "$")
+        fun fromJson(json: JsonElement): Person = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Person {
+        internal fun decode(json: JsonElement, path: JsonPath): Person {
             val o = Wire.decodeObject(json, path)
             return Person(
-                familyName = Wire.decodeString(Wire.field(o, "family_name", path), "$path.family_name"),
-                givenName = Wire.decodeString(Wire.field(o, "given_name", path), "$path.given_name"),
-                id = PersonId.decode(Wire.field(o, "id", path), "$path.id"),
-                identity = PersonIdentity.decode(Wire.field(o, "identity", path), "$path.identity"),
-                birthDate = Wire.decodeNullable(Wire.field(o, "birth_date", path), "$path.birth_date") { e0, p0 -> Wire.decodeDate(e0, p0) },
-                deceasedOn = Wire.decodeNullable(Wire.field(o, "deceased_on", path), "$path.deceased_on") { e0, p0 -> Wire.decodeDate(e0, p0) },
+                familyName = Wire.decodeString(Wire.field(o, "family_name", path), path.dot("family_name")),
+                givenName = Wire.decodeString(Wire.field(o, "given_name", path), path.dot("given_name")),
+                id = PersonId.decode(Wire.field(o, "id", path), path.dot("id")),
+                identity = PersonIdentity.decode(Wire.field(o, "identity", path), path.dot("identity")),
+                birthDate = Wire.decodeNullable(Wire.field(o, "birth_date", path), path.dot("birth_date")) { e0, p0 -> Wire.decodeDate(e0, p0) },
+                deceasedOn = Wire.decodeNullable(Wire.field(o, "deceased_on", path), path.dot("deceased_on")) { e0, p0 -> Wire.decodeDate(e0, p0) },
             )
         }
     }
@@ -2697,9 +2697,9 @@ data class PersonId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [PersonId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): PersonId = decode(json, "$")
+        fun fromJson(json: JsonElement): PersonId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): PersonId =
+        internal fun decode(json: JsonElement, path: JsonPath): PersonId =
             PersonId(Wire.decodeUuid(json, path))
     }
 }
@@ -2733,17 +2733,17 @@ sealed interface PersonIdentity {
 
     companion object {
         /** Reads the JSON form of [PersonIdentity]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): PersonIdentity = decode(json, "$")
+        fun fromJson(json: JsonElement): PersonIdentity = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): PersonIdentity {
+        internal fun decode(json: JsonElement, path: JsonPath): PersonIdentity {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Estonian" -> Estonian(PersonalCode.decode(Wire.decodeContent(content, "$path.Estonian"), "$path.Estonian"))
+                "Estonian" -> Estonian(PersonalCode.decode(Wire.decodeContent(content, path.dot("Estonian")), path.dot("Estonian")))
                 "Foreign" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.Foreign"), "$path.Foreign")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("Foreign")), path.dot("Foreign"))
                     Foreign(
-                        country = Wire.decodeString(Wire.field(o, "country", "$path.Foreign"), "$path.Foreign.country"),
-                        documentNumber = Wire.decodeString(Wire.field(o, "document_number", "$path.Foreign"), "$path.Foreign.document_number"),
+                        country = Wire.decodeString(Wire.field(o, "country", path.dot("Foreign")), path.dot("Foreign").dot("country")),
+                        documentNumber = Wire.decodeString(Wire.field(o, "document_number", path.dot("Foreign")), path.dot("Foreign").dot("document_number")),
                     )
                 }
                 else -> throw Wire.unknownVariant(path, tag, "PersonIdentity")
@@ -2758,9 +2758,9 @@ data class PersonalCode(val value: String) {
 
     companion object {
         /** Reads the JSON form of [PersonalCode]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): PersonalCode = decode(json, "$")
+        fun fromJson(json: JsonElement): PersonalCode = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): PersonalCode =
+        internal fun decode(json: JsonElement, path: JsonPath): PersonalCode =
             PersonalCode(Wire.decodeString(json, path))
     }
 }
@@ -2774,9 +2774,9 @@ data class PlanId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [PlanId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): PlanId = decode(json, "$")
+        fun fromJson(json: JsonElement): PlanId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): PlanId =
+        internal fun decode(json: JsonElement, path: JsonPath): PlanId =
             PlanId(Wire.decodeUuid(json, path))
     }
 }
@@ -2828,23 +2828,23 @@ data class PlanItem(
 
     companion object {
         /** Reads the JSON form of [PlanItem]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): PlanItem = decode(json, "$")
+        fun fromJson(json: JsonElement): PlanItem = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): PlanItem {
+        internal fun decode(json: JsonElement, path: JsonPath): PlanItem {
             val o = Wire.decodeObject(json, path)
             return PlanItem(
-                action = PlannedAction.decode(Wire.field(o, "action", path), "$path.action"),
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                durationMinutes = Wire.decodeLong(Wire.field(o, "duration_minutes", path), "$path.duration_minutes"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = PlanItemId.decode(Wire.field(o, "id", path), "$path.id"),
-                place = Wire.decodeString(Wire.field(o, "place", path), "$path.place"),
-                plan = PlanId.decode(Wire.field(o, "plan", path), "$path.plan"),
-                provider = OrganizationId.decode(Wire.field(o, "provider", path), "$path.provider"),
-                recurrence = Recurrence.decode(Wire.field(o, "recurrence", path), "$path.recurrence"),
-                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), "$path.valid_from"),
-                validUntil = Wire.decodeNullable(Wire.field(o, "valid_until", path), "$path.valid_until") { e0, p0 -> Wire.decodeDate(e0, p0) },
-                worker = Wire.decodeNullable(Wire.field(o, "worker", path), "$path.worker") { e0, p0 -> WorkerId.decode(e0, p0) },
+                action = PlannedAction.decode(Wire.field(o, "action", path), path.dot("action")),
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                durationMinutes = Wire.decodeLong(Wire.field(o, "duration_minutes", path), path.dot("duration_minutes")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = PlanItemId.decode(Wire.field(o, "id", path), path.dot("id")),
+                place = Wire.decodeString(Wire.field(o, "place", path), path.dot("place")),
+                plan = PlanId.decode(Wire.field(o, "plan", path), path.dot("plan")),
+                provider = OrganizationId.decode(Wire.field(o, "provider", path), path.dot("provider")),
+                recurrence = Recurrence.decode(Wire.field(o, "recurrence", path), path.dot("recurrence")),
+                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), path.dot("valid_from")),
+                validUntil = Wire.decodeNullable(Wire.field(o, "valid_until", path), path.dot("valid_until")) { e0, p0 -> Wire.decodeDate(e0, p0) },
+                worker = Wire.decodeNullable(Wire.field(o, "worker", path), path.dot("worker")) { e0, p0 -> WorkerId.decode(e0, p0) },
             )
         }
     }
@@ -2859,9 +2859,9 @@ data class PlanItemId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [PlanItemId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): PlanItemId = decode(json, "$")
+        fun fromJson(json: JsonElement): PlanItemId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): PlanItemId =
+        internal fun decode(json: JsonElement, path: JsonPath): PlanItemId =
             PlanItemId(Wire.decodeUuid(json, path))
     }
 }
@@ -2883,14 +2883,14 @@ data class PlanItemOutcome(
 
     companion object {
         /** Reads the JSON form of [PlanItemOutcome]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): PlanItemOutcome = decode(json, "$")
+        fun fromJson(json: JsonElement): PlanItemOutcome = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): PlanItemOutcome {
+        internal fun decode(json: JsonElement, path: JsonPath): PlanItemOutcome {
             val o = Wire.decodeObject(json, path)
             return PlanItemOutcome(
-                conflicts = Wire.decodeList(Wire.field(o, "conflicts", path), "$path.conflicts") { e0, p0 -> Overlap.decode(e0, p0) },
-                item = PlanItem.decode(Wire.field(o, "item", path), "$path.item"),
-                regeneration = Regeneration.decode(Wire.field(o, "regeneration", path), "$path.regeneration"),
+                conflicts = Wire.decodeList(Wire.field(o, "conflicts", path), path.dot("conflicts")) { e0, p0 -> Overlap.decode(e0, p0) },
+                item = PlanItem.decode(Wire.field(o, "item", path), path.dot("item")),
+                regeneration = Regeneration.decode(Wire.field(o, "regeneration", path), path.dot("regeneration")),
             )
         }
     }
@@ -2910,13 +2910,13 @@ data class PlannedAction(
 
     companion object {
         /** Reads the JSON form of [PlannedAction]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): PlannedAction = decode(json, "$")
+        fun fromJson(json: JsonElement): PlannedAction = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): PlannedAction {
+        internal fun decode(json: JsonElement, path: JsonPath): PlannedAction {
             val o = Wire.decodeObject(json, path)
             return PlannedAction(
-                code = Wire.decodeString(Wire.field(o, "code", path), "$path.code"),
-                text = Wire.decodeString(Wire.field(o, "text", path), "$path.text"),
+                code = Wire.decodeString(Wire.field(o, "code", path), path.dot("code")),
+                text = Wire.decodeString(Wire.field(o, "text", path), path.dot("text")),
             )
         }
     }
@@ -2939,13 +2939,13 @@ sealed interface Recipient {
 
     companion object {
         /** Reads the JSON form of [Recipient]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Recipient = decode(json, "$")
+        fun fromJson(json: JsonElement): Recipient = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Recipient {
+        internal fun decode(json: JsonElement, path: JsonPath): Recipient {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Worker" -> Worker(WorkerId.decode(Wire.decodeContent(content, "$path.Worker"), "$path.Worker"))
-                "Person" -> Person(PersonId.decode(Wire.decodeContent(content, "$path.Person"), "$path.Person"))
+                "Worker" -> Worker(WorkerId.decode(Wire.decodeContent(content, path.dot("Worker")), path.dot("Worker")))
+                "Person" -> Person(PersonId.decode(Wire.decodeContent(content, path.dot("Person")), path.dot("Person")))
                 else -> throw Wire.unknownVariant(path, tag, "Recipient")
             }
         }
@@ -2975,16 +2975,16 @@ data class RecordFinding(
 
     companion object {
         /** Reads the JSON form of [RecordFinding]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): RecordFinding = decode(json, "$")
+        fun fromJson(json: JsonElement): RecordFinding = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): RecordFinding {
+        internal fun decode(json: JsonElement, path: JsonPath): RecordFinding {
             val o = Wire.decodeObject(json, path)
             return RecordFinding(
-                id = Wire.decodeUuid(Wire.field(o, "id", path), "$path.id"),
-                kind = Wire.decodeString(Wire.field(o, "kind", path), "$path.kind"),
-                problem = RecordProblem.decode(Wire.field(o, "problem", path), "$path.problem"),
-                lastWrittenBy = Wire.decodeNullable(Wire.field(o, "last_written_by", path), "$path.last_written_by") { e0, p0 -> Wire.decodeLong(e0, p0) },
-                operation = Wire.decodeNullable(Wire.field(o, "operation", path), "$path.operation") { e0, p0 -> Wire.decodeString(e0, p0) },
+                id = Wire.decodeUuid(Wire.field(o, "id", path), path.dot("id")),
+                kind = Wire.decodeString(Wire.field(o, "kind", path), path.dot("kind")),
+                problem = RecordProblem.decode(Wire.field(o, "problem", path), path.dot("problem")),
+                lastWrittenBy = Wire.decodeNullable(Wire.field(o, "last_written_by", path), path.dot("last_written_by")) { e0, p0 -> Wire.decodeLong(e0, p0) },
+                operation = Wire.decodeNullable(Wire.field(o, "operation", path), path.dot("operation")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -3014,9 +3014,9 @@ enum class RecordProblem(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [RecordProblem]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): RecordProblem = decode(json, "$")
+        fun fromJson(json: JsonElement): RecordProblem = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): RecordProblem {
+        internal fun decode(json: JsonElement, path: JsonPath): RecordProblem {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "RecordProblem")
         }
@@ -3050,15 +3050,15 @@ sealed interface RecordRef {
 
     companion object {
         /** Reads the JSON form of [RecordRef]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): RecordRef = decode(json, "$")
+        fun fromJson(json: JsonElement): RecordRef = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): RecordRef {
+        internal fun decode(json: JsonElement, path: JsonPath): RecordRef {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Entry" -> Entry(EntryId.decode(Wire.decodeContent(content, "$path.Entry"), "$path.Entry"))
-                "Visit" -> Visit(VisitId.decode(Wire.decodeContent(content, "$path.Visit"), "$path.Visit"))
-                "LogEntry" -> LogEntry(LogEntryId.decode(Wire.decodeContent(content, "$path.LogEntry"), "$path.LogEntry"))
-                "Assessment" -> Assessment(AssessmentId.decode(Wire.decodeContent(content, "$path.Assessment"), "$path.Assessment"))
+                "Entry" -> Entry(EntryId.decode(Wire.decodeContent(content, path.dot("Entry")), path.dot("Entry")))
+                "Visit" -> Visit(VisitId.decode(Wire.decodeContent(content, path.dot("Visit")), path.dot("Visit")))
+                "LogEntry" -> LogEntry(LogEntryId.decode(Wire.decodeContent(content, path.dot("LogEntry")), path.dot("LogEntry")))
+                "Assessment" -> Assessment(AssessmentId.decode(Wire.decodeContent(content, path.dot("Assessment")), path.dot("Assessment")))
                 else -> throw Wire.unknownVariant(path, tag, "RecordRef")
             }
         }
@@ -3098,16 +3098,16 @@ data class RecordsCheck(
 
     companion object {
         /** Reads the JSON form of [RecordsCheck]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): RecordsCheck = decode(json, "$")
+        fun fromJson(json: JsonElement): RecordsCheck = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): RecordsCheck {
+        internal fun decode(json: JsonElement, path: JsonPath): RecordsCheck {
             val o = Wire.decodeObject(json, path)
             return RecordsCheck(
-                entriesBeforeBinding = Wire.decodeLong(Wire.field(o, "entries_before_binding", path), "$path.entries_before_binding"),
-                findings = Wire.decodeList(Wire.field(o, "findings", path), "$path.findings") { e0, p0 -> RecordFinding.decode(e0, p0) },
-                findingsTotal = Wire.decodeLong(Wire.field(o, "findings_total", path), "$path.findings_total"),
-                records = Wire.decodeLong(Wire.field(o, "records", path), "$path.records"),
-                unboundBeforeBinding = Wire.decodeLong(Wire.field(o, "unbound_before_binding", path), "$path.unbound_before_binding"),
+                entriesBeforeBinding = Wire.decodeLong(Wire.field(o, "entries_before_binding", path), path.dot("entries_before_binding")),
+                findings = Wire.decodeList(Wire.field(o, "findings", path), path.dot("findings")) { e0, p0 -> RecordFinding.decode(e0, p0) },
+                findingsTotal = Wire.decodeLong(Wire.field(o, "findings_total", path), path.dot("findings_total")),
+                records = Wire.decodeLong(Wire.field(o, "records", path), path.dot("records")),
+                unboundBeforeBinding = Wire.decodeLong(Wire.field(o, "unbound_before_binding", path), path.dot("unbound_before_binding")),
             )
         }
     }
@@ -3119,9 +3119,9 @@ data class Recurrence(val value: String) {
 
     companion object {
         /** Reads the JSON form of [Recurrence]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Recurrence = decode(json, "$")
+        fun fromJson(json: JsonElement): Recurrence = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Recurrence =
+        internal fun decode(json: JsonElement, path: JsonPath): Recurrence =
             Recurrence(Wire.decodeString(json, path))
     }
 }
@@ -3167,22 +3167,22 @@ data class Referral(
 
     companion object {
         /** Reads the JSON form of [Referral]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Referral = decode(json, "$")
+        fun fromJson(json: JsonElement): Referral = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Referral {
+        internal fun decode(json: JsonElement, path: JsonPath): Referral {
             val o = Wire.decodeObject(json, path)
             return Referral(
-                doctorName = Wire.decodeString(Wire.field(o, "doctor_name", path), "$path.doctor_name"),
-                enteredAt = Wire.decodeInstant(Wire.field(o, "entered_at", path), "$path.entered_at"),
-                enteredBy = WorkerId.decode(Wire.field(o, "entered_by", path), "$path.entered_by"),
-                id = ReferralId.decode(Wire.field(o, "id", path), "$path.id"),
-                patient = PersonId.decode(Wire.field(o, "patient", path), "$path.patient"),
-                provider = OrganizationId.decode(Wire.field(o, "provider", path), "$path.provider"),
-                source = ReferralSource.decode(Wire.field(o, "source", path), "$path.source"),
-                start = Wire.decodeDate(Wire.field(o, "start", path), "$path.start"),
-                status = ReferralStatus.decode(Wire.field(o, "status", path), "$path.status"),
-                doctor = Wire.decodeNullable(Wire.field(o, "doctor", path), "$path.doctor") { e0, p0 -> WorkerId.decode(e0, p0) },
-                end = Wire.decodeNullable(Wire.field(o, "end", path), "$path.end") { e0, p0 -> Wire.decodeDate(e0, p0) },
+                doctorName = Wire.decodeString(Wire.field(o, "doctor_name", path), path.dot("doctor_name")),
+                enteredAt = Wire.decodeInstant(Wire.field(o, "entered_at", path), path.dot("entered_at")),
+                enteredBy = WorkerId.decode(Wire.field(o, "entered_by", path), path.dot("entered_by")),
+                id = ReferralId.decode(Wire.field(o, "id", path), path.dot("id")),
+                patient = PersonId.decode(Wire.field(o, "patient", path), path.dot("patient")),
+                provider = OrganizationId.decode(Wire.field(o, "provider", path), path.dot("provider")),
+                source = ReferralSource.decode(Wire.field(o, "source", path), path.dot("source")),
+                start = Wire.decodeDate(Wire.field(o, "start", path), path.dot("start")),
+                status = ReferralStatus.decode(Wire.field(o, "status", path), path.dot("status")),
+                doctor = Wire.decodeNullable(Wire.field(o, "doctor", path), path.dot("doctor")) { e0, p0 -> WorkerId.decode(e0, p0) },
+                end = Wire.decodeNullable(Wire.field(o, "end", path), path.dot("end")) { e0, p0 -> Wire.decodeDate(e0, p0) },
             )
         }
     }
@@ -3197,9 +3197,9 @@ data class ReferralId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [ReferralId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ReferralId = decode(json, "$")
+        fun fromJson(json: JsonElement): ReferralId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ReferralId =
+        internal fun decode(json: JsonElement, path: JsonPath): ReferralId =
             ReferralId(Wire.decodeUuid(json, path))
     }
 }
@@ -3226,18 +3226,18 @@ sealed interface ReferralSource {
 
     companion object {
         /** Reads the JSON form of [ReferralSource]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ReferralSource = decode(json, "$")
+        fun fromJson(json: JsonElement): ReferralSource = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ReferralSource {
+        internal fun decode(json: JsonElement, path: JsonPath): ReferralSource {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
                 "HealthInformationSystem" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.HealthInformationSystem"), "$path.HealthInformationSystem")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("HealthInformationSystem")), path.dot("HealthInformationSystem"))
                     HealthInformationSystem(
-                        documentId = Wire.decodeString(Wire.field(o, "document_id", "$path.HealthInformationSystem"), "$path.HealthInformationSystem.document_id"),
+                        documentId = Wire.decodeString(Wire.field(o, "document_id", path.dot("HealthInformationSystem")), path.dot("HealthInformationSystem").dot("document_id")),
                     )
                 }
-                "Paper" -> { Wire.decodeUnitContent(content, "$path.Paper"); Paper }
+                "Paper" -> { Wire.decodeUnitContent(content, path.dot("Paper")); Paper }
                 else -> throw Wire.unknownVariant(path, tag, "ReferralSource")
             }
         }
@@ -3276,22 +3276,22 @@ sealed interface ReferralStatus {
 
     companion object {
         /** Reads the JSON form of [ReferralStatus]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ReferralStatus = decode(json, "$")
+        fun fromJson(json: JsonElement): ReferralStatus = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ReferralStatus {
+        internal fun decode(json: JsonElement, path: JsonPath): ReferralStatus {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Entered" -> { Wire.decodeUnitContent(content, "$path.Entered"); Entered }
+                "Entered" -> { Wire.decodeUnitContent(content, path.dot("Entered")); Entered }
                 "Registered" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.Registered"), "$path.Registered")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("Registered")), path.dot("Registered"))
                     Registered(
-                        file = ClientFileId.decode(Wire.field(o, "file", "$path.Registered"), "$path.Registered.file"),
+                        file = ClientFileId.decode(Wire.field(o, "file", path.dot("Registered")), path.dot("Registered").dot("file")),
                     )
                 }
                 "Rejected" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.Rejected"), "$path.Rejected")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("Rejected")), path.dot("Rejected"))
                     Rejected(
-                        reason = Wire.decodeString(Wire.field(o, "reason", "$path.Rejected"), "$path.Rejected.reason"),
+                        reason = Wire.decodeString(Wire.field(o, "reason", path.dot("Rejected")), path.dot("Rejected").dot("reason")),
                     )
                 }
                 else -> throw Wire.unknownVariant(path, tag, "ReferralStatus")
@@ -3326,16 +3326,16 @@ data class Regeneration(
 
     companion object {
         /** Reads the JSON form of [Regeneration]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Regeneration = decode(json, "$")
+        fun fromJson(json: JsonElement): Regeneration = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Regeneration {
+        internal fun decode(json: JsonElement, path: JsonPath): Regeneration {
             val o = Wire.decodeObject(json, path)
             return Regeneration(
-                added = Wire.decodeList(Wire.field(o, "added", path), "$path.added") { e0, p0 -> Visit.decode(e0, p0) },
-                keptByHand = Wire.decodeList(Wire.field(o, "kept_by_hand", path), "$path.kept_by_hand") { e0, p0 -> VisitId.decode(e0, p0) },
-                keptRecorded = Wire.decodeList(Wire.field(o, "kept_recorded", path), "$path.kept_recorded") { e0, p0 -> VisitId.decode(e0, p0) },
-                removed = Wire.decodeList(Wire.field(o, "removed", path), "$path.removed") { e0, p0 -> VisitId.decode(e0, p0) },
-                unchanged = Wire.decodeList(Wire.field(o, "unchanged", path), "$path.unchanged") { e0, p0 -> VisitId.decode(e0, p0) },
+                added = Wire.decodeList(Wire.field(o, "added", path), path.dot("added")) { e0, p0 -> Visit.decode(e0, p0) },
+                keptByHand = Wire.decodeList(Wire.field(o, "kept_by_hand", path), path.dot("kept_by_hand")) { e0, p0 -> VisitId.decode(e0, p0) },
+                keptRecorded = Wire.decodeList(Wire.field(o, "kept_recorded", path), path.dot("kept_recorded")) { e0, p0 -> VisitId.decode(e0, p0) },
+                removed = Wire.decodeList(Wire.field(o, "removed", path), path.dot("removed")) { e0, p0 -> VisitId.decode(e0, p0) },
+                unchanged = Wire.decodeList(Wire.field(o, "unchanged", path), path.dot("unchanged")) { e0, p0 -> VisitId.decode(e0, p0) },
             )
         }
     }
@@ -3361,15 +3361,15 @@ data class ReportDue(
 
     companion object {
         /** Reads the JSON form of [ReportDue]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ReportDue = decode(json, "$")
+        fun fromJson(json: JsonElement): ReportDue = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ReportDue {
+        internal fun decode(json: JsonElement, path: JsonPath): ReportDue {
             val o = Wire.decodeObject(json, path)
             return ReportDue(
-                deadline = Wire.decodeDate(Wire.field(o, "deadline", path), "$path.deadline"),
-                kind = ReportKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                overdue = Wire.decodeBoolean(Wire.field(o, "overdue", path), "$path.overdue"),
-                submittedAt = Wire.decodeNullable(Wire.field(o, "submitted_at", path), "$path.submitted_at") { e0, p0 -> Wire.decodeInstant(e0, p0) },
+                deadline = Wire.decodeDate(Wire.field(o, "deadline", path), path.dot("deadline")),
+                kind = ReportKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                overdue = Wire.decodeBoolean(Wire.field(o, "overdue", path), path.dot("overdue")),
+                submittedAt = Wire.decodeNullable(Wire.field(o, "submitted_at", path), path.dot("submitted_at")) { e0, p0 -> Wire.decodeInstant(e0, p0) },
             )
         }
     }
@@ -3415,28 +3415,28 @@ sealed interface ReportKind {
 
     companion object {
         /** Reads the JSON form of [ReportKind]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ReportKind = decode(json, "$")
+        fun fromJson(json: JsonElement): ReportKind = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ReportKind {
+        internal fun decode(json: JsonElement, path: JsonPath): ReportKind {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
                 "Monthly" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.Monthly"), "$path.Monthly")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("Monthly")), path.dot("Monthly"))
                     Monthly(
-                        month = Wire.decodeLong(Wire.field(o, "month", "$path.Monthly"), "$path.Monthly.month"),
-                        year = Wire.decodeInt(Wire.field(o, "year", "$path.Monthly"), "$path.Monthly.year"),
+                        month = Wire.decodeLong(Wire.field(o, "month", path.dot("Monthly")), path.dot("Monthly").dot("month")),
+                        year = Wire.decodeInt(Wire.field(o, "year", path.dot("Monthly")), path.dot("Monthly").dot("year")),
                     )
                 }
                 "CareHomeStart" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.CareHomeStart"), "$path.CareHomeStart")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("CareHomeStart")), path.dot("CareHomeStart"))
                     CareHomeStart(
-                        contract = ContractId.decode(Wire.field(o, "contract", "$path.CareHomeStart"), "$path.CareHomeStart.contract"),
+                        contract = ContractId.decode(Wire.field(o, "contract", path.dot("CareHomeStart")), path.dot("CareHomeStart").dot("contract")),
                     )
                 }
                 "CareHomeEnd" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.CareHomeEnd"), "$path.CareHomeEnd")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("CareHomeEnd")), path.dot("CareHomeEnd"))
                     CareHomeEnd(
-                        contract = ContractId.decode(Wire.field(o, "contract", "$path.CareHomeEnd"), "$path.CareHomeEnd.contract"),
+                        contract = ContractId.decode(Wire.field(o, "contract", path.dot("CareHomeEnd")), path.dot("CareHomeEnd").dot("contract")),
                     )
                 }
                 else -> throw Wire.unknownVariant(path, tag, "ReportKind")
@@ -3468,16 +3468,16 @@ data class ReportLine(
 
     companion object {
         /** Reads the JSON form of [ReportLine]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ReportLine = decode(json, "$")
+        fun fromJson(json: JsonElement): ReportLine = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ReportLine {
+        internal fun decode(json: JsonElement, path: JsonPath): ReportLine {
             val o = Wire.decodeObject(json, path)
             return ReportLine(
-                clients = Wire.decodeLong(Wire.field(o, "clients", path), "$path.clients"),
-                code = Wire.decodeString(Wire.field(o, "code", path), "$path.code"),
-                count = Wire.decodeLong(Wire.field(o, "count", path), "$path.count"),
-                minutes = Wire.decodeLong(Wire.field(o, "minutes", path), "$path.minutes"),
-                text = Wire.decodeString(Wire.field(o, "text", path), "$path.text"),
+                clients = Wire.decodeLong(Wire.field(o, "clients", path), path.dot("clients")),
+                code = Wire.decodeString(Wire.field(o, "code", path), path.dot("code")),
+                count = Wire.decodeLong(Wire.field(o, "count", path), path.dot("count")),
+                minutes = Wire.decodeLong(Wire.field(o, "minutes", path), path.dot("minutes")),
+                text = Wire.decodeString(Wire.field(o, "text", path), path.dot("text")),
             )
         }
     }
@@ -3503,15 +3503,15 @@ data class ReportSubmission(
 
     companion object {
         /** Reads the JSON form of [ReportSubmission]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ReportSubmission = decode(json, "$")
+        fun fromJson(json: JsonElement): ReportSubmission = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ReportSubmission {
+        internal fun decode(json: JsonElement, path: JsonPath): ReportSubmission {
             val o = Wire.decodeObject(json, path)
             return ReportSubmission(
-                by = WorkerId.decode(Wire.field(o, "by", path), "$path.by"),
-                kind = ReportKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                provider = OrganizationId.decode(Wire.field(o, "provider", path), "$path.provider"),
-                submittedAt = Wire.decodeInstant(Wire.field(o, "submitted_at", path), "$path.submitted_at"),
+                by = WorkerId.decode(Wire.field(o, "by", path), path.dot("by")),
+                kind = ReportKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                provider = OrganizationId.decode(Wire.field(o, "provider", path), path.dot("provider")),
+                submittedAt = Wire.decodeInstant(Wire.field(o, "submitted_at", path), path.dot("submitted_at")),
             )
         }
     }
@@ -3526,9 +3526,9 @@ data class RestrictionId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [RestrictionId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): RestrictionId = decode(json, "$")
+        fun fromJson(json: JsonElement): RestrictionId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): RestrictionId =
+        internal fun decode(json: JsonElement, path: JsonPath): RestrictionId =
             RestrictionId(Wire.decodeUuid(json, path))
     }
 }
@@ -3586,9 +3586,9 @@ enum class Role(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [Role]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Role = decode(json, "$")
+        fun fromJson(json: JsonElement): Role = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Role {
+        internal fun decode(json: JsonElement, path: JsonPath): Role {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "Role")
         }
@@ -3609,13 +3609,13 @@ data class ServiceCheck(
 
     companion object {
         /** Reads the JSON form of [ServiceCheck]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ServiceCheck = decode(json, "$")
+        fun fromJson(json: JsonElement): ServiceCheck = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ServiceCheck {
+        internal fun decode(json: JsonElement, path: JsonPath): ServiceCheck {
             val o = Wire.decodeObject(json, path)
             return ServiceCheck(
-                providers = Wire.decodeList(Wire.field(o, "providers", path), "$path.providers") { e0, p0 -> ServingProvider.decode(e0, p0) },
-                file = Wire.decodeNullable(Wire.field(o, "file", path), "$path.file") { e0, p0 -> ClientFileId.decode(e0, p0) },
+                providers = Wire.decodeList(Wire.field(o, "providers", path), path.dot("providers")) { e0, p0 -> ServingProvider.decode(e0, p0) },
+                file = Wire.decodeNullable(Wire.field(o, "file", path), path.dot("file")) { e0, p0 -> ClientFileId.decode(e0, p0) },
             )
         }
     }
@@ -3636,9 +3636,9 @@ enum class ServiceKind(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [ServiceKind]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ServiceKind = decode(json, "$")
+        fun fromJson(json: JsonElement): ServiceKind = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ServiceKind {
+        internal fun decode(json: JsonElement, path: JsonPath): ServiceKind {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "ServiceKind")
         }
@@ -3701,26 +3701,26 @@ data class ServiceLogEntry(
 
     companion object {
         /** Reads the JSON form of [ServiceLogEntry]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ServiceLogEntry = decode(json, "$")
+        fun fromJson(json: JsonElement): ServiceLogEntry = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ServiceLogEntry {
+        internal fun decode(json: JsonElement, path: JsonPath): ServiceLogEntry {
             val o = Wire.decodeObject(json, path)
             return ServiceLogEntry(
-                action = PlannedAction.decode(Wire.field(o, "action", path), "$path.action"),
-                actualEnd = Wire.decodeInstant(Wire.field(o, "actual_end", path), "$path.actual_end"),
-                actualStart = Wire.decodeInstant(Wire.field(o, "actual_start", path), "$path.actual_start"),
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = LogEntryId.decode(Wire.field(o, "id", path), "$path.id"),
-                manual = Wire.decodeBoolean(Wire.field(o, "manual", path), "$path.manual"),
-                place = Wire.decodeString(Wire.field(o, "place", path), "$path.place"),
-                recordedAt = Wire.decodeInstant(Wire.field(o, "recorded_at", path), "$path.recorded_at"),
-                worker = WorkerId.decode(Wire.field(o, "worker", path), "$path.worker"),
-                detail = Wire.decodeNullable(Wire.field(o, "detail", path), "$path.detail") { e0, p0 -> DomainDetail.decode(e0, p0) },
-                plannedEnd = Wire.decodeNullable(Wire.field(o, "planned_end", path), "$path.planned_end") { e0, p0 -> Wire.decodeInstant(e0, p0) },
-                plannedStart = Wire.decodeNullable(Wire.field(o, "planned_start", path), "$path.planned_start") { e0, p0 -> Wire.decodeInstant(e0, p0) },
-                provider = Wire.decodeNullable(Wire.field(o, "provider", path), "$path.provider") { e0, p0 -> OrganizationId.decode(e0, p0) },
-                visit = Wire.decodeNullable(Wire.field(o, "visit", path), "$path.visit") { e0, p0 -> VisitId.decode(e0, p0) },
+                action = PlannedAction.decode(Wire.field(o, "action", path), path.dot("action")),
+                actualEnd = Wire.decodeInstant(Wire.field(o, "actual_end", path), path.dot("actual_end")),
+                actualStart = Wire.decodeInstant(Wire.field(o, "actual_start", path), path.dot("actual_start")),
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = LogEntryId.decode(Wire.field(o, "id", path), path.dot("id")),
+                manual = Wire.decodeBoolean(Wire.field(o, "manual", path), path.dot("manual")),
+                place = Wire.decodeString(Wire.field(o, "place", path), path.dot("place")),
+                recordedAt = Wire.decodeInstant(Wire.field(o, "recorded_at", path), path.dot("recorded_at")),
+                worker = WorkerId.decode(Wire.field(o, "worker", path), path.dot("worker")),
+                detail = Wire.decodeNullable(Wire.field(o, "detail", path), path.dot("detail")) { e0, p0 -> DomainDetail.decode(e0, p0) },
+                plannedEnd = Wire.decodeNullable(Wire.field(o, "planned_end", path), path.dot("planned_end")) { e0, p0 -> Wire.decodeInstant(e0, p0) },
+                plannedStart = Wire.decodeNullable(Wire.field(o, "planned_start", path), path.dot("planned_start")) { e0, p0 -> Wire.decodeInstant(e0, p0) },
+                provider = Wire.decodeNullable(Wire.field(o, "provider", path), path.dot("provider")) { e0, p0 -> OrganizationId.decode(e0, p0) },
+                visit = Wire.decodeNullable(Wire.field(o, "visit", path), path.dot("visit")) { e0, p0 -> VisitId.decode(e0, p0) },
             )
         }
     }
@@ -3746,15 +3746,15 @@ data class ServingProvider(
 
     companion object {
         /** Reads the JSON form of [ServingProvider]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ServingProvider = decode(json, "$")
+        fun fromJson(json: JsonElement): ServingProvider = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ServingProvider {
+        internal fun decode(json: JsonElement, path: JsonPath): ServingProvider {
             val o = Wire.decodeObject(json, path)
             return ServingProvider(
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                name = Wire.decodeString(Wire.field(o, "name", path), "$path.name"),
-                provider = OrganizationId.decode(Wire.field(o, "provider", path), "$path.provider"),
-                contact = Wire.decodeNullable(Wire.field(o, "contact", path), "$path.contact") { e0, p0 -> ContactPoint.decode(e0, p0) },
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                name = Wire.decodeString(Wire.field(o, "name", path), path.dot("name")),
+                provider = OrganizationId.decode(Wire.field(o, "provider", path), path.dot("provider")),
+                contact = Wire.decodeNullable(Wire.field(o, "contact", path), path.dot("contact")) { e0, p0 -> ContactPoint.decode(e0, p0) },
             )
         }
     }
@@ -3774,13 +3774,13 @@ data class SplitOutcome(
 
     companion object {
         /** Reads the JSON form of [SplitOutcome]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): SplitOutcome = decode(json, "$")
+        fun fromJson(json: JsonElement): SplitOutcome = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): SplitOutcome {
+        internal fun decode(json: JsonElement, path: JsonPath): SplitOutcome {
             val o = Wire.decodeObject(json, path)
             return SplitOutcome(
-                ended = PlanItemOutcome.decode(Wire.field(o, "ended", path), "$path.ended"),
-                started = PlanItemOutcome.decode(Wire.field(o, "started", path), "$path.started"),
+                ended = PlanItemOutcome.decode(Wire.field(o, "ended", path), path.dot("ended")),
+                started = PlanItemOutcome.decode(Wire.field(o, "started", path), path.dot("started")),
             )
         }
     }
@@ -3819,18 +3819,18 @@ data class Substitution(
 
     companion object {
         /** Reads the JSON form of [Substitution]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Substitution = decode(json, "$")
+        fun fromJson(json: JsonElement): Substitution = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Substitution {
+        internal fun decode(json: JsonElement, path: JsonPath): Substitution {
             val o = Wire.decodeObject(json, path)
             return Substitution(
-                from = Wire.decodeDate(Wire.field(o, "from", path), "$path.from"),
-                grantedAt = Wire.decodeInstant(Wire.field(o, "granted_at", path), "$path.granted_at"),
-                grantedBy = WorkerId.decode(Wire.field(o, "granted_by", path), "$path.granted_by"),
-                id = SubstitutionId.decode(Wire.field(o, "id", path), "$path.id"),
-                substitute = WorkerId.decode(Wire.field(o, "substitute", path), "$path.substitute"),
-                substituted = WorkerId.decode(Wire.field(o, "substituted", path), "$path.substituted"),
-                until = Wire.decodeDate(Wire.field(o, "until", path), "$path.until"),
+                from = Wire.decodeDate(Wire.field(o, "from", path), path.dot("from")),
+                grantedAt = Wire.decodeInstant(Wire.field(o, "granted_at", path), path.dot("granted_at")),
+                grantedBy = WorkerId.decode(Wire.field(o, "granted_by", path), path.dot("granted_by")),
+                id = SubstitutionId.decode(Wire.field(o, "id", path), path.dot("id")),
+                substitute = WorkerId.decode(Wire.field(o, "substitute", path), path.dot("substitute")),
+                substituted = WorkerId.decode(Wire.field(o, "substituted", path), path.dot("substituted")),
+                until = Wire.decodeDate(Wire.field(o, "until", path), path.dot("until")),
             )
         }
     }
@@ -3845,9 +3845,9 @@ data class SubstitutionId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [SubstitutionId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): SubstitutionId = decode(json, "$")
+        fun fromJson(json: JsonElement): SubstitutionId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): SubstitutionId =
+        internal fun decode(json: JsonElement, path: JsonPath): SubstitutionId =
             SubstitutionId(Wire.decodeUuid(json, path))
     }
 }
@@ -3869,14 +3869,14 @@ data class TerminationEffects(
 
     companion object {
         /** Reads the JSON form of [TerminationEffects]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): TerminationEffects = decode(json, "$")
+        fun fromJson(json: JsonElement): TerminationEffects = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): TerminationEffects {
+        internal fun decode(json: JsonElement, path: JsonPath): TerminationEffects {
             val o = Wire.decodeObject(json, path)
             return TerminationEffects(
-                membershipsEnded = Wire.decodeList(Wire.field(o, "memberships_ended", path), "$path.memberships_ended") { e0, p0 -> MembershipId.decode(e0, p0) },
-                planItemsEnded = Wire.decodeList(Wire.field(o, "plan_items_ended", path), "$path.plan_items_ended") { e0, p0 -> PlanItemId.decode(e0, p0) },
-                visitsEnded = Wire.decodeList(Wire.field(o, "visits_ended", path), "$path.visits_ended") { e0, p0 -> VisitId.decode(e0, p0) },
+                membershipsEnded = Wire.decodeList(Wire.field(o, "memberships_ended", path), path.dot("memberships_ended")) { e0, p0 -> MembershipId.decode(e0, p0) },
+                planItemsEnded = Wire.decodeList(Wire.field(o, "plan_items_ended", path), path.dot("plan_items_ended")) { e0, p0 -> PlanItemId.decode(e0, p0) },
+                visitsEnded = Wire.decodeList(Wire.field(o, "visits_ended", path), path.dot("visits_ended")) { e0, p0 -> VisitId.decode(e0, p0) },
             )
         }
     }
@@ -3912,16 +3912,16 @@ data class VerifyReport(
 
     companion object {
         /** Reads the JSON form of [VerifyReport]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): VerifyReport = decode(json, "$")
+        fun fromJson(json: JsonElement): VerifyReport = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): VerifyReport {
+        internal fun decode(json: JsonElement, path: JsonPath): VerifyReport {
             val o = Wire.decodeObject(json, path)
             return VerifyReport(
-                entries = Wire.decodeLong(Wire.field(o, "entries", path), "$path.entries"),
-                against = Wire.decodeNullable(o["against"], "$path.against") { e0, p0 -> Checkpoint.decode(e0, p0) },
-                firstBreak = Wire.decodeNullable(Wire.field(o, "first_break", path), "$path.first_break") { e0, p0 -> ChainBreak.decode(e0, p0) },
-                headHash = Wire.decodeNullable(Wire.field(o, "head_hash", path), "$path.head_hash") { e0, p0 -> Wire.decodeString(e0, p0) },
-                records = Wire.decodeNullable(o["records"], "$path.records") { e0, p0 -> RecordsCheck.decode(e0, p0) },
+                entries = Wire.decodeLong(Wire.field(o, "entries", path), path.dot("entries")),
+                against = Wire.decodeNullable(o["against"], path.dot("against")) { e0, p0 -> Checkpoint.decode(e0, p0) },
+                firstBreak = Wire.decodeNullable(Wire.field(o, "first_break", path), path.dot("first_break")) { e0, p0 -> ChainBreak.decode(e0, p0) },
+                headHash = Wire.decodeNullable(Wire.field(o, "head_hash", path), path.dot("head_hash")) { e0, p0 -> Wire.decodeString(e0, p0) },
+                records = Wire.decodeNullable(o["records"], path.dot("records")) { e0, p0 -> RecordsCheck.decode(e0, p0) },
             )
         }
     }
@@ -3949,14 +3949,14 @@ sealed interface Visibility {
 
     companion object {
         /** Reads the JSON form of [Visibility]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Visibility = decode(json, "$")
+        fun fromJson(json: JsonElement): Visibility = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Visibility {
+        internal fun decode(json: JsonElement, path: JsonPath): Visibility {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Network" -> { Wire.decodeUnitContent(content, "$path.Network"); Network }
-                "DomainOnly" -> DomainOnly(Domain.decode(Wire.decodeContent(content, "$path.DomainOnly"), "$path.DomainOnly"))
-                "RoleOnly" -> RoleOnly(Role.decode(Wire.decodeContent(content, "$path.RoleOnly"), "$path.RoleOnly"))
+                "Network" -> { Wire.decodeUnitContent(content, path.dot("Network")); Network }
+                "DomainOnly" -> DomainOnly(Domain.decode(Wire.decodeContent(content, path.dot("DomainOnly")), path.dot("DomainOnly")))
+                "RoleOnly" -> RoleOnly(Role.decode(Wire.decodeContent(content, path.dot("RoleOnly")), path.dot("RoleOnly")))
                 else -> throw Wire.unknownVariant(path, tag, "Visibility")
             }
         }
@@ -4023,27 +4023,27 @@ data class Visit(
 
     companion object {
         /** Reads the JSON form of [Visit]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Visit = decode(json, "$")
+        fun fromJson(json: JsonElement): Visit = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Visit {
+        internal fun decode(json: JsonElement, path: JsonPath): Visit {
             val o = Wire.decodeObject(json, path)
             return Visit(
-                action = PlannedAction.decode(Wire.field(o, "action", path), "$path.action"),
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                end = Wire.decodeInstant(Wire.field(o, "end", path), "$path.end"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                id = VisitId.decode(Wire.field(o, "id", path), "$path.id"),
-                movedByHand = Wire.decodeBoolean(Wire.field(o, "moved_by_hand", path), "$path.moved_by_hand"),
-                place = Wire.decodeString(Wire.field(o, "place", path), "$path.place"),
-                slotIndex = Wire.decodeInt(Wire.field(o, "slot_index", path), "$path.slot_index"),
-                start = Wire.decodeInstant(Wire.field(o, "start", path), "$path.start"),
-                status = VisitStatus.decode(Wire.field(o, "status", path), "$path.status"),
-                cancellation = Wire.decodeNullable(o["cancellation"], "$path.cancellation") { e0, p0 -> Cancellation.decode(e0, p0) },
-                notDone = Wire.decodeNullable(Wire.field(o, "not_done", path), "$path.not_done") { e0, p0 -> NotDone.decode(e0, p0) },
-                planItem = Wire.decodeNullable(Wire.field(o, "plan_item", path), "$path.plan_item") { e0, p0 -> PlanItemId.decode(e0, p0) },
-                provider = Wire.decodeNullable(Wire.field(o, "provider", path), "$path.provider") { e0, p0 -> OrganizationId.decode(e0, p0) },
-                slot = Wire.decodeNullable(Wire.field(o, "slot", path), "$path.slot") { e0, p0 -> Wire.decodeLocalDateTime(e0, p0) },
-                worker = Wire.decodeNullable(Wire.field(o, "worker", path), "$path.worker") { e0, p0 -> WorkerId.decode(e0, p0) },
+                action = PlannedAction.decode(Wire.field(o, "action", path), path.dot("action")),
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                end = Wire.decodeInstant(Wire.field(o, "end", path), path.dot("end")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                id = VisitId.decode(Wire.field(o, "id", path), path.dot("id")),
+                movedByHand = Wire.decodeBoolean(Wire.field(o, "moved_by_hand", path), path.dot("moved_by_hand")),
+                place = Wire.decodeString(Wire.field(o, "place", path), path.dot("place")),
+                slotIndex = Wire.decodeInt(Wire.field(o, "slot_index", path), path.dot("slot_index")),
+                start = Wire.decodeInstant(Wire.field(o, "start", path), path.dot("start")),
+                status = VisitStatus.decode(Wire.field(o, "status", path), path.dot("status")),
+                cancellation = Wire.decodeNullable(o["cancellation"], path.dot("cancellation")) { e0, p0 -> Cancellation.decode(e0, p0) },
+                notDone = Wire.decodeNullable(Wire.field(o, "not_done", path), path.dot("not_done")) { e0, p0 -> NotDone.decode(e0, p0) },
+                planItem = Wire.decodeNullable(Wire.field(o, "plan_item", path), path.dot("plan_item")) { e0, p0 -> PlanItemId.decode(e0, p0) },
+                provider = Wire.decodeNullable(Wire.field(o, "provider", path), path.dot("provider")) { e0, p0 -> OrganizationId.decode(e0, p0) },
+                slot = Wire.decodeNullable(Wire.field(o, "slot", path), path.dot("slot")) { e0, p0 -> Wire.decodeLocalDateTime(e0, p0) },
+                worker = Wire.decodeNullable(Wire.field(o, "worker", path), path.dot("worker")) { e0, p0 -> WorkerId.decode(e0, p0) },
             )
         }
     }
@@ -4063,13 +4063,13 @@ data class VisitChange(
 
     companion object {
         /** Reads the JSON form of [VisitChange]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): VisitChange = decode(json, "$")
+        fun fromJson(json: JsonElement): VisitChange = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): VisitChange {
+        internal fun decode(json: JsonElement, path: JsonPath): VisitChange {
             val o = Wire.decodeObject(json, path)
             return VisitChange(
-                conflicts = Wire.decodeList(Wire.field(o, "conflicts", path), "$path.conflicts") { e0, p0 -> Overlap.decode(e0, p0) },
-                visit = Visit.decode(Wire.field(o, "visit", path), "$path.visit"),
+                conflicts = Wire.decodeList(Wire.field(o, "conflicts", path), path.dot("conflicts")) { e0, p0 -> Overlap.decode(e0, p0) },
+                visit = Visit.decode(Wire.field(o, "visit", path), path.dot("visit")),
             )
         }
     }
@@ -4084,9 +4084,9 @@ data class VisitId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [VisitId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): VisitId = decode(json, "$")
+        fun fromJson(json: JsonElement): VisitId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): VisitId =
+        internal fun decode(json: JsonElement, path: JsonPath): VisitId =
             VisitId(Wire.decodeUuid(json, path))
     }
 }
@@ -4144,25 +4144,25 @@ data class VisitPlan(
 
     companion object {
         /** Reads the JSON form of [VisitPlan]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): VisitPlan = decode(json, "$")
+        fun fromJson(json: JsonElement): VisitPlan = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): VisitPlan {
+        internal fun decode(json: JsonElement, path: JsonPath): VisitPlan {
             val o = Wire.decodeObject(json, path)
             return VisitPlan(
-                action = PlannedAction.decode(Wire.field(o, "action", path), "$path.action"),
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                durationMinutes = Wire.decodeLong(Wire.field(o, "duration_minutes", path), "$path.duration_minutes"),
-                item = PlanItemId.decode(Wire.field(o, "item", path), "$path.item"),
-                place = Wire.decodeString(Wire.field(o, "place", path), "$path.place"),
-                plan = PlanId.decode(Wire.field(o, "plan", path), "$path.plan"),
-                provider = OrganizationId.decode(Wire.field(o, "provider", path), "$path.provider"),
-                recurrence = Wire.decodeString(Wire.field(o, "recurrence", path), "$path.recurrence"),
-                recurrenceInWords = Wire.decodeString(Wire.field(o, "recurrence_in_words", path), "$path.recurrence_in_words"),
-                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), "$path.valid_from"),
-                providerName = Wire.decodeNullable(Wire.field(o, "provider_name", path), "$path.provider_name") { e0, p0 -> Wire.decodeString(e0, p0) },
-                validUntil = Wire.decodeNullable(Wire.field(o, "valid_until", path), "$path.valid_until") { e0, p0 -> Wire.decodeDate(e0, p0) },
-                worker = Wire.decodeNullable(Wire.field(o, "worker", path), "$path.worker") { e0, p0 -> WorkerId.decode(e0, p0) },
-                workerName = Wire.decodeNullable(Wire.field(o, "worker_name", path), "$path.worker_name") { e0, p0 -> Wire.decodeString(e0, p0) },
+                action = PlannedAction.decode(Wire.field(o, "action", path), path.dot("action")),
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                durationMinutes = Wire.decodeLong(Wire.field(o, "duration_minutes", path), path.dot("duration_minutes")),
+                item = PlanItemId.decode(Wire.field(o, "item", path), path.dot("item")),
+                place = Wire.decodeString(Wire.field(o, "place", path), path.dot("place")),
+                plan = PlanId.decode(Wire.field(o, "plan", path), path.dot("plan")),
+                provider = OrganizationId.decode(Wire.field(o, "provider", path), path.dot("provider")),
+                recurrence = Wire.decodeString(Wire.field(o, "recurrence", path), path.dot("recurrence")),
+                recurrenceInWords = Wire.decodeString(Wire.field(o, "recurrence_in_words", path), path.dot("recurrence_in_words")),
+                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), path.dot("valid_from")),
+                providerName = Wire.decodeNullable(Wire.field(o, "provider_name", path), path.dot("provider_name")) { e0, p0 -> Wire.decodeString(e0, p0) },
+                validUntil = Wire.decodeNullable(Wire.field(o, "valid_until", path), path.dot("valid_until")) { e0, p0 -> Wire.decodeDate(e0, p0) },
+                worker = Wire.decodeNullable(Wire.field(o, "worker", path), path.dot("worker")) { e0, p0 -> WorkerId.decode(e0, p0) },
+                workerName = Wire.decodeNullable(Wire.field(o, "worker_name", path), path.dot("worker_name")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -4185,9 +4185,9 @@ enum class VisitStatus(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [VisitStatus]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): VisitStatus = decode(json, "$")
+        fun fromJson(json: JsonElement): VisitStatus = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): VisitStatus {
+        internal fun decode(json: JsonElement, path: JsonPath): VisitStatus {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "VisitStatus")
         }
@@ -4212,13 +4212,13 @@ data class VisitWithPlan(
 
     companion object {
         /** Reads the JSON form of [VisitWithPlan]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): VisitWithPlan = decode(json, "$")
+        fun fromJson(json: JsonElement): VisitWithPlan = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): VisitWithPlan {
+        internal fun decode(json: JsonElement, path: JsonPath): VisitWithPlan {
             val o = Wire.decodeObject(json, path)
             return VisitWithPlan(
-                visit = CalendarVisit.decode(Wire.field(o, "visit", path), "$path.visit"),
-                plan = Wire.decodeNullable(Wire.field(o, "plan", path), "$path.plan") { e0, p0 -> VisitPlan.decode(e0, p0) },
+                visit = CalendarVisit.decode(Wire.field(o, "visit", path), path.dot("visit")),
+                plan = Wire.decodeNullable(Wire.field(o, "plan", path), path.dot("plan")) { e0, p0 -> VisitPlan.decode(e0, p0) },
             )
         }
     }
@@ -4259,20 +4259,20 @@ data class Worker(
 
     companion object {
         /** Reads the JSON form of [Worker]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Worker = decode(json, "$")
+        fun fromJson(json: JsonElement): Worker = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Worker {
+        internal fun decode(json: JsonElement, path: JsonPath): Worker {
             val o = Wire.decodeObject(json, path)
             return Worker(
-                employedFrom = Wire.decodeDate(Wire.field(o, "employed_from", path), "$path.employed_from"),
-                familyName = Wire.decodeString(Wire.field(o, "family_name", path), "$path.family_name"),
-                givenName = Wire.decodeString(Wire.field(o, "given_name", path), "$path.given_name"),
-                id = WorkerId.decode(Wire.field(o, "id", path), "$path.id"),
-                organization = OrganizationId.decode(Wire.field(o, "organization", path), "$path.organization"),
-                personalCode = PersonalCode.decode(Wire.field(o, "personal_code", path), "$path.personal_code"),
-                role = Role.decode(Wire.field(o, "role", path), "$path.role"),
-                employedUntil = Wire.decodeNullable(Wire.field(o, "employed_until", path), "$path.employed_until") { e0, p0 -> Wire.decodeDate(e0, p0) },
-                endRecordedAt = Wire.decodeNullable(Wire.field(o, "end_recorded_at", path), "$path.end_recorded_at") { e0, p0 -> Wire.decodeInstant(e0, p0) },
+                employedFrom = Wire.decodeDate(Wire.field(o, "employed_from", path), path.dot("employed_from")),
+                familyName = Wire.decodeString(Wire.field(o, "family_name", path), path.dot("family_name")),
+                givenName = Wire.decodeString(Wire.field(o, "given_name", path), path.dot("given_name")),
+                id = WorkerId.decode(Wire.field(o, "id", path), path.dot("id")),
+                organization = OrganizationId.decode(Wire.field(o, "organization", path), path.dot("organization")),
+                personalCode = PersonalCode.decode(Wire.field(o, "personal_code", path), path.dot("personal_code")),
+                role = Role.decode(Wire.field(o, "role", path), path.dot("role")),
+                employedUntil = Wire.decodeNullable(Wire.field(o, "employed_until", path), path.dot("employed_until")) { e0, p0 -> Wire.decodeDate(e0, p0) },
+                endRecordedAt = Wire.decodeNullable(Wire.field(o, "end_recorded_at", path), path.dot("end_recorded_at")) { e0, p0 -> Wire.decodeInstant(e0, p0) },
             )
         }
     }
@@ -4287,9 +4287,9 @@ data class WorkerId(val value: UUID) {
 
     companion object {
         /** Reads the JSON form of [WorkerId]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): WorkerId = decode(json, "$")
+        fun fromJson(json: JsonElement): WorkerId = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): WorkerId =
+        internal fun decode(json: JsonElement, path: JsonPath): WorkerId =
             WorkerId(Wire.decodeUuid(json, path))
     }
 }
@@ -4316,14 +4316,14 @@ sealed interface Audience {
 
     companion object {
         /** Reads the JSON form of [Audience]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): Audience = decode(json, "$")
+        fun fromJson(json: JsonElement): Audience = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): Audience {
+        internal fun decode(json: JsonElement, path: JsonPath): Audience {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Member" -> Member(Recipient.decode(Wire.decodeContent(content, "$path.Member"), "$path.Member"))
-                "Role" -> Role(ee.tallinn.teho.Role.decode(Wire.decodeContent(content, "$path.Role"), "$path.Role"))
-                "Network" -> { Wire.decodeUnitContent(content, "$path.Network"); Network }
+                "Member" -> Member(Recipient.decode(Wire.decodeContent(content, path.dot("Member")), path.dot("Member")))
+                "Role" -> Role(ee.tallinn.teho.Role.decode(Wire.decodeContent(content, path.dot("Role")), path.dot("Role")))
+                "Network" -> { Wire.decodeUnitContent(content, path.dot("Network")); Network }
                 else -> throw Wire.unknownVariant(path, tag, "Audience")
             }
         }
@@ -4363,20 +4363,20 @@ sealed interface ClientQuery {
 
     companion object {
         /** Reads the JSON form of [ClientQuery]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ClientQuery = decode(json, "$")
+        fun fromJson(json: JsonElement): ClientQuery = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ClientQuery {
+        internal fun decode(json: JsonElement, path: JsonPath): ClientQuery {
             val (tag, content) = Wire.decodeVariant(json, path)
             return when (tag) {
-                "Code" -> Code(PersonalCode.decode(Wire.decodeContent(content, "$path.Code"), "$path.Code"))
+                "Code" -> Code(PersonalCode.decode(Wire.decodeContent(content, path.dot("Code")), path.dot("Code")))
                 "Foreign" -> {
-                    val o = Wire.decodeObject(Wire.decodeContent(content, "$path.Foreign"), "$path.Foreign")
+                    val o = Wire.decodeObject(Wire.decodeContent(content, path.dot("Foreign")), path.dot("Foreign"))
                     Foreign(
-                        country = Wire.decodeString(Wire.field(o, "country", "$path.Foreign"), "$path.Foreign.country"),
-                        documentNumber = Wire.decodeString(Wire.field(o, "document_number", "$path.Foreign"), "$path.Foreign.document_number"),
+                        country = Wire.decodeString(Wire.field(o, "country", path.dot("Foreign")), path.dot("Foreign").dot("country")),
+                        documentNumber = Wire.decodeString(Wire.field(o, "document_number", path.dot("Foreign")), path.dot("Foreign").dot("document_number")),
                     )
                 }
-                "Name" -> Name(Wire.decodeString(Wire.decodeContent(content, "$path.Name"), "$path.Name"))
+                "Name" -> Name(Wire.decodeString(Wire.decodeContent(content, path.dot("Name")), path.dot("Name")))
                 else -> throw Wire.unknownVariant(path, tag, "ClientQuery")
             }
         }
@@ -4400,14 +4400,14 @@ data class ContactPointInput(
 
     companion object {
         /** Reads the JSON form of [ContactPointInput]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): ContactPointInput = decode(json, "$")
+        fun fromJson(json: JsonElement): ContactPointInput = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): ContactPointInput {
+        internal fun decode(json: JsonElement, path: JsonPath): ContactPointInput {
             val o = Wire.decodeObject(json, path)
             return ContactPointInput(
-                kind = ContactKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                value = Wire.decodeString(Wire.field(o, "value", path), "$path.value"),
-                label = Wire.decodeNullable(o["label"], "$path.label") { e0, p0 -> Wire.decodeString(e0, p0) },
+                kind = ContactKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                value = Wire.decodeString(Wire.field(o, "value", path), path.dot("value")),
+                label = Wire.decodeNullable(o["label"], path.dot("label")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -4430,14 +4430,14 @@ data class DoneReport(
 
     companion object {
         /** Reads the JSON form of [DoneReport]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): DoneReport = decode(json, "$")
+        fun fromJson(json: JsonElement): DoneReport = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): DoneReport {
+        internal fun decode(json: JsonElement, path: JsonPath): DoneReport {
             val o = Wire.decodeObject(json, path)
             return DoneReport(
-                actualEnd = Wire.decodeNullable(o["actual_end"], "$path.actual_end") { e0, p0 -> Wire.decodeInstant(e0, p0) },
-                actualStart = Wire.decodeNullable(o["actual_start"], "$path.actual_start") { e0, p0 -> Wire.decodeInstant(e0, p0) },
-                detail = Wire.decodeNullable(o["detail"], "$path.detail") { e0, p0 -> Wire.decodeString(e0, p0) },
+                actualEnd = Wire.decodeNullable(o["actual_end"], path.dot("actual_end")) { e0, p0 -> Wire.decodeInstant(e0, p0) },
+                actualStart = Wire.decodeNullable(o["actual_start"], path.dot("actual_start")) { e0, p0 -> Wire.decodeInstant(e0, p0) },
+                detail = Wire.decodeNullable(o["detail"], path.dot("detail")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -4463,15 +4463,15 @@ data class NewAdministrator(
 
     companion object {
         /** Reads the JSON form of [NewAdministrator]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewAdministrator = decode(json, "$")
+        fun fromJson(json: JsonElement): NewAdministrator = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewAdministrator {
+        internal fun decode(json: JsonElement, path: JsonPath): NewAdministrator {
             val o = Wire.decodeObject(json, path)
             return NewAdministrator(
-                employedFrom = Wire.decodeDate(Wire.field(o, "employed_from", path), "$path.employed_from"),
-                familyName = Wire.decodeString(Wire.field(o, "family_name", path), "$path.family_name"),
-                givenName = Wire.decodeString(Wire.field(o, "given_name", path), "$path.given_name"),
-                personalCode = PersonalCode.decode(Wire.field(o, "personal_code", path), "$path.personal_code"),
+                employedFrom = Wire.decodeDate(Wire.field(o, "employed_from", path), path.dot("employed_from")),
+                familyName = Wire.decodeString(Wire.field(o, "family_name", path), path.dot("family_name")),
+                givenName = Wire.decodeString(Wire.field(o, "given_name", path), path.dot("given_name")),
+                personalCode = PersonalCode.decode(Wire.field(o, "personal_code", path), path.dot("personal_code")),
             )
         }
     }
@@ -4497,15 +4497,15 @@ data class NewApplication(
 
     companion object {
         /** Reads the JSON form of [NewApplication]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewApplication = decode(json, "$")
+        fun fromJson(json: JsonElement): NewApplication = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewApplication {
+        internal fun decode(json: JsonElement, path: JsonPath): NewApplication {
             val o = Wire.decodeObject(json, path)
             return NewApplication(
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                service = ServiceKind.decode(Wire.field(o, "service", path), "$path.service"),
-                submittedOn = Wire.decodeDate(Wire.field(o, "submitted_on", path), "$path.submitted_on"),
-                applicant = Wire.decodeNullable(o["applicant"], "$path.applicant") { e0, p0 -> PersonId.decode(e0, p0) },
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                service = ServiceKind.decode(Wire.field(o, "service", path), path.dot("service")),
+                submittedOn = Wire.decodeDate(Wire.field(o, "submitted_on", path), path.dot("submitted_on")),
+                applicant = Wire.decodeNullable(o["applicant"], path.dot("applicant")) { e0, p0 -> PersonId.decode(e0, p0) },
             )
         }
     }
@@ -4534,16 +4534,16 @@ data class NewAssessment(
 
     companion object {
         /** Reads the JSON form of [NewAssessment]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewAssessment = decode(json, "$")
+        fun fromJson(json: JsonElement): NewAssessment = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewAssessment {
+        internal fun decode(json: JsonElement, path: JsonPath): NewAssessment {
             val o = Wire.decodeObject(json, path)
             return NewAssessment(
-                answers = Wire.decodeList(Wire.field(o, "answers", path), "$path.answers") { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeString(e1, p1) }, { e1, p1 -> AnswerValue.decode(e1, p1) }) },
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                icf = Wire.decodeList(Wire.field(o, "icf", path), "$path.icf") { e0, p0 -> Wire.decodeString(e0, p0) },
-                instrument = Wire.decodeString(Wire.field(o, "instrument", path), "$path.instrument"),
-                version = Wire.decodeLong(Wire.field(o, "version", path), "$path.version"),
+                answers = Wire.decodeList(Wire.field(o, "answers", path), path.dot("answers")) { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeString(e1, p1) }, { e1, p1 -> AnswerValue.decode(e1, p1) }) },
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                icf = Wire.decodeList(Wire.field(o, "icf", path), path.dot("icf")) { e0, p0 -> Wire.decodeString(e0, p0) },
+                instrument = Wire.decodeString(Wire.field(o, "instrument", path), path.dot("instrument")),
+                version = Wire.decodeLong(Wire.field(o, "version", path), path.dot("version")),
             )
         }
     }
@@ -4566,14 +4566,14 @@ data class NewCard(
 
     companion object {
         /** Reads the JSON form of [NewCard]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewCard = decode(json, "$")
+        fun fromJson(json: JsonElement): NewCard = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewCard {
+        internal fun decode(json: JsonElement, path: JsonPath): NewCard {
             val o = Wire.decodeObject(json, path)
             return NewCard(
-                contacts = Wire.decodeList(Wire.field(o, "contacts", path), "$path.contacts") { e0, p0 -> ContactPointInput.decode(e0, p0) },
-                goodToKnow = Wire.decodeString(Wire.field(o, "good_to_know", path), "$path.good_to_know"),
-                residence = Wire.decodeNullable(o["residence"], "$path.residence") { e0, p0 -> Wire.decodeString(e0, p0) },
+                contacts = Wire.decodeList(Wire.field(o, "contacts", path), path.dot("contacts")) { e0, p0 -> ContactPointInput.decode(e0, p0) },
+                goodToKnow = Wire.decodeString(Wire.field(o, "good_to_know", path), path.dot("good_to_know")),
+                residence = Wire.decodeNullable(o["residence"], path.dot("residence")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -4605,17 +4605,17 @@ data class NewDecision(
 
     companion object {
         /** Reads the JSON form of [NewDecision]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewDecision = decode(json, "$")
+        fun fromJson(json: JsonElement): NewDecision = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewDecision {
+        internal fun decode(json: JsonElement, path: JsonPath): NewDecision {
             val o = Wire.decodeObject(json, path)
             return NewDecision(
-                application = ApplicationId.decode(Wire.field(o, "application", path), "$path.application"),
-                decidedOn = Wire.decodeDate(Wire.field(o, "decided_on", path), "$path.decided_on"),
-                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), "$path.legal_basis"),
-                outcome = DecisionOutcome.decode(Wire.field(o, "outcome", path), "$path.outcome"),
-                reasons = Wire.decodeString(Wire.field(o, "reasons", path), "$path.reasons"),
-                provider = Wire.decodeNullable(o["provider"], "$path.provider") { e0, p0 -> OrganizationId.decode(e0, p0) },
+                application = ApplicationId.decode(Wire.field(o, "application", path), path.dot("application")),
+                decidedOn = Wire.decodeDate(Wire.field(o, "decided_on", path), path.dot("decided_on")),
+                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), path.dot("legal_basis")),
+                outcome = DecisionOutcome.decode(Wire.field(o, "outcome", path), path.dot("outcome")),
+                reasons = Wire.decodeString(Wire.field(o, "reasons", path), path.dot("reasons")),
+                provider = Wire.decodeNullable(o["provider"], path.dot("provider")) { e0, p0 -> OrganizationId.decode(e0, p0) },
             )
         }
     }
@@ -4650,18 +4650,18 @@ data class NewDestructionAct(
 
     companion object {
         /** Reads the JSON form of [NewDestructionAct]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewDestructionAct = decode(json, "$")
+        fun fromJson(json: JsonElement): NewDestructionAct = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewDestructionAct {
+        internal fun decode(json: JsonElement, path: JsonPath): NewDestructionAct {
             val o = Wire.decodeObject(json, path)
             return NewDestructionAct(
-                appraisalReference = Wire.decodeString(Wire.field(o, "appraisal_reference", path), "$path.appraisal_reference"),
-                dateFrom = Wire.decodeDate(Wire.field(o, "date_from", path), "$path.date_from"),
-                dateTo = Wire.decodeDate(Wire.field(o, "date_to", path), "$path.date_to"),
-                method = Wire.decodeString(Wire.field(o, "method", path), "$path.method"),
-                place = Wire.decodeString(Wire.field(o, "place", path), "$path.place"),
-                plannedOn = Wire.decodeDate(Wire.field(o, "planned_on", path), "$path.planned_on"),
-                series = Wire.decodeString(Wire.field(o, "series", path), "$path.series"),
+                appraisalReference = Wire.decodeString(Wire.field(o, "appraisal_reference", path), path.dot("appraisal_reference")),
+                dateFrom = Wire.decodeDate(Wire.field(o, "date_from", path), path.dot("date_from")),
+                dateTo = Wire.decodeDate(Wire.field(o, "date_to", path), path.dot("date_to")),
+                method = Wire.decodeString(Wire.field(o, "method", path), path.dot("method")),
+                place = Wire.decodeString(Wire.field(o, "place", path), path.dot("place")),
+                plannedOn = Wire.decodeDate(Wire.field(o, "planned_on", path), path.dot("planned_on")),
+                series = Wire.decodeString(Wire.field(o, "series", path), path.dot("series")),
             )
         }
     }
@@ -4690,16 +4690,16 @@ data class NewDisclosure(
 
     companion object {
         /** Reads the JSON form of [NewDisclosure]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewDisclosure = decode(json, "$")
+        fun fromJson(json: JsonElement): NewDisclosure = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewDisclosure {
+        internal fun decode(json: JsonElement, path: JsonPath): NewDisclosure {
             val o = Wire.decodeObject(json, path)
             return NewDisclosure(
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), "$path.legal_basis"),
-                method = Wire.decodeString(Wire.field(o, "method", path), "$path.method"),
-                recipient = Wire.decodeString(Wire.field(o, "recipient", path), "$path.recipient"),
-                what = Wire.decodeString(Wire.field(o, "what", path), "$path.what"),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), path.dot("legal_basis")),
+                method = Wire.decodeString(Wire.field(o, "method", path), path.dot("method")),
+                recipient = Wire.decodeString(Wire.field(o, "recipient", path), path.dot("recipient")),
+                what = Wire.decodeString(Wire.field(o, "what", path), path.dot("what")),
             )
         }
     }
@@ -4728,16 +4728,16 @@ data class NewEntry(
 
     companion object {
         /** Reads the JSON form of [NewEntry]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewEntry = decode(json, "$")
+        fun fromJson(json: JsonElement): NewEntry = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewEntry {
+        internal fun decode(json: JsonElement, path: JsonPath): NewEntry {
             val o = Wire.decodeObject(json, path)
             return NewEntry(
-                category = DataCategory.decode(Wire.field(o, "category", path), "$path.category"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                text = Wire.decodeString(Wire.field(o, "text", path), "$path.text"),
-                visibility = Visibility.decode(Wire.field(o, "visibility", path), "$path.visibility"),
-                domainDetail = Wire.decodeNullable(o["domain_detail"], "$path.domain_detail") { e0, p0 -> DomainDetail.decode(e0, p0) },
+                category = DataCategory.decode(Wire.field(o, "category", path), path.dot("category")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                text = Wire.decodeString(Wire.field(o, "text", path), path.dot("text")),
+                visibility = Visibility.decode(Wire.field(o, "visibility", path), path.dot("visibility")),
+                domainDetail = Wire.decodeNullable(o["domain_detail"], path.dot("domain_detail")) { e0, p0 -> DomainDetail.decode(e0, p0) },
             )
         }
     }
@@ -4769,17 +4769,17 @@ data class NewLogEntry(
 
     companion object {
         /** Reads the JSON form of [NewLogEntry]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewLogEntry = decode(json, "$")
+        fun fromJson(json: JsonElement): NewLogEntry = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewLogEntry {
+        internal fun decode(json: JsonElement, path: JsonPath): NewLogEntry {
             val o = Wire.decodeObject(json, path)
             return NewLogEntry(
-                action = PlannedAction.decode(Wire.field(o, "action", path), "$path.action"),
-                actualEnd = Wire.decodeInstant(Wire.field(o, "actual_end", path), "$path.actual_end"),
-                actualStart = Wire.decodeInstant(Wire.field(o, "actual_start", path), "$path.actual_start"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                place = Wire.decodeString(Wire.field(o, "place", path), "$path.place"),
-                detail = Wire.decodeNullable(o["detail"], "$path.detail") { e0, p0 -> Wire.decodeString(e0, p0) },
+                action = PlannedAction.decode(Wire.field(o, "action", path), path.dot("action")),
+                actualEnd = Wire.decodeInstant(Wire.field(o, "actual_end", path), path.dot("actual_end")),
+                actualStart = Wire.decodeInstant(Wire.field(o, "actual_start", path), path.dot("actual_start")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                place = Wire.decodeString(Wire.field(o, "place", path), path.dot("place")),
+                detail = Wire.decodeNullable(o["detail"], path.dot("detail")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -4811,16 +4811,16 @@ data class NewMembership(
 
     companion object {
         /** Reads the JSON form of [NewMembership]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewMembership = decode(json, "$")
+        fun fromJson(json: JsonElement): NewMembership = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewMembership {
+        internal fun decode(json: JsonElement, path: JsonPath): NewMembership {
             val o = Wire.decodeObject(json, path)
             return NewMembership(
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                member = Member.decode(Wire.field(o, "member", path), "$path.member"),
-                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), "$path.valid_from"),
-                role = Wire.decodeNullable(o["role"], "$path.role") { e0, p0 -> Role.decode(e0, p0) },
-                validUntil = Wire.decodeNullable(o["valid_until"], "$path.valid_until") { e0, p0 -> Wire.decodeDate(e0, p0) },
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                member = Member.decode(Wire.field(o, "member", path), path.dot("member")),
+                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), path.dot("valid_from")),
+                role = Wire.decodeNullable(o["role"], path.dot("role")) { e0, p0 -> Role.decode(e0, p0) },
+                validUntil = Wire.decodeNullable(o["valid_until"], path.dot("valid_until")) { e0, p0 -> Wire.decodeDate(e0, p0) },
             )
         }
     }
@@ -4843,14 +4843,14 @@ data class NewOrganization(
 
     companion object {
         /** Reads the JSON form of [NewOrganization]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewOrganization = decode(json, "$")
+        fun fromJson(json: JsonElement): NewOrganization = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewOrganization {
+        internal fun decode(json: JsonElement, path: JsonPath): NewOrganization {
             val o = Wire.decodeObject(json, path)
             return NewOrganization(
-                kind = OrganizationKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                name = Wire.decodeString(Wire.field(o, "name", path), "$path.name"),
-                registryCode = Wire.decodeNullable(o["registry_code"], "$path.registry_code") { e0, p0 -> Wire.decodeString(e0, p0) },
+                kind = OrganizationKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                name = Wire.decodeString(Wire.field(o, "name", path), path.dot("name")),
+                registryCode = Wire.decodeNullable(o["registry_code"], path.dot("registry_code")) { e0, p0 -> Wire.decodeString(e0, p0) },
             )
         }
     }
@@ -4876,15 +4876,15 @@ data class NewPerson(
 
     companion object {
         /** Reads the JSON form of [NewPerson]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewPerson = decode(json, "$")
+        fun fromJson(json: JsonElement): NewPerson = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewPerson {
+        internal fun decode(json: JsonElement, path: JsonPath): NewPerson {
             val o = Wire.decodeObject(json, path)
             return NewPerson(
-                familyName = Wire.decodeString(Wire.field(o, "family_name", path), "$path.family_name"),
-                givenName = Wire.decodeString(Wire.field(o, "given_name", path), "$path.given_name"),
-                identity = PersonIdentity.decode(Wire.field(o, "identity", path), "$path.identity"),
-                birthDate = Wire.decodeNullable(o["birth_date"], "$path.birth_date") { e0, p0 -> Wire.decodeDate(e0, p0) },
+                familyName = Wire.decodeString(Wire.field(o, "family_name", path), path.dot("family_name")),
+                givenName = Wire.decodeString(Wire.field(o, "given_name", path), path.dot("given_name")),
+                identity = PersonIdentity.decode(Wire.field(o, "identity", path), path.dot("identity")),
+                birthDate = Wire.decodeNullable(o["birth_date"], path.dot("birth_date")) { e0, p0 -> Wire.decodeDate(e0, p0) },
             )
         }
     }
@@ -4907,14 +4907,14 @@ data class NewPlan(
 
     companion object {
         /** Reads the JSON form of [NewPlan]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewPlan = decode(json, "$")
+        fun fromJson(json: JsonElement): NewPlan = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewPlan {
+        internal fun decode(json: JsonElement, path: JsonPath): NewPlan {
             val o = Wire.decodeObject(json, path)
             return NewPlan(
-                domain = Domain.decode(Wire.field(o, "domain", path), "$path.domain"),
-                file = ClientFileId.decode(Wire.field(o, "file", path), "$path.file"),
-                provider = OrganizationId.decode(Wire.field(o, "provider", path), "$path.provider"),
+                domain = Domain.decode(Wire.field(o, "domain", path), path.dot("domain")),
+                file = ClientFileId.decode(Wire.field(o, "file", path), path.dot("file")),
+                provider = OrganizationId.decode(Wire.field(o, "provider", path), path.dot("provider")),
             )
         }
     }
@@ -4946,17 +4946,17 @@ data class NewReferral(
 
     companion object {
         /** Reads the JSON form of [NewReferral]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewReferral = decode(json, "$")
+        fun fromJson(json: JsonElement): NewReferral = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewReferral {
+        internal fun decode(json: JsonElement, path: JsonPath): NewReferral {
             val o = Wire.decodeObject(json, path)
             return NewReferral(
-                doctorName = Wire.decodeString(Wire.field(o, "doctor_name", path), "$path.doctor_name"),
-                patient = PersonId.decode(Wire.field(o, "patient", path), "$path.patient"),
-                source = ReferralSource.decode(Wire.field(o, "source", path), "$path.source"),
-                start = Wire.decodeDate(Wire.field(o, "start", path), "$path.start"),
-                doctor = Wire.decodeNullable(o["doctor"], "$path.doctor") { e0, p0 -> WorkerId.decode(e0, p0) },
-                end = Wire.decodeNullable(o["end"], "$path.end") { e0, p0 -> Wire.decodeDate(e0, p0) },
+                doctorName = Wire.decodeString(Wire.field(o, "doctor_name", path), path.dot("doctor_name")),
+                patient = PersonId.decode(Wire.field(o, "patient", path), path.dot("patient")),
+                source = ReferralSource.decode(Wire.field(o, "source", path), path.dot("source")),
+                start = Wire.decodeDate(Wire.field(o, "start", path), path.dot("start")),
+                doctor = Wire.decodeNullable(o["doctor"], path.dot("doctor")) { e0, p0 -> WorkerId.decode(e0, p0) },
+                end = Wire.decodeNullable(o["end"], path.dot("end")) { e0, p0 -> Wire.decodeDate(e0, p0) },
             )
         }
     }
@@ -4982,15 +4982,15 @@ data class NewSubstitution(
 
     companion object {
         /** Reads the JSON form of [NewSubstitution]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewSubstitution = decode(json, "$")
+        fun fromJson(json: JsonElement): NewSubstitution = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewSubstitution {
+        internal fun decode(json: JsonElement, path: JsonPath): NewSubstitution {
             val o = Wire.decodeObject(json, path)
             return NewSubstitution(
-                from = Wire.decodeDate(Wire.field(o, "from", path), "$path.from"),
-                substitute = WorkerId.decode(Wire.field(o, "substitute", path), "$path.substitute"),
-                substituted = WorkerId.decode(Wire.field(o, "substituted", path), "$path.substituted"),
-                until = Wire.decodeDate(Wire.field(o, "until", path), "$path.until"),
+                from = Wire.decodeDate(Wire.field(o, "from", path), path.dot("from")),
+                substitute = WorkerId.decode(Wire.field(o, "substitute", path), path.dot("substitute")),
+                substituted = WorkerId.decode(Wire.field(o, "substituted", path), path.dot("substituted")),
+                until = Wire.decodeDate(Wire.field(o, "until", path), path.dot("until")),
             )
         }
     }
@@ -5025,18 +5025,18 @@ data class NewWorker(
 
     companion object {
         /** Reads the JSON form of [NewWorker]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NewWorker = decode(json, "$")
+        fun fromJson(json: JsonElement): NewWorker = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NewWorker {
+        internal fun decode(json: JsonElement, path: JsonPath): NewWorker {
             val o = Wire.decodeObject(json, path)
             return NewWorker(
-                employedFrom = Wire.decodeDate(Wire.field(o, "employed_from", path), "$path.employed_from"),
-                familyName = Wire.decodeString(Wire.field(o, "family_name", path), "$path.family_name"),
-                givenName = Wire.decodeString(Wire.field(o, "given_name", path), "$path.given_name"),
-                organization = OrganizationId.decode(Wire.field(o, "organization", path), "$path.organization"),
-                personalCode = PersonalCode.decode(Wire.field(o, "personal_code", path), "$path.personal_code"),
-                role = Role.decode(Wire.field(o, "role", path), "$path.role"),
-                employedUntil = Wire.decodeNullable(o["employed_until"], "$path.employed_until") { e0, p0 -> Wire.decodeDate(e0, p0) },
+                employedFrom = Wire.decodeDate(Wire.field(o, "employed_from", path), path.dot("employed_from")),
+                familyName = Wire.decodeString(Wire.field(o, "family_name", path), path.dot("family_name")),
+                givenName = Wire.decodeString(Wire.field(o, "given_name", path), path.dot("given_name")),
+                organization = OrganizationId.decode(Wire.field(o, "organization", path), path.dot("organization")),
+                personalCode = PersonalCode.decode(Wire.field(o, "personal_code", path), path.dot("personal_code")),
+                role = Role.decode(Wire.field(o, "role", path), path.dot("role")),
+                employedUntil = Wire.decodeNullable(o["employed_until"], path.dot("employed_until")) { e0, p0 -> Wire.decodeDate(e0, p0) },
             )
         }
     }
@@ -5056,13 +5056,13 @@ data class NoticeBatch(
 
     companion object {
         /** Reads the JSON form of [NoticeBatch]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NoticeBatch = decode(json, "$")
+        fun fromJson(json: JsonElement): NoticeBatch = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NoticeBatch {
+        internal fun decode(json: JsonElement, path: JsonPath): NoticeBatch {
             val o = Wire.decodeObject(json, path)
             return NoticeBatch(
-                malformed = Wire.decodeList(Wire.field(o, "malformed", path), "$path.malformed") { e0, p0 -> LineProblem.decode(e0, p0) },
-                notices = Wire.decodeList(Wire.field(o, "notices", path), "$path.notices") { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeLong(e1, p1) }, { e1, p1 -> RegisterNotice.decode(e1, p1) }) },
+                malformed = Wire.decodeList(Wire.field(o, "malformed", path), path.dot("malformed")) { e0, p0 -> LineProblem.decode(e0, p0) },
+                notices = Wire.decodeList(Wire.field(o, "notices", path), path.dot("notices")) { e0, p0 -> Wire.decodePair(e0, p0, { e1, p1 -> Wire.decodeLong(e1, p1) }, { e1, p1 -> RegisterNotice.decode(e1, p1) }) },
             )
         }
     }
@@ -5079,9 +5079,9 @@ enum class NoticeKind(val wire: String) {
 
     companion object {
         /** Reads the JSON form of [NoticeKind]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): NoticeKind = decode(json, "$")
+        fun fromJson(json: JsonElement): NoticeKind = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): NoticeKind {
+        internal fun decode(json: JsonElement, path: JsonPath): NoticeKind {
             val tag = Wire.decodeUnitVariant(json, path)
             return entries.firstOrNull { it.wire == tag } ?: throw Wire.unknownVariant(path, tag, "NoticeKind")
         }
@@ -5117,18 +5117,18 @@ data class PlanItemSpec(
 
     companion object {
         /** Reads the JSON form of [PlanItemSpec]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): PlanItemSpec = decode(json, "$")
+        fun fromJson(json: JsonElement): PlanItemSpec = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): PlanItemSpec {
+        internal fun decode(json: JsonElement, path: JsonPath): PlanItemSpec {
             val o = Wire.decodeObject(json, path)
             return PlanItemSpec(
-                action = PlannedAction.decode(Wire.field(o, "action", path), "$path.action"),
-                durationMinutes = Wire.decodeLong(Wire.field(o, "duration_minutes", path), "$path.duration_minutes"),
-                place = Wire.decodeString(Wire.field(o, "place", path), "$path.place"),
-                recurrence = Recurrence.decode(Wire.field(o, "recurrence", path), "$path.recurrence"),
-                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), "$path.valid_from"),
-                validUntil = Wire.decodeNullable(o["valid_until"], "$path.valid_until") { e0, p0 -> Wire.decodeDate(e0, p0) },
-                worker = Wire.decodeNullable(o["worker"], "$path.worker") { e0, p0 -> WorkerId.decode(e0, p0) },
+                action = PlannedAction.decode(Wire.field(o, "action", path), path.dot("action")),
+                durationMinutes = Wire.decodeLong(Wire.field(o, "duration_minutes", path), path.dot("duration_minutes")),
+                place = Wire.decodeString(Wire.field(o, "place", path), path.dot("place")),
+                recurrence = Recurrence.decode(Wire.field(o, "recurrence", path), path.dot("recurrence")),
+                validFrom = Wire.decodeDate(Wire.field(o, "valid_from", path), path.dot("valid_from")),
+                validUntil = Wire.decodeNullable(o["valid_until"], path.dot("valid_until")) { e0, p0 -> Wire.decodeDate(e0, p0) },
+                worker = Wire.decodeNullable(o["worker"], path.dot("worker")) { e0, p0 -> WorkerId.decode(e0, p0) },
             )
         }
     }
@@ -5157,15 +5157,15 @@ data class RegisterNotice(
 
     companion object {
         /** Reads the JSON form of [RegisterNotice]; [WireException] names the path of what does not fit. */
-        fun fromJson(json: JsonElement): RegisterNotice = decode(json, "$")
+        fun fromJson(json: JsonElement): RegisterNotice = decode(json, JsonPath.ROOT)
 
-        internal fun decode(json: JsonElement, path: String): RegisterNotice {
+        internal fun decode(json: JsonElement, path: JsonPath): RegisterNotice {
             val o = Wire.decodeObject(json, path)
             return RegisterNotice(
-                date = Wire.decodeDate(Wire.field(o, "date", path), "$path.date"),
-                kind = NoticeKind.decode(Wire.field(o, "kind", path), "$path.kind"),
-                personalCode = PersonalCode.decode(Wire.field(o, "personal_code", path), "$path.personal_code"),
-                sourceReference = Wire.decodeString(Wire.field(o, "source_reference", path), "$path.source_reference"),
+                date = Wire.decodeDate(Wire.field(o, "date", path), path.dot("date")),
+                kind = NoticeKind.decode(Wire.field(o, "kind", path), path.dot("kind")),
+                personalCode = PersonalCode.decode(Wire.field(o, "personal_code", path), path.dot("personal_code")),
+                sourceReference = Wire.decodeString(Wire.field(o, "source_reference", path), path.dot("source_reference")),
             )
         }
     }
@@ -5192,7 +5192,7 @@ abstract class Commands {
             "create_plan",
             "new" to new.toJson(),
         )
-        return CarePlan.decode(call(actor, request), "$")
+        return CarePlan.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5209,7 +5209,7 @@ abstract class Commands {
             "plan" to plan.toJson(),
             "spec" to spec.toJson(),
         )
-        return PlanItemOutcome.decode(call(actor, request), "$")
+        return PlanItemOutcome.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5226,7 +5226,7 @@ abstract class Commands {
             "item" to item.toJson(),
             "spec" to spec.toJson(),
         )
-        return PlanItemOutcome.decode(call(actor, request), "$")
+        return PlanItemOutcome.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5245,7 +5245,7 @@ abstract class Commands {
             "from" to Wire.encodeDate(from),
             "spec" to spec.toJson(),
         )
-        return SplitOutcome.decode(call(actor, request), "$")
+        return SplitOutcome.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5264,7 +5264,7 @@ abstract class Commands {
             "from" to Wire.encodeDate(from),
             "to" to Wire.encodeDate(to),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> CalendarVisit.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> CalendarVisit.decode(e0, p0) }
     }
 
     /**
@@ -5283,7 +5283,7 @@ abstract class Commands {
             "from" to Wire.encodeDate(from),
             "to" to Wire.encodeDate(to),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> CalendarVisit.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> CalendarVisit.decode(e0, p0) }
     }
 
     /**
@@ -5298,7 +5298,7 @@ abstract class Commands {
             "visit_with_plan",
             "visit" to visit.toJson(),
         )
-        return VisitWithPlan.decode(call(actor, request), "$")
+        return VisitWithPlan.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5315,7 +5315,7 @@ abstract class Commands {
             "visit" to visit.toJson(),
             "new_start" to Wire.encodeInstant(newStart),
         )
-        return VisitChange.decode(call(actor, request), "$")
+        return VisitChange.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5332,7 +5332,7 @@ abstract class Commands {
             "visit" to visit.toJson(),
             "reason" to Wire.encodeString(reason),
         )
-        return Visit.decode(call(actor, request), "$")
+        return Visit.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5349,7 +5349,7 @@ abstract class Commands {
             "visit" to visit.toJson(),
             "report" to report.toJson(),
         )
-        return ServiceLogEntry.decode(call(actor, request), "$")
+        return ServiceLogEntry.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5370,7 +5370,7 @@ abstract class Commands {
             "text" to Wire.encodeString(text),
             "detail" to Wire.encodeNullable(detail) { x0 -> Wire.encodeString(x0) },
         )
-        return Visit.decode(call(actor, request), "$")
+        return Visit.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5385,7 +5385,7 @@ abstract class Commands {
             "add_log_entry",
             "new" to new.toJson(),
         )
-        return ServiceLogEntry.decode(call(actor, request), "$")
+        return ServiceLogEntry.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5404,7 +5404,7 @@ abstract class Commands {
             "from" to Wire.encodeDate(from),
             "to" to Wire.encodeDate(to),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> ServiceLogEntry.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> ServiceLogEntry.decode(e0, p0) }
     }
 
     /**
@@ -5423,7 +5423,7 @@ abstract class Commands {
             "domain" to domain.toJson(),
             "threshold_minutes" to JsonPrimitive(thresholdMinutes),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> Visit.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> Visit.decode(e0, p0) }
     }
 
     /**
@@ -5442,7 +5442,7 @@ abstract class Commands {
             "from" to Wire.encodeDate(from),
             "to" to Wire.encodeDate(to),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> ServiceLogEntry.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> ServiceLogEntry.decode(e0, p0) }
     }
 
     /**
@@ -5463,7 +5463,7 @@ abstract class Commands {
             "year" to JsonPrimitive(year),
             "month" to JsonPrimitive(month),
         )
-        return MonthlyReport.decode(call(actor, request), "$")
+        return MonthlyReport.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5478,7 +5478,7 @@ abstract class Commands {
             "find_client",
             "query" to query.toJson(),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> FileSummary.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> FileSummary.decode(e0, p0) }
     }
 
     /**
@@ -5493,7 +5493,7 @@ abstract class Commands {
             "enter_application",
             "new" to new.toJson(),
         )
-        return Application.decode(call(actor, request), "$")
+        return Application.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5508,7 +5508,7 @@ abstract class Commands {
             "decide_application",
             "new" to new.toJson(),
         )
-        return CaseDecision.decode(call(actor, request), "$")
+        return CaseDecision.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5523,7 +5523,7 @@ abstract class Commands {
             "applications",
             "file" to file.toJson(),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> Application.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> Application.decode(e0, p0) }
     }
 
     /**
@@ -5538,7 +5538,7 @@ abstract class Commands {
             "decisions",
             "file" to file.toJson(),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> CaseDecision.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> CaseDecision.decode(e0, p0) }
     }
 
     /**
@@ -5553,7 +5553,7 @@ abstract class Commands {
             "register_client",
             "file" to file.toJson(),
         )
-        return Membership.decode(call(actor, request), "$")
+        return Membership.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5572,7 +5572,7 @@ abstract class Commands {
             "worker" to worker.toJson(),
             "general_contact" to generalContact.toJson(),
         )
-        return ClientCard.decode(call(actor, request), "$")
+        return ClientCard.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5587,7 +5587,7 @@ abstract class Commands {
             "enter_referral",
             "new" to new.toJson(),
         )
-        return Referral.decode(call(actor, request), "$")
+        return Referral.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5602,7 +5602,7 @@ abstract class Commands {
             "register_referral",
             "referral" to referral.toJson(),
         )
-        return Wire.decodePair(call(actor, request), "$", { e0, p0 -> ClientFile.decode(e0, p0) }, { e0, p0 -> Referral.decode(e0, p0) })
+        return Wire.decodePair(call(actor, request), JsonPath.ROOT, { e0, p0 -> ClientFile.decode(e0, p0) }, { e0, p0 -> Referral.decode(e0, p0) })
     }
 
     /**
@@ -5619,7 +5619,7 @@ abstract class Commands {
             "referral" to referral.toJson(),
             "reason" to Wire.encodeString(reason),
         )
-        return Referral.decode(call(actor, request), "$")
+        return Referral.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5638,7 +5638,7 @@ abstract class Commands {
             "provider" to provider.toJson(),
             "service" to service.toJson(),
         )
-        return Contract.decode(call(actor, request), "$")
+        return Contract.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5655,7 +5655,7 @@ abstract class Commands {
             "contract" to contract.toJson(),
             "on" to Wire.encodeDate(on),
         )
-        return Contract.decode(call(actor, request), "$")
+        return Contract.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5674,7 +5674,7 @@ abstract class Commands {
             "last_day" to Wire.encodeDate(lastDay),
             "reason" to Wire.encodeString(reason),
         )
-        return Wire.decodePair(call(actor, request), "$", { e0, p0 -> Contract.decode(e0, p0) }, { e0, p0 -> TerminationEffects.decode(e0, p0) })
+        return Wire.decodePair(call(actor, request), JsonPath.ROOT, { e0, p0 -> Contract.decode(e0, p0) }, { e0, p0 -> TerminationEffects.decode(e0, p0) })
     }
 
     /**
@@ -5689,7 +5689,7 @@ abstract class Commands {
             "contracts",
             "file" to file.toJson(),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> Contract.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> Contract.decode(e0, p0) }
     }
 
     /**
@@ -5704,7 +5704,7 @@ abstract class Commands {
             "record_assessment",
             "new" to new.toJson(),
         )
-        return Assessment.decode(call(actor, request), "$")
+        return Assessment.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5719,7 +5719,7 @@ abstract class Commands {
             "assessments",
             "file" to file.toJson(),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> Assessment.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> Assessment.decode(e0, p0) }
     }
 
     /**
@@ -5738,7 +5738,7 @@ abstract class Commands {
             "date" to Wire.encodeDate(date),
             "source" to Wire.encodeString(source),
         )
-        return DeathEffects.decode(call(actor, request), "$")
+        return DeathEffects.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5755,7 +5755,7 @@ abstract class Commands {
             "person" to person.toJson(),
             "reason" to Wire.encodeString(reason),
         )
-        return Compensation.decode(call(actor, request), "$")
+        return Compensation.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5774,7 +5774,7 @@ abstract class Commands {
             "date" to Wire.encodeDate(date),
             "reason" to Wire.encodeString(reason),
         )
-        return Wire.decodePair(call(actor, request), "$", { e0, p0 -> Compensation.decode(e0, p0) }, { e0, p0 -> DeathEffects.decode(e0, p0) })
+        return Wire.decodePair(call(actor, request), JsonPath.ROOT, { e0, p0 -> Compensation.decode(e0, p0) }, { e0, p0 -> DeathEffects.decode(e0, p0) })
     }
 
     /**
@@ -5789,7 +5789,7 @@ abstract class Commands {
             "import_notices",
             "batch" to batch.toJson(),
         )
-        return ImportReport.decode(call(actor, request), "$")
+        return ImportReport.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5804,7 +5804,7 @@ abstract class Commands {
             "register_organization",
             "new" to new.toJson(),
         )
-        return Organization.decode(call(actor, request), "$")
+        return Organization.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5819,7 +5819,7 @@ abstract class Commands {
             "register_worker",
             "new" to new.toJson(),
         )
-        return Worker.decode(call(actor, request), "$")
+        return Worker.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5836,7 +5836,7 @@ abstract class Commands {
             "worker" to worker.toJson(),
             "last_day" to Wire.encodeDate(lastDay),
         )
-        return EmploymentEnd.decode(call(actor, request), "$")
+        return EmploymentEnd.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5851,7 +5851,7 @@ abstract class Commands {
             "compliance_breaches",
             "organization" to organization.toJson(),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> ComplianceBreach.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> ComplianceBreach.decode(e0, p0) }
     }
 
     /**
@@ -5866,7 +5866,7 @@ abstract class Commands {
             "record_disclosure",
             "new" to new.toJson(),
         )
-        return Disclosure.decode(call(actor, request), "$")
+        return Disclosure.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5881,7 +5881,7 @@ abstract class Commands {
             "file_of_code",
             "code" to code.toJson(),
         )
-        return ClientFileId.decode(call(actor, request), "$")
+        return ClientFileId.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5896,7 +5896,7 @@ abstract class Commands {
             "access_log",
             "file" to file.toJson(),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> AccessLogLine.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> AccessLogLine.decode(e0, p0) }
     }
 
     /**
@@ -5917,7 +5917,7 @@ abstract class Commands {
             "basis" to Wire.encodeString(basis),
             "valid_until" to Wire.encodeDate(validUntil),
         )
-        return AccessRestriction.decode(call(actor, request), "$")
+        return AccessRestriction.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5936,7 +5936,7 @@ abstract class Commands {
             "restriction" to restriction.toJson(),
             "reason" to Wire.encodeString(reason),
         )
-        return AccessRestriction.decode(call(actor, request), "$")
+        return AccessRestriction.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5951,7 +5951,7 @@ abstract class Commands {
             "register_person",
             "new" to new.toJson(),
         )
-        return Person.decode(call(actor, request), "$")
+        return Person.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5968,7 +5968,7 @@ abstract class Commands {
             "client" to client.toJson(),
             "card" to card.toJson(),
         )
-        return ClientFile.decode(call(actor, request), "$")
+        return ClientFile.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5983,7 +5983,7 @@ abstract class Commands {
             "client_file",
             "file" to file.toJson(),
         )
-        return ClientFileView.decode(call(actor, request), "$")
+        return ClientFileView.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -5998,7 +5998,7 @@ abstract class Commands {
             "client_card",
             "file" to file.toJson(),
         )
-        return ClientCard.decode(call(actor, request), "$")
+        return ClientCard.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6015,7 +6015,7 @@ abstract class Commands {
             "file" to file.toJson(),
             "text" to Wire.encodeString(text),
         )
-        return ClientCard.decode(call(actor, request), "$")
+        return ClientCard.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6032,7 +6032,7 @@ abstract class Commands {
             "file" to file.toJson(),
             "provider" to provider.toJson(),
         )
-        return ClientCard.decode(call(actor, request), "$")
+        return ClientCard.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6047,7 +6047,7 @@ abstract class Commands {
             "add_member",
             "new" to new.toJson(),
         )
-        return Membership.decode(call(actor, request), "$")
+        return Membership.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6064,7 +6064,7 @@ abstract class Commands {
             "membership" to membership.toJson(),
             "last_day" to Wire.encodeDate(lastDay),
         )
-        return Membership.decode(call(actor, request), "$")
+        return Membership.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6079,7 +6079,7 @@ abstract class Commands {
             "network",
             "file" to file.toJson(),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> Membership.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> Membership.decode(e0, p0) }
     }
 
     /**
@@ -6094,7 +6094,7 @@ abstract class Commands {
             "grant_substitution",
             "new" to new.toJson(),
         )
-        return Substitution.decode(call(actor, request), "$")
+        return Substitution.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6109,7 +6109,7 @@ abstract class Commands {
             "add_entry",
             "new" to new.toJson(),
         )
-        return Entry.decode(call(actor, request), "$")
+        return Entry.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6124,7 +6124,7 @@ abstract class Commands {
             "entries",
             "file" to file.toJson(),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> Entry.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> Entry.decode(e0, p0) }
     }
 
     /**
@@ -6135,7 +6135,7 @@ abstract class Commands {
      */
     fun inbox(actor: Actor): List<Notification> {
         val request = Wire.request("inbox")
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> Notification.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> Notification.decode(e0, p0) }
     }
 
     /**
@@ -6152,7 +6152,7 @@ abstract class Commands {
             "id" to id.toJson(),
             "state" to state.toJson(),
         )
-        return Notification.decode(call(actor, request), "$")
+        return Notification.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6171,7 +6171,7 @@ abstract class Commands {
             "audience" to audience.toJson(),
             "text" to Wire.encodeString(text),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> Notification.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> Notification.decode(e0, p0) }
     }
 
     /**
@@ -6188,7 +6188,7 @@ abstract class Commands {
             "municipality" to municipality.toJson(),
             "admin" to admin.toJson(),
         )
-        return Wire.decodePair(call(actor, request), "$", { e0, p0 -> Organization.decode(e0, p0) }, { e0, p0 -> Worker.decode(e0, p0) })
+        return Wire.decodePair(call(actor, request), JsonPath.ROOT, { e0, p0 -> Organization.decode(e0, p0) }, { e0, p0 -> Worker.decode(e0, p0) })
     }
 
     /**
@@ -6203,7 +6203,7 @@ abstract class Commands {
             "verify_audit",
             "checkpoint" to Wire.encodeNullable(checkpoint) { x0 -> x0.toJson() },
         )
-        return VerifyReport.decode(call(actor, request), "$")
+        return VerifyReport.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6218,7 +6218,7 @@ abstract class Commands {
             "verify_audit_since",
             "checkpoint" to checkpoint.toJson(),
         )
-        return VerifyReport.decode(call(actor, request), "$")
+        return VerifyReport.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6233,7 +6233,7 @@ abstract class Commands {
             "verify_audit_deep",
             "checkpoint" to Wire.encodeNullable(checkpoint) { x0 -> x0.toJson() },
         )
-        return VerifyReport.decode(call(actor, request), "$")
+        return VerifyReport.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6244,7 +6244,7 @@ abstract class Commands {
      */
     fun auditCheckpoint(actor: Actor): Checkpoint {
         val request = Wire.request("audit_checkpoint")
-        return Checkpoint.decode(call(actor, request), "$")
+        return Checkpoint.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6263,7 +6263,7 @@ abstract class Commands {
             "from" to Wire.encodeDate(from),
             "to" to Wire.encodeDate(to),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> ReportDue.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> ReportDue.decode(e0, p0) }
     }
 
     /**
@@ -6280,7 +6280,7 @@ abstract class Commands {
             "provider" to provider.toJson(),
             "kind" to kind.toJson(),
         )
-        return ReportSubmission.decode(call(actor, request), "$")
+        return ReportSubmission.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6295,7 +6295,7 @@ abstract class Commands {
             "retention_due",
             "on" to Wire.encodeDate(on),
         )
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> DueRecord.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> DueRecord.decode(e0, p0) }
     }
 
     /**
@@ -6314,7 +6314,7 @@ abstract class Commands {
             "basis" to Wire.encodeString(basis),
             "until" to Wire.encodeNullable(until) { x0 -> Wire.encodeDate(x0) },
         )
-        return Hold.decode(call(actor, request), "$")
+        return Hold.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6325,7 +6325,7 @@ abstract class Commands {
      */
     fun holds(actor: Actor): List<Hold> {
         val request = Wire.request("holds")
-        return Wire.decodeList(call(actor, request), "$") { e0, p0 -> Hold.decode(e0, p0) }
+        return Wire.decodeList(call(actor, request), JsonPath.ROOT) { e0, p0 -> Hold.decode(e0, p0) }
     }
 
     /**
@@ -6340,7 +6340,7 @@ abstract class Commands {
             "lift_hold",
             "hold" to hold.toJson(),
         )
-        return Hold.decode(call(actor, request), "$")
+        return Hold.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6355,7 +6355,7 @@ abstract class Commands {
             "draft_destruction_act",
             "new" to new.toJson(),
         )
-        return DestructionAct.decode(call(actor, request), "$")
+        return DestructionAct.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6370,7 +6370,7 @@ abstract class Commands {
             "approve_destruction_act",
             "act" to act.toJson(),
         )
-        return DestructionAct.decode(call(actor, request), "$")
+        return DestructionAct.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6385,7 +6385,7 @@ abstract class Commands {
             "execute_destruction_act",
             "act" to act.toJson(),
         )
-        return DestructionAct.decode(call(actor, request), "$")
+        return DestructionAct.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6396,7 +6396,7 @@ abstract class Commands {
      */
     fun homeView(actor: Actor): HomeView {
         val request = Wire.request("home_view")
-        return HomeView.decode(call(actor, request), "$")
+        return HomeView.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6411,7 +6411,7 @@ abstract class Commands {
             "client_home",
             "file" to file.toJson(),
         )
-        return ClientHome.decode(call(actor, request), "$")
+        return ClientHome.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6426,7 +6426,7 @@ abstract class Commands {
             "check_services",
             "query" to query.toJson(),
         )
-        return ServiceCheck.decode(call(actor, request), "$")
+        return ServiceCheck.decode(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6443,7 +6443,7 @@ abstract class Commands {
             "patient" to patient.toJson(),
             "text" to Wire.encodeString(text),
         )
-        return Wire.decodeLong(call(actor, request), "$")
+        return Wire.decodeLong(call(actor, request), JsonPath.ROOT)
     }
 
     /**
@@ -6460,7 +6460,7 @@ abstract class Commands {
             "file" to file.toJson(),
             "text" to Wire.encodeString(text),
         )
-        return Wire.decodeLong(call(actor, request), "$")
+        return Wire.decodeLong(call(actor, request), JsonPath.ROOT)
     }
 }
 
