@@ -1,18 +1,7 @@
 //! `teho`: the TEHO command line — the demo a newcomer runs first, and the operator's
-//! tasks on a SQLite file.
-//!
-//! ```text
-//! teho demo [--db PATH]
-//! teho init --db PATH
-//! teho api
-//! teho audit verify --db PATH [--checkpoint ENTRIES:HASH | --since ENTRIES:HASH] [--deep] [--read-only]
-//! teho audit checkpoint --db PATH
-//! teho notices import --db PATH FILE [--format jsonl|csv]
-//! teho access-log --db PATH --client PERSONAL_CODE
-//! teho retention due --db PATH --at DATE --as WORKER_ID
-//! teho holds list|set|lift --db PATH --as WORKER_ID [--file FILE_ID --basis TEXT | --hold HOLD_ID]
-//! teho destruction-act create|approve|execute --db PATH --as WORKER_ID [...]
-//! ```
+//! tasks on a database (a SQLite file or a `postgresql://` URL). Every command and
+//! subcommand explains itself: `teho --help`, `teho audit verify --help`, …; shell
+//! completions come from `teho completions bash|zsh|fish|elvish|powershell`.
 
 mod demo;
 
@@ -20,6 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use teho_core::access::Actor;
 use teho_core::audit::{Checkpoint, CheckpointPolicy, CheckpointSink, FileCheckpoints};
 use teho_core::death::ImportReport;
@@ -33,67 +23,284 @@ use teho_core::{ClientFiles, TehoError};
 use teho_postgres::{PostgresStore, is_postgres_url};
 use teho_storage::SqliteStore;
 
-const USAGE: &str = "usage:
-  teho demo [--db PATH]                 build a small Tallinn network in a fresh SQLite
-                                        file and show what each role may see, and why
-  teho init --db PATH                   create a new, empty TEHO database (the only
-                                        command besides the demo that creates one)
-  teho api                              print every command, its arguments and its
-                                        result as JSON Schema (schemas/api.json)
-  teho audit verify --db PATH [--checkpoint ENTRIES:HASH | --since ENTRIES:HASH] [--deep] [--read-only]
-                                        verify the audit hash chain: whole (and against
-                                        a checkpoint taken earlier), or only what was
-                                        appended since a checkpoint; --deep also checks
-                                        every stored record against the digest its last
-                                        writing call bound into the chain, and names
-                                        each one changed outside TEHO; --read-only (also
-                                        chosen for a file that cannot be written) is the
-                                        forensic mode for a copy kept as evidence: it
-                                        writes nothing to the file, not even its own
-                                        audit entry
-  teho audit checkpoint --db PATH       print a checkpoint to keep outside the database
-  Every command that takes --db also takes --checkpoints FILE [--checkpoint-every N]:
-                                        keep a checkpoint of the audit chain in FILE
-                                        (outside the database, elsewhere) every N
-                                        entries (default 1000), and verify against the
-                                        latest one kept
-  teho notices import --db PATH FILE [--format jsonl|csv]
-                                        import population-register notices (death,
-                                        disability severity ending); idempotent
-  teho access-log --db PATH --client PERSONAL_CODE
-                                        every access to and disclosure of a client's
-                                        file, for a data subject's request
-  teho retention due --db PATH --at DATE --as WORKER_ID
-                                        records due for destruction on DATE
-  teho holds list --db PATH --as WORKER_ID
-  teho holds set --db PATH --as WORKER_ID --file FILE_ID --basis TEXT
-  teho holds lift --db PATH --as WORKER_ID --hold HOLD_ID
-  teho destruction-act create --db PATH --as WORKER_ID --series CODE --from DATE
-        --to DATE --planned DATE --appraisal REF --method TEXT --place TEXT
-  teho destruction-act approve|execute --db PATH --as WORKER_ID --act ACT_ID
-                                        (the author may not approve their own act)";
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "teho",
+    version,
+    about = "TEHO: the shared client file of Tallinn's home care and home nursing",
+    long_about = "TEHO: the shared client file of Tallinn's home care and home nursing.\n\n\
+                  Start with `teho demo`: it builds a small Tallinn network in a fresh SQLite \
+                  file and shows what each role may see, and why. The other commands are an \
+                  operator's tasks on a database, a SQLite file or a postgresql:// URL."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Build a small Tallinn network in a fresh SQLite file and show what each role may
+    /// see, and why
+    Demo {
+        /// Keep the demo in this new file (else a temporary one); refused if it exists
+        #[arg(long, value_name = "PATH")]
+        db: Option<String>,
+    },
+    /// Create a new, empty TEHO database (the only command besides the demo that
+    /// creates one)
+    Init {
+        /// The new database: a SQLite file that does not exist yet, or a postgresql://
+        /// URL of an empty database or schema
+        #[arg(long, value_name = "PATH")]
+        db: String,
+    },
+    /// Print every command, its arguments and its result as JSON Schema
+    /// (schemas/api.json)
+    Api,
+    /// The audit hash chain: verify it, or take a checkpoint to keep elsewhere
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Population-register notices (death, disability severity ending)
+    #[command(subcommand)]
+    Notices(NoticesCommand),
+    /// Every access to and disclosure of a client's file, for a data subject's request
+    AccessLog {
+        #[command(flatten)]
+        db: Db,
+        /// The client's personal code (isikukood)
+        #[arg(long, value_name = "PERSONAL_CODE")]
+        client: String,
+    },
+    /// Records due for destruction
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+    /// Holds that keep records from destruction (litigation, an inspection, …)
+    #[command(subcommand)]
+    Holds(HoldsCommand),
+    /// Destruction acts: drafted, approved by someone else, executed
+    #[command(subcommand)]
+    DestructionAct(ActCommand),
+    /// Print a shell completion script for `teho` (e.g. `teho completions bash >
+    /// ~/.local/share/bash-completion/completions/teho`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The database a command works on, and where checkpoints of its audit chain are kept.
+#[derive(Args, Debug)]
+struct Db {
+    /// The database: a SQLite file, or a postgresql:// URL
+    #[arg(long, value_name = "PATH")]
+    db: String,
+    /// Keep a checkpoint of the audit chain in FILE (outside the database, elsewhere)
+    /// and verify against the latest one kept
+    #[arg(long, value_name = "FILE")]
+    checkpoints: Option<String>,
+    /// Take a checkpoint every N entries (default 1000, or an hour)
+    #[arg(long, value_name = "N", requires = "checkpoints", value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_every: Option<u64>,
+}
+
+/// `teho audit …`.
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Verify the audit hash chain: whole (and against a checkpoint taken earlier), or
+    /// only what was appended since a checkpoint
+    #[command(
+        long_about = "Verify the audit hash chain: whole (and against a checkpoint \
+        taken earlier), or only what was appended since a checkpoint.\n\n\
+        --deep also checks every stored record against the digest its last writing call \
+        bound into the chain, and names each one changed outside TEHO. --read-only (also \
+        chosen for a file that cannot be written) is the forensic mode for a copy kept as \
+        evidence: it writes nothing to the file, not even its own audit entry.\n\n\
+        Exits 0 when intact, 1 when broken or changed, 2 when it could not verify."
+    )]
+    Verify {
+        #[command(flatten)]
+        db: Db,
+        /// Verify the whole chain, then that it extends this checkpoint
+        #[arg(long, value_name = "ENTRIES:HASH", value_parser = checkpoint, conflicts_with = "since")]
+        checkpoint: Option<Checkpoint>,
+        /// Verify only the entries appended after this checkpoint
+        #[arg(long, value_name = "ENTRIES:HASH", value_parser = checkpoint, conflicts_with = "deep")]
+        since: Option<Checkpoint>,
+        /// Also check every stored record against the chain
+        #[arg(long)]
+        deep: bool,
+        /// Write nothing to the database (a copy kept as evidence)
+        #[arg(long)]
+        read_only: bool,
+    },
+    /// Print a checkpoint of the chain (its length and head hash) to keep outside the
+    /// database
+    Checkpoint {
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+/// `teho notices …`.
+#[derive(Subcommand, Debug)]
+enum NoticesCommand {
+    /// Import population-register notices from a file; idempotent (a notice seen
+    /// before changes nothing). Exits 1 when a line was not imported
+    Import {
+        #[command(flatten)]
+        db: Db,
+        /// The notices: JSON lines or CSV
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// The file's format (default: csv for a .csv file, else jsonl)
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+}
+
+/// The formats of a notices file.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Format {
+    /// One JSON object per line
+    #[value(alias = "json")]
+    Jsonl,
+    /// Comma-separated values with a header line
+    Csv,
+}
+
+/// `teho retention …`.
+#[derive(Subcommand, Debug)]
+enum RetentionCommand {
+    /// The records due for destruction on a day
+    Due {
+        #[command(flatten)]
+        db: Db,
+        /// The day (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        at: NaiveDate,
+        /// The acting worker's id
+        #[arg(long = "as", value_name = "WORKER_ID")]
+        actor: uuid::Uuid,
+    },
+}
+
+/// `teho holds …`.
+#[derive(Subcommand, Debug)]
+enum HoldsCommand {
+    /// List the holds
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// The acting worker's id
+        #[arg(long = "as", value_name = "WORKER_ID")]
+        actor: uuid::Uuid,
+    },
+    /// Hold a client file's records from destruction
+    Set {
+        #[command(flatten)]
+        db: Db,
+        /// The acting worker's id
+        #[arg(long = "as", value_name = "WORKER_ID")]
+        actor: uuid::Uuid,
+        /// The client file
+        #[arg(long, value_name = "FILE_ID")]
+        file: uuid::Uuid,
+        /// Why (the case, the inspection)
+        #[arg(long, value_name = "TEXT")]
+        basis: String,
+    },
+    /// Lift a hold
+    Lift {
+        #[command(flatten)]
+        db: Db,
+        /// The acting worker's id
+        #[arg(long = "as", value_name = "WORKER_ID")]
+        actor: uuid::Uuid,
+        /// The hold
+        #[arg(long, value_name = "HOLD_ID")]
+        hold: uuid::Uuid,
+    },
+}
+
+/// `teho destruction-act …`.
+#[derive(Subcommand, Debug)]
+enum ActCommand {
+    /// Draft an act for a series' records of a period
+    Create {
+        #[command(flatten)]
+        db: Db,
+        /// The acting worker's id
+        #[arg(long = "as", value_name = "WORKER_ID")]
+        actor: uuid::Uuid,
+        /// The series (its code in the classification scheme)
+        #[arg(long, value_name = "CODE")]
+        series: String,
+        /// The first day of the records' period (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        from: NaiveDate,
+        /// The last day of the records' period (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        to: NaiveDate,
+        /// The day the destruction is planned for (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        planned: NaiveDate,
+        /// The archival appraisal's reference
+        #[arg(long, value_name = "REF")]
+        appraisal: String,
+        /// How the records are destroyed
+        #[arg(long, value_name = "TEXT")]
+        method: String,
+        /// Where
+        #[arg(long, value_name = "TEXT")]
+        place: String,
+    },
+    /// Approve an act (the author may not approve their own)
+    Approve {
+        #[command(flatten)]
+        db: Db,
+        /// The acting worker's id
+        #[arg(long = "as", value_name = "WORKER_ID")]
+        actor: uuid::Uuid,
+        /// The act
+        #[arg(long, value_name = "ACT_ID")]
+        act: uuid::Uuid,
+    },
+    /// Execute an approved act on or after its planned day
+    Execute {
+        #[command(flatten)]
+        db: Db,
+        /// The acting worker's id
+        #[arg(long = "as", value_name = "WORKER_ID")]
+        actor: uuid::Uuid,
+        /// The act
+        #[arg(long, value_name = "ACT_ID")]
+        act: uuid::Uuid,
+    },
+}
+
+/// Reads a day, `YYYY-MM-DD`.
+fn date(text: &str) -> Result<NaiveDate, String> {
+    text.parse()
+        .map_err(|_| "not a date YYYY-MM-DD".to_string())
+}
+
+/// Reads a checkpoint, `ENTRIES:HASH`.
+fn checkpoint(text: &str) -> Result<Checkpoint, String> {
+    Checkpoint::parse(text).map_err(|e| e.to_string())
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = Cli::parse();
+    match run(cli.command) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("teho: {message}");
             ExitCode::from(2)
         }
-    }
-}
-
-/// Flags of the form `--name value`.
-fn flag(args: &[String], name: &str) -> Result<Option<String>, String> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(None),
-        Some(i) => args
-            .get(i + 1)
-            .filter(|v| !v.starts_with("--"))
-            .cloned()
-            .map(Some)
-            .ok_or_else(|| format!("{name} needs a value")),
     }
 }
 
@@ -117,10 +324,14 @@ fn open_store(db: &str) -> Result<Arc<dyn Store>, String> {
     opened.map_err(|e| format!("{}: {}", shown(db), TehoError::from(e)))
 }
 
-fn open(args: &[String]) -> Result<ClientFiles, String> {
-    let db = flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
-    let engine = ClientFiles::shared(open_store(&db)?, Arc::new(SystemClock), Arc::new(UuidV7Ids));
-    match checkpoint_sink(args)? {
+/// The engine on `db`, on the system clock, keeping checkpoints where `db` says.
+fn open(db: &Db) -> Result<ClientFiles, String> {
+    let engine = ClientFiles::shared(
+        open_store(&db.db)?,
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    );
+    match checkpoint_sink(db) {
         None => Ok(engine),
         Some((sink, policy)) => engine
             .with_checkpoints(Arc::new(sink), policy)
@@ -130,25 +341,13 @@ fn open(args: &[String]) -> Result<ClientFiles, String> {
 
 /// `--checkpoints FILE [--checkpoint-every N]`: where checkpoints of the audit chain are
 /// kept outside the database, and every how many entries (default 1,000, or an hour).
-fn checkpoint_sink(args: &[String]) -> Result<Option<(FileCheckpoints, CheckpointPolicy)>, String> {
-    let every = flag(args, "--checkpoint-every")?
-        .map(|n| {
-            n.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                format!("--checkpoint-every {n:?} is not a number of entries (1 or more)")
-            })
-        })
-        .transpose()?;
-    let Some(file) = flag(args, "--checkpoints")? else {
-        if every.is_some() {
-            return Err("--checkpoint-every needs --checkpoints FILE".into());
-        }
-        return Ok(None);
-    };
+fn checkpoint_sink(db: &Db) -> Option<(FileCheckpoints, CheckpointPolicy)> {
+    let file = db.checkpoints.as_ref()?;
     let mut policy = CheckpointPolicy::default();
-    if let Some(n) = every {
+    if let Some(n) = db.checkpoint_every {
         policy.every_entries = n;
     }
-    Ok(Some((FileCheckpoints::new(file), policy)))
+    Some((FileCheckpoints::new(file), policy))
 }
 
 /// Whether the file at `db` cannot be written by this process (read-only media, a copy
@@ -159,65 +358,25 @@ fn unwritable(db: &str) -> bool {
         && std::path::Path::new(db).exists()
 }
 
-fn uuid_flag(args: &[String], name: &str) -> Result<uuid::Uuid, String> {
-    let v = flag(args, name)?.ok_or_else(|| format!("{name} ID is required"))?;
-    v.parse()
-        .map_err(|_| format!("{name} {v:?} is not an id (a UUID)"))
+/// The acting worker, `--as WORKER_ID`.
+fn worker(id: uuid::Uuid) -> Actor {
+    Actor::Worker(WorkerId(id))
 }
 
-fn date_flag(args: &[String], name: &str) -> Result<NaiveDate, String> {
-    let v = flag(args, name)?.ok_or_else(|| format!("{name} DATE is required"))?;
-    v.parse()
-        .map_err(|_| format!("{name} {v:?} is not a date YYYY-MM-DD"))
-}
-
-/// The acting worker: `--as WORKER_ID`.
-fn worker(args: &[String]) -> Result<Actor, String> {
-    Ok(Actor::Worker(WorkerId(uuid_flag(args, "--as")?)))
-}
-
-/// Checks that `args` are `--name value` pairs of `allowed` flags; a command that takes
-/// `--db` also takes `--checkpoints FILE` and `--checkpoint-every N` ([`open`]).
-fn check_flags(args: &[String], allowed: &[&str]) -> Result<(), String> {
-    let mut i = 0;
-    while i < args.len() {
-        let with_db = allowed.contains(&"--db")
-            && matches!(args[i].as_str(), "--checkpoints" | "--checkpoint-every");
-        if !allowed.contains(&args[i].as_str()) && !with_db {
-            return Err(format!("unexpected argument {:?}\n{USAGE}", args[i]));
-        }
-        i += 2;
-    }
-    Ok(())
-}
-
-fn run(args: &[String]) -> Result<ExitCode, String> {
-    let sub: Vec<&str> = args.iter().take(2).map(String::as_str).collect();
-    match sub.as_slice() {
-        ["demo", ..] => {
-            check_flags(&args[1..], &["--db"])?;
-            if flag(args, "--checkpoints")?.is_some() || flag(args, "--checkpoint-every")?.is_some()
-            {
-                return Err(format!(
-                    "{} makes a new database: it takes no --checkpoints",
-                    args[0]
-                ));
-            }
-            let db = flag(args, "--db")?;
+/// Runs a command; `None` prints the help.
+fn run(command: Option<Command>) -> Result<ExitCode, String> {
+    let Some(command) = command else {
+        Cli::command()
+            .print_help()
+            .map_err(|e| format!("writing the help: {e}"))?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command {
+        Command::Demo { db } => {
             demo::run(db.as_deref()).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
-        ["init", ..] => {
-            check_flags(&args[1..], &["--db"])?;
-            if flag(args, "--checkpoints")?.is_some() || flag(args, "--checkpoint-every")?.is_some()
-            {
-                return Err(format!(
-                    "{} makes a new database: it takes no --checkpoints",
-                    args[0]
-                ));
-            }
-            let db =
-                flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
+        Command::Init { db } => {
             let step = if is_postgres_url(&db) {
                 PostgresStore::create(&db).map(|_| teho_postgres::SCHEMA_VERSION)
             } else {
@@ -231,56 +390,38 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        ["api", ..] => {
-            check_flags(&args[1..], &[])?;
+        Command::Api => {
             let text = serde_json::to_string_pretty(&teho_core::engine::api_description())
                 .map_err(|e| format!("encoding the API description: {e}"))?;
             println!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-        ["audit", "checkpoint"] => {
-            check_flags(&args[2..], &["--db"])?;
-            let cp = open(args)?
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "teho", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Checkpoint { db }) => {
+            let cp = open(&db)?
                 .audit_checkpoint(&Actor::System)
                 .map_err(|e| e.to_string())?;
             println!("{}", cp.to_text());
             Ok(ExitCode::SUCCESS)
         }
-        ["audit", "verify"] => {
-            let flags: Vec<String> = args[2..]
-                .iter()
-                .filter(|a| *a != "--read-only" && *a != "--deep")
-                .cloned()
-                .collect();
-            let deep = args.iter().any(|a| a == "--deep");
-            check_flags(&flags, &["--db", "--checkpoint", "--since"])?;
-            let db =
-                flag(args, "--db")?.ok_or_else(|| format!("--db PATH is required\n{USAGE}"))?;
-            let parse = |name: &str| -> Result<Option<Checkpoint>, String> {
-                flag(args, name)?
-                    .map(|c| Checkpoint::parse(&c))
-                    .transpose()
-                    .map_err(|e| e.to_string())
-            };
-            let (checkpoint, since) = (parse("--checkpoint")?, parse("--since")?);
-            if checkpoint.is_some() && since.is_some() {
-                return Err(
-                    "give --checkpoint (verify all, then against it) or --since \
-                            (verify what came after it), not both"
-                        .into(),
-                );
-            }
-            if deep && since.is_some() {
-                return Err("--deep reads the whole chain: give --checkpoint, not --since".into());
-            }
-            let forensic = args.iter().any(|a| a == "--read-only") || unwritable(&db);
+        Command::Audit(AuditCommand::Verify {
+            db,
+            checkpoint,
+            since,
+            deep,
+            read_only,
+        }) => {
+            let forensic = read_only || unwritable(&db.db);
             let report = if forensic {
-                let store: Arc<dyn Store> = if is_postgres_url(&db) {
-                    open_store(&db)?
+                let store: Arc<dyn Store> = if is_postgres_url(&db.db) {
+                    open_store(&db.db)?
                 } else {
                     Arc::new(
-                        SqliteStore::open_read_only(&db)
-                            .map_err(|e| format!("{db}: {}", TehoError::from(e)))?,
+                        SqliteStore::open_read_only(&db.db)
+                            .map_err(|e| format!("{}: {}", db.db, TehoError::from(e)))?,
                     )
                 };
                 println!(
@@ -288,7 +429,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                      and this verification is not recorded in its audit log"
                 );
                 // Against the latest checkpoint kept, when none is given.
-                let checkpoint = match (checkpoint.clone(), checkpoint_sink(args)?) {
+                let checkpoint = match (checkpoint.clone(), checkpoint_sink(&db)) {
                     (Some(cp), _) => Some(cp),
                     (None, Some((sink, _))) if since.is_none() => {
                         sink.latest().map_err(|e| format!("the checkpoints: {e}"))?
@@ -301,7 +442,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     teho_core::audit::verify_store(&*store, since.as_ref(), checkpoint.as_ref())
                 }
             } else {
-                let engine = open(args)?;
+                let engine = open(&db)?;
                 match &since {
                     Some(s) => engine.verify_audit_since(&Actor::System, s),
                     None if deep => engine.verify_audit_deep(&Actor::System, checkpoint.as_ref()),
@@ -373,25 +514,15 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 }
             }
         }
-        ["notices", "import"] => {
-            let rest: Vec<String> = args[2..].to_vec();
-            let file = rest
-                .iter()
-                .enumerate()
-                .find(|(i, a)| !a.starts_with("--") && (*i == 0 || !rest[i - 1].starts_with("--")))
-                .map(|(_, a)| a.clone());
-            let file = file.ok_or_else(|| format!("the notices FILE is required\n{USAGE}"))?;
-            let flags: Vec<String> = rest.iter().filter(|a| **a != file).cloned().collect();
-            check_flags(&flags, &["--db", "--format"])?;
-            let format = match flag(args, "--format")?.as_deref() {
-                Some("csv") => NoticeFormat::Csv,
-                Some("jsonl") | Some("json") => NoticeFormat::JsonLines,
-                Some(other) => return Err(format!("unknown format {other:?}: use jsonl or csv")),
+        Command::Notices(NoticesCommand::Import { db, file, format }) => {
+            let format = match format {
+                Some(Format::Csv) => NoticeFormat::Csv,
+                Some(Format::Jsonl) => NoticeFormat::JsonLines,
                 None if file.ends_with(".csv") => NoticeFormat::Csv,
                 None => NoticeFormat::JsonLines,
             };
             let input = std::fs::File::open(&file).map_err(|e| format!("{file}: {e}"))?;
-            let engine = open(args)?;
+            let engine = open(&db)?;
             // A thousand lines a call: a file of any size streams through, each chunk
             // imported (idempotently) as one batch, with progress in between.
             let mut reader = NoticeReader::new(std::io::BufReader::new(input), format);
@@ -437,12 +568,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 ExitCode::from(1)
             })
         }
-        ["access-log", ..] => {
-            check_flags(&args[1..], &["--db", "--client"])?;
-            let engine = open(args)?;
-            let code = flag(args, "--client")?
-                .ok_or_else(|| format!("--client PERSONAL_CODE is required\n{USAGE}"))?;
-            let code = PersonalCode::parse(&code).map_err(|e| e.to_string())?;
+        Command::AccessLog { db, client } => {
+            let engine = open(&db)?;
+            let code = PersonalCode::parse(&client).map_err(|e| e.to_string())?;
             let file = engine
                 .file_of_code(&Actor::System, code)
                 .map_err(|e| e.to_string())?;
@@ -463,12 +591,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        ["retention", "due"] => {
-            check_flags(&args[2..], &["--db", "--at", "--as"])?;
-            let engine = open(args)?;
-            let at = date_flag(args, "--at")?;
+        Command::Retention(RetentionCommand::Due { db, at, actor }) => {
+            let engine = open(&db)?;
             let due = engine
-                .retention_due(&worker(args)?, at)
+                .retention_due(&worker(actor), at)
                 .map_err(|e| e.to_string())?;
             for d in &due {
                 println!(
@@ -483,10 +609,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             println!("{} record(s) due on {at}", due.len());
             Ok(ExitCode::SUCCESS)
         }
-        ["holds", "list"] => {
-            check_flags(&args[2..], &["--db", "--as"])?;
-            let engine = open(args)?;
-            for h in engine.holds(&worker(args)?).map_err(|e| e.to_string())? {
+        Command::Holds(HoldsCommand::List { db, actor }) => {
+            let engine = open(&db)?;
+            for h in engine.holds(&worker(actor)).map_err(|e| e.to_string())? {
                 println!(
                     "{}  {:?}  {}  from {}{}",
                     h.id,
@@ -498,56 +623,55 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        ["holds", "set"] => {
-            check_flags(&args[2..], &["--db", "--as", "--file", "--basis"])?;
-            let engine = open(args)?;
-            let file = ClientFileId(uuid_flag(args, "--file")?);
-            let basis = flag(args, "--basis")?.ok_or("--basis TEXT is required")?;
+        Command::Holds(HoldsCommand::Set {
+            db,
+            actor,
+            file,
+            basis,
+        }) => {
+            let engine = open(&db)?;
             let h = engine
-                .set_hold(&worker(args)?, HoldScope::File(file), basis, None)
+                .set_hold(
+                    &worker(actor),
+                    HoldScope::File(ClientFileId(file)),
+                    basis,
+                    None,
+                )
                 .map_err(|e| e.to_string())?;
             println!("hold {} set", h.id);
             Ok(ExitCode::SUCCESS)
         }
-        ["holds", "lift"] => {
-            check_flags(&args[2..], &["--db", "--as", "--hold"])?;
-            let engine = open(args)?;
+        Command::Holds(HoldsCommand::Lift { db, actor, hold }) => {
+            let engine = open(&db)?;
             let h = engine
-                .lift_hold(&worker(args)?, HoldId(uuid_flag(args, "--hold")?))
+                .lift_hold(&worker(actor), HoldId(hold))
                 .map_err(|e| e.to_string())?;
             println!("hold {} lifted", h.id);
             Ok(ExitCode::SUCCESS)
         }
-        ["destruction-act", "create"] => {
-            check_flags(
-                &args[2..],
-                &[
-                    "--db",
-                    "--as",
-                    "--series",
-                    "--from",
-                    "--to",
-                    "--planned",
-                    "--appraisal",
-                    "--method",
-                    "--place",
-                ],
-            )?;
-            let engine = open(args)?;
-            let text = |name: &str| {
-                flag(args, name).and_then(|v| v.ok_or_else(|| format!("{name} is required")))
-            };
+        Command::DestructionAct(ActCommand::Create {
+            db,
+            actor,
+            series,
+            from,
+            to,
+            planned,
+            appraisal,
+            method,
+            place,
+        }) => {
+            let engine = open(&db)?;
             let act = engine
                 .draft_destruction_act(
-                    &worker(args)?,
+                    &worker(actor),
                     NewDestructionAct {
-                        appraisal_reference: text("--appraisal")?,
-                        series: text("--series")?,
-                        date_from: date_flag(args, "--from")?,
-                        date_to: date_flag(args, "--to")?,
-                        method: text("--method")?,
-                        planned_on: date_flag(args, "--planned")?,
-                        place: text("--place")?,
+                        appraisal_reference: appraisal,
+                        series,
+                        date_from: from,
+                        date_to: to,
+                        method,
+                        planned_on: planned,
+                        place,
                     },
                 )
                 .map_err(|e| e.to_string())?;
@@ -557,23 +681,31 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        ["destruction-act", "approve"] | ["destruction-act", "execute"] => {
-            check_flags(&args[2..], &["--db", "--as", "--act"])?;
-            let engine = open(args)?;
-            let id = DestructionActId(uuid_flag(args, "--act")?);
-            let act = if sub[1] == "approve" {
-                engine.approve_destruction_act(&worker(args)?, id)
-            } else {
-                engine.execute_destruction_act(&worker(args)?, id)
-            }
-            .map_err(|e| e.to_string())?;
+        Command::DestructionAct(ActCommand::Approve { db, actor, act }) => {
+            let act = open(&db)?
+                .approve_destruction_act(&worker(actor), DestructionActId(act))
+                .map_err(|e| e.to_string())?;
             println!("destruction act {}: {:?}", act.id, act.status);
             Ok(ExitCode::SUCCESS)
         }
-        [] | ["help"] | ["--help"] | ["-h"] => {
-            println!("{USAGE}");
+        Command::DestructionAct(ActCommand::Execute { db, actor, act }) => {
+            let act = open(&db)?
+                .execute_destruction_act(&worker(actor), DestructionActId(act))
+                .map_err(|e| e.to_string())?;
+            println!("destruction act {}: {:?}", act.id, act.status);
             Ok(ExitCode::SUCCESS)
         }
-        _ => Err(format!("unknown command {:?}\n{USAGE}", args.join(" "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own check of the definitions: no two arguments under one name, every
+    /// `requires` and `conflicts_with` naming an argument that exists.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -266,3 +266,205 @@ fn only_init_and_the_demo_create_a_database() {
         stdout(&verify)
     );
 }
+
+/// A well-formed checkpoint.
+const CP: &str = "1:0000000000000000000000000000000000000000000000000000000000000000";
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The subcommands `teho <path> --help` lists under "Commands:" (without `help`).
+fn listed(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|name| name != "help")
+        .collect()
+}
+
+/// Every command teaches itself (issue 21, item 5): the walk starts at `teho --help`
+/// and follows every subcommand each help lists, so a new one is walked without a line
+/// here. Each help exits 0 and shows the command's own usage line.
+#[test]
+fn every_subcommand_has_its_help() {
+    let mut walked = Vec::new();
+    let mut todo = vec![Vec::<String>::new()];
+    while let Some(path) = todo.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = teho(&args);
+        let shown = format!("teho {}", path.join(" "));
+        assert!(out.status.success(), "{shown} --help: {}", stderr(&out));
+        let help = stdout(&out);
+        assert!(
+            help.contains(&format!("Usage: {}", shown.trim_end())),
+            "{shown} --help shows another usage:\n{help}"
+        );
+        for sub in listed(&help) {
+            let mut deeper = path.clone();
+            deeper.push(sub);
+            todo.push(deeper);
+        }
+        walked.push(shown);
+    }
+    walked.sort();
+    // What the operator knew before clap, each still there.
+    for old in [
+        "teho demo",
+        "teho init",
+        "teho api",
+        "teho audit verify",
+        "teho audit checkpoint",
+        "teho notices import",
+        "teho access-log",
+        "teho retention due",
+        "teho holds list",
+        "teho holds set",
+        "teho holds lift",
+        "teho destruction-act create",
+        "teho destruction-act approve",
+        "teho destruction-act execute",
+        "teho completions",
+    ] {
+        assert!(
+            walked.iter().any(|w| w == old),
+            "{old} not walked: {walked:?}"
+        );
+    }
+    // Flags named in each help: the ones the commands took before.
+    let verify = stdout(&teho(&["audit", "verify", "--help"]));
+    for flag in [
+        "--db",
+        "--checkpoint ",
+        "--since",
+        "--deep",
+        "--read-only",
+        "--checkpoints",
+        "--checkpoint-every",
+    ] {
+        assert!(verify.contains(flag), "audit verify --help lacks {flag}");
+    }
+}
+
+/// Bad arguments get clap's errors, exit 2, naming the argument and what it wanted —
+/// never an id or a date silently taken for something else.
+#[test]
+fn bad_arguments_are_refused_by_name() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["notices", "import", "--db", "x.db"], "<FILE>"),
+        (
+            &["demo", "--checkpoints", "c.txt"],
+            "unexpected argument '--checkpoints'",
+        ),
+        (
+            &[
+                "holds",
+                "lift",
+                "--db",
+                "x.db",
+                "--as",
+                "Anu",
+                "--hold",
+                "0190f2a0-0000-7000-8000-000000000001",
+            ],
+            "'--as <WORKER_ID>'",
+        ),
+        (
+            &[
+                "retention",
+                "due",
+                "--db",
+                "x.db",
+                "--as",
+                "0190f2a0-0000-7000-8000-000000000001",
+                "--at",
+                "2027-02-29",
+            ],
+            "not a date YYYY-MM-DD",
+        ),
+        (
+            &["audit", "verify", "--db", "x.db", "--checkpoint", "12:zz"],
+            "'--checkpoint <ENTRIES:HASH>'",
+        ),
+        (
+            &["audit", "verify", "--db", "x.db", "--since", CP, "--deep"],
+            "cannot be used with",
+        ),
+        (
+            &[
+                "audit",
+                "verify",
+                "--db",
+                "x.db",
+                "--checkpoint-every",
+                "0",
+                "--checkpoints",
+                "c",
+            ],
+            "--checkpoint-every",
+        ),
+        (
+            &[
+                "audit",
+                "verify",
+                "--db",
+                "x.db",
+                "--checkpoint-every",
+                "10",
+            ],
+            "--checkpoints <FILE>",
+        ),
+        (
+            &[
+                "notices", "import", "--db", "x.db", "--format", "xml", "n.txt",
+            ],
+            "[possible values: jsonl, csv]",
+        ),
+        (
+            &["destruction-act", "sign"],
+            "unrecognized subcommand 'sign'",
+        ),
+        (&["completions", "tcsh"], "invalid value 'tcsh'"),
+    ];
+    for (args, says) in cases {
+        let out = teho(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert!(
+            !std::path::Path::new("x.db").exists(),
+            "{args:?} made a file"
+        );
+    }
+    // A personal code that does not parse is refused without being repeated.
+    let out = teho(&[
+        "access-log",
+        "--db",
+        "nowhere.db",
+        "--client",
+        "43803030125",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("43803030125"), "{}", stderr(&out));
+}
+
+/// `teho completions SHELL` prints a completion script that knows the subcommands.
+#[test]
+fn shell_completions_know_every_command() {
+    for (shell, marker) in [
+        ("bash", "_teho()"),
+        ("zsh", "#compdef teho"),
+        ("fish", "complete -c teho"),
+    ] {
+        let out = teho(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}: no {marker}");
+        for word in ["destruction-act", "access-log", "checkpoint-every"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+}
