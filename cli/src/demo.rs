@@ -118,8 +118,14 @@ pub fn run(db: Option<&str>) -> Result<(), TehoError> {
             cp.to_text()
         );
         println!(
-            "ids for the operator commands: administrator {}, head of department {}, client file {}",
-            town.admin, town.head, town.file
+            "ids for the operator commands: administrator {}, head of department {}, client file {}, care manager {}, Helju's file {}",
+            town.admin, town.head, town.file, town.care_manager, town.neighbour.file
+        );
+        println!(
+            "Helju's October as iCalendar for the home-care roster (a disclosure in her access log): \
+             teho export ics --db {again} --as {} --file {} --from 2026-10-01 --until 2026-10-31 \
+             --to \"Lasnamäe Sotsiaalkeskus roster\" --basis \"SHS § 17: providing home care\" --out helju.ics",
+            town.care_manager, town.neighbour.file
         );
         println!(
             "analyse Helju's month in Python: python bindings/python/examples/demo_month.py {again} {} {}",

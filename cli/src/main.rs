@@ -83,6 +83,9 @@ enum Command {
     /// Destruction acts: drafted, approved by someone else, executed
     #[command(subcommand)]
     DestructionAct(ActCommand),
+    /// Exports of client data, each recorded as a disclosure in the client's access log
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print a shell completion script for `teho` (e.g. `teho completions bash >
     /// ~/.local/share/bash-completion/completions/teho`)
     Completions {
@@ -170,6 +173,55 @@ enum Format {
     Jsonl,
     /// Comma-separated values with a header line
     Csv,
+}
+
+/// `teho export …`.
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// A client's or a worker's calendar as iCalendar (RFC 5545): one event per visit in
+    /// Tallinn time, redacted for the acting worker as their own calendar is
+    #[command(
+        long_about = "A client's or a worker's calendar as iCalendar (RFC 5545): one \
+        event per visit in Tallinn time under a VTIMEZONE for Europe/Tallinn, redacted for \
+        the acting worker exactly as their own calendar is. Each visit keeps its UID and \
+        raises its SEQUENCE when it changes, so importing a later export updates the \
+        events; cancelled visits and those a plan change replaced are STATUS:CANCELLED.\n\n\
+        The export is recorded as a disclosure (when, what, to whom, on what legal basis, \
+        how) in the access log of every client whose visits it holds."
+    )]
+    Ics {
+        #[command(flatten)]
+        db: Db,
+        /// The acting worker's id
+        #[arg(long = "as", value_name = "WORKER_ID")]
+        actor: uuid::Uuid,
+        /// The client file whose calendar to export
+        #[arg(
+            long,
+            value_name = "FILE_ID",
+            required_unless_present = "worker",
+            conflicts_with = "worker"
+        )]
+        file: Option<uuid::Uuid>,
+        /// The worker whose calendar to export
+        #[arg(long, value_name = "WORKER_ID")]
+        worker: Option<uuid::Uuid>,
+        /// The first day (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        from: NaiveDate,
+        /// The last day (YYYY-MM-DD); at most 366 days after the first
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        until: NaiveDate,
+        /// To whom it goes (the disclosure's recipient)
+        #[arg(long = "to", value_name = "RECIPIENT")]
+        recipient: String,
+        /// On what legal basis
+        #[arg(long, value_name = "TEXT")]
+        basis: String,
+        /// Write the calendar to this file (else to standard output)
+        #[arg(long, value_name = "PATH")]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// `teho retention …`.
@@ -396,6 +448,73 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
             println!("{text}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export(ExportCommand::Ics {
+            db,
+            actor,
+            file,
+            worker: whose,
+            from,
+            until,
+            recipient,
+            basis,
+            out,
+        }) => {
+            // The file is made first, beside its place: a directory that cannot be written
+            // fails before anything is recorded as disclosed, and a file already there is
+            // replaced only by a whole calendar.
+            let partial = match &out {
+                Some(path) => {
+                    let dir = match path.parent() {
+                        Some(d) if !d.as_os_str().is_empty() => d,
+                        _ => std::path::Path::new("."),
+                    };
+                    Some(
+                        tempfile::NamedTempFile::new_in(dir)
+                            .map_err(|e| format!("{}: {e}", path.display()))?,
+                    )
+                }
+                None => None,
+            };
+            let engine = open(&db)?;
+            let to = teho_core::engine::ExportRecipient {
+                recipient,
+                legal_basis: basis,
+            };
+            let export = match (file, whose) {
+                (Some(file), _) => engine.export_client_calendar(
+                    &worker(actor),
+                    ClientFileId(file),
+                    from,
+                    until,
+                    to,
+                ),
+                (None, Some(w)) => {
+                    engine.export_worker_calendar(&worker(actor), WorkerId(w), from, until, to)
+                }
+                (None, None) => return Err("give --file FILE_ID or --worker WORKER_ID".into()),
+            };
+            let export = export.map_err(|e| e.to_string())?;
+            match (partial, &out) {
+                (Some(mut file), Some(path)) => {
+                    use std::io::Write;
+                    file.write_all(export.ics.as_bytes())
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    file.persist(path)
+                        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+                }
+                _ => print!("{}", export.ics),
+            }
+            eprintln!(
+                "{} visit(s) exported; recorded as disclosed to {:?} in {} client file(s)",
+                export.visits,
+                export
+                    .disclosures
+                    .first()
+                    .map_or("", |d| d.recipient.as_str()),
+                export.disclosures.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "teho", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
@@ -578,15 +697,18 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
                 .access_log(&Actor::System, file)
                 .map_err(|e| e.to_string())?
             {
+                // For a disclosure, to whom and how (seed 002 §18(4)); for an access,
+                // whether it was allowed.
                 println!(
-                    "{}  {:<10} {:<28} {:<30} {:<28} {}",
+                    "{}  {:<10} {:<28} {:<30} {:<28} {}  [{}]",
                     l.at.with_timezone(&chrono_tz::Europe::Tallinn)
                         .format("%Y-%m-%d %H:%M"),
                     format!("{:?}", l.kind),
                     l.who,
                     l.organisation.unwrap_or_default(),
                     l.what,
-                    l.why
+                    l.why,
+                    l.outcome
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -468,3 +468,109 @@ fn shell_completions_know_every_command() {
         }
     }
 }
+
+/// The id after `label` in the demo's "ids for the operator commands" line.
+fn id_after(demo: &str, label: &str) -> String {
+    let line = demo
+        .lines()
+        .find(|l| l.starts_with("ids for the operator commands: "))
+        .unwrap();
+    line.split(label)
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// `teho export ics` writes a client's calendar as iCalendar for her care manager and records
+/// the disclosure in the client's access log; a refused export writes and records
+/// nothing, and leaves a file already at the path as it was.
+#[test]
+fn export_ics_writes_the_calendar_and_records_the_disclosure() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let demo = teho(&["demo", "--db", db]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let out = stdout(&demo);
+    let (manager, file) = (
+        id_after(&out, "care manager "),
+        id_after(&out, "Helju's file "),
+    );
+    assert!(
+        out.contains("teho export ics --db"),
+        "the demo shows the command"
+    );
+    let ics = dir.path().join("helju.ics");
+    let args = |who: &str, path: &str| {
+        vec![
+            "export".to_string(),
+            "ics".into(),
+            "--db".into(),
+            db.into(),
+            "--as".into(),
+            who.into(),
+            "--file".into(),
+            file.clone(),
+            "--from".into(),
+            "2026-10-01".into(),
+            "--until".into(),
+            "2026-10-31".into(),
+            "--to".into(),
+            "the home-care roster".into(),
+            "--basis".into(),
+            "TTKS § 4^1".into(),
+            "--out".into(),
+            path.into(),
+        ]
+    };
+    let run = |a: Vec<String>| teho(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let done = run(args(&manager, ics.to_str().unwrap()));
+    assert!(done.status.success(), "{}", stderr(&done));
+    let text = std::fs::read_to_string(&ics).unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
+    let events = text.matches("BEGIN:VEVENT").count();
+    assert!(events > 10, "{events} events");
+    assert!(
+        stderr(&done).contains(&format!("{events} visit(s) exported")),
+        "{}",
+        stderr(&done)
+    );
+    // Helju's access log shows the disclosure.
+    let log = stdout(&teho(&[
+        "access-log",
+        "--db",
+        db,
+        "--client",
+        "44001010013",
+    ]));
+    assert!(log.contains("Disclosure"), "{log}");
+    assert!(log.contains("the home-care roster"), "{log}");
+
+    // Someone outside the network is refused; the file already there stays as it was.
+    let admin = id_after(&out, "administrator ");
+    let refused = run(args(&admin, ics.to_str().unwrap()));
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("denied"), "{}", stderr(&refused));
+    assert_eq!(std::fs::read_to_string(&ics).unwrap(), text);
+    let log_after = stdout(&teho(&[
+        "access-log",
+        "--db",
+        db,
+        "--client",
+        "44001010013",
+    ]));
+    assert_eq!(log_after.matches("the home-care roster").count(), 1);
+    // Without --out the calendar goes to standard output.
+    let mut plain = args(&manager, "");
+    plain.truncate(plain.len() - 2);
+    let printed = run(plain);
+    assert!(
+        stdout(&printed).starts_with("BEGIN:VCALENDAR"),
+        "{}",
+        stderr(&printed)
+    );
+}

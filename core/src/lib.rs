@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod file;
 pub mod host;
+pub mod ics;
 pub mod ids;
 pub mod log;
 pub mod network;

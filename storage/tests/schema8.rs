@@ -232,6 +232,30 @@ fn dump(path: &Path, store: &SqliteStore) -> BTreeMap<String, Value> {
     dump
 }
 
+/// Takes `"sequence": 0` out of every visit in `dump` (a visit is an object with a
+/// `slot_index`); a visit with another sequence keeps it, and so reads back differently.
+/// Returns how many visits it found.
+fn without_sequence(dump: &mut BTreeMap<String, Value>) -> usize {
+    fn walk(v: &mut Value, found: &mut usize) {
+        match v {
+            Value::Object(map) => {
+                if map.contains_key("slot_index") {
+                    *found += 1;
+                    if map.get("sequence") == Some(&json!(0)) {
+                        map.remove("sequence");
+                    }
+                }
+                map.values_mut().for_each(|x| walk(x, found));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|x| walk(x, found)),
+            _ => {}
+        }
+    }
+    let mut found = 0;
+    dump.values_mut().for_each(|v| walk(v, &mut found));
+    found
+}
+
 #[test]
 fn a_step_8_file_migrates_and_reads_back_equal() {
     let dir = tempfile::tempdir().unwrap();
@@ -242,7 +266,11 @@ fn a_step_8_file_migrates_and_reads_back_equal() {
         conn.pragma_update(None, "user_version", 8).unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    let got = dump(&path, &store);
+    let mut got = dump(&path, &store);
+    // Visits gained `sequence` after step 8 (iCalendar's SEQUENCE, issue 21): every
+    // visit of a step-8 file reads it as 0, and is compared without it.
+    let visits = without_sequence(&mut got);
+    assert!(visits > 100, "only {visits} visits read");
     let want: BTreeMap<String, Value> =
         serde_json::from_str(&fixture("schema8_file.expected.json")).unwrap();
     let mut differ = Vec::new();

@@ -127,6 +127,16 @@ export type AssessmentId = string;
 /** What is wrong at the first break of the chain. */
 export type BreakKind = "ContentAltered" | "HashMismatch" | "PrevHashMismatch" | "Missing" | "CheckpointMismatch";
 
+/** A calendar exported as iCalendar, and the disclosures it was recorded as. */
+export interface CalendarExport {
+  /** One disclosure per client file whose visits it holds. */
+  disclosures: Array<Disclosure>;
+  /** The iCalendar text (RFC 5545), lines ended by CRLF. */
+  ics: string;
+  /** How many visits it holds (one `VEVENT` each). */
+  visits: number;
+}
+
 /**
  * A visit as a calendar shows it: with the worker's and the client's names (the
  * client calendar shows who comes; the worker calendar, whom to visit).
@@ -1226,6 +1236,13 @@ export interface Visit {
   plan_item: PlanItemId | null;
   /** The provider whose plan it belongs to. */
   provider: OrganizationId | null;
+  /**
+   * How many times its time, its status or its worker has changed since it was
+   * planned (moved, cancelled, restored, marked, superseded, handed over): iCalendar's
+   * `SEQUENCE` (RFC 5545 §3.8.7.4), so that a calendar app takes a re-export as an
+   * update.
+   */
+  sequence: number;
   /** The plan occurrence (local date and time) it stands for. */
   slot: string | null;
   /**
@@ -1357,6 +1374,18 @@ export interface DoneReport {
   actual_start?: string | null;
   /** Detail visible only to the worker's domain. */
   detail?: string | null;
+}
+
+/**
+ * To whom an export goes and on what legal basis: what its disclosure records (seed
+ * `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the
+ * export's own.
+ */
+export interface ExportRecipient {
+  /** On what legal basis (õiguslik alus). */
+  legal_basis: string;
+  /** To whom (andmesaaja): a system, an organisation, a worker's phone calendar. */
+  recipient: string;
 }
 
 /** The first administrator, given at bootstrap. */
@@ -2313,6 +2342,28 @@ export declare class Commands {
    * @throws {TehoError} the error of its kind: AccessDenied, InvalidInput, NotFound, …
    */
   sendDischarge(actor: Actor, file: ClientFileId, text: string): number;
+  /**
+   * Runs the engine's `export_client_calendar` (command, audited as `calendar.export_client`) as `actor`: authorized, audited, then done.
+   *
+   * @param actor who acts: `"System"`, `{Worker: id}`, `{Person: id}`, …
+   * @param file ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+   * @param from DateLike
+   * @param to DateLike
+   * @param recipient ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+   * @throws {TehoError} the error of its kind: AccessDenied, InvalidInput, NotFound, …
+   */
+  exportClientCalendar(actor: Actor, file: ClientFileId, from: string, to: string, recipient: ExportRecipient): CalendarExport;
+  /**
+   * Runs the engine's `export_worker_calendar` (command, audited as `calendar.export_worker`) as `actor`: authorized, audited, then done.
+   *
+   * @param actor who acts: `"System"`, `{Worker: id}`, `{Person: id}`, …
+   * @param worker WorkerId — the id of: one employment of a person in an organisation, in one role (töötaja).
+   * @param from DateLike
+   * @param to DateLike
+   * @param recipient ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+   * @throws {TehoError} the error of its kind: AccessDenied, InvalidInput, NotFound, …
+   */
+  exportWorkerCalendar(actor: Actor, worker: WorkerId, from: string, to: string, recipient: ExportRecipient): CalendarExport;
 }
 
 /** The method name of each engine command (`create_plan` → `createPlan`). */

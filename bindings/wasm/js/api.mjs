@@ -399,6 +399,16 @@ export class Commands {
   sendDischarge(actor, file, text) {
     return this.call(actor, { command: "send_discharge", args: { file: file ?? null, text: text ?? null } });
   }
+
+  /** The engine's `export_client_calendar` as `actor`. */
+  exportClientCalendar(actor, file, from, to, recipient) {
+    return this.call(actor, { command: "export_client_calendar", args: { file: file ?? null, from: from ?? null, to: to ?? null, recipient: recipient ?? null } });
+  }
+
+  /** The engine's `export_worker_calendar` as `actor`. */
+  exportWorkerCalendar(actor, worker, from, to, recipient) {
+    return this.call(actor, { command: "export_worker_calendar", args: { worker: worker ?? null, from: from ?? null, to: to ?? null, recipient: recipient ?? null } });
+  }
 }
 
 /** The method name of each engine command (`create_plan` → `createPlan`). */
@@ -482,4 +492,6 @@ export const COMMANDS = Object.freeze({
   check_services: "checkServices",
   notify_unserved: "notifyUnserved",
   send_discharge: "sendDischarge",
+  export_client_calendar: "exportClientCalendar",
+  export_worker_calendar: "exportWorkerCalendar",
 });

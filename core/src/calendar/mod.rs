@@ -174,6 +174,19 @@ pub struct Visit {
     /// Who cancelled it by hand, when and why; none for a visit cancelled by a death.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancellation: Option<Cancellation>,
+    /// How many times its time, its status or its worker has changed since it was
+    /// planned (moved, cancelled, restored, marked, superseded, handed over): iCalendar's
+    /// `SEQUENCE` (RFC 5545 §3.8.7.4), so that a calendar app takes a re-export as an
+    /// update.
+    #[serde(default)]
+    pub sequence: u32,
+}
+
+impl Visit {
+    /// Records a change of its time, status or worker ([`Visit::sequence`]).
+    pub fn revised(&mut self) {
+        self.sequence = self.sequence.saturating_add(1);
+    }
 }
 
 /// A visit cancelled by hand: who, when and why. The reason stays with the visit, not in
@@ -219,6 +232,7 @@ fn planned_visit(item: &PlanItem, (slot, slot_index): (NaiveDateTime, u16), id: 
         moved_by_hand: false,
         not_done: None,
         cancellation: None,
+        sequence: 0,
     }
 }
 

@@ -273,6 +273,7 @@ impl Ctx<'_> {
             .collect();
         for v in &mut superseded {
             v.status = VisitStatus::Superseded;
+            v.revised();
         }
         self.tx.update_visits(&superseded)?;
         self.tx.insert_visits(&diff.added)?;
@@ -429,6 +430,62 @@ impl Ctx<'_> {
             });
         }
         Ok(out)
+    }
+
+    /// The client's calendar over Tallinn days `from ..= to` as the actor may see it
+    /// ([`ClientFiles::client_calendar`]); with the visits superseded by a plan change
+    /// when `superseded_too` (for exports).
+    pub(crate) fn client_calendar(
+        &mut self,
+        file: ClientFileId,
+        from: NaiveDate,
+        to: NaiveDate,
+        superseded_too: bool,
+    ) -> TehoResult<Vec<CalendarVisit>> {
+        self.object(format!("client_file:{file} {from}..{to}"));
+        self.authorize_on_file(
+            file,
+            Action::Read(DataCategory::Calendar, Visibility::Network),
+        )?;
+        let (a, b) = window(from, to)?;
+        let visits = self.tx.visits_of_file_in(file, a, b, superseded_too)?;
+        self.with_names(visits)
+    }
+
+    /// A worker's calendar over Tallinn days `from ..= to` as the actor may see it
+    /// ([`ClientFiles::worker_calendar`]); with the visits superseded by a plan change
+    /// when `superseded_too` (for exports).
+    pub(crate) fn worker_calendar(
+        &mut self,
+        worker: WorkerId,
+        from: NaiveDate,
+        to: NaiveDate,
+        superseded_too: bool,
+    ) -> TehoResult<Vec<CalendarVisit>> {
+        self.object(format!("worker:{worker} {from}..{to}"));
+        self.authorized_worker(worker, Action::ReadWorkerCalendar)?;
+        let (a, b) = window(from, to)?;
+        let mut visits = self.tx.visits_of_worker_in(worker, a, b, superseded_too)?;
+        // A substitute receives the absent worker's visits for the period (seed
+        // 004 annex 7 §1: "pooleliolevad ning uued tööülesanded").
+        for s in self.tx.substitutions_by_substitute(worker)? {
+            let (sa, sb) = (
+                a.max(start_of_day(s.from)),
+                b.min(start_of_day(s.until + Duration::days(1))),
+            );
+            if sa < sb {
+                visits.extend(self.tx.visits_of_worker_in(
+                    s.substituted,
+                    sa,
+                    sb,
+                    superseded_too,
+                )?);
+            }
+        }
+        visits.sort_by_key(|v| (v.start, v.id));
+        visits.dedup_by_key(|v| v.id);
+        let visible = self.keep_visible(visits, |v| v.file, DataCategory::Calendar)?;
+        self.with_names(visible)
     }
 
     /// Keeps only the visits whose client the actor may see the calendar of now, their
@@ -707,14 +764,7 @@ impl ClientFiles {
         to: NaiveDate,
     ) -> TehoResult<Vec<CalendarVisit>> {
         self.door(actor, Operation::ClientCalendar, |c| {
-            c.object(format!("client_file:{file} {from}..{to}"));
-            c.authorize_on_file(
-                file,
-                Action::Read(DataCategory::Calendar, Visibility::Network),
-            )?;
-            let (a, b) = window(from, to)?;
-            let visits = c.tx.visits_of_file(file, a, b)?;
-            c.with_names(visits)
+            c.client_calendar(file, from, to, false)
         })
     }
 
@@ -730,25 +780,7 @@ impl ClientFiles {
         to: NaiveDate,
     ) -> TehoResult<Vec<CalendarVisit>> {
         self.door(actor, Operation::WorkerCalendar, |c| {
-            c.object(format!("worker:{worker} {from}..{to}"));
-            c.authorized_worker(worker, Action::ReadWorkerCalendar)?;
-            let (a, b) = window(from, to)?;
-            let mut visits = c.tx.visits_of_worker(worker, a, b)?;
-            // A substitute receives the absent worker's visits for the period (seed
-            // 004 annex 7 §1: "pooleliolevad ning uued tööülesanded").
-            for s in c.tx.substitutions_by_substitute(worker)? {
-                let (sa, sb) = (
-                    a.max(start_of_day(s.from)),
-                    b.min(start_of_day(s.until + Duration::days(1))),
-                );
-                if sa < sb {
-                    visits.extend(c.tx.visits_of_worker(s.substituted, sa, sb)?);
-                }
-            }
-            visits.sort_by_key(|v| (v.start, v.id));
-            visits.dedup_by_key(|v| v.id);
-            let visible = c.keep_visible(visits, |v| v.file, DataCategory::Calendar)?;
-            c.with_names(visible)
+            c.worker_calendar(worker, from, to, false)
         })
     }
 
@@ -824,6 +856,7 @@ impl ClientFiles {
             v.start = new_start;
             v.end = new_start + length;
             v.moved_by_hand = true;
+            v.revised();
             c.tx.update_visits(std::slice::from_ref(&v))?;
             if c.me().is_ok_and(|(_, r, _)| !r.is_manager()) {
                 let text = format!(
@@ -864,6 +897,7 @@ impl ClientFiles {
             })?;
             let (me, role, _) = c.me()?;
             v.status = VisitStatus::Cancelled;
+            v.revised();
             v.cancellation = Some(Cancellation {
                 by: me,
                 at: c.at,
@@ -927,6 +961,7 @@ impl ClientFiles {
             let (me, _, _) = c.me()?;
             let detail = domain_detail(report.detail.as_deref(), v.domain)?;
             v.status = VisitStatus::Done;
+            v.revised();
             c.tx.update_visits(std::slice::from_ref(&v))?;
             let entry = ServiceLogEntry {
                 id: LogEntryId(c.ids.next_id()),
@@ -980,6 +1015,7 @@ impl ClientFiles {
             let detail = domain_detail(detail.as_deref(), v.domain)?;
             let (me, _, _) = c.me()?;
             v.status = VisitStatus::NotDone;
+            v.revised();
             v.not_done = Some(NotDone {
                 reason,
                 text: text.clone(),

@@ -691,6 +691,7 @@ impl ClientFiles {
                         .collect();
                     for v in &mut ended {
                         v.status = VisitStatus::Superseded;
+                        v.revised();
                         effects.visits_ended.push(v.id);
                     }
                     c.tx.update_visits(&ended)?;

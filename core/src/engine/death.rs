@@ -110,6 +110,7 @@ impl Ctx<'_> {
                 .collect();
             for v in &mut cancelled {
                 v.status = VisitStatus::Cancelled;
+                v.revised();
                 effects.visits_cancelled.push(v.id);
             }
             self.tx.update_visits(&cancelled)?;
@@ -186,6 +187,7 @@ impl Ctx<'_> {
                 if let Some(mut v) = self.tx.visit(*id)? {
                     if v.status == VisitStatus::Cancelled && v.start > self.at {
                         v.status = VisitStatus::Planned;
+                        v.revised();
                         self.tx.update_visits(std::slice::from_ref(&v))?;
                         out.visits_restored.push(*id);
                     } else {

@@ -119,6 +119,7 @@ impl ClientFiles {
             let mut files = std::collections::BTreeSet::new();
             for v in &mut unassigned {
                 v.worker = None;
+                v.revised();
                 files.insert(v.file);
             }
             c.tx.update_visits(&unassigned)?;

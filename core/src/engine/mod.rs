@@ -32,6 +32,7 @@ mod case;
 mod death;
 mod directory;
 mod disclosure;
+mod export;
 mod files;
 mod reporting;
 mod request;
@@ -39,6 +40,7 @@ mod retention;
 mod views;
 
 pub use calendar::{CalendarVisit, VisitPlan, VisitWithPlan};
+pub use export::{CalendarExport, ExportRecipient, ICALENDAR_METHOD};
 pub use request::{Operation, Request, api_description};
 pub use views::{ClientHome, HomeView, ServiceCheck, ServingProvider};
 

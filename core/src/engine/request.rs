@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::calendar::{CalendarVisit, VisitWithPlan};
+use super::export::{CalendarExport, ExportRecipient};
 use super::{
     ClientHome, HomeView, MonthlyReport, PlanItemOutcome, ServiceCheck, SplitOutcome, VisitChange,
 };
@@ -253,6 +254,8 @@ requests! {
     CheckServices { query: ClientQuery } => check_services(query) -> ServiceCheck, query "services.check";
     NotifyUnserved { patient: ClientQuery, text: String } => notify_unserved(patient, text) -> usize, command "services.notify_unserved";
     SendDischarge { file: ClientFileId, text: String } => send_discharge(file, text) -> usize, command "services.discharge";
+    ExportClientCalendar { file: ClientFileId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_client_calendar(file, from, to, recipient) -> CalendarExport, command "calendar.export_client";
+    ExportWorkerCalendar { worker: WorkerId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_worker_calendar(worker, from, to, recipient) -> CalendarExport, command "calendar.export_worker";
 }
 
 /// How [`ClientFiles::execute_as`] writes a result: as a [`Value`] or as JSON text.

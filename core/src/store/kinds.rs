@@ -422,8 +422,10 @@ const FLAG_NOT_DONE: u8 = 4;
 /// The start or end has nanoseconds below the microsecond (the columns hold
 /// microseconds): both remainders follow.
 const FLAG_NANOS: u8 = 8;
-/// Cancelled by hand: the cancellation (JSON) follows, last.
+/// Cancelled by hand: the cancellation (JSON) follows.
 const FLAG_CANCELLED: u8 = 16;
+/// Revised since it was planned: its sequence (a varint) follows, last.
+const FLAG_SEQUENCE: u8 = 32;
 
 /// The nanoseconds of an instant below its microsecond.
 fn below_micros(at: DateTime<Utc>) -> u64 {
@@ -441,6 +443,7 @@ pub(crate) fn visit_row(v: &Visit, texts: Uuid) -> StoreResult<Row> {
         (v.not_done.is_some(), FLAG_NOT_DONE),
         (nanos != (0, 0), FLAG_NANOS),
         (v.cancellation.is_some(), FLAG_CANCELLED),
+        (v.sequence > 0, FLAG_SEQUENCE),
     ] {
         if on {
             flags |= flag;
@@ -463,6 +466,9 @@ pub(crate) fn visit_row(v: &Visit, texts: Uuid) -> StoreResult<Row> {
     }
     if let Some(c) = &v.cancellation {
         w.bytes(&json("visits", v.id.0, c)?);
+    }
+    if v.sequence > 0 {
+        w.varint(u64::from(v.sequence));
     }
     Ok(Row {
         id: v.id.0,
@@ -552,6 +558,12 @@ pub(crate) fn visit_from_row(row: &Row) -> StoreResult<VisitFromRow> {
             } else {
                 None
             };
+            let sequence = if flags & FLAG_SEQUENCE != 0 {
+                let n = r.varint("sequence").map_err(bad)?;
+                u32::try_from(n).map_err(|_| bad(format!("sequence {n}")))?
+            } else {
+                0
+            };
             r.end().map_err(bad)?;
             let status = need_int(V_STATUS, "status")?;
             let visit = Visit {
@@ -576,6 +588,7 @@ pub(crate) fn visit_from_row(row: &Row) -> StoreResult<VisitFromRow> {
                 moved_by_hand: flags & FLAG_MOVED != 0,
                 not_done,
                 cancellation,
+                sequence,
             };
             Ok(VisitFromRow::NeedsTexts(Box::new(visit), texts))
         }
@@ -595,6 +608,17 @@ pub(crate) fn visits_of_worker_filter(
             V_STATUS,
             Value::Int(status_code(VisitStatus::Superseded)),
         ))
+        .by(V_START)
+}
+
+/// A worker's visits starting in `from .. to`, superseded ones too, by start.
+pub(crate) fn all_visits_of_worker_filter(
+    worker: WorkerId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Filter {
+    Filter::eq(V_WORKER, Value::Id(worker.0))
+        .and(Cond::Range(V_START, micros(from), micros(to)))
         .by(V_START)
 }
 

@@ -445,6 +445,40 @@ impl<'t> Records<'t> {
         self.visits(&kinds::visits_of_worker_filter(worker, from, to))
     }
 
+    /// A file's visits starting in `from .. to`, superseded ones too, by start (for
+    /// exports, which tell a calendar app what was replaced).
+    pub fn visits_of_file_in(
+        &mut self,
+        file: ClientFileId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        superseded_too: bool,
+    ) -> StoreResult<Vec<Visit>> {
+        if !superseded_too {
+            return self.visits_of_file(file, from, to);
+        }
+        self.visits(
+            &Filter::eq(V_FILE, Value::Id(file.0))
+                .and(Cond::Range(V_START, micros(from), micros(to)))
+                .by(V_START),
+        )
+    }
+
+    /// A worker's visits starting in `from .. to`, superseded ones too when asked, by
+    /// start.
+    pub fn visits_of_worker_in(
+        &mut self,
+        worker: WorkerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        superseded_too: bool,
+    ) -> StoreResult<Vec<Visit>> {
+        if !superseded_too {
+            return self.visits_of_worker(worker, from, to);
+        }
+        self.visits(&kinds::all_visits_of_worker_filter(worker, from, to))
+    }
+
     /// Every visit of a file, superseded ones too, by start.
     pub fn all_visits_of_file(&mut self, file: ClientFileId) -> StoreResult<Vec<Visit>> {
         self.visits(&Filter::eq(V_FILE, Value::Id(file.0)).by(V_START))

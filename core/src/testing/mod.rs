@@ -541,6 +541,7 @@ pub const MODULES: &[(&str, &[SuiteTest])] = &[
     ("departure", suite::departure::TESTS),
     ("domain_only_reach", suite::domain_only_reach::TESTS),
     ("engine_rules", suite::engine_rules::TESTS),
+    ("exports", suite::exports::TESTS),
     ("notifications", suite::notifications::TESTS),
     ("records_bound", suite::records_bound::TESTS),
     ("reporting", suite::reporting::TESTS),
@@ -619,7 +620,7 @@ macro_rules! store_conformance_tests {
 
             $crate::store_conformance_tests!(@modules
                 access_log, access_log_reach, audit_per_call, authorize_first, batch, calendar_rules, case_rules, checkpoints, death,
-                departure, domain_only_reach, engine_rules, notifications, records_bound, reporting, restrictions,
+                departure, domain_only_reach, engine_rules, exports, notifications, records_bound, reporting, restrictions,
                 store_columns, store_port, views);
         }
     };

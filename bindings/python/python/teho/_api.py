@@ -24,6 +24,7 @@ __all__ = [
     "AssessmentId",
     "Audience",
     "BreakKind",
+    "CalendarExport",
     "CalendarVisit",
     "Cancellation",
     "CardProvider",
@@ -63,6 +64,7 @@ __all__ = [
     "EmploymentEnd",
     "Entry",
     "EntryId",
+    "ExportRecipient",
     "FileStatus",
     "FileSummary",
     "Hold",
@@ -344,6 +346,19 @@ class DoneReport(TypedDict, total=False):
 
     detail: Optional[str]
     """Detail visible only to the worker's domain."""
+
+
+class ExportRecipient(TypedDict):
+    """To whom an export goes and on what legal basis: what its disclosure records (seed
+    `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the
+    export's own.
+    """
+
+    legal_basis: str
+    """On what legal basis (õiguslik alus)."""
+
+    recipient: str
+    """To whom (andmesaaja): a system, an organisation, a worker's phone calendar."""
 
 
 class LineProblemInput(TypedDict):
@@ -887,6 +902,21 @@ class Assessment(Record):
     """Instrument version."""
 
     _fields = {'answers': ('list', ('tuple', (None, None))), 'assessed_at': 'instant', 'author': None, 'domain': None, 'file': None, 'icf': ('list', ('class', 'IcfCode')), 'id': None, 'instrument': None, 'version': None}
+
+
+class CalendarExport(Record):
+    """A calendar exported as iCalendar, and the disclosures it was recorded as."""
+
+    disclosures: Records[Disclosure]
+    """One disclosure per client file whose visits it holds."""
+
+    ics: str
+    """The iCalendar text (RFC 5545), lines ended by CRLF."""
+
+    visits: int
+    """How many visits it holds (one `VEVENT` each)."""
+
+    _fields = {'disclosures': ('list', ('class', 'Disclosure')), 'ics': None, 'visits': None}
 
 
 class CalendarVisit(Record):
@@ -2163,6 +2193,13 @@ class Visit(Record):
     provider: Optional[OrganizationId]
     """The provider whose plan it belongs to."""
 
+    sequence: int
+    """How many times its time, its status or its worker has changed since it was
+    planned (moved, cancelled, restored, marked, superseded, handed over): iCalendar's
+    `SEQUENCE` (RFC 5545 §3.8.7.4), so that a calendar app takes a re-export as an
+    update.
+    """
+
     slot: Optional[_dt.datetime]
     """The plan occurrence (local date and time) it stands for."""
 
@@ -2181,7 +2218,7 @@ class Visit(Record):
     worker: Optional[WorkerId]
     """Who visits."""
 
-    _fields = {'action': ('class', 'PlannedAction'), 'cancellation': ('opt', ('class', 'Cancellation')), 'domain': None, 'end': 'instant', 'file': None, 'id': None, 'moved_by_hand': None, 'not_done': ('opt', ('class', 'NotDone')), 'place': None, 'plan_item': None, 'provider': None, 'slot': ('opt', 'local'), 'slot_index': None, 'start': 'instant', 'status': None, 'worker': None}
+    _fields = {'action': ('class', 'PlannedAction'), 'cancellation': ('opt', ('class', 'Cancellation')), 'domain': None, 'end': 'instant', 'file': None, 'id': None, 'moved_by_hand': None, 'not_done': ('opt', ('class', 'NotDone')), 'place': None, 'plan_item': None, 'provider': None, 'sequence': None, 'slot': ('opt', 'local'), 'slot_index': None, 'start': 'instant', 'status': None, 'worker': None}
 
 
 class VisitChange(Record):
@@ -3061,8 +3098,32 @@ class Commands(Caller):
         """
         return cast("int", self._run(actor, "send_discharge", {"file": file, "text": text}))
 
+    def export_client_calendar(self, actor: Actor, file: ClientFileId, from_: DateLike, to: DateLike, recipient: ExportRecipient) -> CalendarExport:
+        """Runs the engine's ``export_client_calendar`` as ``actor`` (authorized and audited) and returns :class:`CalendarExport`.
 
-RESULTS: Dict[str, Any] = {'create_plan': ('class', 'CarePlan'), 'add_plan_item': ('class', 'PlanItemOutcome'), 'change_plan_item': ('class', 'PlanItemOutcome'), 'split_plan_item': ('class', 'SplitOutcome'), 'client_calendar': ('list', ('class', 'CalendarVisit')), 'worker_calendar': ('list', ('class', 'CalendarVisit')), 'visit_with_plan': ('class', 'VisitWithPlan'), 'move_visit': ('class', 'VisitChange'), 'cancel_visit': ('class', 'Visit'), 'mark_done': ('class', 'ServiceLogEntry'), 'mark_not_done': ('class', 'Visit'), 'add_log_entry': ('class', 'ServiceLogEntry'), 'service_log': ('list', ('class', 'ServiceLogEntry')), 'missed_visits': ('list', ('class', 'Visit')), 'worker_report': ('list', ('class', 'ServiceLogEntry')), 'monthly_report': ('class', 'MonthlyReport'), 'find_client': ('list', ('class', 'FileSummary')), 'enter_application': ('class', 'Application'), 'decide_application': ('class', 'CaseDecision'), 'applications': ('list', ('class', 'Application')), 'decisions': ('list', ('class', 'CaseDecision')), 'register_client': ('class', 'Membership'), 'assign_worker': ('class', 'ClientCard'), 'enter_referral': ('class', 'Referral'), 'register_referral': ('tuple', (('class', 'ClientFile'), ('class', 'Referral'))), 'reject_referral': ('class', 'Referral'), 'prepare_contract': ('class', 'Contract'), 'conclude_contract': ('class', 'Contract'), 'terminate_contract': ('tuple', (('class', 'Contract'), ('class', 'TerminationEffects'))), 'contracts': ('list', ('class', 'Contract')), 'record_assessment': ('class', 'Assessment'), 'assessments': ('list', ('class', 'Assessment')), 'record_death': ('class', 'DeathEffects'), 'void_death': ('class', 'Compensation'), 'correct_death_date': ('tuple', (('class', 'Compensation'), ('class', 'DeathEffects'))), 'import_notices': ('class', 'ImportReport'), 'register_organization': ('class', 'Organization'), 'register_worker': ('class', 'Worker'), 'record_employment_end': ('class', 'EmploymentEnd'), 'compliance_breaches': ('list', ('class', 'ComplianceBreach')), 'record_disclosure': ('class', 'Disclosure'), 'file_of_code': None, 'access_log': ('list', ('class', 'AccessLogLine')), 'set_restriction': ('class', 'AccessRestriction'), 'lift_restriction': ('class', 'AccessRestriction'), 'register_person': ('class', 'Person'), 'open_client_file': ('class', 'ClientFile'), 'client_file': ('class', 'ClientFileView'), 'client_card': ('class', 'ClientCard'), 'update_good_to_know': ('class', 'ClientCard'), 'set_card_provider': ('class', 'ClientCard'), 'add_member': ('class', 'Membership'), 'end_membership': ('class', 'Membership'), 'network': ('list', ('class', 'Membership')), 'grant_substitution': ('class', 'Substitution'), 'add_entry': ('class', 'Entry'), 'entries': ('list', ('class', 'Entry')), 'inbox': ('list', ('class', 'Notification')), 'mark_notification': ('class', 'Notification'), 'notify_network': ('list', ('class', 'Notification')), 'bootstrap': ('tuple', (('class', 'Organization'), ('class', 'Worker'))), 'verify_audit': ('class', 'VerifyReport'), 'verify_audit_since': ('class', 'VerifyReport'), 'verify_audit_deep': ('class', 'VerifyReport'), 'audit_checkpoint': ('class', 'Checkpoint'), 'reporting_deadlines': ('list', ('class', 'ReportDue')), 'submit_report': ('class', 'ReportSubmission'), 'retention_due': ('list', ('class', 'DueRecord')), 'set_hold': ('class', 'Hold'), 'holds': ('list', ('class', 'Hold')), 'lift_hold': ('class', 'Hold'), 'draft_destruction_act': ('class', 'DestructionAct'), 'approve_destruction_act': ('class', 'DestructionAct'), 'execute_destruction_act': ('class', 'DestructionAct'), 'home_view': ('class', 'HomeView'), 'client_home': ('class', 'ClientHome'), 'check_services': ('class', 'ServiceCheck'), 'notify_unserved': None, 'send_discharge': None}
+        Arguments:
+            actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
+            file: ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+            from_: DateLike
+            to: DateLike
+            recipient: ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+        """
+        return cast("CalendarExport", self._run(actor, "export_client_calendar", {"file": file, "from": from_, "to": to, "recipient": recipient}))
+
+    def export_worker_calendar(self, actor: Actor, worker: WorkerId, from_: DateLike, to: DateLike, recipient: ExportRecipient) -> CalendarExport:
+        """Runs the engine's ``export_worker_calendar`` as ``actor`` (authorized and audited) and returns :class:`CalendarExport`.
+
+        Arguments:
+            actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
+            worker: WorkerId — the id of: one employment of a person in an organisation, in one role (töötaja).
+            from_: DateLike
+            to: DateLike
+            recipient: ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+        """
+        return cast("CalendarExport", self._run(actor, "export_worker_calendar", {"worker": worker, "from": from_, "to": to, "recipient": recipient}))
+
+
+RESULTS: Dict[str, Any] = {'create_plan': ('class', 'CarePlan'), 'add_plan_item': ('class', 'PlanItemOutcome'), 'change_plan_item': ('class', 'PlanItemOutcome'), 'split_plan_item': ('class', 'SplitOutcome'), 'client_calendar': ('list', ('class', 'CalendarVisit')), 'worker_calendar': ('list', ('class', 'CalendarVisit')), 'visit_with_plan': ('class', 'VisitWithPlan'), 'move_visit': ('class', 'VisitChange'), 'cancel_visit': ('class', 'Visit'), 'mark_done': ('class', 'ServiceLogEntry'), 'mark_not_done': ('class', 'Visit'), 'add_log_entry': ('class', 'ServiceLogEntry'), 'service_log': ('list', ('class', 'ServiceLogEntry')), 'missed_visits': ('list', ('class', 'Visit')), 'worker_report': ('list', ('class', 'ServiceLogEntry')), 'monthly_report': ('class', 'MonthlyReport'), 'find_client': ('list', ('class', 'FileSummary')), 'enter_application': ('class', 'Application'), 'decide_application': ('class', 'CaseDecision'), 'applications': ('list', ('class', 'Application')), 'decisions': ('list', ('class', 'CaseDecision')), 'register_client': ('class', 'Membership'), 'assign_worker': ('class', 'ClientCard'), 'enter_referral': ('class', 'Referral'), 'register_referral': ('tuple', (('class', 'ClientFile'), ('class', 'Referral'))), 'reject_referral': ('class', 'Referral'), 'prepare_contract': ('class', 'Contract'), 'conclude_contract': ('class', 'Contract'), 'terminate_contract': ('tuple', (('class', 'Contract'), ('class', 'TerminationEffects'))), 'contracts': ('list', ('class', 'Contract')), 'record_assessment': ('class', 'Assessment'), 'assessments': ('list', ('class', 'Assessment')), 'record_death': ('class', 'DeathEffects'), 'void_death': ('class', 'Compensation'), 'correct_death_date': ('tuple', (('class', 'Compensation'), ('class', 'DeathEffects'))), 'import_notices': ('class', 'ImportReport'), 'register_organization': ('class', 'Organization'), 'register_worker': ('class', 'Worker'), 'record_employment_end': ('class', 'EmploymentEnd'), 'compliance_breaches': ('list', ('class', 'ComplianceBreach')), 'record_disclosure': ('class', 'Disclosure'), 'file_of_code': None, 'access_log': ('list', ('class', 'AccessLogLine')), 'set_restriction': ('class', 'AccessRestriction'), 'lift_restriction': ('class', 'AccessRestriction'), 'register_person': ('class', 'Person'), 'open_client_file': ('class', 'ClientFile'), 'client_file': ('class', 'ClientFileView'), 'client_card': ('class', 'ClientCard'), 'update_good_to_know': ('class', 'ClientCard'), 'set_card_provider': ('class', 'ClientCard'), 'add_member': ('class', 'Membership'), 'end_membership': ('class', 'Membership'), 'network': ('list', ('class', 'Membership')), 'grant_substitution': ('class', 'Substitution'), 'add_entry': ('class', 'Entry'), 'entries': ('list', ('class', 'Entry')), 'inbox': ('list', ('class', 'Notification')), 'mark_notification': ('class', 'Notification'), 'notify_network': ('list', ('class', 'Notification')), 'bootstrap': ('tuple', (('class', 'Organization'), ('class', 'Worker'))), 'verify_audit': ('class', 'VerifyReport'), 'verify_audit_since': ('class', 'VerifyReport'), 'verify_audit_deep': ('class', 'VerifyReport'), 'audit_checkpoint': ('class', 'Checkpoint'), 'reporting_deadlines': ('list', ('class', 'ReportDue')), 'submit_report': ('class', 'ReportSubmission'), 'retention_due': ('list', ('class', 'DueRecord')), 'set_hold': ('class', 'Hold'), 'holds': ('list', ('class', 'Hold')), 'lift_hold': ('class', 'Hold'), 'draft_destruction_act': ('class', 'DestructionAct'), 'approve_destruction_act': ('class', 'DestructionAct'), 'execute_destruction_act': ('class', 'DestructionAct'), 'home_view': ('class', 'HomeView'), 'client_home': ('class', 'ClientHome'), 'check_services': ('class', 'ServiceCheck'), 'notify_unserved': None, 'send_discharge': None, 'export_client_calendar': ('class', 'CalendarExport'), 'export_worker_calendar': ('class', 'CalendarExport')}
 """The conversion spec of each command's result."""
 
 CLASSES: Dict[str, Any] = {
@@ -3071,6 +3132,7 @@ CLASSES: Dict[str, Any] = {
     "ActorRef": ActorRef,
     "Application": Application,
     "Assessment": Assessment,
+    "CalendarExport": CalendarExport,
     "CalendarVisit": CalendarVisit,
     "Cancellation": Cancellation,
     "CardProvider": CardProvider,

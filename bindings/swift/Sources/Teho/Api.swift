@@ -543,6 +543,48 @@ public enum BreakKind: String, CaseIterable, Hashable {
     }
 }
 
+/// A calendar exported as iCalendar, and the disclosures it was recorded as.
+public struct CalendarExport: Hashable {
+    /// One disclosure per client file whose visits it holds.
+    public let disclosures: [Disclosure]
+    /// The iCalendar text (RFC 5545), lines ended by CRLF.
+    public let ics: String
+    /// How many visits it holds (one `VEVENT` each).
+    public let visits: Int
+
+    public init(
+        disclosures: [Disclosure],
+        ics: String,
+        visits: Int
+    ) {
+        self.disclosures = disclosures
+        self.ics = ics
+        self.visits = visits
+    }
+
+    /// The JSON form serde reads.
+    public func toJSON() -> JSONValue {
+        var o: [String: JSONValue] = [:]
+        o["disclosures"] = Wire.encodeList(self.disclosures) { (x0: Disclosure) -> JSONValue in x0.toJSON() }
+        o["ics"] = Wire.encodeString(self.ics)
+        o["visits"] = Wire.encodeInt(self.visits)
+        return .object(o)
+    }
+
+    /// Reads the JSON form of `CalendarExport`; a `WireError` names the path of what does not fit.
+    public static func fromJSON(_ json: JSONValue) throws -> CalendarExport {
+        try decode(json, "$")
+    }
+
+    static func decode(_ json: JSONValue, _ path: String) throws -> CalendarExport {
+        let o = try Wire.decodeObject(json, path)
+        let f0: [Disclosure] = try Wire.decodeList(Wire.field(o, "disclosures", path), path + ".disclosures") { (e0: JSONValue, p0: String) throws -> Disclosure in try Disclosure.decode(e0, p0) }
+        let f1: String = try Wire.decodeString(Wire.field(o, "ics", path), path + ".ics")
+        let f2: Int = try Wire.decodeInt(Wire.field(o, "visits", path), path + ".visits")
+        return CalendarExport(disclosures: f0, ics: f1, visits: f2)
+    }
+}
+
 /// A visit as a calendar shows it: with the worker's and the client's names (the
 /// client calendar shows who comes; the worker calendar, whom to visit).
 public struct CalendarVisit: Hashable {
@@ -5048,6 +5090,11 @@ public struct Visit: Hashable {
     public let movedByHand: Bool
     /// Where.
     public let place: String
+    /// How many times its time, its status or its worker has changed since it was
+    /// planned (moved, cancelled, restored, marked, superseded, handed over): iCalendar's
+    /// `SEQUENCE` (RFC 5545 §3.8.7.4), so that a calendar app takes a re-export as an
+    /// update.
+    public let sequence: Int
     /// Which occurrence of its day it is (0 for the first). With the slot's date this is
     /// the regeneration key: a new time for the same day's n-th visit replaces it rather
     /// than adding a second visit.
@@ -5077,6 +5124,7 @@ public struct Visit: Hashable {
         id: VisitId,
         movedByHand: Bool,
         place: String,
+        sequence: Int,
         slotIndex: Int,
         start: Date,
         status: VisitStatus,
@@ -5094,6 +5142,7 @@ public struct Visit: Hashable {
         self.id = id
         self.movedByHand = movedByHand
         self.place = place
+        self.sequence = sequence
         self.slotIndex = slotIndex
         self.start = start
         self.status = status
@@ -5115,6 +5164,7 @@ public struct Visit: Hashable {
         o["id"] = self.id.toJSON()
         o["moved_by_hand"] = Wire.encodeBool(self.movedByHand)
         o["place"] = Wire.encodeString(self.place)
+        o["sequence"] = Wire.encodeInt(self.sequence)
         o["slot_index"] = Wire.encodeInt(self.slotIndex)
         o["start"] = Wire.encodeInstant(self.start)
         o["status"] = self.status.toJSON()
@@ -5141,16 +5191,17 @@ public struct Visit: Hashable {
         let f4: VisitId = try VisitId.decode(Wire.field(o, "id", path), path + ".id")
         let f5: Bool = try Wire.decodeBool(Wire.field(o, "moved_by_hand", path), path + ".moved_by_hand")
         let f6: String = try Wire.decodeString(Wire.field(o, "place", path), path + ".place")
-        let f7: Int = try Wire.decodeInt(Wire.field(o, "slot_index", path), path + ".slot_index")
-        let f8: Date = try Wire.decodeInstant(Wire.field(o, "start", path), path + ".start")
-        let f9: VisitStatus = try VisitStatus.decode(Wire.field(o, "status", path), path + ".status")
-        let f10: Cancellation? = try Wire.decodeNullable(o["cancellation"], path + ".cancellation") { (e0: JSONValue, p0: String) throws -> Cancellation in try Cancellation.decode(e0, p0) }
-        let f11: NotDone? = try Wire.decodeNullable(Wire.field(o, "not_done", path), path + ".not_done") { (e0: JSONValue, p0: String) throws -> NotDone in try NotDone.decode(e0, p0) }
-        let f12: PlanItemId? = try Wire.decodeNullable(Wire.field(o, "plan_item", path), path + ".plan_item") { (e0: JSONValue, p0: String) throws -> PlanItemId in try PlanItemId.decode(e0, p0) }
-        let f13: OrganizationId? = try Wire.decodeNullable(Wire.field(o, "provider", path), path + ".provider") { (e0: JSONValue, p0: String) throws -> OrganizationId in try OrganizationId.decode(e0, p0) }
-        let f14: DateComponents? = try Wire.decodeNullable(Wire.field(o, "slot", path), path + ".slot") { (e0: JSONValue, p0: String) throws -> DateComponents in try Wire.decodeLocalDateTime(e0, p0) }
-        let f15: WorkerId? = try Wire.decodeNullable(Wire.field(o, "worker", path), path + ".worker") { (e0: JSONValue, p0: String) throws -> WorkerId in try WorkerId.decode(e0, p0) }
-        return Visit(action: f0, domain: f1, end: f2, file: f3, id: f4, movedByHand: f5, place: f6, slotIndex: f7, start: f8, status: f9, cancellation: f10, notDone: f11, planItem: f12, provider: f13, slot: f14, worker: f15)
+        let f7: Int = try Wire.decodeInt(Wire.field(o, "sequence", path), path + ".sequence")
+        let f8: Int = try Wire.decodeInt(Wire.field(o, "slot_index", path), path + ".slot_index")
+        let f9: Date = try Wire.decodeInstant(Wire.field(o, "start", path), path + ".start")
+        let f10: VisitStatus = try VisitStatus.decode(Wire.field(o, "status", path), path + ".status")
+        let f11: Cancellation? = try Wire.decodeNullable(o["cancellation"], path + ".cancellation") { (e0: JSONValue, p0: String) throws -> Cancellation in try Cancellation.decode(e0, p0) }
+        let f12: NotDone? = try Wire.decodeNullable(Wire.field(o, "not_done", path), path + ".not_done") { (e0: JSONValue, p0: String) throws -> NotDone in try NotDone.decode(e0, p0) }
+        let f13: PlanItemId? = try Wire.decodeNullable(Wire.field(o, "plan_item", path), path + ".plan_item") { (e0: JSONValue, p0: String) throws -> PlanItemId in try PlanItemId.decode(e0, p0) }
+        let f14: OrganizationId? = try Wire.decodeNullable(Wire.field(o, "provider", path), path + ".provider") { (e0: JSONValue, p0: String) throws -> OrganizationId in try OrganizationId.decode(e0, p0) }
+        let f15: DateComponents? = try Wire.decodeNullable(Wire.field(o, "slot", path), path + ".slot") { (e0: JSONValue, p0: String) throws -> DateComponents in try Wire.decodeLocalDateTime(e0, p0) }
+        let f16: WorkerId? = try Wire.decodeNullable(Wire.field(o, "worker", path), path + ".worker") { (e0: JSONValue, p0: String) throws -> WorkerId in try WorkerId.decode(e0, p0) }
+        return Visit(action: f0, domain: f1, end: f2, file: f3, id: f4, movedByHand: f5, place: f6, sequence: f7, slotIndex: f8, start: f9, status: f10, cancellation: f11, notDone: f12, planItem: f13, provider: f14, slot: f15, worker: f16)
     }
 }
 
@@ -5666,6 +5717,44 @@ public struct DoneReport: Hashable {
         let f1: Date? = try Wire.decodeNullable(o["actual_start"], path + ".actual_start") { (e0: JSONValue, p0: String) throws -> Date in try Wire.decodeInstant(e0, p0) }
         let f2: String? = try Wire.decodeNullable(o["detail"], path + ".detail") { (e0: JSONValue, p0: String) throws -> String in try Wire.decodeString(e0, p0) }
         return DoneReport(actualEnd: f0, actualStart: f1, detail: f2)
+    }
+}
+
+/// To whom an export goes and on what legal basis: what its disclosure records (seed
+/// `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the
+/// export's own.
+public struct ExportRecipient: Hashable {
+    /// On what legal basis (õiguslik alus).
+    public let legalBasis: String
+    /// To whom (andmesaaja): a system, an organisation, a worker's phone calendar.
+    public let recipient: String
+
+    public init(
+        legalBasis: String,
+        recipient: String
+    ) {
+        self.legalBasis = legalBasis
+        self.recipient = recipient
+    }
+
+    /// The JSON form serde reads.
+    public func toJSON() -> JSONValue {
+        var o: [String: JSONValue] = [:]
+        o["legal_basis"] = Wire.encodeString(self.legalBasis)
+        o["recipient"] = Wire.encodeString(self.recipient)
+        return .object(o)
+    }
+
+    /// Reads the JSON form of `ExportRecipient`; a `WireError` names the path of what does not fit.
+    public static func fromJSON(_ json: JSONValue) throws -> ExportRecipient {
+        try decode(json, "$")
+    }
+
+    static func decode(_ json: JSONValue, _ path: String) throws -> ExportRecipient {
+        let o = try Wire.decodeObject(json, path)
+        let f0: String = try Wire.decodeString(Wire.field(o, "legal_basis", path), path + ".legal_basis")
+        let f1: String = try Wire.decodeString(Wire.field(o, "recipient", path), path + ".recipient")
+        return ExportRecipient(legalBasis: f0, recipient: f1)
     }
 }
 
@@ -7905,6 +7994,46 @@ extension Commands {
         let result = try call(actor: actor, request: request)
         return try Wire.decodeInt(result, "$")
     }
+
+    /// Runs the engine's `export_client_calendar` (a command, audited as `calendar.export_client`) as `actor`: authorized, audited, then done.
+    ///
+    /// - Parameters:
+    ///   - actor: who acts: the system, a worker, a person or a supervisor.
+    ///   - file: ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+    ///   - from: `DateComponents`.
+    ///   - to: `DateComponents`.
+    ///   - recipient: ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+    /// - Throws: `TehoError`, the engine's refusal: access denied, invalid input, not found, …
+    public func exportClientCalendar(actor: Actor, file: ClientFileId, from: DateComponents, to: DateComponents, recipient: ExportRecipient) throws -> CalendarExport {
+        var args: [String: JSONValue] = [:]
+        args["file"] = file.toJSON()
+        args["from"] = Wire.encodeDate(from)
+        args["to"] = Wire.encodeDate(to)
+        args["recipient"] = recipient.toJSON()
+        let request = Wire.request("export_client_calendar", args)
+        let result = try call(actor: actor, request: request)
+        return try CalendarExport.decode(result, "$")
+    }
+
+    /// Runs the engine's `export_worker_calendar` (a command, audited as `calendar.export_worker`) as `actor`: authorized, audited, then done.
+    ///
+    /// - Parameters:
+    ///   - actor: who acts: the system, a worker, a person or a supervisor.
+    ///   - worker: WorkerId — the id of: one employment of a person in an organisation, in one role (töötaja).
+    ///   - from: `DateComponents`.
+    ///   - to: `DateComponents`.
+    ///   - recipient: ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+    /// - Throws: `TehoError`, the engine's refusal: access denied, invalid input, not found, …
+    public func exportWorkerCalendar(actor: Actor, worker: WorkerId, from: DateComponents, to: DateComponents, recipient: ExportRecipient) throws -> CalendarExport {
+        var args: [String: JSONValue] = [:]
+        args["worker"] = worker.toJSON()
+        args["from"] = Wire.encodeDate(from)
+        args["to"] = Wire.encodeDate(to)
+        args["recipient"] = recipient.toJSON()
+        let request = Wire.request("export_worker_calendar", args)
+        let result = try call(actor: actor, request: request)
+        return try CalendarExport.decode(result, "$")
+    }
 }
 
 /// The method name of each engine command (`create_plan` → `createPlan`).
@@ -7988,4 +8117,6 @@ public let COMMANDS: [String: String] = [
     "check_services": "checkServices",
     "notify_unserved": "notifyUnserved",
     "send_discharge": "sendDischarge",
+    "export_client_calendar": "exportClientCalendar",
+    "export_worker_calendar": "exportWorkerCalendar",
 ]

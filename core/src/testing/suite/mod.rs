@@ -13,6 +13,7 @@ pub mod death;
 pub mod departure;
 pub mod domain_only_reach;
 pub mod engine_rules;
+pub mod exports;
 pub mod notifications;
 pub mod records_bound;
 pub mod reporting;

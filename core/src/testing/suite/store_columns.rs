@@ -62,6 +62,7 @@ fn visit(n: usize, who: u8, status: usize, at: i64, minutes: i64, file: ClientFi
         moved_by_hand: false,
         not_done: None,
         cancellation: None,
+        sequence: 0,
     }
 }
 

@@ -430,6 +430,36 @@ enum class BreakKind(val wire: String) {
     }
 }
 
+/** A calendar exported as iCalendar, and the disclosures it was recorded as. */
+data class CalendarExport(
+    /** One disclosure per client file whose visits it holds. */
+    val disclosures: List<Disclosure>,
+    /** The iCalendar text (RFC 5545), lines ended by CRLF. */
+    val ics: String,
+    /** How many visits it holds (one `VEVENT` each). */
+    val visits: Long,
+) {
+    fun toJson(): JsonElement = Wire.encodeObject(
+        "disclosures" to Wire.encodeList(disclosures) { x0 -> x0.toJson() },
+        "ics" to Wire.encodeString(ics),
+        "visits" to JsonPrimitive(visits),
+    )
+
+    companion object {
+        /** Reads the JSON form of [CalendarExport]; [WireException] names the path of what does not fit. */
+        fun fromJson(json: JsonElement): CalendarExport = decode(json, JsonPath.ROOT)
+
+        internal fun decode(json: JsonElement, path: JsonPath): CalendarExport {
+            val o = Wire.decodeObject(json, path)
+            return CalendarExport(
+                disclosures = Wire.decodeList(Wire.field(o, "disclosures", path), path.dot("disclosures")) { e0, p0 -> Disclosure.decode(e0, p0) },
+                ics = Wire.decodeString(Wire.field(o, "ics", path), path.dot("ics")),
+                visits = Wire.decodeLong(Wire.field(o, "visits", path), path.dot("visits")),
+            )
+        }
+    }
+}
+
 /**
  * A visit as a calendar shows it: with the worker's and the client's names (the
  * client calendar shows who comes; the worker calendar, whom to visit).
@@ -3980,6 +4010,13 @@ data class Visit(
     /** Where. */
     val place: String,
     /**
+     * How many times its time, its status or its worker has changed since it was
+     * planned (moved, cancelled, restored, marked, superseded, handed over): iCalendar's
+     * `SEQUENCE` (RFC 5545 §3.8.7.4), so that a calendar app takes a re-export as an
+     * update.
+     */
+    val sequence: Long,
+    /**
      * Which occurrence of its day it is (0 for the first). With the slot's date this is
      * the regeneration key: a new time for the same day's n-th visit replaces it rather
      * than adding a second visit.
@@ -4010,6 +4047,7 @@ data class Visit(
         "id" to id.toJson(),
         "moved_by_hand" to JsonPrimitive(movedByHand),
         "place" to Wire.encodeString(place),
+        "sequence" to JsonPrimitive(sequence),
         "slot_index" to JsonPrimitive(slotIndex),
         "start" to Wire.encodeInstant(start),
         "status" to status.toJson(),
@@ -4035,6 +4073,7 @@ data class Visit(
                 id = VisitId.decode(Wire.field(o, "id", path), path.dot("id")),
                 movedByHand = Wire.decodeBoolean(Wire.field(o, "moved_by_hand", path), path.dot("moved_by_hand")),
                 place = Wire.decodeString(Wire.field(o, "place", path), path.dot("place")),
+                sequence = Wire.decodeLong(Wire.field(o, "sequence", path), path.dot("sequence")),
                 slotIndex = Wire.decodeInt(Wire.field(o, "slot_index", path), path.dot("slot_index")),
                 start = Wire.decodeInstant(Wire.field(o, "start", path), path.dot("start")),
                 status = VisitStatus.decode(Wire.field(o, "status", path), path.dot("status")),
@@ -4438,6 +4477,36 @@ data class DoneReport(
                 actualEnd = Wire.decodeNullable(o["actual_end"], path.dot("actual_end")) { e0, p0 -> Wire.decodeInstant(e0, p0) },
                 actualStart = Wire.decodeNullable(o["actual_start"], path.dot("actual_start")) { e0, p0 -> Wire.decodeInstant(e0, p0) },
                 detail = Wire.decodeNullable(o["detail"], path.dot("detail")) { e0, p0 -> Wire.decodeString(e0, p0) },
+            )
+        }
+    }
+}
+
+/**
+ * To whom an export goes and on what legal basis: what its disclosure records (seed
+ * `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the
+ * export's own.
+ */
+data class ExportRecipient(
+    /** On what legal basis (õiguslik alus). */
+    val legalBasis: String,
+    /** To whom (andmesaaja): a system, an organisation, a worker's phone calendar. */
+    val recipient: String,
+) {
+    fun toJson(): JsonElement = Wire.encodeObject(
+        "legal_basis" to Wire.encodeString(legalBasis),
+        "recipient" to Wire.encodeString(recipient),
+    )
+
+    companion object {
+        /** Reads the JSON form of [ExportRecipient]; [WireException] names the path of what does not fit. */
+        fun fromJson(json: JsonElement): ExportRecipient = decode(json, JsonPath.ROOT)
+
+        internal fun decode(json: JsonElement, path: JsonPath): ExportRecipient {
+            val o = Wire.decodeObject(json, path)
+            return ExportRecipient(
+                legalBasis = Wire.decodeString(Wire.field(o, "legal_basis", path), path.dot("legal_basis")),
+                recipient = Wire.decodeString(Wire.field(o, "recipient", path), path.dot("recipient")),
             )
         }
     }
@@ -6462,6 +6531,48 @@ abstract class Commands {
         )
         return Wire.decodeLong(call(actor, request), JsonPath.ROOT)
     }
+
+    /**
+     * Runs the engine's `export_client_calendar` (a command, audited as `calendar.export_client`) as [actor]: authorized, audited, then done.
+     *
+     * @param actor who acts: the system, a worker, a person or a supervisor.
+     * @param file ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+     * @param from `LocalDate`.
+     * @param to `LocalDate`.
+     * @param recipient ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+     * @throws TehoException the engine's refusal: access denied, invalid input, not found, …
+     */
+    fun exportClientCalendar(actor: Actor, file: ClientFileId, from: LocalDate, to: LocalDate, recipient: ExportRecipient): CalendarExport {
+        val request = Wire.request(
+            "export_client_calendar",
+            "file" to file.toJson(),
+            "from" to Wire.encodeDate(from),
+            "to" to Wire.encodeDate(to),
+            "recipient" to recipient.toJson(),
+        )
+        return CalendarExport.decode(call(actor, request), JsonPath.ROOT)
+    }
+
+    /**
+     * Runs the engine's `export_worker_calendar` (a command, audited as `calendar.export_worker`) as [actor]: authorized, audited, then done.
+     *
+     * @param actor who acts: the system, a worker, a person or a supervisor.
+     * @param worker WorkerId — the id of: one employment of a person in an organisation, in one role (töötaja).
+     * @param from `LocalDate`.
+     * @param to `LocalDate`.
+     * @param recipient ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+     * @throws TehoException the engine's refusal: access denied, invalid input, not found, …
+     */
+    fun exportWorkerCalendar(actor: Actor, worker: WorkerId, from: LocalDate, to: LocalDate, recipient: ExportRecipient): CalendarExport {
+        val request = Wire.request(
+            "export_worker_calendar",
+            "worker" to worker.toJson(),
+            "from" to Wire.encodeDate(from),
+            "to" to Wire.encodeDate(to),
+            "recipient" to recipient.toJson(),
+        )
+        return CalendarExport.decode(call(actor, request), JsonPath.ROOT)
+    }
 }
 
 /** The method name of each engine command (`create_plan` → `createPlan`). */
@@ -6545,4 +6656,6 @@ val COMMANDS: Map<String, String> = mapOf(
     "check_services" to "checkServices",
     "notify_unserved" to "notifyUnserved",
     "send_discharge" to "sendDischarge",
+    "export_client_calendar" to "exportClientCalendar",
+    "export_worker_calendar" to "exportWorkerCalendar",
 )

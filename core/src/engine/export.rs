@@ -1,0 +1,141 @@
+//! Exports out of TEHO, through the one door: each is a read redacted for its reader
+//! exactly as the engine's own reads are, and a disclosure recorded in every client
+//! file it holds data of — when, what, to whom, on what legal basis, how (seed
+//! `002_b4b88f78f180845d.txt` §18(4)).
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{CalendarVisit, Ctx, Operation};
+use crate::ClientFiles;
+use crate::access::{Action, Actor};
+use crate::disclosure::Disclosure;
+use crate::error::TehoResult;
+use crate::ids::{ClientFileId, DisclosureId, WorkerId};
+
+/// To whom an export goes and on what legal basis: what its disclosure records (seed
+/// `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the
+/// export's own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRecipient {
+    /// To whom (andmesaaja): a system, an organisation, a worker's phone calendar.
+    pub recipient: String,
+    /// On what legal basis (õiguslik alus).
+    pub legal_basis: String,
+}
+
+/// A calendar exported as iCalendar, and the disclosures it was recorded as.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CalendarExport {
+    /// The iCalendar text (RFC 5545), lines ended by CRLF.
+    pub ics: String,
+    /// How many visits it holds (one `VEVENT` each).
+    pub visits: u32,
+    /// One disclosure per client file whose visits it holds.
+    pub disclosures: Vec<Disclosure>,
+}
+
+/// How iCalendar exports are handed over (the disclosure's method).
+pub const ICALENDAR_METHOD: &str = "iCalendar file (RFC 5545)";
+
+impl Ctx<'_> {
+    /// Records the disclosure of `what` in each of `files` to `to` — after checking that
+    /// the actor may disclose data of every one of them (a single refusal refuses the
+    /// whole export, and nothing is recorded).
+    fn disclosed(
+        &mut self,
+        files: &[ClientFileId],
+        what: &str,
+        method: &str,
+        to: &ExportRecipient,
+    ) -> TehoResult<Vec<Disclosure>> {
+        for file in files {
+            self.authorize_on_file(*file, Action::RecordDisclosure)?;
+        }
+        let recipient = super::non_empty("recipient.recipient", &to.recipient)?;
+        let legal_basis = super::non_empty("recipient.legal_basis", &to.legal_basis)?;
+        let mut out = Vec::with_capacity(files.len());
+        for file in files {
+            let (by, _, _) = self.me()?;
+            let d = Disclosure {
+                id: DisclosureId(self.ids.next_id()),
+                file: *file,
+                at: self.at,
+                what: what.to_string(),
+                recipient: recipient.clone(),
+                legal_basis: legal_basis.clone(),
+                method: method.to_string(),
+                by,
+            };
+            self.tx.insert(&d)?;
+            out.push(d);
+        }
+        Ok(out)
+    }
+
+    /// The iCalendar export of `visits`, recorded as disclosed in each of their files.
+    fn calendar_export(
+        &mut self,
+        name: &str,
+        visits: Vec<CalendarVisit>,
+        (from, to): (NaiveDate, NaiveDate),
+        recipient: &ExportRecipient,
+    ) -> TehoResult<CalendarExport> {
+        let mut files: Vec<ClientFileId> = visits.iter().map(|v| v.visit.file).collect();
+        files.sort();
+        files.dedup();
+        let what = format!("{name}, {from} to {to}: the visits as iCalendar events");
+        let disclosures = self.disclosed(&files, &what, ICALENDAR_METHOD, recipient)?;
+        self.object(format!(
+            "{name} {from}..{to} as iCalendar to {}",
+            recipient.recipient
+        ));
+        Ok(CalendarExport {
+            ics: crate::ics::calendar(&format!("TEHO: {name}"), &visits, self.at, from, to),
+            visits: u32::try_from(visits.len()).unwrap_or(u32::MAX),
+            disclosures,
+        })
+    }
+}
+
+impl ClientFiles {
+    /// A client's calendar over Tallinn days `from ..= to` as iCalendar (RFC 5545), for
+    /// whoever may read it and disclose it: redacted as [`ClientFiles::client_calendar`]
+    /// is for the actor, with the visits a plan change superseded as cancelled events,
+    /// and recorded as a disclosure to `recipient` in the client's file.
+    pub fn export_client_calendar(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        from: NaiveDate,
+        to: NaiveDate,
+        recipient: ExportRecipient,
+    ) -> TehoResult<CalendarExport> {
+        self.door(actor, Operation::ExportClientCalendar, |c| {
+            let visits = c.client_calendar(file, from, to, true)?;
+            c.authorize_on_file(file, Action::RecordDisclosure)?;
+            c.calendar_export("client calendar", visits, (from, to), &recipient)
+        })
+    }
+
+    /// A worker's calendar over Tallinn days `from ..= to` as iCalendar (RFC 5545), for
+    /// whoever may read it and disclose what it holds: redacted as
+    /// [`ClientFiles::worker_calendar`] is for the actor, with superseded visits as
+    /// cancelled events, and recorded as a disclosure to `recipient` in every client
+    /// file it holds visits of.
+    pub fn export_worker_calendar(
+        &self,
+        actor: &Actor,
+        worker: WorkerId,
+        from: NaiveDate,
+        to: NaiveDate,
+        recipient: ExportRecipient,
+    ) -> TehoResult<CalendarExport> {
+        self.door(actor, Operation::ExportWorkerCalendar, |c| {
+            let visits = c.worker_calendar(worker, from, to, true)?;
+            c.calendar_export("worker calendar", visits, (from, to), &recipient)
+        })
+    }
+}

@@ -1,0 +1,465 @@
+//! Exports (issue 21): an iCalendar export holds each visit the reader's calendar shows,
+//! at its Tallinn time, under the visit's id as its `UID`, with `SEQUENCE` raised by
+//! every change and cancelled visits cancelled; it shows nothing the reader's calendar
+//! would not; it is refused to whoever may not read it or may not disclose it; and each
+//! export is a disclosure with all five fields of seed 002 §18(4) in the client's access
+//! log.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use chrono_tz::Europe::Tallinn;
+
+use crate::TehoError;
+use crate::access::{Actor, DenyReason};
+use crate::disclosure::AccessKind;
+use crate::engine::{CalendarExport, CalendarVisit, ExportRecipient, ICALENDAR_METHOD};
+use crate::log::NotDoneReason;
+use crate::testing::{Town, day, denied, spec, tallinn};
+
+fn to_phone() -> ExportRecipient {
+    ExportRecipient {
+        recipient: "the worker's phone calendar".into(),
+        legal_basis: "SHS § 17: providing home care".into(),
+    }
+}
+
+/// The events of an iCalendar text, each as its properties (name without parameters →
+/// value, after unfolding), and the whole text unfolded.
+fn events(ics: &str) -> Vec<HashMap<String, String>> {
+    assert!(ics.ends_with("END:VCALENDAR\r\n"), "{ics}");
+    let mut lines: Vec<String> = Vec::new();
+    for raw in ics.trim_end_matches("\r\n").split("\r\n") {
+        assert!(!raw.contains('\n'), "a bare LF in {raw:?}");
+        match raw.strip_prefix(' ') {
+            Some(rest) => lines.last_mut().unwrap().push_str(rest),
+            None => lines.push(raw.to_string()),
+        }
+    }
+    let mut out = Vec::new();
+    let mut current: Option<HashMap<String, String>> = None;
+    for l in lines {
+        match l.as_str() {
+            "BEGIN:VEVENT" => current = Some(HashMap::new()),
+            "END:VEVENT" => out.push(current.take().unwrap()),
+            _ => {
+                if let Some(e) = &mut current {
+                    let (head, value) = l.split_once(':').unwrap();
+                    let name = head.split(';').next().unwrap();
+                    assert!(
+                        e.insert(name.to_string(), value.to_string()).is_none(),
+                        "{name} twice in one event"
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The text with its folded lines joined again (RFC 5545 §3.1).
+fn unfolded(ics: &str) -> String {
+    ics.replace("\r\n ", "")
+}
+
+/// The event of `id`.
+fn event<'a>(events: &'a [HashMap<String, String>], id: &str) -> &'a HashMap<String, String> {
+    let found: Vec<_> = events.iter().filter(|e| e["UID"] == id).collect();
+    assert_eq!(found.len(), 1, "UID {id} {} times", found.len());
+    found[0]
+}
+
+/// A Tallinn local time as iCalendar writes it, from the visit's instant (the oracle:
+/// chrono-tz, not the writer).
+fn local(v: &CalendarVisit) -> (String, String) {
+    let f = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&Tallinn)
+            .format("%Y%m%dT%H%M%S")
+            .to_string()
+    };
+    (f(v.visit.start), f(v.visit.end))
+}
+
+fn an_ics_export_holds_each_visit_at_its_tallinn_time_under_its_id(t: Town) {
+    t.plan_week();
+    let nurse = Actor::Worker(t.nurse);
+    let (from, to) = (day(2026, 11, 2), day(2026, 11, 15));
+    let calendar = t.engine.client_calendar(&nurse, t.file, from, to).unwrap();
+    assert!(calendar.len() > 10, "{} visits", calendar.len());
+    t.clock.set(tallinn(2026, 11, 2, 14, 30));
+    let export = t
+        .engine
+        .export_client_calendar(&nurse, t.file, from, to, to_phone())
+        .unwrap();
+    let evs = events(&export.ics);
+    assert_eq!(
+        (evs.len(), export.visits as usize),
+        (calendar.len(), calendar.len())
+    );
+    for v in &calendar {
+        let e = event(&evs, &v.visit.id.to_string());
+        let (start, end) = local(v);
+        assert_eq!((&e["DTSTART"], &e["DTEND"]), (&start, &end));
+        assert_eq!(e["SEQUENCE"], "0");
+        assert_eq!(e["STATUS"], "CONFIRMED");
+        assert!(
+            e["SUMMARY"].starts_with(&v.visit.action.text),
+            "{}",
+            e["SUMMARY"]
+        );
+        assert_eq!(e["DTSTAMP"], "20261102T123000Z");
+    }
+    assert!(export.ics.contains("DTSTART;TZID=Europe/Tallinn:"));
+    assert!(
+        export
+            .ics
+            .contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Tallinn\r\n")
+    );
+
+    // One disclosure, all five fields, in the client's access log.
+    assert_eq!(export.disclosures.len(), 1);
+    let d = &export.disclosures[0];
+    assert_eq!(
+        (
+            d.file,
+            d.at,
+            d.recipient.as_str(),
+            d.legal_basis.as_str(),
+            d.method.as_str(),
+            d.by
+        ),
+        (
+            t.file,
+            tallinn(2026, 11, 2, 14, 30),
+            "the worker's phone calendar",
+            "SHS § 17: providing home care",
+            ICALENDAR_METHOD,
+            t.nurse
+        )
+    );
+    assert!(
+        d.what.contains("client calendar") && d.what.contains("2026-11-02"),
+        "{}",
+        d.what
+    );
+    let log = t
+        .engine
+        .access_log(&Actor::Person(t.client), t.file)
+        .unwrap();
+    let disclosed: Vec<_> = log
+        .iter()
+        .filter(|l| l.kind == AccessKind::Disclosure)
+        .collect();
+    assert_eq!(disclosed.len(), 1, "{log:?}");
+    assert_eq!(disclosed[0].at, d.at);
+    assert_eq!(disclosed[0].what, d.what);
+    assert_eq!(disclosed[0].why, d.legal_basis);
+    assert!(disclosed[0].outcome.contains("the worker's phone calendar"));
+    assert!(disclosed[0].outcome.contains(ICALENDAR_METHOD));
+
+    // Exporting again the same visits gives the same events: a re-import updates.
+    let again = t
+        .engine
+        .export_client_calendar(&nurse, t.file, from, to, to_phone())
+        .unwrap();
+    let (a, b) = (events(&export.ics), events(&again.ics));
+    let uids =
+        |e: &[HashMap<String, String>]| e.iter().map(|x| x["UID"].clone()).collect::<Vec<_>>();
+    assert_eq!(uids(&a), uids(&b));
+}
+
+fn a_change_raises_the_sequence_under_the_same_uid_and_a_cancelled_visit_is_cancelled(t: Town) {
+    let p = t.plan_week();
+    let (cw, cm) = (Actor::Worker(t.care_worker), Actor::Worker(t.care_manager));
+    let (from, to) = (day(2026, 11, 3), day(2026, 11, 9));
+    let before = t
+        .engine
+        .worker_calendar(&cw, t.care_worker, from, to)
+        .unwrap();
+    let first = events(
+        &t.engine
+            .export_worker_calendar(&cw, t.care_worker, from, to, to_phone())
+            .unwrap()
+            .ics,
+    );
+    let (moved, cancelled) = (&before[0].visit, &before[1].visit);
+    t.engine
+        .move_visit(&cw, moved.id, moved.start + Duration::minutes(90))
+        .unwrap();
+    t.engine
+        .cancel_visit(&cm, cancelled.id, "the client's daughter visits".into())
+        .unwrap();
+    let export: CalendarExport = t
+        .engine
+        .export_worker_calendar(&cw, t.care_worker, from, to, to_phone())
+        .unwrap();
+    let second = events(&export.ics);
+    let m = event(&second, &moved.id.to_string());
+    assert_eq!(m["SEQUENCE"], "1");
+    assert_ne!(
+        m["DTSTART"],
+        event(&first, &moved.id.to_string())["DTSTART"]
+    );
+    let c = event(&second, &cancelled.id.to_string());
+    assert_eq!(
+        (c["STATUS"].as_str(), c["SEQUENCE"].as_str()),
+        ("CANCELLED", "1")
+    );
+    assert_eq!(
+        event(&first, &cancelled.id.to_string())["STATUS"],
+        "CONFIRMED"
+    );
+
+    // A plan change supersedes the later visits: each stays in the export, cancelled
+    // with a higher sequence, beside its replacement under a new id.
+    let mut changed = spec(
+        "HOOLD-01",
+        "Morning care",
+        Some(t.care_worker),
+        30,
+        "FREQ=DAILY;BYHOUR=10",
+    );
+    changed.valid_from = day(2026, 11, 6);
+    let out = t
+        .engine
+        .change_plan_item(&cm, p.care.item.id, changed)
+        .unwrap();
+    assert!(!out.regeneration.removed.is_empty());
+    let third = events(
+        &t.engine
+            .export_worker_calendar(&cw, t.care_worker, from, to, to_phone())
+            .unwrap()
+            .ics,
+    );
+    let in_range: Vec<_> = out
+        .regeneration
+        .removed
+        .iter()
+        .filter(|id| first.iter().any(|e| e["UID"] == id.to_string()))
+        .collect();
+    assert!(!in_range.is_empty());
+    for id in in_range {
+        let e = event(&third, &id.to_string());
+        assert_eq!(
+            (e["STATUS"].as_str(), e["SEQUENCE"].as_str()),
+            ("CANCELLED", "1"),
+            "{id}"
+        );
+        assert_eq!(e["X-TEHO-STATUS"], "Superseded");
+    }
+    for v in out
+        .regeneration
+        .added
+        .iter()
+        .filter(|v| v.start < crate::time::start_of_day(to))
+    {
+        let e = event(&third, &v.id.to_string());
+        assert_eq!(
+            (e["STATUS"].as_str(), e["SEQUENCE"].as_str()),
+            ("CONFIRMED", "0")
+        );
+        assert!(e["DTSTART"].ends_with("T100000"), "{}", e["DTSTART"]);
+    }
+}
+
+fn an_export_shows_no_more_than_the_readers_calendar(t: Town) {
+    t.plan_week();
+    let (nurse, cw) = (Actor::Worker(t.nurse), Actor::Worker(t.care_worker));
+    let (from, to) = (day(2026, 11, 2), day(2026, 11, 8));
+    let nursing = t
+        .engine
+        .client_calendar(&nurse, t.file, from, to)
+        .unwrap()
+        .into_iter()
+        .find(|v| v.visit.domain == crate::org::Domain::Nursing)
+        .unwrap();
+    t.clock.set(nursing.visit.end + Duration::minutes(5));
+    t.engine
+        .mark_not_done(
+            &nurse,
+            nursing.visit.id,
+            Some(NotDoneReason::ClientInHospital),
+            "in hospital".into(),
+            Some("wound infected, nursing only".into()),
+        )
+        .unwrap();
+    let mine = t
+        .engine
+        .export_client_calendar(&nurse, t.file, from, to, to_phone())
+        .unwrap();
+    assert!(unfolded(&mine.ics).contains("wound infected\\, nursing only"));
+    let theirs = t
+        .engine
+        .export_client_calendar(&cw, t.file, from, to, to_phone())
+        .unwrap();
+    assert!(!theirs.ics.contains("wound infected"), "{}", theirs.ics);
+    assert!(!unfolded(&theirs.ics).contains("wound"));
+    // Every word of the care worker's export, but the export's own labels, is in what
+    // their own calendar read shows.
+    let shown =
+        serde_json::to_string(&t.engine.client_calendar(&cw, t.file, from, to).unwrap()).unwrap();
+    let labels = [
+        "Worker",
+        "Status",
+        "Not",
+        "done",
+        "only",
+        "Cancelled",
+        "TEHO",
+        "client",
+        "calendar",
+    ];
+    let text = unfolded(&theirs.ics);
+    let mut checked = 0;
+    for line in text.split("\r\n").filter(|l| {
+        ["SUMMARY", "DESCRIPTION", "LOCATION"]
+            .iter()
+            .any(|p| l.starts_with(p))
+    }) {
+        let value = line.split_once(':').unwrap().1.replace("\\n", " ");
+        for word in value
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 2)
+        {
+            if !labels.contains(&word) && word != "n" {
+                assert!(
+                    shown.contains(word),
+                    "{word:?} is not in the care worker's calendar"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} words checked");
+}
+
+fn exports_are_refused_to_whoever_may_not_read_or_disclose_them_and_record_nothing(t: Town) {
+    t.plan_week();
+    let (from, to) = (day(2026, 11, 2), day(2026, 11, 8));
+    let export = |actor: Actor, to_whom: ExportRecipient| {
+        t.engine
+            .export_client_calendar(&actor, t.file, from, to, to_whom)
+    };
+    assert_eq!(
+        denied(export(Actor::Worker(t.other_care_worker), to_phone())),
+        DenyReason::NotInNetwork
+    );
+    assert!(matches!(
+        denied(export(Actor::Person(t.relative), to_phone())),
+        DenyReason::RoleNotPermitted { .. }
+    ));
+    assert!(matches!(
+        denied(export(Actor::Person(t.client), to_phone())),
+        DenyReason::RoleNotPermitted { .. }
+    ));
+    // Another worker's calendar: refused as reading it is.
+    let other = |f: NaiveDate| {
+        t.engine.export_worker_calendar(
+            &Actor::Worker(t.other_care_worker),
+            t.care_worker,
+            f,
+            to,
+            to_phone(),
+        )
+    };
+    assert_eq!(
+        denied(other(from)),
+        denied(t.engine.worker_calendar(
+            &Actor::Worker(t.other_care_worker),
+            t.care_worker,
+            from,
+            to
+        ))
+    );
+    for (field, to_whom) in [
+        (
+            "recipient.recipient",
+            ExportRecipient {
+                recipient: " ".into(),
+                ..to_phone()
+            },
+        ),
+        (
+            "recipient.legal_basis",
+            ExportRecipient {
+                legal_basis: String::new(),
+                ..to_phone()
+            },
+        ),
+    ] {
+        let e = export(Actor::Worker(t.nurse), to_whom).unwrap_err();
+        assert!(
+            matches!(&e, TehoError::InvalidInput { field: f, .. } if f == field),
+            "{field}: {e:?}"
+        );
+    }
+    // A window the calendar refuses is refused the same way.
+    let nurse = Actor::Worker(t.nurse);
+    assert_eq!(
+        t.engine
+            .export_client_calendar(&nurse, t.file, to, from, to_phone())
+            .unwrap_err()
+            .to_string(),
+        t.engine
+            .client_calendar(&nurse, t.file, to, from)
+            .unwrap_err()
+            .to_string()
+    );
+    export(nurse, to_phone()).unwrap();
+    let log = t
+        .engine
+        .access_log(&Actor::Person(t.client), t.file)
+        .unwrap();
+    let disclosed = log
+        .iter()
+        .filter(|l| l.kind == AccessKind::Disclosure)
+        .count();
+    assert_eq!(
+        disclosed, 1,
+        "only the one export that succeeded is a disclosure"
+    );
+}
+
+fn a_worker_calendar_export_is_a_disclosure_in_each_file_it_holds(t: Town) {
+    t.plan_week();
+    let cw = Actor::Worker(t.care_worker);
+    let (from, to): (NaiveDate, NaiveDate) = (day(2026, 11, 2), day(2026, 11, 8));
+    let calendar = t
+        .engine
+        .worker_calendar(&cw, t.care_worker, from, to)
+        .unwrap();
+    let export = t
+        .engine
+        .export_worker_calendar(&cw, t.care_worker, from, to, to_phone())
+        .unwrap();
+    assert_eq!(export.visits as usize, calendar.len());
+    let mut files: Vec<_> = calendar.iter().map(|v| v.visit.file).collect();
+    files.sort();
+    files.dedup();
+    let mut disclosed: Vec<_> = export.disclosures.iter().map(|d| d.file).collect();
+    disclosed.sort();
+    assert_eq!(disclosed, files);
+    // An empty window discloses nothing.
+    let none = t
+        .engine
+        .export_worker_calendar(
+            &cw,
+            t.care_worker,
+            day(2030, 1, 1),
+            day(2030, 1, 7),
+            to_phone(),
+        )
+        .unwrap();
+    assert_eq!((none.visits, none.disclosures.len()), (0, 0));
+    assert_eq!(events(&none.ics).len(), 0);
+}
+
+crate::testing::tests![
+    an_ics_export_holds_each_visit_at_its_tallinn_time_under_its_id,
+    a_change_raises_the_sequence_under_the_same_uid_and_a_cancelled_visit_is_cancelled,
+    an_export_shows_no_more_than_the_readers_calendar,
+    exports_are_refused_to_whoever_may_not_read_or_disclose_them_and_record_nothing,
+    a_worker_calendar_export_is_a_disclosure_in_each_file_it_holds,
+];
