@@ -212,16 +212,54 @@ enum ExportCommand {
         /// The last day (YYYY-MM-DD); at most 366 days after the first
         #[arg(long, value_name = "DATE", value_parser = date)]
         until: NaiveDate,
-        /// To whom it goes (the disclosure's recipient)
-        #[arg(long = "to", value_name = "RECIPIENT")]
-        recipient: String,
-        /// On what legal basis
-        #[arg(long, value_name = "TEXT")]
-        basis: String,
-        /// Write the calendar to this file (else to standard output)
-        #[arg(long, value_name = "PATH")]
-        out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        handover: Handover,
     },
+    /// A client file as an HL7 FHIR R4 Bundle (JSON), redacted for the acting worker as
+    /// their own reads are
+    #[command(
+        long_about = "A client file as an HL7 FHIR R4 Bundle of type collection: \
+        Patient, the network (CareTeam, PractitionerRole, RelatedPerson, Practitioner, \
+        Organization), the plans behind the visits (CarePlan), the visits of the days asked \
+        (Appointment) and what was done and not done (Procedure) — each only as far as the \
+        acting worker's own reads show it. The export is recorded as a disclosure (when, \
+        what, to whom, on what legal basis, how) in the client's access log. \
+        docs/FHIR.md maps every TEHO concept to its FHIR element."
+    )]
+    Fhir {
+        #[command(flatten)]
+        db: Db,
+        /// The acting worker's id
+        #[arg(long = "as", value_name = "WORKER_ID")]
+        actor: uuid::Uuid,
+        /// The client file
+        #[arg(long, value_name = "FILE_ID")]
+        file: uuid::Uuid,
+        /// The first day of visits and services (YYYY-MM-DD; default 182 days ago)
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        from: Option<NaiveDate>,
+        /// The last day (YYYY-MM-DD; default 183 days ahead); at most 366 days after the
+        /// first
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        until: Option<NaiveDate>,
+        #[command(flatten)]
+        handover: Handover,
+    },
+}
+
+/// Where an export goes and why (`--to`, `--basis`), and where it is written (`--out`).
+#[derive(Args, Debug)]
+struct Handover {
+    /// To whom it goes (the disclosure's recipient)
+    #[arg(long = "to", value_name = "RECIPIENT")]
+    recipient: String,
+    /// On what legal basis
+    #[arg(long, value_name = "TEXT")]
+    basis: String,
+    /// Write it to this file (else to standard output); a file already there is replaced
+    /// only by a whole export
+    #[arg(long, value_name = "PATH")]
+    out: Option<std::path::PathBuf>,
 }
 
 /// `teho retention …`.
@@ -410,6 +448,41 @@ fn unwritable(db: &str) -> bool {
         && std::path::Path::new(db).exists()
 }
 
+/// A temporary file beside `out`, made before an export: a directory that cannot be
+/// written fails before anything is recorded as disclosed.
+fn partial_file(out: Option<&std::path::Path>) -> Result<Option<tempfile::NamedTempFile>, String> {
+    let Some(path) = out else {
+        return Ok(None);
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    tempfile::NamedTempFile::new_in(dir)
+        .map(Some)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes an export to `out` (replacing what was there only once it is whole) or to
+/// standard output.
+fn hand_over(
+    partial: Option<tempfile::NamedTempFile>,
+    out: Option<&std::path::Path>,
+    text: &str,
+) -> Result<(), String> {
+    use std::io::Write;
+    match (partial, out) {
+        (Some(mut file), Some(path)) => {
+            file.write_all(text.as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            file.persist(path)
+                .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+        }
+        _ => print!("{text}"),
+    }
+    Ok(())
+}
+
 /// The acting worker, `--as WORKER_ID`.
 fn worker(id: uuid::Uuid) -> Actor {
     Actor::Worker(WorkerId(id))
@@ -455,26 +528,17 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
             worker: whose,
             from,
             until,
-            recipient,
-            basis,
-            out,
+            handover,
         }) => {
+            let Handover {
+                recipient,
+                basis,
+                out,
+            } = handover;
             // The file is made first, beside its place: a directory that cannot be written
             // fails before anything is recorded as disclosed, and a file already there is
             // replaced only by a whole calendar.
-            let partial = match &out {
-                Some(path) => {
-                    let dir = match path.parent() {
-                        Some(d) if !d.as_os_str().is_empty() => d,
-                        _ => std::path::Path::new("."),
-                    };
-                    Some(
-                        tempfile::NamedTempFile::new_in(dir)
-                            .map_err(|e| format!("{}: {e}", path.display()))?,
-                    )
-                }
-                None => None,
-            };
+            let partial = partial_file(out.as_deref())?;
             let engine = open(&db)?;
             let to = teho_core::engine::ExportRecipient {
                 recipient,
@@ -494,16 +558,7 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
                 (None, None) => return Err("give --file FILE_ID or --worker WORKER_ID".into()),
             };
             let export = export.map_err(|e| e.to_string())?;
-            match (partial, &out) {
-                (Some(mut file), Some(path)) => {
-                    use std::io::Write;
-                    file.write_all(export.ics.as_bytes())
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    file.persist(path)
-                        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
-                }
-                _ => print!("{}", export.ics),
-            }
+            hand_over(partial, out.as_deref(), &export.ics)?;
             eprintln!(
                 "{} visit(s) exported; recorded as disclosed to {:?} in {} client file(s)",
                 export.visits,
@@ -512,6 +567,41 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
                     .first()
                     .map_or("", |d| d.recipient.as_str()),
                 export.disclosures.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export(ExportCommand::Fhir {
+            db,
+            actor,
+            file,
+            from,
+            until,
+            handover,
+        }) => {
+            let partial = partial_file(handover.out.as_deref())?;
+            let today = teho_core::time::local_date(chrono::Utc::now());
+            let from = from.unwrap_or(today - chrono::Duration::days(182));
+            let until = until.unwrap_or(today + chrono::Duration::days(183));
+            let export = open(&db)?
+                .export_fhir(
+                    &worker(actor),
+                    ClientFileId(file),
+                    from,
+                    until,
+                    teho_core::engine::ExportRecipient {
+                        recipient: handover.recipient,
+                        legal_basis: handover.basis,
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+            hand_over(
+                partial,
+                handover.out.as_deref(),
+                &format!("{}\n", export.bundle),
+            )?;
+            eprintln!(
+                "{} resources exported ({from} to {until}); recorded as disclosed to {:?}",
+                export.resources, export.disclosure.recipient
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -564,6 +564,42 @@ fn export_ics_writes_the_calendar_and_records_the_disclosure() {
         "44001010013",
     ]));
     assert_eq!(log_after.matches("the home-care roster").count(), 1);
+    // The same file as FHIR R4, to standard output: a Bundle, and a second disclosure.
+    let fhir = teho(&[
+        "export",
+        "fhir",
+        "--db",
+        db,
+        "--as",
+        &manager,
+        "--file",
+        &file,
+        "--from",
+        "2026-10-01",
+        "--until",
+        "2026-10-31",
+        "--to",
+        "Ida-Tallinna Keskhaigla",
+        "--basis",
+        "TTKS § 4^1",
+    ]);
+    assert!(fhir.status.success(), "{}", stderr(&fhir));
+    let bundle: serde_json::Value = serde_json::from_str(&stdout(&fhir)).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    let n = bundle["entry"].as_array().unwrap().len();
+    assert!(
+        stderr(&fhir).contains(&format!("{n} resources exported")),
+        "{}",
+        stderr(&fhir)
+    );
+    let log = stdout(&teho(&[
+        "access-log",
+        "--db",
+        db,
+        "--client",
+        "44001010013",
+    ]));
+    assert!(log.contains("HL7 FHIR R4"), "{log}");
     // Without --out the calendar goes to standard output.
     let mut plain = args(&manager, "");
     plain.truncate(plain.len() - 2);

@@ -16,6 +16,7 @@ pub mod death;
 pub mod disclosure;
 pub mod engine;
 pub mod error;
+pub mod fhir;
 pub mod file;
 pub mod host;
 pub mod ics;

@@ -551,6 +551,16 @@ export interface Entry {
 /** A record in a client file (an entry with a data category and a visibility). */
 export type EntryId = string;
 
+/** A client file exported as a FHIR R4 Bundle, and the disclosure it was recorded as. */
+export interface FhirExport {
+  /** The Bundle (type `collection`) as FHIR JSON. */
+  bundle: string;
+  /** The disclosure recorded in the client's file. */
+  disclosure: Disclosure;
+  /** How many resources it holds. */
+  resources: number;
+}
+
 /** Lifecycle of a client file. */
 export type FileStatus = "Open" | "Closed" | "ClientDeceased";
 
@@ -2364,6 +2374,17 @@ export declare class Commands {
    * @throws {TehoError} the error of its kind: AccessDenied, InvalidInput, NotFound, …
    */
   exportWorkerCalendar(actor: Actor, worker: WorkerId, from: string, to: string, recipient: ExportRecipient): CalendarExport;
+  /**
+   * Runs the engine's `export_fhir` (command, audited as `client_file.export_fhir`) as `actor`: authorized, audited, then done.
+   *
+   * @param actor who acts: `"System"`, `{Worker: id}`, `{Person: id}`, …
+   * @param file ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+   * @param from DateLike
+   * @param to DateLike
+   * @param recipient ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+   * @throws {TehoError} the error of its kind: AccessDenied, InvalidInput, NotFound, …
+   */
+  exportFhir(actor: Actor, file: ClientFileId, from: string, to: string, recipient: ExportRecipient): FhirExport;
 }
 
 /** The method name of each engine command (`create_plan` → `createPlan`). */

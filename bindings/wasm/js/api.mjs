@@ -409,6 +409,11 @@ export class Commands {
   exportWorkerCalendar(actor, worker, from, to, recipient) {
     return this.call(actor, { command: "export_worker_calendar", args: { worker: worker ?? null, from: from ?? null, to: to ?? null, recipient: recipient ?? null } });
   }
+
+  /** The engine's `export_fhir` as `actor`. */
+  exportFhir(actor, file, from, to, recipient) {
+    return this.call(actor, { command: "export_fhir", args: { file: file ?? null, from: from ?? null, to: to ?? null, recipient: recipient ?? null } });
+  }
 }
 
 /** The method name of each engine command (`create_plan` → `createPlan`). */
@@ -494,4 +499,5 @@ export const COMMANDS = Object.freeze({
   send_discharge: "sendDischarge",
   export_client_calendar: "exportClientCalendar",
   export_worker_calendar: "exportWorkerCalendar",
+  export_fhir: "exportFhir",
 });

@@ -488,6 +488,24 @@ impl Ctx<'_> {
         self.with_names(visible)
     }
 
+    /// The service log of Tallinn days `from ..= to` as the actor may see it
+    /// ([`ClientFiles::service_log`]).
+    pub(crate) fn service_log(
+        &mut self,
+        file: ClientFileId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> TehoResult<Vec<ServiceLogEntry>> {
+        self.object(format!("client_file:{file} {from}..{to}"));
+        let target = self.authorize_on_file(
+            file,
+            Action::Read(DataCategory::ServiceLog, Visibility::Network),
+        )?;
+        let (a, b) = window(from, to)?;
+        let entries = self.tx.log_of_file(file, a, b)?;
+        Ok(self.redact_log(entries, &target))
+    }
+
     /// Keeps only the visits whose client the actor may see the calendar of now, their
     /// domain-only parts redacted.
     pub(crate) fn visible_visits(&mut self, visits: Vec<Visit>) -> TehoResult<Vec<Visit>> {
@@ -1115,14 +1133,7 @@ impl ClientFiles {
         to: NaiveDate,
     ) -> TehoResult<Vec<ServiceLogEntry>> {
         self.door(actor, Operation::ServiceLog, |c| {
-            c.object(format!("client_file:{file} {from}..{to}"));
-            let target = c.authorize_on_file(
-                file,
-                Action::Read(DataCategory::ServiceLog, Visibility::Network),
-            )?;
-            let (a, b) = window(from, to)?;
-            let entries = c.tx.log_of_file(file, a, b)?;
-            Ok(c.redact_log(entries, &target))
+            c.service_log(file, from, to)
         })
     }
 

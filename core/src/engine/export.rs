@@ -139,3 +139,153 @@ impl ClientFiles {
         })
     }
 }
+
+/// A client file exported as a FHIR R4 Bundle, and the disclosure it was recorded as.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FhirExport {
+    /// The Bundle (type `collection`) as FHIR JSON.
+    pub bundle: String,
+    /// How many resources it holds.
+    pub resources: u32,
+    /// The disclosure recorded in the client's file.
+    pub disclosure: Disclosure,
+}
+
+/// How FHIR exports are handed over (the disclosure's method).
+pub const FHIR_METHOD: &str = "HL7 FHIR R4 Bundle (JSON)";
+
+impl ClientFiles {
+    /// A client file as a FHIR R4 Bundle for whoever may read it and disclose it: the
+    /// client (Patient), the network (CareTeam, PractitionerRole, RelatedPerson,
+    /// Practitioner, Organization), the plans behind the visits (CarePlan), the visits
+    /// of Tallinn days `from ..= to` (Appointment) and what was done and not done
+    /// (Procedure) — each part only as far as the actor's own reads show it, the rest
+    /// left out — recorded as a disclosure to `recipient` in the file (seed
+    /// `002_b4b88f78f180845d.txt` §18(4)).
+    pub fn export_fhir(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        from: NaiveDate,
+        to: NaiveDate,
+        recipient: ExportRecipient,
+    ) -> TehoResult<FhirExport> {
+        self.door(actor, Operation::ExportFhir, |c| {
+            c.fhir(file, (from, to), &recipient)
+        })
+    }
+}
+
+impl Ctx<'_> {
+    fn fhir(
+        &mut self,
+        file: ClientFileId,
+        (from, to): (NaiveDate, NaiveDate),
+        recipient: &ExportRecipient,
+    ) -> TehoResult<FhirExport> {
+        use crate::access::DataCategory;
+        use std::collections::BTreeMap;
+
+        let view = self.client_file_view(file)?;
+        self.authorize_on_file(file, Action::RecordDisclosure)?;
+        let visits = if self.may_read(file, DataCategory::Calendar)? {
+            self.client_calendar(file, from, to, false)?
+        } else {
+            Vec::new()
+        };
+        let log = if self.may_read(file, DataCategory::ServiceLog)? {
+            self.service_log(file, from, to)?
+        } else {
+            Vec::new()
+        };
+        // The plans behind the visible visits, as opening a visit shows them.
+        let mut plans: Vec<(crate::plan::CarePlan, Vec<crate::plan::PlanItem>)> = Vec::new();
+        let mut workers: BTreeMap<WorkerId, Option<String>> = BTreeMap::new();
+        let mut organizations: BTreeMap<crate::ids::OrganizationId, Option<String>> =
+            BTreeMap::new();
+        let mut items: Vec<crate::ids::PlanItemId> =
+            visits.iter().filter_map(|v| v.visit.plan_item).collect();
+        items.sort();
+        items.dedup();
+        for id in items {
+            let Some(item) = self.tx.plan_item(id)? else {
+                continue;
+            };
+            let name = self.tx.organization(item.provider)?.map(|o| o.name);
+            organizations.insert(item.provider, name);
+            if let Some(w) = item.worker {
+                let name = self.tx.worker(w)?.map(|w| w.full_name());
+                workers.insert(w, name);
+            }
+            match plans.iter_mut().find(|(p, _)| p.id == item.plan) {
+                Some((_, list)) => list.push(item),
+                None => {
+                    if let Some(plan) = self.tx.plan(item.plan)? {
+                        plans.push((plan, vec![item]));
+                    }
+                }
+            }
+        }
+        for v in &visits {
+            if let Some(w) = v.visit.worker {
+                let shown = workers.get(&w).cloned().flatten();
+                workers.insert(w, shown.or_else(|| v.worker_name.clone()));
+            }
+            if let Some(nd) = &v.visit.not_done {
+                workers.entry(nd.by).or_insert(None);
+            }
+        }
+        for e in &log {
+            workers.entry(e.worker).or_insert(None);
+            if let Some(o) = e.provider {
+                organizations.entry(o).or_insert(None);
+            }
+        }
+        for m in view.network.iter().flatten() {
+            if let crate::network::Member::Worker(w) = m.member {
+                workers.entry(w).or_insert(None);
+            }
+            if let Some(o) = m.provider {
+                organizations.entry(o).or_insert(None);
+            }
+        }
+        for (plan, _) in &plans {
+            organizations.entry(plan.provider).or_insert(None);
+        }
+        let id = self.ids.next_id();
+        let bundle = crate::fhir::bundle(&crate::fhir::FhirInput {
+            id,
+            at: self.at,
+            view: &view,
+            visits: &visits,
+            log: &log,
+            plans: &plans,
+            organizations: &organizations,
+            workers: &workers,
+        });
+        let resources = bundle["entry"].as_array().map_or(0, Vec::len);
+        let what = format!(
+            "client file as FHIR R4 ({resources} resources: the client, the network, the plans, \
+             the visits and services of {from} to {to})"
+        );
+        let mut disclosures = self.disclosed(&[file], &what, FHIR_METHOD, recipient)?;
+        self.object(format!(
+            "client_file:{file} {from}..{to} as FHIR to {}",
+            recipient.recipient
+        ));
+        let disclosure = disclosures
+            .pop()
+            .ok_or_else(|| crate::TehoError::Internal {
+                message: "a FHIR export recorded no disclosure".into(),
+            })?;
+        Ok(FhirExport {
+            bundle: serde_json::to_string_pretty(&bundle).map_err(|e| {
+                crate::TehoError::Internal {
+                    message: format!("writing the bundle: {e}"),
+                }
+            })?,
+            resources: u32::try_from(resources).unwrap_or(u32::MAX),
+            disclosure,
+        })
+    }
+}

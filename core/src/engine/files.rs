@@ -137,42 +137,7 @@ impl ClientFiles {
     /// The client file as the actor may see it: card, network and entries only as far
     /// as the actor's role justifies, domain-only fields redacted.
     pub fn client_file(&self, actor: &Actor, file: ClientFileId) -> TehoResult<ClientFileView> {
-        self.door(actor, Operation::ClientFile, |c| {
-            let (f, facts) = c.client(file)?;
-            let members = facts.network.clone();
-            let target = Target::Client(facts);
-            c.authorize(
-                Action::Read(DataCategory::Identity, Visibility::Network),
-                &target,
-            )?;
-            let readable =
-                |c: &Ctx<'_>, cat| c.allowed(Action::Read(cat, Visibility::Network), &target);
-            let card = if readable(c, DataCategory::Card) {
-                c.tx.card(file)?
-            } else {
-                None
-            };
-            let network = readable(c, DataCategory::Network).then_some(members);
-            let client = c.tx.person(f.client)?;
-            let entries = access::redact(&c.facts, &target, c.tx.entries_of_file(file)?, c.at);
-            let today = local_date(c.at);
-            let restrictions = c
-                .tx
-                .restrictions_of_file(file)?
-                .into_iter()
-                .filter(|r| {
-                    r.in_force(today) && r.entry.is_none_or(|e| entries.iter().any(|x| x.id == e))
-                })
-                .collect();
-            Ok(ClientFileView {
-                file: f,
-                client,
-                card,
-                network,
-                entries,
-                restrictions,
-            })
-        })
+        self.door(actor, Operation::ClientFile, |c| c.client_file_view(file))
     }
 
     /// The client card.
@@ -696,4 +661,44 @@ fn check_contacts(contacts: &[crate::file::ContactPoint]) -> TehoResult<()> {
         }
     }
     Ok(())
+}
+
+impl Ctx<'_> {
+    /// The client file as the actor may see it ([`ClientFiles::client_file`]).
+    pub(crate) fn client_file_view(&mut self, file: ClientFileId) -> TehoResult<ClientFileView> {
+        let c = self;
+        let (f, facts) = c.client(file)?;
+        let members = facts.network.clone();
+        let target = Target::Client(facts);
+        c.authorize(
+            Action::Read(DataCategory::Identity, Visibility::Network),
+            &target,
+        )?;
+        let readable =
+            |c: &Ctx<'_>, cat| c.allowed(Action::Read(cat, Visibility::Network), &target);
+        let card = if readable(c, DataCategory::Card) {
+            c.tx.card(file)?
+        } else {
+            None
+        };
+        let network = readable(c, DataCategory::Network).then_some(members);
+        let client = c.tx.person(f.client)?;
+        let entries = access::redact(&c.facts, &target, c.tx.entries_of_file(file)?, c.at);
+        let today = local_date(c.at);
+        let restrictions =
+            c.tx.restrictions_of_file(file)?
+                .into_iter()
+                .filter(|r| {
+                    r.in_force(today) && r.entry.is_none_or(|e| entries.iter().any(|x| x.id == e))
+                })
+                .collect();
+        Ok(ClientFileView {
+            file: f,
+            client,
+            card,
+            network,
+            entries,
+            restrictions,
+        })
+    }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::calendar::{CalendarVisit, VisitWithPlan};
-use super::export::{CalendarExport, ExportRecipient};
+use super::export::{CalendarExport, ExportRecipient, FhirExport};
 use super::{
     ClientHome, HomeView, MonthlyReport, PlanItemOutcome, ServiceCheck, SplitOutcome, VisitChange,
 };
@@ -256,6 +256,7 @@ requests! {
     SendDischarge { file: ClientFileId, text: String } => send_discharge(file, text) -> usize, command "services.discharge";
     ExportClientCalendar { file: ClientFileId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_client_calendar(file, from, to, recipient) -> CalendarExport, command "calendar.export_client";
     ExportWorkerCalendar { worker: WorkerId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_worker_calendar(worker, from, to, recipient) -> CalendarExport, command "calendar.export_worker";
+    ExportFhir { file: ClientFileId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_fhir(file, from, to, recipient) -> FhirExport, command "client_file.export_fhir";
 }
 
 /// How [`ClientFiles::execute_as`] writes a result: as a [`Value`] or as JSON text.

@@ -2205,6 +2205,48 @@ public struct EntryId: Hashable, CustomStringConvertible {
     }
 }
 
+/// A client file exported as a FHIR R4 Bundle, and the disclosure it was recorded as.
+public struct FhirExport: Hashable {
+    /// The Bundle (type `collection`) as FHIR JSON.
+    public let bundle: String
+    /// The disclosure recorded in the client's file.
+    public let disclosure: Disclosure
+    /// How many resources it holds.
+    public let resources: Int
+
+    public init(
+        bundle: String,
+        disclosure: Disclosure,
+        resources: Int
+    ) {
+        self.bundle = bundle
+        self.disclosure = disclosure
+        self.resources = resources
+    }
+
+    /// The JSON form serde reads.
+    public func toJSON() -> JSONValue {
+        var o: [String: JSONValue] = [:]
+        o["bundle"] = Wire.encodeString(self.bundle)
+        o["disclosure"] = self.disclosure.toJSON()
+        o["resources"] = Wire.encodeInt(self.resources)
+        return .object(o)
+    }
+
+    /// Reads the JSON form of `FhirExport`; a `WireError` names the path of what does not fit.
+    public static func fromJSON(_ json: JSONValue) throws -> FhirExport {
+        try decode(json, "$")
+    }
+
+    static func decode(_ json: JSONValue, _ path: String) throws -> FhirExport {
+        let o = try Wire.decodeObject(json, path)
+        let f0: String = try Wire.decodeString(Wire.field(o, "bundle", path), path + ".bundle")
+        let f1: Disclosure = try Disclosure.decode(Wire.field(o, "disclosure", path), path + ".disclosure")
+        let f2: Int = try Wire.decodeInt(Wire.field(o, "resources", path), path + ".resources")
+        return FhirExport(bundle: f0, disclosure: f1, resources: f2)
+    }
+}
+
 /// Lifecycle of a client file.
 public enum FileStatus: String, CaseIterable, Hashable {
     /// Services are being planned or provided.
@@ -8034,6 +8076,26 @@ extension Commands {
         let result = try call(actor: actor, request: request)
         return try CalendarExport.decode(result, "$")
     }
+
+    /// Runs the engine's `export_fhir` (a command, audited as `client_file.export_fhir`) as `actor`: authorized, audited, then done.
+    ///
+    /// - Parameters:
+    ///   - actor: who acts: the system, a worker, a person or a supervisor.
+    ///   - file: ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+    ///   - from: `DateComponents`.
+    ///   - to: `DateComponents`.
+    ///   - recipient: ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+    /// - Throws: `TehoError`, the engine's refusal: access denied, invalid input, not found, …
+    public func exportFhir(actor: Actor, file: ClientFileId, from: DateComponents, to: DateComponents, recipient: ExportRecipient) throws -> FhirExport {
+        var args: [String: JSONValue] = [:]
+        args["file"] = file.toJSON()
+        args["from"] = Wire.encodeDate(from)
+        args["to"] = Wire.encodeDate(to)
+        args["recipient"] = recipient.toJSON()
+        let request = Wire.request("export_fhir", args)
+        let result = try call(actor: actor, request: request)
+        return try FhirExport.decode(result, "$")
+    }
 }
 
 /// The method name of each engine command (`create_plan` → `createPlan`).
@@ -8119,4 +8181,5 @@ public let COMMANDS: [String: String] = [
     "send_discharge": "sendDischarge",
     "export_client_calendar": "exportClientCalendar",
     "export_worker_calendar": "exportWorkerCalendar",
+    "export_fhir": "exportFhir",
 ]

@@ -1654,6 +1654,36 @@ data class EntryId(val value: UUID) {
     }
 }
 
+/** A client file exported as a FHIR R4 Bundle, and the disclosure it was recorded as. */
+data class FhirExport(
+    /** The Bundle (type `collection`) as FHIR JSON. */
+    val bundle: String,
+    /** The disclosure recorded in the client's file. */
+    val disclosure: Disclosure,
+    /** How many resources it holds. */
+    val resources: Long,
+) {
+    fun toJson(): JsonElement = Wire.encodeObject(
+        "bundle" to Wire.encodeString(bundle),
+        "disclosure" to disclosure.toJson(),
+        "resources" to JsonPrimitive(resources),
+    )
+
+    companion object {
+        /** Reads the JSON form of [FhirExport]; [WireException] names the path of what does not fit. */
+        fun fromJson(json: JsonElement): FhirExport = decode(json, JsonPath.ROOT)
+
+        internal fun decode(json: JsonElement, path: JsonPath): FhirExport {
+            val o = Wire.decodeObject(json, path)
+            return FhirExport(
+                bundle = Wire.decodeString(Wire.field(o, "bundle", path), path.dot("bundle")),
+                disclosure = Disclosure.decode(Wire.field(o, "disclosure", path), path.dot("disclosure")),
+                resources = Wire.decodeLong(Wire.field(o, "resources", path), path.dot("resources")),
+            )
+        }
+    }
+}
+
 /** Lifecycle of a client file. */
 enum class FileStatus(val wire: String) {
     /** Services are being planned or provided. */
@@ -6573,6 +6603,27 @@ abstract class Commands {
         )
         return CalendarExport.decode(call(actor, request), JsonPath.ROOT)
     }
+
+    /**
+     * Runs the engine's `export_fhir` (a command, audited as `client_file.export_fhir`) as [actor]: authorized, audited, then done.
+     *
+     * @param actor who acts: the system, a worker, a person or a supervisor.
+     * @param file ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+     * @param from `LocalDate`.
+     * @param to `LocalDate`.
+     * @param recipient ExportRecipient — To whom an export goes and on what legal basis: what its disclosure records (seed `002_b4b88f78f180845d.txt` §18(4)); the time, the data and the method are the export's own. Fields: legal_basis, recipient.
+     * @throws TehoException the engine's refusal: access denied, invalid input, not found, …
+     */
+    fun exportFhir(actor: Actor, file: ClientFileId, from: LocalDate, to: LocalDate, recipient: ExportRecipient): FhirExport {
+        val request = Wire.request(
+            "export_fhir",
+            "file" to file.toJson(),
+            "from" to Wire.encodeDate(from),
+            "to" to Wire.encodeDate(to),
+            "recipient" to recipient.toJson(),
+        )
+        return FhirExport.decode(call(actor, request), JsonPath.ROOT)
+    }
 }
 
 /** The method name of each engine command (`create_plan` → `createPlan`). */
@@ -6658,4 +6709,5 @@ val COMMANDS: Map<String, String> = mapOf(
     "send_discharge" to "sendDischarge",
     "export_client_calendar" to "exportClientCalendar",
     "export_worker_calendar" to "exportWorkerCalendar",
+    "export_fhir" to "exportFhir",
 )

@@ -1,0 +1,481 @@
+//! HL7 FHIR R4 of a client file: a `Bundle` of type `collection` built from what the
+//! engine's own reads show the exporting actor — the file view (client, card, network),
+//! the client calendar, the service log and the plan items behind the visible visits —
+//! and nothing else. Base R4 (the EE Base and Danish profiles are not reachable here);
+//! the personal code is the EE Base identifier `https://fhir.ee/sid/pid/est/ni`, and
+//! TEHO's own codes are the CodeSystems [`code_systems`] writes (`schemas/fhir/`).
+//!
+//! Choices where R4 has no element (docs/FHIR.md has the whole mapping):
+//! - FHIR `Timing` has no time zone: a plan item's times are Tallinn wall-clock times,
+//!   carried by the extension [`TIME_ZONE_EXTENSION`] (`valueCode` `Europe/Tallinn`) on
+//!   `scheduledTiming`, with the plan's RRULE in [`RRULE_EXTENSION`].
+//! - Resource ids are TEHO's ids (UUIDs), `fullUrl` `urn:uuid:` the same; a visit not
+//!   done becomes an Appointment (`noshow`) and a Procedure (`not-done`) whose id is the
+//!   visit's id with its last bits turned ([`procedure_id`]).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use schemars::JsonSchema;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::calendar::VisitStatus;
+use crate::engine::CalendarVisit;
+use crate::error::name_of;
+use crate::file::{ClientFileView, ContactKind};
+use crate::ids::{OrganizationId, WorkerId};
+use crate::log::{NotDoneReason, ServiceLogEntry};
+use crate::network::{Member, Membership};
+use crate::org::{Domain, Role};
+use crate::person::PersonIdentity;
+use crate::plan::{CarePlan, PlanItem};
+
+/// The EE Base identifier system of the Estonian personal code (isikukood).
+pub const PERSONAL_CODE_SYSTEM: &str = "https://fhir.ee/sid/pid/est/ni";
+/// Where TEHO's own FHIR definitions live.
+pub const BASE: &str = "https://teho.tallinn.ee/fhir";
+/// The extension on `Timing` naming the IANA time zone its times are in.
+pub const TIME_ZONE_EXTENSION: &str = "https://teho.tallinn.ee/fhir/StructureDefinition/time-zone";
+/// The extension on `Timing` carrying the plan item's recurrence rule (RFC 5545 RRULE).
+pub const RRULE_EXTENSION: &str = "https://teho.tallinn.ee/fhir/StructureDefinition/rrule";
+/// The identifier system of TEHO's own ids (organisations, workers, memberships).
+pub const ID_SYSTEM: &str = "https://teho.tallinn.ee/fhir/sid/id";
+
+/// The URL of TEHO's CodeSystem `name`.
+pub fn code_system_url(name: &str) -> String {
+    format!("{BASE}/CodeSystem/{name}")
+}
+
+/// What the export holds, each part as the engine's reads showed it to the actor.
+pub struct FhirInput<'a> {
+    /// The export's id (the Bundle's).
+    pub id: Uuid,
+    /// When it was made.
+    pub at: DateTime<Utc>,
+    /// The client file as [`crate::ClientFiles::client_file`] shows it.
+    pub view: &'a ClientFileView,
+    /// The visits as the client calendar shows them.
+    pub visits: &'a [CalendarVisit],
+    /// The service log as the actor reads it.
+    pub log: &'a [ServiceLogEntry],
+    /// The plans behind the visible visits, each with its items behind them.
+    pub plans: &'a [(CarePlan, Vec<PlanItem>)],
+    /// Organisations named in what is shown, with the name where a read shows it.
+    pub organizations: &'a BTreeMap<OrganizationId, Option<String>>,
+    /// Workers named in what is shown, with the name where a read shows it.
+    pub workers: &'a BTreeMap<WorkerId, Option<String>>,
+}
+
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn urn(id: impl std::fmt::Display) -> String {
+    format!("urn:uuid:{id}")
+}
+
+fn reference(id: impl std::fmt::Display) -> Value {
+    json!({ "reference": urn(id) })
+}
+
+fn coding(system: &str, code: &str) -> Value {
+    json!({ "system": code_system_url(system), "code": code })
+}
+
+/// The id of the Procedure of a visit not done: the visit's id with its last 16 bits
+/// turned, so that it differs from the Appointment's and stays the same on every export.
+pub fn procedure_id(visit: Uuid) -> Uuid {
+    Uuid::from_u128(visit.as_u128() ^ 0xFFFF)
+}
+
+/// The Bundle.
+pub fn bundle(input: &FhirInput<'_>) -> Value {
+    let mut entries: Vec<Value> = Vec::new();
+    let mut add = |id: String, resource: Value| {
+        entries.push(json!({ "fullUrl": urn(&id), "resource": resource }));
+    };
+    let patient_id = input.view.file.client.0;
+    add(patient_id.to_string(), patient(input));
+    for (id, name) in input.organizations {
+        let mut o = json!({
+            "resourceType": "Organization",
+            "id": id.0.to_string(),
+            "identifier": [{ "system": ID_SYSTEM, "value": id.0.to_string() }],
+            "active": true,
+        });
+        if let Some(n) = name {
+            o["name"] = json!(n);
+        }
+        add(id.0.to_string(), o);
+    }
+    for (id, name) in input.workers {
+        let mut p = json!({
+            "resourceType": "Practitioner",
+            "id": id.0.to_string(),
+            "identifier": [{ "system": ID_SYSTEM, "value": id.0.to_string() }],
+        });
+        if let Some(n) = name {
+            p["name"] = json!([{ "text": n }]);
+        }
+        add(id.0.to_string(), p);
+    }
+    let network = input.view.network.as_deref().unwrap_or_default();
+    for m in network {
+        add(m.id.0.to_string(), member(m, patient_id));
+    }
+    if input.view.network.is_some() {
+        add(
+            input.view.file.id.0.to_string(),
+            care_team(input, network, patient_id),
+        );
+    }
+    for (plan, items) in input.plans {
+        add(plan.id.0.to_string(), care_plan(plan, items, patient_id));
+    }
+    for v in input.visits {
+        add(v.visit.id.0.to_string(), appointment(v, patient_id));
+        if v.visit.status == VisitStatus::NotDone {
+            let id = procedure_id(v.visit.id.0);
+            add(id.to_string(), not_done(v, id, patient_id));
+        }
+    }
+    for e in input.log {
+        add(e.id.0.to_string(), done(e, patient_id));
+    }
+    json!({
+        "resourceType": "Bundle",
+        "id": input.id.to_string(),
+        "meta": { "lastUpdated": instant(input.at) },
+        "type": "collection",
+        "timestamp": instant(input.at),
+        "entry": entries,
+    })
+}
+
+fn patient(input: &FhirInput<'_>) -> Value {
+    let view = input.view;
+    let mut p = json!({
+        "resourceType": "Patient",
+        "id": view.file.client.0.to_string(),
+    });
+    if let Some(person) = &view.client {
+        p["identifier"] = match &person.identity {
+            PersonIdentity::Estonian(code) => {
+                json!([{ "system": PERSONAL_CODE_SYSTEM, "value": code.to_string() }])
+            }
+            PersonIdentity::Foreign {
+                country,
+                document_number,
+            } => json!([{
+                "system": format!("{BASE}/sid/foreign-document/{}", country.to_lowercase()),
+                "value": document_number,
+            }]),
+        };
+        p["name"] = json!([{
+            "use": "official",
+            "text": person.full_name(),
+            "family": person.family_name,
+            "given": [person.given_name],
+        }]);
+        if let Some(b) = person.birth_date {
+            p["birthDate"] = json!(b.to_string());
+        }
+        if let Some(d) = person.deceased_on {
+            p["deceasedDateTime"] = json!(d.to_string());
+        }
+    }
+    if let Some(card) = &view.card {
+        if let Some(r) = &card.residence {
+            p["address"] = json!([{ "use": "home", "text": r }]);
+        }
+        let telecom: Vec<Value> = card
+            .contacts
+            .iter()
+            .map(|c| {
+                let system = match c.kind {
+                    ContactKind::Phone => "phone",
+                    ContactKind::Email => "email",
+                    _ => "other",
+                };
+                json!({ "system": system, "value": c.value })
+            })
+            .collect();
+        if !telecom.is_empty() {
+            p["telecom"] = json!(telecom);
+        }
+    }
+    p
+}
+
+fn period(m: &Membership) -> Value {
+    let mut p = json!({ "start": m.valid_from.to_string() });
+    if let Some(u) = m.valid_until {
+        p["end"] = json!(u.to_string());
+    }
+    p
+}
+
+fn role(r: Role) -> Value {
+    json!({ "coding": [coding("role", &name_of(&r))], "text": name_of(&r) })
+}
+
+/// A network member: a worker's PractitionerRole, a person's RelatedPerson.
+fn member(m: &Membership, patient: Uuid) -> Value {
+    match &m.member {
+        Member::Worker(w) => {
+            let mut r = json!({
+                "resourceType": "PractitionerRole",
+                "id": m.id.0.to_string(),
+                "active": true,
+                "period": period(m),
+                "practitioner": reference(w.0),
+                "code": [role(m.role)],
+            });
+            if let Some(o) = m.provider {
+                r["organization"] = reference(o.0);
+            }
+            r
+        }
+        Member::Person(_) => json!({
+            "resourceType": "RelatedPerson",
+            "id": m.id.0.to_string(),
+            "active": true,
+            "patient": reference(patient),
+            "relationship": [role(m.role)],
+            "period": period(m),
+        }),
+    }
+}
+
+fn care_team(input: &FhirInput<'_>, network: &[Membership], patient: Uuid) -> Value {
+    let participants: Vec<Value> = network
+        .iter()
+        .map(|m| {
+            // The member is the PractitionerRole or RelatedPerson of the membership; the
+            // provider is on the PractitionerRole (R4's ctm-1 allows `onBehalfOf` only
+            // beside a Practitioner).
+            json!({
+                "role": [role(m.role)],
+                "member": reference(m.id.0),
+                "period": period(m),
+            })
+        })
+        .collect();
+    json!({
+        "resourceType": "CareTeam",
+        "id": input.view.file.id.0.to_string(),
+        "status": "active",
+        "name": "Service network (teenusevõrgustik)",
+        "subject": reference(patient),
+        "participant": participants,
+    })
+}
+
+fn domain(d: Domain) -> Value {
+    json!({ "coding": [coding("domain", &name_of(&d))], "text": name_of(&d) })
+}
+
+fn care_plan(plan: &CarePlan, items: &[PlanItem], patient: Uuid) -> Value {
+    let activities: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            let mut bounds = json!({ "start": i.valid_from.to_string() });
+            if let Some(u) = i.valid_until {
+                bounds["end"] = json!(u.to_string());
+            }
+            let mut detail = json!({
+                "kind": "Appointment",
+                "code": {
+                    "coding": [coding("action", &i.action.code)],
+                    "text": i.action.text,
+                },
+                "status": "scheduled",
+                "scheduledTiming": {
+                    "extension": [
+                        { "url": TIME_ZONE_EXTENSION, "valueCode": crate::ics::TZID },
+                        { "url": RRULE_EXTENSION, "valueString": i.recurrence.to_string() },
+                    ],
+                    "repeat": {
+                        "boundsPeriod": bounds,
+                        "duration": i.duration_minutes,
+                        "durationUnit": "min",
+                        "timeOfDay": i.recurrence.times().iter()
+                            .map(|t| t.format("%H:%M:%S").to_string())
+                            .collect::<Vec<_>>(),
+                    },
+                    "code": { "text": i.recurrence.in_words() },
+                },
+                "description": format!("{} ({})", i.action.text, i.place),
+            });
+            if let Some(w) = i.worker {
+                detail["performer"] = json!([reference(w.0)]);
+            }
+            json!({ "detail": detail })
+        })
+        .collect();
+    json!({
+        "resourceType": "CarePlan",
+        "id": plan.id.0.to_string(),
+        "status": "active",
+        "intent": "plan",
+        "category": [domain(plan.domain)],
+        "subject": reference(patient),
+        "created": instant(plan.created_at),
+        "author": reference(plan.provider.0),
+        "activity": activities,
+    })
+}
+
+fn appointment(v: &CalendarVisit, patient: Uuid) -> Value {
+    let visit = &v.visit;
+    let status = match visit.status {
+        VisitStatus::Planned => "booked",
+        VisitStatus::Done => "fulfilled",
+        VisitStatus::NotDone => "noshow",
+        VisitStatus::Cancelled | VisitStatus::Superseded => "cancelled",
+    };
+    let mut participants = vec![json!({
+        "actor": reference(patient),
+        "required": "required",
+        "status": "accepted",
+    })];
+    if let Some(w) = visit.worker {
+        participants.push(json!({
+            "actor": reference(w.0),
+            "required": "required",
+            "status": "accepted",
+        }));
+    }
+    let mut a = json!({
+        "resourceType": "Appointment",
+        "id": visit.id.0.to_string(),
+        "status": status,
+        "serviceCategory": [domain(visit.domain)],
+        "serviceType": [{
+            "coding": [coding("action", &visit.action.code)],
+            "text": visit.action.text,
+        }],
+        "description": visit.action.text,
+        "start": instant(visit.start),
+        "end": instant(visit.end),
+        "participant": participants,
+    });
+    if status == "cancelled" {
+        let why = match (
+            visit.status,
+            visit.cancellation.as_ref().and_then(|c| c.reason.as_ref()),
+        ) {
+            (VisitStatus::Superseded, _) => "replaced after a change of the plan".to_string(),
+            (_, Some(reason)) => reason.text.clone(),
+            (_, None) => "cancelled".to_string(),
+        };
+        a["cancelationReason"] = json!({ "text": why });
+    }
+    if let Some(item) = visit.plan_item {
+        a["comment"] = json!(format!("plan item {}", item.0));
+    }
+    a
+}
+
+fn not_done(v: &CalendarVisit, id: Uuid, patient: Uuid) -> Value {
+    let visit = &v.visit;
+    let mut p = json!({
+        "resourceType": "Procedure",
+        "id": id.to_string(),
+        "status": "not-done",
+        "code": {
+            "coding": [coding("action", &visit.action.code)],
+            "text": visit.action.text,
+        },
+        "subject": reference(patient),
+    });
+    if let Some(nd) = &visit.not_done {
+        p["statusReason"] = json!({
+            "coding": [coding("not-done-reason", &name_of(&nd.reason))],
+            "text": if nd.text.is_empty() { name_of(&nd.reason) } else { nd.text.clone() },
+        });
+        p["recorder"] = reference(nd.by.0);
+        if let Some(d) = &nd.detail {
+            p["note"] = json!([{ "text": format!("{} only: {}", name_of(&d.domain), d.text) }]);
+        }
+    }
+    if let Some(w) = visit.worker {
+        p["performer"] = json!([{ "actor": reference(w.0) }]);
+    }
+    p
+}
+
+fn done(e: &ServiceLogEntry, patient: Uuid) -> Value {
+    let mut p = json!({
+        "resourceType": "Procedure",
+        "id": e.id.0.to_string(),
+        "status": "completed",
+        "category": domain(e.domain),
+        "code": {
+            "coding": [coding("action", &e.action.code)],
+            "text": e.action.text,
+        },
+        "subject": reference(patient),
+        "performedPeriod": { "start": instant(e.actual_start), "end": instant(e.actual_end) },
+        "performer": [{ "actor": reference(e.worker.0) }],
+    });
+    if let Some(o) = e.provider {
+        p["performer"][0]["onBehalfOf"] = reference(o.0);
+    }
+    if let Some(d) = &e.detail {
+        p["note"] = json!([{ "text": format!("{} only: {}", name_of(&d.domain), d.text) }]);
+    }
+    p
+}
+
+/// TEHO's CodeSystems: the enums' variants with the first sentence of their rustdoc,
+/// and the plans' action codes (defined by each provider: `content` `not-present`).
+pub fn code_systems() -> Vec<Value> {
+    fn enumerated<T: JsonSchema>(name: &str, title: &str) -> Value {
+        let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
+        let concepts: Vec<Value> = schema["oneOf"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|alt| {
+                let code = alt["const"].as_str().or_else(|| alt["enum"][0].as_str())?;
+                let description = alt["description"].as_str().unwrap_or(code);
+                let display = description
+                    .split(". ")
+                    .next()
+                    .unwrap_or(description)
+                    .trim_end_matches('.');
+                Some(json!({ "code": code, "display": display }))
+            })
+            .collect();
+        json!({
+            "resourceType": "CodeSystem",
+            "id": format!("teho-{name}"),
+            "url": code_system_url(name),
+            "name": title.replace(' ', ""),
+            "title": title,
+            "status": "active",
+            "caseSensitive": true,
+            "content": "complete",
+            "count": concepts.len(),
+            "concept": concepts,
+        })
+    }
+    vec![
+        enumerated::<Role>("role", "TEHO roles"),
+        enumerated::<Domain>("domain", "TEHO domains"),
+        enumerated::<NotDoneReason>("not-done-reason", "TEHO reasons a visit was not done"),
+        enumerated::<VisitStatus>("visit-status", "TEHO visit statuses"),
+        json!({
+            "resourceType": "CodeSystem",
+            "id": "teho-action",
+            "url": code_system_url("action"),
+            "name": "TEHOActions",
+            "title": "TEHO planned actions (each provider's own codes)",
+            "status": "active",
+            "caseSensitive": true,
+            "content": "not-present",
+        }),
+    ]
+}
