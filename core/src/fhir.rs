@@ -479,3 +479,368 @@ pub fn code_systems() -> Vec<Value> {
         }),
     ]
 }
+
+/// The identifier system of a health-information-system (TIS) document, TEHO's own: the
+/// national one is not published where these machines can read it.
+pub const TIS_DOCUMENT_SYSTEM: &str = "https://teho.tallinn.ee/fhir/sid/tis-document";
+
+/// A home-nursing referral as read from a FHIR `ServiceRequest`: everything
+/// [`crate::case::NewReferral`] needs but the patient, who is named by personal code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FhirReferral {
+    /// The patient's personal code (`Patient.identifier`, EE Base system).
+    pub patient: crate::person::PersonalCode,
+    /// The TIS document (`ServiceRequest.identifier`), or paper when none.
+    pub source: crate::case::ReferralSource,
+    /// `occurrencePeriod.start` (or `occurrenceDateTime`), as a Tallinn day.
+    pub start: chrono::NaiveDate,
+    /// `occurrencePeriod.end`, as a Tallinn day.
+    pub end: Option<chrono::NaiveDate>,
+    /// The requester's name (`Practitioner.name`).
+    pub doctor_name: String,
+    /// The requester as a TEHO worker (`Practitioner.identifier` in [`ID_SYSTEM`]).
+    pub doctor: Option<WorkerId>,
+}
+
+/// A ServiceRequest that does not fit: an `invalid_input` naming the FHIR path.
+fn misfit(path: &str, value: impl ToString, problem: &str) -> crate::TehoError {
+    crate::TehoError::invalid(path, value, problem)
+}
+
+/// What kind of JSON `v` is, for messages (never its text, which may be personal data).
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The string at `path` of `v`, required.
+fn text_at<'a>(v: &'a Value, path: &str) -> crate::TehoResult<&'a str> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Ok(s),
+        Value::String(_) => Err(misfit(path, "", "empty")),
+        Value::Null => Err(misfit(path, "", "missing (required)")),
+        other => Err(misfit(path, kind_of(other), "expected a string")),
+    }
+}
+
+/// A FHIR `date` or `dateTime` at `path`, as its Tallinn day.
+fn day_at(v: &Value, path: &str) -> crate::TehoResult<chrono::NaiveDate> {
+    let text = match v {
+        Value::String(s) => s.as_str(),
+        Value::Null => return Err(misfit(path, "", "missing (required)")),
+        other => {
+            return Err(misfit(
+                path,
+                kind_of(other),
+                "expected a FHIR date or dateTime (a string such as 2026-10-13)",
+            ));
+        }
+    };
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d);
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| crate::time::local_date(t.to_utc()))
+        .map_err(|_| {
+            misfit(
+                path,
+                text,
+                "expected a FHIR date (YYYY-MM-DD) or dateTime with a time zone",
+            )
+        })
+}
+
+/// The resource a reference at `path` points to: a `contained` one (`#id`) or a Bundle
+/// entry (by `fullUrl`, or `Type/id`).
+fn resolve<'a>(
+    reference: &'a Value,
+    path: &str,
+    contained: &'a [Value],
+    entries: &'a [Value],
+    want: &str,
+) -> crate::TehoResult<&'a Value> {
+    let r = text_at(&reference["reference"], &format!("{path}.reference"))?;
+    let found = if let Some(local) = r.strip_prefix('#') {
+        contained.iter().find(|c| c["id"] == local)
+    } else {
+        entries
+            .iter()
+            .find(|e| {
+                e["fullUrl"] == r
+                    || format!(
+                        "{}/{}",
+                        e["resource"]["resourceType"].as_str().unwrap_or_default(),
+                        e["resource"]["id"].as_str().unwrap_or_default()
+                    ) == r
+            })
+            .map(|e| &e["resource"])
+    };
+    let resource = found.ok_or_else(|| {
+        misfit(
+            &format!("{path}.reference"),
+            r,
+            "does not resolve to a resource in the ServiceRequest or its Bundle",
+        )
+    })?;
+    if resource["resourceType"] != want {
+        return Err(misfit(
+            &format!("{path}.reference"),
+            r,
+            &format!("expected a {want}"),
+        ));
+    }
+    Ok(resource)
+}
+
+/// Reads a home-nursing referral from FHIR JSON: a `ServiceRequest` (its Patient and
+/// requester `contained`), or a `Bundle` holding one ServiceRequest with them as entries.
+/// What does not fit is an `invalid_input` whose field is the FHIR path of the problem
+/// (`ServiceRequest.subject`, `Patient.identifier[0].system`, …); nothing is guessed.
+pub fn read_service_request(text: &str) -> crate::TehoResult<FhirReferral> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| {
+        misfit(
+            "ServiceRequest",
+            format!("line {} column {}", e.line(), e.column()),
+            "not JSON",
+        )
+    })?;
+    let empty = Vec::new();
+    let (request, entries) = match doc["resourceType"].as_str() {
+        Some("ServiceRequest") => (&doc, &empty),
+        Some("Bundle") => {
+            let entries = doc["entry"].as_array().unwrap_or(&empty);
+            let mut requests = entries
+                .iter()
+                .filter(|e| e["resource"]["resourceType"] == "ServiceRequest");
+            let first = requests
+                .next()
+                .ok_or_else(|| misfit("Bundle.entry", "", "holds no ServiceRequest"))?;
+            if requests.next().is_some() {
+                return Err(misfit(
+                    "Bundle.entry",
+                    "",
+                    "holds more than one ServiceRequest",
+                ));
+            }
+            (&first["resource"], entries)
+        }
+        Some(other) => {
+            return Err(misfit(
+                "resourceType",
+                other,
+                "expected a ServiceRequest or a Bundle holding one",
+            ));
+        }
+        None => return Err(misfit("resourceType", "", "missing")),
+    };
+    let contained = request["contained"].as_array().unwrap_or(&empty);
+    match text_at(&request["status"], "ServiceRequest.status")? {
+        "active" | "draft" => {}
+        other => {
+            return Err(misfit(
+                "ServiceRequest.status",
+                other,
+                "a referral to take in is active (or draft)",
+            ));
+        }
+    }
+    if request["subject"].is_null() {
+        return Err(misfit(
+            "ServiceRequest.subject",
+            "",
+            "missing: the patient is required",
+        ));
+    }
+    let patient = resolve(
+        &request["subject"],
+        "ServiceRequest.subject",
+        contained,
+        entries,
+        "Patient",
+    )?;
+    let identifiers = patient["identifier"].as_array().unwrap_or(&empty);
+    if identifiers.is_empty() {
+        return Err(misfit(
+            "Patient.identifier",
+            "",
+            "missing: the personal code is required",
+        ));
+    }
+    let (i, id) = identifiers
+        .iter()
+        .enumerate()
+        .find(|(_, id)| id["system"] == PERSONAL_CODE_SYSTEM)
+        .ok_or_else(|| {
+            misfit(
+                "Patient.identifier[0].system",
+                identifiers[0]["system"].as_str().unwrap_or_default(),
+                "expected https://fhir.ee/sid/pid/est/ni (the personal code, EE Base)",
+            )
+        })?;
+    let path = format!("Patient.identifier[{i}].value");
+    let raw = text_at(&id["value"], &path)?;
+    let code =
+        crate::person::PersonalCode::parse(raw).map_err(|e| misfit(&path, raw, &e.to_string()))?;
+    let (start, end) = match (&request["occurrencePeriod"], &request["occurrenceDateTime"]) {
+        (Value::Object(p), _) => (
+            day_at(
+                p.get("start").unwrap_or(&Value::Null),
+                "ServiceRequest.occurrencePeriod.start",
+            )?,
+            match p.get("end") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(day_at(v, "ServiceRequest.occurrencePeriod.end")?),
+            },
+        ),
+        (Value::Null, Value::Null) => {
+            return Err(misfit(
+                "ServiceRequest.occurrence[x]",
+                "",
+                "missing: the referral's start is required",
+            ));
+        }
+        (Value::Null, at) => (day_at(at, "ServiceRequest.occurrenceDateTime")?, None),
+        (other, _) => {
+            return Err(misfit(
+                "ServiceRequest.occurrencePeriod",
+                kind_of(other),
+                "expected a Period",
+            ));
+        }
+    };
+    if request["requester"].is_null() {
+        return Err(misfit(
+            "ServiceRequest.requester",
+            "",
+            "missing: the referring doctor is required",
+        ));
+    }
+    let doctor = resolve(
+        &request["requester"],
+        "ServiceRequest.requester",
+        contained,
+        entries,
+        "Practitioner",
+    )?;
+    let name = &doctor["name"][0];
+    let doctor_name = match (&name["text"], &name["family"]) {
+        (Value::String(t), _) if !t.trim().is_empty() => t.trim().to_string(),
+        (_, Value::String(f)) if !f.trim().is_empty() => {
+            let given: Vec<&str> = name["given"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            format!("{} {}", given.join(" "), f.trim())
+                .trim()
+                .to_string()
+        }
+        _ => {
+            return Err(misfit(
+                "Practitioner.name[0]",
+                "",
+                "missing: the doctor's name is required",
+            ));
+        }
+    };
+    let doctor_id = match doctor["identifier"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .find(|i| i["system"] == ID_SYSTEM)
+    {
+        None => None,
+        Some(i) => {
+            let t = text_at(&i["value"], "Practitioner.identifier.value")?;
+            Some(WorkerId(t.parse().map_err(|_| {
+                misfit(
+                    "Practitioner.identifier.value",
+                    t,
+                    "not a TEHO worker id (a UUID)",
+                )
+            })?))
+        }
+    };
+    let source = match request["identifier"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .find(|i| i["system"] == TIS_DOCUMENT_SYSTEM)
+    {
+        Some(i) => crate::case::ReferralSource::HealthInformationSystem {
+            document_id: text_at(&i["value"], "ServiceRequest.identifier.value")?.to_string(),
+        },
+        None => crate::case::ReferralSource::Paper,
+    };
+    Ok(FhirReferral {
+        patient: code,
+        source,
+        start,
+        end,
+        doctor_name,
+        doctor: doctor_id,
+    })
+}
+
+/// A referral as a FHIR `ServiceRequest` Bundle (the form the health information system
+/// sends, and [`read_service_request`] reads): the request, its Patient (by personal
+/// code) and its requester.
+pub fn service_request(referral: &crate::case::Referral, patient: &crate::person::Person) -> Value {
+    let request_id = referral.id.0;
+    let patient_id = patient.id.0;
+    let doctor_id = procedure_id(request_id);
+    let mut period = json!({ "start": referral.start.to_string() });
+    if let Some(e) = referral.end {
+        period["end"] = json!(e.to_string());
+    }
+    let mut request = json!({
+        "resourceType": "ServiceRequest",
+        "id": request_id.to_string(),
+        "status": "active",
+        "intent": "order",
+        "code": { "text": "home nursing (koduõendus)" },
+        "subject": reference(patient_id),
+        "occurrencePeriod": period,
+        "authoredOn": instant(referral.entered_at),
+        "requester": reference(doctor_id),
+        "performer": [reference(referral.provider.0)],
+    });
+    if let crate::case::ReferralSource::HealthInformationSystem { document_id } = &referral.source {
+        request["identifier"] = json!([{ "system": TIS_DOCUMENT_SYSTEM, "value": document_id }]);
+    }
+    let mut doctor = json!({
+        "resourceType": "Practitioner",
+        "id": doctor_id.to_string(),
+        "name": [{ "text": referral.doctor_name }],
+    });
+    if let Some(w) = referral.doctor {
+        doctor["identifier"] = json!([{ "system": ID_SYSTEM, "value": w.0.to_string() }]);
+    }
+    let mut pat = json!({ "resourceType": "Patient", "id": patient_id.to_string() });
+    if let PersonIdentity::Estonian(code) = &patient.identity {
+        pat["identifier"] = json!([{ "system": PERSONAL_CODE_SYSTEM, "value": code.to_string() }]);
+    }
+    pat["name"] = json!([{ "family": patient.family_name, "given": [patient.given_name] }]);
+    let organization = json!({
+        "resourceType": "Organization",
+        "id": referral.provider.0.to_string(),
+        "identifier": [{ "system": ID_SYSTEM, "value": referral.provider.0.to_string() }],
+    });
+    json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            { "fullUrl": urn(request_id), "resource": request },
+            { "fullUrl": urn(patient_id), "resource": pat },
+            { "fullUrl": urn(doctor_id), "resource": doctor },
+            { "fullUrl": urn(referral.provider.0), "resource": organization },
+        ],
+    })
+}

@@ -3,7 +3,8 @@
 //! disclose her file gets a Bundle whose every reference resolves inside it, whose
 //! free texts are all in what that worker's own reads show, and a disclosure in her
 //! access log; everyone else is refused and nothing is recorded. The Bundles are
-//! written to `target/fhir-export/` for the independent validator (`scripts/test` runs
+//! written to `target/fhir-export/`, with the town's referral as a ServiceRequest, for
+//! the independent validator (`scripts/test` runs
 //! HAPI FHIR's on them: `scripts/fhir-validate`).
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
@@ -172,6 +173,39 @@ fn every_worker_of_the_demo_town_gets_laines_file_as_their_reads_show_it_or_noth
         .filter(|l| l["kind"] == "Disclosure" && l["outcome"].as_str().unwrap().contains("FHIR"))
         .count();
     assert_eq!(disclosures, exported.len(), "{exported:?}");
+
+    // The town's referral from the health information system as the ServiceRequest it
+    // came as (for the validator too), taken in again through the door: the same
+    // referral.
+    let referral: teho_core::case::Referral =
+        serde_json::from_value(saved["referral"].clone()).unwrap();
+    let patient: teho_core::person::Person =
+        serde_json::from_value(saved["client"].clone()).unwrap();
+    let request = teho_core::fhir::service_request(&referral, &patient);
+    std::fs::write(
+        out_dir.join("referral.json"),
+        serde_json::to_string_pretty(&request).unwrap(),
+    )
+    .unwrap();
+    let nm = json!({"Worker": saved["nm"]["id"]});
+    let back = call(
+        &nm,
+        "import_fhir_referral",
+        json!({"fhir": request.to_string()}),
+    )
+    .unwrap();
+    for field in [
+        "patient",
+        "provider",
+        "source",
+        "start",
+        "end",
+        "doctor_name",
+        "doctor",
+    ] {
+        assert_eq!(back[field], saved["referral"][field], "{field}");
+    }
+    assert_ne!(back["id"], saved["referral"]["id"]);
 
     // TEHO's CodeSystems, for the validator, and checked in under schemas/fhir/.
     let systems = teho_core::fhir::code_systems();

@@ -2375,6 +2375,14 @@ export declare class Commands {
    */
   exportWorkerCalendar(actor: Actor, worker: WorkerId, from: string, to: string, recipient: ExportRecipient): CalendarExport;
   /**
+   * Runs the engine's `import_fhir_referral` (command, audited as `referral.import_fhir`) as `actor`: authorized, audited, then done.
+   *
+   * @param actor who acts: `"System"`, `{Worker: id}`, `{Person: id}`, …
+   * @param fhir str
+   * @throws {TehoError} the error of its kind: AccessDenied, InvalidInput, NotFound, …
+   */
+  importFhirReferral(actor: Actor, fhir: string): Referral;
+  /**
    * Runs the engine's `export_fhir` (command, audited as `client_file.export_fhir`) as `actor`: authorized, audited, then done.
    *
    * @param actor who acts: `"System"`, `{Worker: id}`, `{Person: id}`, …

@@ -410,6 +410,11 @@ export class Commands {
     return this.call(actor, { command: "export_worker_calendar", args: { worker: worker ?? null, from: from ?? null, to: to ?? null, recipient: recipient ?? null } });
   }
 
+  /** The engine's `import_fhir_referral` as `actor`. */
+  importFhirReferral(actor, fhir) {
+    return this.call(actor, { command: "import_fhir_referral", args: { fhir: fhir ?? null } });
+  }
+
   /** The engine's `export_fhir` as `actor`. */
   exportFhir(actor, file, from, to, recipient) {
     return this.call(actor, { command: "export_fhir", args: { file: file ?? null, from: from ?? null, to: to ?? null, recipient: recipient ?? null } });
@@ -499,5 +504,6 @@ export const COMMANDS = Object.freeze({
   send_discharge: "sendDischarge",
   export_client_calendar: "exportClientCalendar",
   export_worker_calendar: "exportWorkerCalendar",
+  import_fhir_referral: "importFhirReferral",
   export_fhir: "exportFhir",
 });

@@ -440,7 +440,50 @@ impl ClientFiles {
     /// Enters a referral letter for home nursing, from the health information system or
     /// typed in from paper (seed 000, nursing manager TO-BE).
     pub fn enter_referral(&self, actor: &Actor, new: NewReferral) -> TehoResult<Referral> {
-        self.door(actor, Operation::EnterReferral, |c| {
+        self.door(actor, Operation::EnterReferral, |c| c.enter_referral(new))
+    }
+
+    /// Takes in a home-nursing referral sent as FHIR JSON — a `ServiceRequest` with its
+    /// Patient and requester (contained, or beside it in a `Bundle`) — as
+    /// [`ClientFiles::enter_referral`] does: the patient found by personal code
+    /// (`Patient.identifier`, EE Base system), the TIS document from
+    /// `ServiceRequest.identifier`, the period from `occurrencePeriod`, the doctor from
+    /// the requester. A resource that does not fit is an `invalid_input` naming the FHIR
+    /// path of the problem, and nothing is written (`docs/FHIR.md`).
+    pub fn import_fhir_referral(&self, actor: &Actor, fhir: String) -> TehoResult<Referral> {
+        self.door(actor, Operation::ImportFhirReferral, |c| {
+            // Refused first to whoever may not take in referrals at all.
+            let org = match &c.facts {
+                ActorFacts::Worker { organization, .. } => *organization,
+                _ => OrganizationId(uuid::Uuid::nil()),
+            };
+            c.authorize(Action::ManageReferrals, &Target::Organization { id: org })?;
+            let r = crate::fhir::read_service_request(&fhir)?;
+            let key = crate::person::PersonIdentity::Estonian(r.patient).key();
+            let person =
+                c.tx.person_by_identity(&key)?
+                    .ok_or_else(|| TehoError::NotFound {
+                        kind: "person".into(),
+                        id: "of Patient.identifier (register the patient first)".into(),
+                        value: Some(r.patient.to_string()),
+                    })?;
+            c.enter_referral(NewReferral {
+                patient: person.id,
+                source: r.source,
+                start: r.start,
+                end: r.end,
+                doctor_name: r.doctor_name,
+                doctor: r.doctor,
+            })
+        })
+    }
+}
+
+impl Ctx<'_> {
+    /// [`ClientFiles::enter_referral`] inside a call.
+    fn enter_referral(&mut self, new: NewReferral) -> TehoResult<Referral> {
+        let c = self;
+        {
             let org = match &c.facts {
                 ActorFacts::Worker { organization, .. } => *organization,
                 _ => OrganizationId(uuid::Uuid::nil()),
@@ -475,9 +518,11 @@ impl ClientFiles {
             c.object(format!("referral:{}", r.id));
             c.tx.insert(&r)?;
             Ok(r)
-        })
+        }
     }
+}
 
+impl ClientFiles {
     /// Registers the patient of a referral: home nursing starts in the existing client
     /// file (the nursing history is the client file), or a new file and card are
     /// opened; the nursing manager joins the network; the referring doctor is notified.

@@ -256,6 +256,7 @@ requests! {
     SendDischarge { file: ClientFileId, text: String } => send_discharge(file, text) -> usize, command "services.discharge";
     ExportClientCalendar { file: ClientFileId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_client_calendar(file, from, to, recipient) -> CalendarExport, command "calendar.export_client";
     ExportWorkerCalendar { worker: WorkerId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_worker_calendar(worker, from, to, recipient) -> CalendarExport, command "calendar.export_worker";
+    ImportFhirReferral { fhir: String } => import_fhir_referral(fhir) -> Referral, command "referral.import_fhir";
     ExportFhir { file: ClientFileId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_fhir(file, from, to, recipient) -> FhirExport, command "client_file.export_fhir";
 }
 

@@ -8077,6 +8077,20 @@ extension Commands {
         return try CalendarExport.decode(result, "$")
     }
 
+    /// Runs the engine's `import_fhir_referral` (a command, audited as `referral.import_fhir`) as `actor`: authorized, audited, then done.
+    ///
+    /// - Parameters:
+    ///   - actor: who acts: the system, a worker, a person or a supervisor.
+    ///   - fhir: `String`.
+    /// - Throws: `TehoError`, the engine's refusal: access denied, invalid input, not found, …
+    public func importFhirReferral(actor: Actor, fhir: String) throws -> Referral {
+        var args: [String: JSONValue] = [:]
+        args["fhir"] = Wire.encodeString(fhir)
+        let request = Wire.request("import_fhir_referral", args)
+        let result = try call(actor: actor, request: request)
+        return try Referral.decode(result, "$")
+    }
+
     /// Runs the engine's `export_fhir` (a command, audited as `client_file.export_fhir`) as `actor`: authorized, audited, then done.
     ///
     /// - Parameters:
@@ -8181,5 +8195,6 @@ public let COMMANDS: [String: String] = [
     "send_discharge": "sendDischarge",
     "export_client_calendar": "exportClientCalendar",
     "export_worker_calendar": "exportWorkerCalendar",
+    "import_fhir_referral": "importFhirReferral",
     "export_fhir": "exportFhir",
 ]

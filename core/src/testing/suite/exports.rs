@@ -456,7 +456,198 @@ fn a_worker_calendar_export_is_a_disclosure_in_each_file_it_holds(t: Town) {
     assert_eq!(events(&none.ics).len(), 0);
 }
 
+/// The referral `r` read back from its FHIR form, as a NewReferral would give it.
+fn same_referral(a: &crate::case::Referral, b: &crate::case::Referral) {
+    assert_eq!(
+        (
+            &a.patient,
+            &a.provider,
+            &a.source,
+            a.start,
+            a.end,
+            &a.doctor_name,
+            &a.doctor
+        ),
+        (
+            &b.patient,
+            &b.provider,
+            &b.source,
+            b.start,
+            b.end,
+            &b.doctor_name,
+            &b.doctor
+        )
+    );
+}
+
+fn a_referral_exported_as_a_service_request_and_imported_is_the_same_referral(t: Town) {
+    use crate::case::{NewReferral, ReferralSource, ReferralStatus};
+    let nm = Actor::Worker(t.nursing_manager);
+    let store = t.engine.store();
+    let referrals = || {
+        crate::store::Records::new(store.begin(crate::store::Unit::QUERY).unwrap())
+            .referrals_by_patient(t.client)
+            .unwrap()
+            .len()
+    };
+    for (source, end, doctor) in [
+        (
+            ReferralSource::HealthInformationSystem {
+                document_id: "TIS-2026-0042".into(),
+            },
+            Some(day(2026, 12, 31)),
+            Some(t.nurse),
+        ),
+        (ReferralSource::Paper, None, None),
+    ] {
+        let r = t
+            .engine
+            .enter_referral(
+                &nm,
+                NewReferral {
+                    patient: t.client,
+                    source,
+                    start: day(2026, 11, 9),
+                    end,
+                    doctor_name: "Dr Mari Tamm".into(),
+                    doctor,
+                },
+            )
+            .unwrap();
+        let patient = crate::store::Records::new(store.begin(crate::store::Unit::QUERY).unwrap())
+            .person(t.client)
+            .unwrap()
+            .unwrap();
+        let fhir = crate::fhir::service_request(&r, &patient).to_string();
+        let back = t.engine.import_fhir_referral(&nm, fhir).unwrap();
+        same_referral(&r, &back);
+        assert_ne!(back.id, r.id);
+        assert_eq!(back.status, ReferralStatus::Entered);
+    }
+    let before = referrals();
+
+    // A ServiceRequest that does not fit names the FHIR path, and nothing is written.
+    let good = serde_json::to_string(&crate::fhir::service_request(
+        &t.engine
+            .enter_referral(
+                &nm,
+                NewReferral {
+                    patient: t.client,
+                    source: ReferralSource::Paper,
+                    start: day(2026, 11, 9),
+                    end: None,
+                    doctor_name: "Dr Mari Tamm".into(),
+                    doctor: None,
+                },
+            )
+            .unwrap(),
+        &crate::store::Records::new(store.begin(crate::store::Unit::QUERY).unwrap())
+            .person(t.client)
+            .unwrap()
+            .unwrap(),
+    ))
+    .unwrap();
+    let before = before + 1;
+    let spoiled = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+        edit(&mut v);
+        v.to_string()
+    };
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "ServiceRequest.subject",
+            spoiled(&|v| {
+                v["entry"][0]["resource"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("subject");
+            }),
+        ),
+        (
+            "ServiceRequest.subject.reference",
+            spoiled(&|v| {
+                v["entry"][0]["resource"]["subject"]["reference"] =
+                    "urn:uuid:00000000-0000-0000-0000-000000000000".into();
+            }),
+        ),
+        (
+            "Patient.identifier[0].system",
+            spoiled(&|v| {
+                v["entry"][1]["resource"]["identifier"][0]["system"] =
+                    "urn:oid:1.3.6.1.4.1.28284.6.2.2.1".into();
+            }),
+        ),
+        (
+            "Patient.identifier[0].value",
+            spoiled(&|v| {
+                v["entry"][1]["resource"]["identifier"][0]["value"] = "43803030125".into();
+            }),
+        ),
+        (
+            "ServiceRequest.occurrencePeriod.start",
+            spoiled(&|v| {
+                v["entry"][0]["resource"]["occurrencePeriod"]["start"] = 20261109.into();
+            }),
+        ),
+        (
+            "ServiceRequest.occurrencePeriod.start",
+            spoiled(&|v| {
+                v["entry"][0]["resource"]["occurrencePeriod"]["start"] = "9 November 2026".into();
+            }),
+        ),
+        (
+            "ServiceRequest.requester",
+            spoiled(&|v| {
+                v["entry"][0]["resource"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("requester");
+            }),
+        ),
+        (
+            "ServiceRequest.status",
+            spoiled(&|v| {
+                v["entry"][0]["resource"]["status"] = "revoked".into();
+            }),
+        ),
+        (
+            "resourceType",
+            spoiled(&|v| {
+                v["resourceType"] = "Patient".into();
+            }),
+        ),
+        ("ServiceRequest", "{not json".into()),
+    ];
+    for (path, text) in cases {
+        match t.engine.import_fhir_referral(&nm, text) {
+            Err(TehoError::InvalidInput { field, problem, .. }) => {
+                assert_eq!(field, path, "{problem}");
+                assert!(!problem.contains("43803030125"), "{problem}");
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+    // An unknown patient is not found; a worker who may not take in referrals is refused
+    // before the resource is read.
+    let stranger = spoiled(&|v| {
+        v["entry"][1]["resource"]["identifier"][0]["value"] = "37605030299".into();
+    });
+    assert!(matches!(
+        t.engine.import_fhir_referral(&nm, stranger),
+        Err(TehoError::NotFound { .. })
+    ));
+    assert!(matches!(
+        denied(
+            t.engine
+                .import_fhir_referral(&Actor::Worker(t.care_worker), "{not json".into())
+        ),
+        DenyReason::RoleNotPermitted { .. } | DenyReason::OutsideScope { .. }
+    ));
+    assert_eq!(referrals(), before, "a refused import wrote a referral");
+}
+
 crate::testing::tests![
+    a_referral_exported_as_a_service_request_and_imported_is_the_same_referral,
     an_ics_export_holds_each_visit_at_its_tallinn_time_under_its_id,
     a_change_raises_the_sequence_under_the_same_uid_and_a_cancelled_visit_is_cancelled,
     an_export_shows_no_more_than_the_readers_calendar,

@@ -6605,6 +6605,21 @@ abstract class Commands {
     }
 
     /**
+     * Runs the engine's `import_fhir_referral` (a command, audited as `referral.import_fhir`) as [actor]: authorized, audited, then done.
+     *
+     * @param actor who acts: the system, a worker, a person or a supervisor.
+     * @param fhir `String`.
+     * @throws TehoException the engine's refusal: access denied, invalid input, not found, …
+     */
+    fun importFhirReferral(actor: Actor, fhir: String): Referral {
+        val request = Wire.request(
+            "import_fhir_referral",
+            "fhir" to Wire.encodeString(fhir),
+        )
+        return Referral.decode(call(actor, request), JsonPath.ROOT)
+    }
+
+    /**
      * Runs the engine's `export_fhir` (a command, audited as `client_file.export_fhir`) as [actor]: authorized, audited, then done.
      *
      * @param actor who acts: the system, a worker, a person or a supervisor.
@@ -6709,5 +6724,6 @@ val COMMANDS: Map<String, String> = mapOf(
     "send_discharge" to "sendDischarge",
     "export_client_calendar" to "exportClientCalendar",
     "export_worker_calendar" to "exportWorkerCalendar",
+    "import_fhir_referral" to "importFhirReferral",
     "export_fhir" to "exportFhir",
 )
