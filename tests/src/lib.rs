@@ -9,3 +9,35 @@
 pub mod scenario;
 
 pub use teho_core::testing::*;
+
+/// Every string in a JSON value, each with the key it sits under (`""` at the top and in
+/// arrays of plain strings take their array's key): for tests that check what an export
+/// holds against what a read showed.
+pub fn json_strings<'a>(v: &'a serde_json::Value, key: &'a str, out: &mut Vec<(&'a str, &'a str)>) {
+    match v {
+        serde_json::Value::String(s) => out.push((key, s)),
+        serde_json::Value::Array(items) => items.iter().for_each(|x| json_strings(x, key, out)),
+        serde_json::Value::Object(map) => map.iter().for_each(|(k, x)| json_strings(x, k, out)),
+        _ => {}
+    }
+}
+
+/// The free texts of a FHIR export — names, identifiers, contacts, notes, reasons, the
+/// actions — that must each be in what the exporting actor's reads show; the texts the
+/// export writes itself (its labels, system URLs, the parts added around a read's text)
+/// are left out.
+pub fn fhir_free_texts(bundle: &serde_json::Value) -> Vec<String> {
+    let mut all = Vec::new();
+    json_strings(bundle, "", &mut all);
+    all.into_iter()
+        .filter(|(key, value)| {
+            ["text", "family", "given", "value", "name"].contains(key)
+                && !value.starts_with("https://")
+                && *value != "Service network (teenusevõrgustik)"
+        })
+        .map(|(_, value)| {
+            let value = value.rsplit(" only: ").next().unwrap_or(value);
+            value.split(" (").next().unwrap_or(value).to_string()
+        })
+        .collect()
+}

@@ -1,6 +1,8 @@
 //! No actor outside the client's network at that instant gets anything about the client
 //! through any query of the engine: every read is refused (and audited), and the inbox
-//! of someone who never served the client holds nothing about them.
+//! of someone who never served the client holds nothing about them. Exports too: refused
+//! outside the network, and inside it a FHIR export holds no text the exporter's own
+//! reads do not show (issue 21).
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -11,10 +13,11 @@ use proptest::prelude::*;
 use teho_core::TehoError;
 use teho_core::access::{Actor, DataCategory, Visibility};
 use teho_core::case::NewAssessment;
+use teho_core::engine::ExportRecipient;
 use teho_core::file::NewEntry;
 use teho_core::network::Member;
 use teho_storage::SqliteStore;
-use teho_tests::{Town, day, needs_answers, tallinn};
+use teho_tests::{Town, day, fhir_free_texts, needs_answers, tallinn};
 
 struct Shared {
     town: Town,
@@ -190,6 +193,31 @@ proptest! {
                 );
             }
         }
+        // Exports (issue 21): refused outside the network; inside it, a FHIR export holds
+        // no text the exporter's own reads do not show.
+        let to_whom = ExportRecipient { recipient: "Ida-Tallinna Keskhaigla".into(), legal_basis: "TTKS § 4^1".into() };
+        let (from, to) = (day(2026, 11, 1), day(2026, 12, 31));
+        let fhir = t.engine.export_fhir(actor, t.file, from, to, to_whom.clone());
+        let ics = t.engine.export_client_calendar(actor, t.file, from, to, to_whom);
+        if !standing {
+            prop_assert!(matches!(fhir, Err(TehoError::AccessDenied { .. })), "{:?} outside the network at {} exported FHIR: {:?}", actor, at, fhir.map(|f| f.resources));
+            prop_assert!(matches!(ics, Err(TehoError::AccessDenied { .. })), "{:?} outside the network at {} exported iCalendar", actor, at);
+        } else if let Ok(export) = fhir {
+            let calendar = t.engine.client_calendar(actor, t.file, from, to).ok();
+            let mut reads = vec![
+                serde_json::to_value(t.engine.client_file(actor, t.file).unwrap()).unwrap(),
+                serde_json::to_value(&calendar).unwrap(),
+                serde_json::to_value(t.engine.service_log(actor, t.file, from, to).ok()).unwrap(),
+            ];
+            for v in calendar.iter().flatten() {
+                reads.push(serde_json::to_value(t.engine.visit_with_plan(actor, v.visit.id).unwrap()).unwrap());
+            }
+            let shown = serde_json::to_string(&reads).unwrap();
+            let bundle: serde_json::Value = serde_json::from_str(&export.bundle).unwrap();
+            for text in fhir_free_texts(&bundle) {
+                prop_assert!(shown.contains(text.as_str()), "{:?} at {} exported {:?}, which their reads do not show", actor, at, text);
+            }
+        }
         // A worker's own calendar and report hold this client only while they serve them.
         if let Actor::Worker(w) = actor {
             if let Ok(cal) = t.engine.worker_calendar(actor, *w, day(2026, 11, 1), day(2026, 12, 31)) {
@@ -197,6 +225,31 @@ proptest! {
             }
             if let Ok(report) = t.engine.worker_report(actor, *w, day(2026, 11, 1), day(2026, 12, 31)) {
                 prop_assert!(standing || report.iter().all(|e| e.file != t.file), "{:?} at {} sees the client in their report", actor, at);
+            }
+        }
+        // Exports (issue 21): refused outside the network; inside it, a FHIR export holds
+        // no text the exporter's own reads do not show.
+        let to_whom = ExportRecipient { recipient: "Ida-Tallinna Keskhaigla".into(), legal_basis: "TTKS § 4^1".into() };
+        let (from, to) = (day(2026, 11, 1), day(2026, 12, 31));
+        let fhir = t.engine.export_fhir(actor, t.file, from, to, to_whom.clone());
+        let ics = t.engine.export_client_calendar(actor, t.file, from, to, to_whom);
+        if !standing {
+            prop_assert!(matches!(fhir, Err(TehoError::AccessDenied { .. })), "{:?} outside the network at {} exported FHIR: {:?}", actor, at, fhir.map(|f| f.resources));
+            prop_assert!(matches!(ics, Err(TehoError::AccessDenied { .. })), "{:?} outside the network at {} exported iCalendar", actor, at);
+        } else if let Ok(export) = fhir {
+            let calendar = t.engine.client_calendar(actor, t.file, from, to).ok();
+            let mut reads = vec![
+                serde_json::to_value(t.engine.client_file(actor, t.file).unwrap()).unwrap(),
+                serde_json::to_value(&calendar).unwrap(),
+                serde_json::to_value(t.engine.service_log(actor, t.file, from, to).ok()).unwrap(),
+            ];
+            for v in calendar.iter().flatten() {
+                reads.push(serde_json::to_value(t.engine.visit_with_plan(actor, v.visit.id).unwrap()).unwrap());
+            }
+            let shown = serde_json::to_string(&reads).unwrap();
+            let bundle: serde_json::Value = serde_json::from_str(&export.bundle).unwrap();
+            for text in fhir_free_texts(&bundle) {
+                prop_assert!(shown.contains(text.as_str()), "{:?} at {} exported {:?}, which their reads do not show", actor, at, text);
             }
         }
         // A worker's own calendar and report hold this client only while they serve them.
