@@ -469,6 +469,17 @@ fn shell_completions_know_every_command() {
     }
 }
 
+/// Helju's access log on the command line (the operator's view for her request).
+fn helju_access_log(db: &str) -> String {
+    stdout(&teho(&[
+        "access-log",
+        "--db",
+        db,
+        "--client",
+        "44001010013",
+    ]))
+}
+
 /// The id after `label` in the demo's "ids for the operator commands" line.
 fn id_after(demo: &str, label: &str) -> String {
     let line = demo
@@ -540,13 +551,7 @@ fn export_ics_writes_the_calendar_and_records_the_disclosure() {
         stderr(&done)
     );
     // Helju's access log shows the disclosure.
-    let log = stdout(&teho(&[
-        "access-log",
-        "--db",
-        db,
-        "--client",
-        "44001010013",
-    ]));
+    let log = helju_access_log(db);
     assert!(log.contains("Disclosure"), "{log}");
     assert!(log.contains("the home-care roster"), "{log}");
 
@@ -556,13 +561,7 @@ fn export_ics_writes_the_calendar_and_records_the_disclosure() {
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     assert!(stderr(&refused).contains("denied"), "{}", stderr(&refused));
     assert_eq!(std::fs::read_to_string(&ics).unwrap(), text);
-    let log_after = stdout(&teho(&[
-        "access-log",
-        "--db",
-        db,
-        "--client",
-        "44001010013",
-    ]));
+    let log_after = helju_access_log(db);
     assert_eq!(log_after.matches("the home-care roster").count(), 1);
     // The same file as FHIR R4, to standard output: a Bundle, and a second disclosure.
     let fhir = teho(&[
@@ -592,13 +591,7 @@ fn export_ics_writes_the_calendar_and_records_the_disclosure() {
         "{}",
         stderr(&fhir)
     );
-    let log = stdout(&teho(&[
-        "access-log",
-        "--db",
-        db,
-        "--client",
-        "44001010013",
-    ]));
+    let log = helju_access_log(db);
     assert!(log.contains("HL7 FHIR R4"), "{log}");
     // Without --out the calendar goes to standard output.
     let mut plain = args(&manager, "");

@@ -11,7 +11,7 @@
 //!   `scheduledTiming`, with the plan's RRULE in [`RRULE_EXTENSION`].
 //! - Resource ids are TEHO's ids (UUIDs), `fullUrl` `urn:uuid:` the same; a visit not
 //!   done becomes an Appointment (`noshow`) and a Procedure (`not-done`) whose id is the
-//!   visit's id with its last bits turned ([`procedure_id`]).
+//!   visit's id with its last bits turned ([`companion_id`]).
 
 use std::collections::BTreeMap;
 
@@ -83,10 +83,12 @@ fn coding(system: &str, code: &str) -> Value {
     json!({ "system": code_system_url(system), "code": code })
 }
 
-/// The id of the Procedure of a visit not done: the visit's id with its last 16 bits
-/// turned, so that it differs from the Appointment's and stays the same on every export.
-pub fn procedure_id(visit: Uuid) -> Uuid {
-    Uuid::from_u128(visit.as_u128() ^ 0xFFFF)
+/// A second resource's id derived from a TEHO id: the id with its last 16 bits turned,
+/// so that it differs from the first and stays the same on every export — the Procedure
+/// of a visit not done (beside its Appointment), the requester of a referral (beside
+/// its ServiceRequest).
+pub fn companion_id(id: Uuid) -> Uuid {
+    Uuid::from_u128(id.as_u128() ^ 0xFFFF)
 }
 
 /// The Bundle.
@@ -136,7 +138,7 @@ pub fn bundle(input: &FhirInput<'_>) -> Value {
     for v in input.visits {
         add(v.visit.id.0.to_string(), appointment(v, patient_id));
         if v.visit.status == VisitStatus::NotDone {
-            let id = procedure_id(v.visit.id.0);
+            let id = companion_id(v.visit.id.0);
             add(id.to_string(), not_done(v, id, patient_id));
         }
     }
@@ -795,7 +797,7 @@ pub fn read_service_request(text: &str) -> crate::TehoResult<FhirReferral> {
 pub fn service_request(referral: &crate::case::Referral, patient: &crate::person::Person) -> Value {
     let request_id = referral.id.0;
     let patient_id = patient.id.0;
-    let doctor_id = procedure_id(request_id);
+    let doctor_id = companion_id(request_id);
     let mut period = json!({ "start": referral.start.to_string() });
     if let Some(e) = referral.end {
         period["end"] = json!(e.to_string());

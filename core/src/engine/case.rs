@@ -452,12 +452,7 @@ impl ClientFiles {
     /// path of the problem, and nothing is written (`docs/FHIR.md`).
     pub fn import_fhir_referral(&self, actor: &Actor, fhir: String) -> TehoResult<Referral> {
         self.door(actor, Operation::ImportFhirReferral, |c| {
-            // Refused first to whoever may not take in referrals at all.
-            let org = match &c.facts {
-                ActorFacts::Worker { organization, .. } => *organization,
-                _ => OrganizationId(uuid::Uuid::nil()),
-            };
-            c.authorize(Action::ManageReferrals, &Target::Organization { id: org })?;
+            c.referral_desk()?;
             let r = crate::fhir::read_service_request(&fhir)?;
             let key = crate::person::PersonIdentity::Estonian(r.patient).key();
             let person =
@@ -481,44 +476,48 @@ impl ClientFiles {
 
 impl Ctx<'_> {
     /// [`ClientFiles::enter_referral`] inside a call.
+    /// The actor's organisation, authorized to take in referrals (refused first to
+    /// whoever may not, before any input is read).
+    fn referral_desk(&mut self) -> TehoResult<OrganizationId> {
+        let org = match &self.facts {
+            ActorFacts::Worker { organization, .. } => *organization,
+            _ => OrganizationId(uuid::Uuid::nil()),
+        };
+        self.object(format!("organization:{org}"));
+        self.authorize(Action::ManageReferrals, &Target::Organization { id: org })?;
+        Ok(org)
+    }
+
     fn enter_referral(&mut self, new: NewReferral) -> TehoResult<Referral> {
-        let c = self;
-        {
-            let org = match &c.facts {
-                ActorFacts::Worker { organization, .. } => *organization,
-                _ => OrganizationId(uuid::Uuid::nil()),
-            };
-            c.object(format!("organization:{org}"));
-            c.authorize(Action::ManageReferrals, &Target::Organization { id: org })?;
-            if c.tx.person(new.patient)?.is_none() {
-                return Err(c.missing("person", new.patient));
-            }
-            check_period("referral", new.start, new.end)?;
-            let doctor_name = non_empty("doctor_name", &new.doctor_name)?;
-            if let ReferralSource::HealthInformationSystem { document_id } = &new.source {
-                non_empty("document_id", document_id)?;
-            }
-            if let Some(d) = new.doctor {
-                c.worker(d)?;
-            }
-            let (me, _, _) = c.me()?;
-            let r = Referral {
-                id: ReferralId(c.ids.next_id()),
-                patient: new.patient,
-                provider: org,
-                source: new.source,
-                start: new.start,
-                end: new.end,
-                doctor_name,
-                doctor: new.doctor,
-                status: ReferralStatus::Entered,
-                entered_by: me,
-                entered_at: c.at,
-            };
-            c.object(format!("referral:{}", r.id));
-            c.tx.insert(&r)?;
-            Ok(r)
+        let org = self.referral_desk()?;
+        if self.tx.person(new.patient)?.is_none() {
+            return Err(self.missing("person", new.patient));
         }
+        check_period("referral", new.start, new.end)?;
+        let doctor_name = non_empty("doctor_name", &new.doctor_name)?;
+        if let ReferralSource::HealthInformationSystem { document_id } = &new.source {
+            non_empty("document_id", document_id)?;
+        }
+        if let Some(d) = new.doctor {
+            self.worker(d)?;
+        }
+        let (me, _, _) = self.me()?;
+        let r = Referral {
+            id: ReferralId(self.ids.next_id()),
+            patient: new.patient,
+            provider: org,
+            source: new.source,
+            start: new.start,
+            end: new.end,
+            doctor_name,
+            doctor: new.doctor,
+            status: ReferralStatus::Entered,
+            entered_by: me,
+            entered_at: self.at,
+        };
+        self.object(format!("referral:{}", r.id));
+        self.tx.insert(&r)?;
+        Ok(r)
     }
 }
 
