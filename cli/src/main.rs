@@ -175,6 +175,21 @@ enum Format {
     Csv,
 }
 
+/// The acting worker, `--as WORKER_ID`.
+#[derive(Args, Debug, Clone, Copy)]
+struct Acting {
+    /// The acting worker's id
+    #[arg(long = "as", value_name = "WORKER_ID")]
+    id: uuid::Uuid,
+}
+
+impl Acting {
+    /// The engine's actor.
+    fn worker(self) -> Actor {
+        Actor::Worker(WorkerId(self.id))
+    }
+}
+
 /// `teho export …`.
 #[derive(Subcommand, Debug)]
 enum ExportCommand {
@@ -192,9 +207,8 @@ enum ExportCommand {
     Ics {
         #[command(flatten)]
         db: Db,
-        /// The acting worker's id
-        #[arg(long = "as", value_name = "WORKER_ID")]
-        actor: uuid::Uuid,
+        #[command(flatten)]
+        actor: Acting,
         /// The client file whose calendar to export
         #[arg(
             long,
@@ -229,9 +243,8 @@ enum ExportCommand {
     Fhir {
         #[command(flatten)]
         db: Db,
-        /// The acting worker's id
-        #[arg(long = "as", value_name = "WORKER_ID")]
-        actor: uuid::Uuid,
+        #[command(flatten)]
+        actor: Acting,
         /// The client file
         #[arg(long, value_name = "FILE_ID")]
         file: uuid::Uuid,
@@ -272,9 +285,8 @@ enum RetentionCommand {
         /// The day (YYYY-MM-DD)
         #[arg(long, value_name = "DATE", value_parser = date)]
         at: NaiveDate,
-        /// The acting worker's id
-        #[arg(long = "as", value_name = "WORKER_ID")]
-        actor: uuid::Uuid,
+        #[command(flatten)]
+        actor: Acting,
     },
 }
 
@@ -285,17 +297,15 @@ enum HoldsCommand {
     List {
         #[command(flatten)]
         db: Db,
-        /// The acting worker's id
-        #[arg(long = "as", value_name = "WORKER_ID")]
-        actor: uuid::Uuid,
+        #[command(flatten)]
+        actor: Acting,
     },
     /// Hold a client file's records from destruction
     Set {
         #[command(flatten)]
         db: Db,
-        /// The acting worker's id
-        #[arg(long = "as", value_name = "WORKER_ID")]
-        actor: uuid::Uuid,
+        #[command(flatten)]
+        actor: Acting,
         /// The client file
         #[arg(long, value_name = "FILE_ID")]
         file: uuid::Uuid,
@@ -307,9 +317,8 @@ enum HoldsCommand {
     Lift {
         #[command(flatten)]
         db: Db,
-        /// The acting worker's id
-        #[arg(long = "as", value_name = "WORKER_ID")]
-        actor: uuid::Uuid,
+        #[command(flatten)]
+        actor: Acting,
         /// The hold
         #[arg(long, value_name = "HOLD_ID")]
         hold: uuid::Uuid,
@@ -323,9 +332,8 @@ enum ActCommand {
     Create {
         #[command(flatten)]
         db: Db,
-        /// The acting worker's id
-        #[arg(long = "as", value_name = "WORKER_ID")]
-        actor: uuid::Uuid,
+        #[command(flatten)]
+        actor: Acting,
         /// The series (its code in the classification scheme)
         #[arg(long, value_name = "CODE")]
         series: String,
@@ -352,9 +360,8 @@ enum ActCommand {
     Approve {
         #[command(flatten)]
         db: Db,
-        /// The acting worker's id
-        #[arg(long = "as", value_name = "WORKER_ID")]
-        actor: uuid::Uuid,
+        #[command(flatten)]
+        actor: Acting,
         /// The act
         #[arg(long, value_name = "ACT_ID")]
         act: uuid::Uuid,
@@ -363,9 +370,8 @@ enum ActCommand {
     Execute {
         #[command(flatten)]
         db: Db,
-        /// The acting worker's id
-        #[arg(long = "as", value_name = "WORKER_ID")]
-        actor: uuid::Uuid,
+        #[command(flatten)]
+        actor: Acting,
         /// The act
         #[arg(long, value_name = "ACT_ID")]
         act: uuid::Uuid,
@@ -483,11 +489,6 @@ fn hand_over(
     Ok(())
 }
 
-/// The acting worker, `--as WORKER_ID`.
-fn worker(id: uuid::Uuid) -> Actor {
-    Actor::Worker(WorkerId(id))
-}
-
 /// Runs a command; `None` prints the help.
 fn run(command: Option<Command>) -> Result<ExitCode, String> {
     let Some(command) = command else {
@@ -546,14 +547,14 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
             };
             let export = match (file, whose) {
                 (Some(file), _) => engine.export_client_calendar(
-                    &worker(actor),
+                    &actor.worker(),
                     ClientFileId(file),
                     from,
                     until,
                     to,
                 ),
                 (None, Some(w)) => {
-                    engine.export_worker_calendar(&worker(actor), WorkerId(w), from, until, to)
+                    engine.export_worker_calendar(&actor.worker(), WorkerId(w), from, until, to)
                 }
                 (None, None) => return Err("give --file FILE_ID or --worker WORKER_ID".into()),
             };
@@ -584,7 +585,7 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
             let until = until.unwrap_or(today + chrono::Duration::days(183));
             let export = open(&db)?
                 .export_fhir(
-                    &worker(actor),
+                    &actor.worker(),
                     ClientFileId(file),
                     from,
                     until,
@@ -806,7 +807,7 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
         Command::Retention(RetentionCommand::Due { db, at, actor }) => {
             let engine = open(&db)?;
             let due = engine
-                .retention_due(&worker(actor), at)
+                .retention_due(&actor.worker(), at)
                 .map_err(|e| e.to_string())?;
             for d in &due {
                 println!(
@@ -823,7 +824,7 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
         }
         Command::Holds(HoldsCommand::List { db, actor }) => {
             let engine = open(&db)?;
-            for h in engine.holds(&worker(actor)).map_err(|e| e.to_string())? {
+            for h in engine.holds(&actor.worker()).map_err(|e| e.to_string())? {
                 println!(
                     "{}  {:?}  {}  from {}{}",
                     h.id,
@@ -844,7 +845,7 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
             let engine = open(&db)?;
             let h = engine
                 .set_hold(
-                    &worker(actor),
+                    &actor.worker(),
                     HoldScope::File(ClientFileId(file)),
                     basis,
                     None,
@@ -856,7 +857,7 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
         Command::Holds(HoldsCommand::Lift { db, actor, hold }) => {
             let engine = open(&db)?;
             let h = engine
-                .lift_hold(&worker(actor), HoldId(hold))
+                .lift_hold(&actor.worker(), HoldId(hold))
                 .map_err(|e| e.to_string())?;
             println!("hold {} lifted", h.id);
             Ok(ExitCode::SUCCESS)
@@ -875,7 +876,7 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
             let engine = open(&db)?;
             let act = engine
                 .draft_destruction_act(
-                    &worker(actor),
+                    &actor.worker(),
                     NewDestructionAct {
                         appraisal_reference: appraisal,
                         series,
@@ -895,14 +896,14 @@ fn run(command: Option<Command>) -> Result<ExitCode, String> {
         }
         Command::DestructionAct(ActCommand::Approve { db, actor, act }) => {
             let act = open(&db)?
-                .approve_destruction_act(&worker(actor), DestructionActId(act))
+                .approve_destruction_act(&actor.worker(), DestructionActId(act))
                 .map_err(|e| e.to_string())?;
             println!("destruction act {}: {:?}", act.id, act.status);
             Ok(ExitCode::SUCCESS)
         }
         Command::DestructionAct(ActCommand::Execute { db, actor, act }) => {
             let act = open(&db)?
-                .execute_destruction_act(&worker(actor), DestructionActId(act))
+                .execute_destruction_act(&actor.worker(), DestructionActId(act))
                 .map_err(|e| e.to_string())?;
             println!("destruction act {}: {:?}", act.id, act.status);
             Ok(ExitCode::SUCCESS)
