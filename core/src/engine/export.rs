@@ -75,17 +75,25 @@ impl Ctx<'_> {
         Ok(out)
     }
 
-    /// The iCalendar export of `visits`, recorded as disclosed in each of their files.
+    /// The iCalendar export of `visits`, recorded as disclosed in each of their files;
+    /// `file`, for a client's calendar, must be one the actor may disclose even when no
+    /// visit falls in the window.
     fn calendar_export(
         &mut self,
         name: &str,
         visits: Vec<CalendarVisit>,
         (from, to): (NaiveDate, NaiveDate),
         recipient: &ExportRecipient,
+        file: Option<ClientFileId>,
     ) -> TehoResult<CalendarExport> {
         let mut files: Vec<ClientFileId> = visits.iter().map(|v| v.visit.file).collect();
         files.sort();
         files.dedup();
+        if let Some(f) = file
+            && files.is_empty()
+        {
+            self.authorize_on_file(f, Action::RecordDisclosure)?;
+        }
         let what = format!("{name}, {from} to {to}: the visits as iCalendar events");
         let disclosures = self.disclosed(&files, &what, ICALENDAR_METHOD, recipient)?;
         self.object(format!(
@@ -115,8 +123,13 @@ impl ClientFiles {
     ) -> TehoResult<CalendarExport> {
         self.door(actor, Operation::ExportClientCalendar, |c| {
             let visits = c.client_calendar(file, from, to, true)?;
-            c.authorize_on_file(file, Action::RecordDisclosure)?;
-            c.calendar_export("client calendar", visits, (from, to), &recipient)
+            c.calendar_export(
+                "client calendar",
+                visits,
+                (from, to),
+                &recipient,
+                Some(file),
+            )
         })
     }
 
@@ -135,7 +148,7 @@ impl ClientFiles {
     ) -> TehoResult<CalendarExport> {
         self.door(actor, Operation::ExportWorkerCalendar, |c| {
             let visits = c.worker_calendar(worker, from, to, true)?;
-            c.calendar_export("worker calendar", visits, (from, to), &recipient)
+            c.calendar_export("worker calendar", visits, (from, to), &recipient, None)
         })
     }
 }
@@ -187,7 +200,6 @@ impl Ctx<'_> {
         use std::collections::BTreeMap;
 
         let view = self.client_file_view(file)?;
-        self.authorize_on_file(file, Action::RecordDisclosure)?;
         let visits = if self.may_read(file, DataCategory::Calendar)? {
             self.client_calendar(file, from, to, false)?
         } else {
