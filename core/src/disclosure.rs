@@ -56,6 +56,13 @@ pub enum AccessKind {
     Disclosure,
 }
 
+/// The outcome of an access-log line for an access that was allowed.
+pub const ALLOWED: &str = "allowed";
+
+/// How the outcome of an access-log line for a refused access begins (the reason
+/// follows).
+pub const REFUSED: &str = "refused: ";
+
 /// One line of the client's access log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AccessLogLine {

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::calendar::VisitStatus;
+use crate::disclosure::{ALLOWED, AccessKind, AccessLogLine, REFUSED};
 use crate::engine::CalendarVisit;
 use crate::error::name_of;
 use crate::file::{ClientFileView, ContactKind};
@@ -65,6 +66,10 @@ pub struct FhirInput<'a> {
     pub organizations: &'a BTreeMap<OrganizationId, Option<String>>,
     /// Workers named in what is shown, with the name where a read shows it.
     pub workers: &'a BTreeMap<WorkerId, Option<String>>,
+    /// The access log as [`crate::ClientFiles::access_log`] shows it, each line with the
+    /// id of its `AuditEvent` — empty unless the actor is the data subject (or their
+    /// guardian) taking their own copy.
+    pub access_log: &'a [(Uuid, AccessLogLine)],
 }
 
 fn instant(at: DateTime<Utc>) -> String {
@@ -144,6 +149,9 @@ pub fn bundle(input: &FhirInput<'_>) -> Value {
     }
     for e in input.log {
         add(e.id.0.to_string(), done(e, patient_id));
+    }
+    for (id, line) in input.access_log {
+        add(id.to_string(), audit_event(*id, line, patient_id));
     }
     json!({
         "resourceType": "Bundle",
@@ -431,6 +439,89 @@ fn done(e: &ServiceLogEntry, patient: Uuid) -> Value {
     p
 }
 
+/// The DICOM code system, whose audit event ids (DICOM PS3.16) FHIR R4's `AuditEvent.type`
+/// binding includes.
+const DICOM_SYSTEM: &str = "http://dicom.nema.org/resources/ontology/DCM";
+
+/// One line of the client's access log as an `AuditEvent` shaped after IHE BALP (Basic
+/// Audit Log Patterns): an access is DICOM `110110` Patient Record with the operation as
+/// `subtype` (TEHO's `operation` CodeSystem), `action` `R` for a query and `E` for a
+/// command; a disclosure is DICOM `110106` Export. The requestor is the agent (by name,
+/// as the log shows it), the patient the entity, the purpose or legal basis
+/// `purposeOfEvent`, and the log's outcome text `outcomeDesc`. TEHO is the observer.
+fn audit_event(id: Uuid, line: &AccessLogLine, patient: Uuid) -> Value {
+    let operation = crate::engine::Operation::ALL
+        .iter()
+        .find(|o| o.audit_name() == line.what);
+    let (event, action) = match line.kind {
+        AccessKind::Access => (
+            json!({ "system": DICOM_SYSTEM, "code": "110110", "display": "Patient Record" }),
+            match operation.map(|o| o.kind()) {
+                Some(crate::store::UnitKind::Query) => "R",
+                _ => "E",
+            },
+        ),
+        AccessKind::Disclosure => (
+            json!({ "system": DICOM_SYSTEM, "code": "110106", "display": "Export" }),
+            "R",
+        ),
+    };
+    let outcome = if line.outcome == ALLOWED {
+        "0"
+    } else if line.outcome.starts_with(REFUSED) {
+        "4"
+    } else if line.kind == AccessKind::Disclosure {
+        "0"
+    } else {
+        "8"
+    };
+    let mut agents = vec![json!({ "who": { "display": line.who }, "requestor": true })];
+    if let Some(o) = &line.organisation {
+        agents.push(json!({
+            "role": [{ "text": "organisation of the requestor" }],
+            "who": { "display": o },
+            "requestor": false,
+        }));
+    }
+    let mut entity = json!({
+        "what": reference(patient),
+        "type": {
+            "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
+            "code": "1",
+            "display": "Person",
+        },
+        "role": {
+            "system": "http://terminology.hl7.org/CodeSystem/object-role",
+            "code": "1",
+            "display": "Patient",
+        },
+    });
+    if line.kind == AccessKind::Disclosure {
+        entity["description"] = json!(line.what);
+    }
+    let mut e = json!({
+        "resourceType": "AuditEvent",
+        "id": id.to_string(),
+        "type": event,
+        "action": action,
+        "recorded": instant(line.at),
+        "outcome": outcome,
+        "outcomeDesc": line.outcome,
+        "agent": agents,
+        "source": { "observer": { "display": "TEHO" } },
+        "entity": [entity],
+    });
+    if let Some(o) = operation {
+        let mut code = coding("operation", o.audit_name());
+        code["display"] = json!(o.name());
+        e["subtype"] = json!([code]);
+    }
+    if !line.why.is_empty() {
+        e["purposeOfEvent"] = json!([{ "text": line.why }]);
+    }
+    e
+}
+
 /// TEHO's CodeSystems: the enums' variants with the first sentence of their rustdoc,
 /// and the plans' action codes (defined by each provider: `content` `not-present`).
 pub fn code_systems() -> Vec<Value> {
@@ -469,6 +560,24 @@ pub fn code_systems() -> Vec<Value> {
         enumerated::<Domain>("domain", "TEHO domains"),
         enumerated::<NotDoneReason>("not-done-reason", "TEHO reasons a visit was not done"),
         enumerated::<VisitStatus>("visit-status", "TEHO visit statuses"),
+        {
+            let concepts: Vec<Value> = crate::engine::Operation::ALL
+                .iter()
+                .map(|o| json!({ "code": o.audit_name(), "display": o.name() }))
+                .collect();
+            json!({
+                "resourceType": "CodeSystem",
+                "id": "teho-operation",
+                "url": code_system_url("operation"),
+                "name": "TEHOOperations",
+                "title": "TEHO operations, as audit entries name them",
+                "status": "active",
+                "caseSensitive": true,
+                "content": "complete",
+                "count": concepts.len(),
+                "concept": concepts,
+            })
+        },
         json!({
             "resourceType": "CodeSystem",
             "id": "teho-action",

@@ -23,19 +23,53 @@ pub fn json_strings<'a>(v: &'a serde_json::Value, key: &'a str, out: &mut Vec<(&
 }
 
 /// The free texts of a FHIR export — names, identifiers, contacts, notes, reasons, the
-/// actions — that must each be in what the exporting actor's reads show; the texts the
-/// export writes itself (its labels, system URLs, the parts added around a read's text)
-/// are left out.
+/// actions, the access log's requestors, purposes and outcomes — that must each be in
+/// what the exporting actor's reads show; the texts the export writes itself (its labels,
+/// system URLs, the displays of codes, the parts added around a read's text) are left
+/// out.
 pub fn fhir_free_texts(bundle: &serde_json::Value) -> Vec<String> {
+    fn walk<'a>(v: &'a serde_json::Value, key: &'a str, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::String(s) => {
+                const KEYS: [&str; 8] = [
+                    "text",
+                    "family",
+                    "given",
+                    "value",
+                    "name",
+                    "display",
+                    "description",
+                    "outcomeDesc",
+                ];
+                if KEYS.contains(&key) {
+                    out.push(s);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|x| walk(x, key, out)),
+            serde_json::Value::Object(map) => {
+                // A Coding's display is the code system's, not the file's.
+                let coding = map.contains_key("system") && map.contains_key("code");
+                for (k, x) in map {
+                    if !(coding && k == "display") {
+                        walk(x, k, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    const LABELS: [&str; 5] = [
+        "Service network (teenusevõrgustik)",
+        "organisation of the requestor",
+        "TEHO",
+        "cancelled",
+        "replaced after a change of the plan",
+    ];
     let mut all = Vec::new();
-    json_strings(bundle, "", &mut all);
+    walk(bundle, "", &mut all);
     all.into_iter()
-        .filter(|(key, value)| {
-            ["text", "family", "given", "value", "name"].contains(key)
-                && !value.starts_with("https://")
-                && *value != "Service network (teenusevõrgustik)"
-        })
-        .map(|(_, value)| {
+        .filter(|value| !value.starts_with("https://") && !LABELS.contains(value))
+        .map(|value| {
             let value = value.rsplit(" only: ").next().unwrap_or(value);
             value.split(" (").next().unwrap_or(value).to_string()
         })

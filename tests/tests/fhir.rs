@@ -5,7 +5,8 @@
 //! access log; everyone else is refused and nothing is recorded. The Bundles are
 //! written to `target/fhir-export/`, with the town's referral as a ServiceRequest, for
 //! the independent validator (`scripts/test` runs
-//! HAPI FHIR's on them: `scripts/fhir-validate`).
+//! HAPI FHIR's on them: `scripts/fhir-validate`). Laine's own copy, with her access log
+//! as AuditEvents, is checked the same way against her reads and written beside them.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -75,26 +76,6 @@ fn every_worker_of_the_demo_town_gets_laines_file_as_their_reads_show_it_or_noth
         let entries = bundle["entry"].as_array().unwrap();
         assert_eq!(entries.len() as u64, export["resources"].as_u64().unwrap());
 
-        // Every reference resolves inside the Bundle; every fullUrl is its resource's id.
-        let urls: BTreeSet<&str> = entries
-            .iter()
-            .map(|e| e["fullUrl"].as_str().unwrap())
-            .collect();
-        assert_eq!(urls.len(), entries.len(), "{name}: a fullUrl twice");
-        for e in entries {
-            assert_eq!(
-                e["fullUrl"].as_str().unwrap(),
-                format!("urn:uuid:{}", e["resource"]["id"].as_str().unwrap())
-            );
-        }
-        let mut all = Vec::new();
-        teho_tests::json_strings(&bundle, "", &mut all);
-        for (key, value) in &all {
-            if *key == "reference" {
-                assert!(urls.contains(value), "{name}: {value} does not resolve");
-            }
-        }
-
         // The free texts — names, addresses, contacts, notes, reasons — are each in what
         // the worker's own reads show.
         let mut reads = vec![
@@ -112,16 +93,7 @@ fn every_worker_of_the_demo_town_gets_laines_file_as_their_reads_show_it_or_noth
                 .unwrap(),
             );
         }
-        let shown = serde_json::to_string(&reads).unwrap();
-        let texts = teho_tests::fhir_free_texts(&bundle);
-        for value in &texts {
-            assert!(
-                shown.contains(value.as_str()),
-                "{name}'s export holds {value:?}, which their reads do not show"
-            );
-        }
-        let checked = texts.len();
-        assert!(checked > 10, "{name}: only {checked} texts checked");
+        holds_only_what_was_shown(name, &bundle, &reads);
 
         // The disclosure, with its five fields.
         let d = &export["disclosure"];
@@ -156,6 +128,45 @@ fn every_worker_of_the_demo_town_gets_laines_file_as_their_reads_show_it_or_noth
         .filter(|l| l["kind"] == "Disclosure" && l["outcome"].as_str().unwrap().contains("FHIR"))
         .count();
     assert_eq!(disclosures, exported.len(), "{exported:?}");
+
+    // Laine's own copy: her file as her reads show it and her access log as AuditEvents
+    // (one per line, the exports' disclosures among them); her relative may not take it.
+    let copy = call(&client, "copy_for_data_subject", window.clone()).unwrap();
+    let bundle: Value = serde_json::from_str(copy["bundle"].as_str().unwrap()).unwrap();
+    let log = call(&client, "access_log", json!({"file": file})).unwrap();
+    let lines = log.as_array().unwrap().len() - 1; // less the copy's own line
+    assert_eq!(copy["audit_events"].as_u64().unwrap() as usize, lines);
+    let mut reads = vec![
+        call(&client, "client_file", json!({"file": file})).unwrap(),
+        call(&client, "client_calendar", window.clone()).unwrap(),
+        call(&client, "service_log", window.clone()).unwrap(),
+        log,
+    ];
+    for v in reads[1].as_array().cloned().unwrap_or_default() {
+        if let Ok(shown) = call(
+            &client,
+            "visit_with_plan",
+            json!({"visit": v["visit"]["id"]}),
+        ) {
+            reads.push(shown);
+        }
+    }
+    holds_only_what_was_shown("Laine", &bundle, &reads);
+    let events = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "AuditEvent")
+        .count();
+    assert_eq!(events, lines);
+    std::fs::write(
+        out_dir.join("copy-for-laine.json"),
+        serde_json::to_string_pretty(&bundle).unwrap(),
+    )
+    .unwrap();
+    let relative = json!({"Person": saved["relative"]["id"]});
+    let refused = call(&relative, "copy_for_data_subject", window.clone()).unwrap_err();
+    assert_eq!(refused.kind, "access_denied", "{}", refused.message);
 
     // The town's referral from the health information system as the ServiceRequest it
     // came as (for the validator too), taken in again through the door: the same
@@ -207,4 +218,38 @@ fn every_worker_of_the_demo_town_gets_laines_file_as_their_reads_show_it_or_noth
             path.display()
         );
     }
+}
+
+/// `bundle`'s references all resolve inside it, each `fullUrl` is its resource's id, and
+/// every free text in it is in `reads` (what `name`'s own reads showed).
+fn holds_only_what_was_shown(name: &str, bundle: &Value, reads: &[Value]) {
+    let entries = bundle["entry"].as_array().unwrap();
+    let urls: BTreeSet<&str> = entries
+        .iter()
+        .map(|e| e["fullUrl"].as_str().unwrap())
+        .collect();
+    assert_eq!(urls.len(), entries.len(), "{name}: a fullUrl twice");
+    for e in entries {
+        assert_eq!(
+            e["fullUrl"].as_str().unwrap(),
+            format!("urn:uuid:{}", e["resource"]["id"].as_str().unwrap())
+        );
+    }
+    let mut all = Vec::new();
+    teho_tests::json_strings(bundle, "", &mut all);
+    for (key, value) in &all {
+        if *key == "reference" {
+            assert!(urls.contains(value), "{name}: {value} does not resolve");
+        }
+    }
+    let shown = serde_json::to_string(reads).unwrap();
+    let texts = teho_tests::fhir_free_texts(bundle);
+    for value in &texts {
+        assert!(
+            shown.contains(value.as_str()),
+            "{name}'s export holds {value:?}, which their reads do not show"
+        );
+    }
+    let checked = texts.len();
+    assert!(checked > 10, "{name}: only {checked} texts checked");
 }

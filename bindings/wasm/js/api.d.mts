@@ -389,6 +389,16 @@ export type ContractStatus = "Prepared" | "Concluded" | "Terminated";
  */
 export type DataCategory = "Identity" | "ResidenceContacts" | "Card" | "Network" | "Calendar" | "ServiceLog" | "NotDone" | "DirectingDecision" | "ApplicationDecision" | "Assessment" | "CasePlan" | "Disability" | "Guardianship" | "Income" | "ProfessionalNote" | "ConditionAssessment" | "SupervisionAct" | "PsychiatricDiagnosis";
 
+/** A data subject's own copy of their client file as a FHIR R4 Bundle. */
+export interface DataSubjectCopy {
+  /** How many of them are `AuditEvent`s: one per line of the access log. */
+  audit_events: number;
+  /** The Bundle (type `collection`) as FHIR JSON. */
+  bundle: string;
+  /** How many resources it holds. */
+  resources: number;
+}
+
 /** Everything a death changed, with the state each change replaced. */
 export interface DeathEffects {
   /** Concluded contracts terminated on the date. */
@@ -2393,6 +2403,16 @@ export declare class Commands {
    * @throws {TehoError} the error of its kind: AccessDenied, InvalidInput, NotFound, …
    */
   exportFhir(actor: Actor, file: ClientFileId, from: string, to: string, recipient: ExportRecipient): FhirExport;
+  /**
+   * Runs the engine's `copy_for_data_subject` (query, audited as `client_file.copy_fhir`) as `actor`: authorized, audited, then done.
+   *
+   * @param actor who acts: `"System"`, `{Worker: id}`, `{Person: id}`, …
+   * @param file ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+   * @param from DateLike
+   * @param to DateLike
+   * @throws {TehoError} the error of its kind: AccessDenied, InvalidInput, NotFound, …
+   */
+  copyForDataSubject(actor: Actor, file: ClientFileId, from: string, to: string): DataSubjectCopy;
 }
 
 /** The method name of each engine command (`create_plan` → `createPlan`). */

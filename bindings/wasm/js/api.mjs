@@ -419,6 +419,11 @@ export class Commands {
   exportFhir(actor, file, from, to, recipient) {
     return this.call(actor, { command: "export_fhir", args: { file: file ?? null, from: from ?? null, to: to ?? null, recipient: recipient ?? null } });
   }
+
+  /** The engine's `copy_for_data_subject` as `actor`. */
+  copyForDataSubject(actor, file, from, to) {
+    return this.call(actor, { command: "copy_for_data_subject", args: { file: file ?? null, from: from ?? null, to: to ?? null } });
+  }
 }
 
 /** The method name of each engine command (`create_plan` → `createPlan`). */
@@ -506,4 +511,5 @@ export const COMMANDS = Object.freeze({
   export_worker_calendar: "exportWorkerCalendar",
   import_fhir_referral: "importFhirReferral",
   export_fhir: "exportFhir",
+  copy_for_data_subject: "copyForDataSubject",
 });

@@ -172,7 +172,8 @@ pub struct ReportLine {
     pub clients: u32,
 }
 
-fn window(from: NaiveDate, to: NaiveDate) -> TehoResult<(DateTime<Utc>, DateTime<Utc>)> {
+/// The instants of Tallinn days `from ..= to`, refused when reversed or over 366 days.
+pub(super) fn window(from: NaiveDate, to: NaiveDate) -> TehoResult<(DateTime<Utc>, DateTime<Utc>)> {
     check_period("window", from, Some(to))?;
     if (to - from).num_days() >= MAX_QUERY_DAYS {
         return Err(TehoError::invalid(

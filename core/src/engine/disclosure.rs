@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::ClientFiles;
 use crate::access::{Action, Actor, Target};
 use crate::audit::AuditDecision;
-use crate::disclosure::{AccessKind, AccessLogLine, Disclosure, NewDisclosure};
+use crate::disclosure::{ALLOWED, AccessKind, AccessLogLine, Disclosure, NewDisclosure, REFUSED};
 use crate::error::{TehoError, TehoResult};
 use crate::ids::{ClientFileId, DisclosureId, OrganizationId};
 
@@ -64,54 +64,65 @@ impl ClientFiles {
     pub fn access_log(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<AccessLogLine>> {
         self.door(actor, Operation::AccessLog, |c| {
             c.authorize_on_file(file, Action::ReadAccessLog)?;
-            let mut orgs: HashMap<OrganizationId, Option<String>> = HashMap::new();
-            let mut lines = Vec::new();
-            for e in c.tx.audit_of_file(file)? {
-                let organisation = match e.actor.organization {
-                    None => None,
-                    Some(o) => match orgs.get(&o) {
-                        Some(n) => n.clone(),
-                        None => {
-                            let n = c.tx.organization(o)?.map(|x| x.name);
-                            orgs.insert(o, n.clone());
-                            n
-                        }
-                    },
-                };
-                let outcome = match &e.decision {
-                    AuditDecision::Allowed(_) if e.outcome == "ok" => "allowed".to_string(),
-                    AuditDecision::Denied(reason) => format!("refused: {reason}"),
-                    _ => format!("failed: {}", e.outcome),
-                };
-                lines.push(AccessLogLine {
-                    at: e.at,
-                    kind: AccessKind::Access,
-                    who: e.actor.name,
-                    organisation,
-                    what: e.operation,
-                    why: e.purpose,
-                    outcome,
-                });
-            }
-            for d in c.tx.disclosures_of_file(file)? {
-                let who = c.tx.worker(d.by)?;
-                let organisation = match &who {
-                    Some(w) => c.tx.organization(w.organization)?.map(|o| o.name),
-                    None => None,
-                };
-                lines.push(AccessLogLine {
-                    at: d.at,
-                    kind: AccessKind::Disclosure,
-                    who: who.map(|w| w.full_name()).unwrap_or_default(),
-                    organisation,
-                    what: d.what,
-                    why: d.legal_basis,
-                    outcome: format!("disclosed to {} by {}", d.recipient, d.method),
-                });
-            }
-            lines.sort_by_key(|l| l.at);
-            Ok(lines)
+            c.access_log_lines(file)
         })
+    }
+}
+
+impl super::Ctx<'_> {
+    /// The access log's lines, oldest first, for an actor already allowed to read them.
+    pub(crate) fn access_log_lines(
+        &mut self,
+        file: ClientFileId,
+    ) -> TehoResult<Vec<AccessLogLine>> {
+        let c = self;
+        let mut orgs: HashMap<OrganizationId, Option<String>> = HashMap::new();
+        let mut lines = Vec::new();
+        for e in c.tx.audit_of_file(file)? {
+            let organisation = match e.actor.organization {
+                None => None,
+                Some(o) => match orgs.get(&o) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = c.tx.organization(o)?.map(|x| x.name);
+                        orgs.insert(o, n.clone());
+                        n
+                    }
+                },
+            };
+            let outcome = match &e.decision {
+                AuditDecision::Allowed(_) if e.outcome == "ok" => ALLOWED.to_string(),
+                AuditDecision::Denied(reason) => format!("{REFUSED}{reason}"),
+                _ => format!("failed: {}", e.outcome),
+            };
+            lines.push(AccessLogLine {
+                at: e.at,
+                kind: AccessKind::Access,
+                who: e.actor.name,
+                organisation,
+                what: e.operation,
+                why: e.purpose,
+                outcome,
+            });
+        }
+        for d in c.tx.disclosures_of_file(file)? {
+            let who = c.tx.worker(d.by)?;
+            let organisation = match &who {
+                Some(w) => c.tx.organization(w.organization)?.map(|o| o.name),
+                None => None,
+            };
+            lines.push(AccessLogLine {
+                at: d.at,
+                kind: AccessKind::Disclosure,
+                who: who.map(|w| w.full_name()).unwrap_or_default(),
+                organisation,
+                what: d.what,
+                why: d.legal_basis,
+                outcome: format!("disclosed to {} by {}", d.recipient, d.method),
+            });
+        }
+        lines.sort_by_key(|l| l.at);
+        Ok(lines)
     }
 }
 

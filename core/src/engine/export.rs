@@ -189,6 +189,59 @@ impl ClientFiles {
     }
 }
 
+/// A data subject's own copy of their client file as a FHIR R4 Bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DataSubjectCopy {
+    /// The Bundle (type `collection`) as FHIR JSON.
+    pub bundle: String,
+    /// How many resources it holds.
+    pub resources: u32,
+    /// How many of them are `AuditEvent`s: one per line of the access log.
+    pub audit_events: u32,
+}
+
+impl ClientFiles {
+    /// The client's (or guardian's) own copy of the file as a FHIR R4 Bundle: what
+    /// [`ClientFiles::export_fhir`] holds, as far as the data subject's own reads show
+    /// it, and the access log — every access to and disclosure of the file — as
+    /// `AuditEvent`s shaped after IHE BALP. This is the data subject's access to their
+    /// data through an authenticated electronic channel (seed `002_b4b88f78f180845d.txt`
+    /// §17(5); `DOMAIN.md` rule 12), not a disclosure to a third party, so it is
+    /// accounted for as an access in that same log rather than as a disclosure.
+    pub fn copy_for_data_subject(
+        &self,
+        actor: &Actor,
+        file: ClientFileId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> TehoResult<DataSubjectCopy> {
+        self.door(actor, Operation::CopyForDataSubject, |c| {
+            c.authorize_on_file(file, Action::ReadAccessLog)?;
+            let (bundle, resources) = c.fhir_bundle(file, (from, to), true)?;
+            let audit_events = bundle["entry"].as_array().map_or(0, |entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["resource"]["resourceType"] == "AuditEvent")
+                    .count()
+            });
+            c.object(format!(
+                "client_file:{file} {from}..{to} as FHIR for the data subject"
+            ));
+            Ok(DataSubjectCopy {
+                bundle: pretty(&bundle)?,
+                resources,
+                audit_events: u32::try_from(audit_events).unwrap_or(u32::MAX),
+            })
+        })
+    }
+}
+
+fn pretty(bundle: &serde_json::Value) -> TehoResult<String> {
+    serde_json::to_string_pretty(bundle).map_err(|e| crate::TehoError::Internal {
+        message: format!("writing the bundle: {e}"),
+    })
+}
+
 impl Ctx<'_> {
     fn fhir(
         &mut self,
@@ -196,10 +249,42 @@ impl Ctx<'_> {
         (from, to): (NaiveDate, NaiveDate),
         recipient: &ExportRecipient,
     ) -> TehoResult<FhirExport> {
+        let (bundle, resources) = self.fhir_bundle(file, (from, to), false)?;
+        let what = format!(
+            "client file as FHIR R4 ({resources} resources: the client, the network, the plans, \
+             the visits and services of {from} to {to})"
+        );
+        let mut disclosures = self.disclosed(&[file], &what, FHIR_METHOD, recipient)?;
+        self.object(format!(
+            "client_file:{file} {from}..{to} as FHIR to {}",
+            recipient.recipient
+        ));
+        let disclosure = disclosures
+            .pop()
+            .ok_or_else(|| crate::TehoError::Internal {
+                message: "a FHIR export recorded no disclosure".into(),
+            })?;
+        Ok(FhirExport {
+            bundle: pretty(&bundle)?,
+            resources,
+            disclosure,
+        })
+    }
+
+    /// The Bundle of `file` as the actor's own reads show it, and how many resources it
+    /// holds; with the access log as `AuditEvent`s when `access_log` (the caller has
+    /// checked that the actor may read it).
+    fn fhir_bundle(
+        &mut self,
+        file: ClientFileId,
+        (from, to): (NaiveDate, NaiveDate),
+        access_log: bool,
+    ) -> TehoResult<(serde_json::Value, u32)> {
         use crate::access::DataCategory;
         use std::collections::BTreeMap;
 
         let view = self.client_file_view(file)?;
+        super::calendar::window(from, to)?;
         let visits = if self.may_read(file, DataCategory::Calendar)? {
             self.client_calendar(file, from, to, false)?
         } else {
@@ -265,6 +350,15 @@ impl Ctx<'_> {
             organizations.entry(plan.provider).or_insert(None);
         }
         let id = self.ids.next_id();
+        let access_log = if access_log {
+            let lines = self.access_log_lines(file)?;
+            lines
+                .into_iter()
+                .map(|line| (self.ids.next_id(), line))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let bundle = crate::fhir::bundle(&crate::fhir::FhirInput {
             id,
             at: self.at,
@@ -274,30 +368,9 @@ impl Ctx<'_> {
             plans: &plans,
             organizations: &organizations,
             workers: &workers,
+            access_log: &access_log,
         });
         let resources = bundle["entry"].as_array().map_or(0, Vec::len);
-        let what = format!(
-            "client file as FHIR R4 ({resources} resources: the client, the network, the plans, \
-             the visits and services of {from} to {to})"
-        );
-        let mut disclosures = self.disclosed(&[file], &what, FHIR_METHOD, recipient)?;
-        self.object(format!(
-            "client_file:{file} {from}..{to} as FHIR to {}",
-            recipient.recipient
-        ));
-        let disclosure = disclosures
-            .pop()
-            .ok_or_else(|| crate::TehoError::Internal {
-                message: "a FHIR export recorded no disclosure".into(),
-            })?;
-        Ok(FhirExport {
-            bundle: serde_json::to_string_pretty(&bundle).map_err(|e| {
-                crate::TehoError::Internal {
-                    message: format!("writing the bundle: {e}"),
-                }
-            })?,
-            resources: u32::try_from(resources).unwrap_or(u32::MAX),
-            disclosure,
-        })
+        Ok((bundle, u32::try_from(resources).unwrap_or(u32::MAX)))
     }
 }

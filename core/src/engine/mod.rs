@@ -40,7 +40,9 @@ mod retention;
 mod views;
 
 pub use calendar::{CalendarVisit, VisitPlan, VisitWithPlan};
-pub use export::{CalendarExport, ExportRecipient, FHIR_METHOD, FhirExport, ICALENDAR_METHOD};
+pub use export::{
+    CalendarExport, DataSubjectCopy, ExportRecipient, FHIR_METHOD, FhirExport, ICALENDAR_METHOD,
+};
 pub use request::{Operation, Request, api_description};
 pub use views::{ClientHome, HomeView, ServiceCheck, ServingProvider};
 

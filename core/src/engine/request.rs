@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::calendar::{CalendarVisit, VisitWithPlan};
-use super::export::{CalendarExport, ExportRecipient, FhirExport};
+use super::export::{CalendarExport, DataSubjectCopy, ExportRecipient, FhirExport};
 use super::{
     ClientHome, HomeView, MonthlyReport, PlanItemOutcome, ServiceCheck, SplitOutcome, VisitChange,
 };
@@ -258,6 +258,7 @@ requests! {
     ExportWorkerCalendar { worker: WorkerId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_worker_calendar(worker, from, to, recipient) -> CalendarExport, command "calendar.export_worker";
     ImportFhirReferral { fhir: String } => import_fhir_referral(fhir) -> Referral, command "referral.import_fhir";
     ExportFhir { file: ClientFileId, from: NaiveDate, to: NaiveDate, recipient: ExportRecipient } => export_fhir(file, from, to, recipient) -> FhirExport, command "client_file.export_fhir";
+    CopyForDataSubject { file: ClientFileId, from: NaiveDate, to: NaiveDate } => copy_for_data_subject(file, from, to) -> DataSubjectCopy, query "client_file.copy_fhir";
 }
 
 /// How [`ClientFiles::execute_as`] writes a result: as a [`Value`] or as JSON text.

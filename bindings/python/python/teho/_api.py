@@ -49,6 +49,7 @@ __all__ = [
     "ContractId",
     "ContractStatus",
     "DataCategory",
+    "DataSubjectCopy",
     "DeathEffects",
     "DecisionId",
     "DecisionOutcome",
@@ -1252,6 +1253,21 @@ class Contract(Record):
     """Why it was terminated."""
 
     _fields = {'concluded_on': ('opt', 'date'), 'file': None, 'id': None, 'prepared_by': None, 'prepared_on': 'date', 'provider': None, 'service': None, 'status': None, 'terminated_on': ('opt', 'date'), 'termination_reason': None}
+
+
+class DataSubjectCopy(Record):
+    """A data subject's own copy of their client file as a FHIR R4 Bundle."""
+
+    audit_events: int
+    """How many of them are `AuditEvent`s: one per line of the access log."""
+
+    bundle: str
+    """The Bundle (type `collection`) as FHIR JSON."""
+
+    resources: int
+    """How many resources it holds."""
+
+    _fields = {'audit_events': None, 'bundle': None, 'resources': None}
 
 
 class DeathEffects(Record):
@@ -3159,8 +3175,19 @@ class Commands(Caller):
         """
         return cast("FhirExport", self._run(actor, "export_fhir", {"file": file, "from": from_, "to": to, "recipient": recipient}))
 
+    def copy_for_data_subject(self, actor: Actor, file: ClientFileId, from_: DateLike, to: DateLike) -> DataSubjectCopy:
+        """Runs the engine's ``copy_for_data_subject`` as ``actor`` (authorized and audited) and returns :class:`DataSubjectCopy`.
 
-RESULTS: Dict[str, Any] = {'create_plan': ('class', 'CarePlan'), 'add_plan_item': ('class', 'PlanItemOutcome'), 'change_plan_item': ('class', 'PlanItemOutcome'), 'split_plan_item': ('class', 'SplitOutcome'), 'client_calendar': ('list', ('class', 'CalendarVisit')), 'worker_calendar': ('list', ('class', 'CalendarVisit')), 'visit_with_plan': ('class', 'VisitWithPlan'), 'move_visit': ('class', 'VisitChange'), 'cancel_visit': ('class', 'Visit'), 'mark_done': ('class', 'ServiceLogEntry'), 'mark_not_done': ('class', 'Visit'), 'add_log_entry': ('class', 'ServiceLogEntry'), 'service_log': ('list', ('class', 'ServiceLogEntry')), 'missed_visits': ('list', ('class', 'Visit')), 'worker_report': ('list', ('class', 'ServiceLogEntry')), 'monthly_report': ('class', 'MonthlyReport'), 'find_client': ('list', ('class', 'FileSummary')), 'enter_application': ('class', 'Application'), 'decide_application': ('class', 'CaseDecision'), 'applications': ('list', ('class', 'Application')), 'decisions': ('list', ('class', 'CaseDecision')), 'register_client': ('class', 'Membership'), 'assign_worker': ('class', 'ClientCard'), 'enter_referral': ('class', 'Referral'), 'register_referral': ('tuple', (('class', 'ClientFile'), ('class', 'Referral'))), 'reject_referral': ('class', 'Referral'), 'prepare_contract': ('class', 'Contract'), 'conclude_contract': ('class', 'Contract'), 'terminate_contract': ('tuple', (('class', 'Contract'), ('class', 'TerminationEffects'))), 'contracts': ('list', ('class', 'Contract')), 'record_assessment': ('class', 'Assessment'), 'assessments': ('list', ('class', 'Assessment')), 'record_death': ('class', 'DeathEffects'), 'void_death': ('class', 'Compensation'), 'correct_death_date': ('tuple', (('class', 'Compensation'), ('class', 'DeathEffects'))), 'import_notices': ('class', 'ImportReport'), 'register_organization': ('class', 'Organization'), 'register_worker': ('class', 'Worker'), 'record_employment_end': ('class', 'EmploymentEnd'), 'compliance_breaches': ('list', ('class', 'ComplianceBreach')), 'record_disclosure': ('class', 'Disclosure'), 'file_of_code': None, 'access_log': ('list', ('class', 'AccessLogLine')), 'set_restriction': ('class', 'AccessRestriction'), 'lift_restriction': ('class', 'AccessRestriction'), 'register_person': ('class', 'Person'), 'open_client_file': ('class', 'ClientFile'), 'client_file': ('class', 'ClientFileView'), 'client_card': ('class', 'ClientCard'), 'update_good_to_know': ('class', 'ClientCard'), 'set_card_provider': ('class', 'ClientCard'), 'add_member': ('class', 'Membership'), 'end_membership': ('class', 'Membership'), 'network': ('list', ('class', 'Membership')), 'grant_substitution': ('class', 'Substitution'), 'add_entry': ('class', 'Entry'), 'entries': ('list', ('class', 'Entry')), 'inbox': ('list', ('class', 'Notification')), 'mark_notification': ('class', 'Notification'), 'notify_network': ('list', ('class', 'Notification')), 'bootstrap': ('tuple', (('class', 'Organization'), ('class', 'Worker'))), 'verify_audit': ('class', 'VerifyReport'), 'verify_audit_since': ('class', 'VerifyReport'), 'verify_audit_deep': ('class', 'VerifyReport'), 'audit_checkpoint': ('class', 'Checkpoint'), 'reporting_deadlines': ('list', ('class', 'ReportDue')), 'submit_report': ('class', 'ReportSubmission'), 'retention_due': ('list', ('class', 'DueRecord')), 'set_hold': ('class', 'Hold'), 'holds': ('list', ('class', 'Hold')), 'lift_hold': ('class', 'Hold'), 'draft_destruction_act': ('class', 'DestructionAct'), 'approve_destruction_act': ('class', 'DestructionAct'), 'execute_destruction_act': ('class', 'DestructionAct'), 'home_view': ('class', 'HomeView'), 'client_home': ('class', 'ClientHome'), 'check_services': ('class', 'ServiceCheck'), 'notify_unserved': None, 'send_discharge': None, 'export_client_calendar': ('class', 'CalendarExport'), 'export_worker_calendar': ('class', 'CalendarExport'), 'import_fhir_referral': ('class', 'Referral'), 'export_fhir': ('class', 'FhirExport')}
+        Arguments:
+            actor: who acts (``"System"``, :func:`worker`, :func:`person`, :func:`supervising`).
+            file: ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+            from_: DateLike
+            to: DateLike
+        """
+        return cast("DataSubjectCopy", self._run(actor, "copy_for_data_subject", {"file": file, "from": from_, "to": to}))
+
+
+RESULTS: Dict[str, Any] = {'create_plan': ('class', 'CarePlan'), 'add_plan_item': ('class', 'PlanItemOutcome'), 'change_plan_item': ('class', 'PlanItemOutcome'), 'split_plan_item': ('class', 'SplitOutcome'), 'client_calendar': ('list', ('class', 'CalendarVisit')), 'worker_calendar': ('list', ('class', 'CalendarVisit')), 'visit_with_plan': ('class', 'VisitWithPlan'), 'move_visit': ('class', 'VisitChange'), 'cancel_visit': ('class', 'Visit'), 'mark_done': ('class', 'ServiceLogEntry'), 'mark_not_done': ('class', 'Visit'), 'add_log_entry': ('class', 'ServiceLogEntry'), 'service_log': ('list', ('class', 'ServiceLogEntry')), 'missed_visits': ('list', ('class', 'Visit')), 'worker_report': ('list', ('class', 'ServiceLogEntry')), 'monthly_report': ('class', 'MonthlyReport'), 'find_client': ('list', ('class', 'FileSummary')), 'enter_application': ('class', 'Application'), 'decide_application': ('class', 'CaseDecision'), 'applications': ('list', ('class', 'Application')), 'decisions': ('list', ('class', 'CaseDecision')), 'register_client': ('class', 'Membership'), 'assign_worker': ('class', 'ClientCard'), 'enter_referral': ('class', 'Referral'), 'register_referral': ('tuple', (('class', 'ClientFile'), ('class', 'Referral'))), 'reject_referral': ('class', 'Referral'), 'prepare_contract': ('class', 'Contract'), 'conclude_contract': ('class', 'Contract'), 'terminate_contract': ('tuple', (('class', 'Contract'), ('class', 'TerminationEffects'))), 'contracts': ('list', ('class', 'Contract')), 'record_assessment': ('class', 'Assessment'), 'assessments': ('list', ('class', 'Assessment')), 'record_death': ('class', 'DeathEffects'), 'void_death': ('class', 'Compensation'), 'correct_death_date': ('tuple', (('class', 'Compensation'), ('class', 'DeathEffects'))), 'import_notices': ('class', 'ImportReport'), 'register_organization': ('class', 'Organization'), 'register_worker': ('class', 'Worker'), 'record_employment_end': ('class', 'EmploymentEnd'), 'compliance_breaches': ('list', ('class', 'ComplianceBreach')), 'record_disclosure': ('class', 'Disclosure'), 'file_of_code': None, 'access_log': ('list', ('class', 'AccessLogLine')), 'set_restriction': ('class', 'AccessRestriction'), 'lift_restriction': ('class', 'AccessRestriction'), 'register_person': ('class', 'Person'), 'open_client_file': ('class', 'ClientFile'), 'client_file': ('class', 'ClientFileView'), 'client_card': ('class', 'ClientCard'), 'update_good_to_know': ('class', 'ClientCard'), 'set_card_provider': ('class', 'ClientCard'), 'add_member': ('class', 'Membership'), 'end_membership': ('class', 'Membership'), 'network': ('list', ('class', 'Membership')), 'grant_substitution': ('class', 'Substitution'), 'add_entry': ('class', 'Entry'), 'entries': ('list', ('class', 'Entry')), 'inbox': ('list', ('class', 'Notification')), 'mark_notification': ('class', 'Notification'), 'notify_network': ('list', ('class', 'Notification')), 'bootstrap': ('tuple', (('class', 'Organization'), ('class', 'Worker'))), 'verify_audit': ('class', 'VerifyReport'), 'verify_audit_since': ('class', 'VerifyReport'), 'verify_audit_deep': ('class', 'VerifyReport'), 'audit_checkpoint': ('class', 'Checkpoint'), 'reporting_deadlines': ('list', ('class', 'ReportDue')), 'submit_report': ('class', 'ReportSubmission'), 'retention_due': ('list', ('class', 'DueRecord')), 'set_hold': ('class', 'Hold'), 'holds': ('list', ('class', 'Hold')), 'lift_hold': ('class', 'Hold'), 'draft_destruction_act': ('class', 'DestructionAct'), 'approve_destruction_act': ('class', 'DestructionAct'), 'execute_destruction_act': ('class', 'DestructionAct'), 'home_view': ('class', 'HomeView'), 'client_home': ('class', 'ClientHome'), 'check_services': ('class', 'ServiceCheck'), 'notify_unserved': None, 'send_discharge': None, 'export_client_calendar': ('class', 'CalendarExport'), 'export_worker_calendar': ('class', 'CalendarExport'), 'import_fhir_referral': ('class', 'Referral'), 'export_fhir': ('class', 'FhirExport'), 'copy_for_data_subject': ('class', 'DataSubjectCopy')}
 """The conversion spec of each command's result."""
 
 CLASSES: Dict[str, Any] = {
@@ -3185,6 +3212,7 @@ CLASSES: Dict[str, Any] = {
     "ComplianceBreach": ComplianceBreach,
     "ContactPoint": ContactPoint,
     "Contract": Contract,
+    "DataSubjectCopy": DataSubjectCopy,
     "DeathEffects": DeathEffects,
     "DestructionAct": DestructionAct,
     "Disclosure": Disclosure,

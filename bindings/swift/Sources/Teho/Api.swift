@@ -1563,6 +1563,48 @@ public enum DataCategory: String, CaseIterable, Hashable {
     }
 }
 
+/// A data subject's own copy of their client file as a FHIR R4 Bundle.
+public struct DataSubjectCopy: Hashable {
+    /// How many of them are `AuditEvent`s: one per line of the access log.
+    public let auditEvents: Int
+    /// The Bundle (type `collection`) as FHIR JSON.
+    public let bundle: String
+    /// How many resources it holds.
+    public let resources: Int
+
+    public init(
+        auditEvents: Int,
+        bundle: String,
+        resources: Int
+    ) {
+        self.auditEvents = auditEvents
+        self.bundle = bundle
+        self.resources = resources
+    }
+
+    /// The JSON form serde reads.
+    public func toJSON() -> JSONValue {
+        var o: [String: JSONValue] = [:]
+        o["audit_events"] = Wire.encodeInt(self.auditEvents)
+        o["bundle"] = Wire.encodeString(self.bundle)
+        o["resources"] = Wire.encodeInt(self.resources)
+        return .object(o)
+    }
+
+    /// Reads the JSON form of `DataSubjectCopy`; a `WireError` names the path of what does not fit.
+    public static func fromJSON(_ json: JSONValue) throws -> DataSubjectCopy {
+        try decode(json, "$")
+    }
+
+    static func decode(_ json: JSONValue, _ path: String) throws -> DataSubjectCopy {
+        let o = try Wire.decodeObject(json, path)
+        let f0: Int = try Wire.decodeInt(Wire.field(o, "audit_events", path), path + ".audit_events")
+        let f1: String = try Wire.decodeString(Wire.field(o, "bundle", path), path + ".bundle")
+        let f2: Int = try Wire.decodeInt(Wire.field(o, "resources", path), path + ".resources")
+        return DataSubjectCopy(auditEvents: f0, bundle: f1, resources: f2)
+    }
+}
+
 /// Everything a death changed, with the state each change replaced.
 public struct DeathEffects: Hashable {
     /// Concluded contracts terminated on the date.
@@ -8110,6 +8152,24 @@ extension Commands {
         let result = try call(actor: actor, request: request)
         return try FhirExport.decode(result, "$")
     }
+
+    /// Runs the engine's `copy_for_data_subject` (a query, audited as `client_file.copy_fhir`) as `actor`: authorized, audited, then done.
+    ///
+    /// - Parameters:
+    ///   - actor: who acts: the system, a worker, a person or a supervisor.
+    ///   - file: ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+    ///   - from: `DateComponents`.
+    ///   - to: `DateComponents`.
+    /// - Throws: `TehoError`, the engine's refusal: access denied, invalid input, not found, …
+    public func copyForDataSubject(actor: Actor, file: ClientFileId, from: DateComponents, to: DateComponents) throws -> DataSubjectCopy {
+        var args: [String: JSONValue] = [:]
+        args["file"] = file.toJSON()
+        args["from"] = Wire.encodeDate(from)
+        args["to"] = Wire.encodeDate(to)
+        let request = Wire.request("copy_for_data_subject", args)
+        let result = try call(actor: actor, request: request)
+        return try DataSubjectCopy.decode(result, "$")
+    }
 }
 
 /// The method name of each engine command (`create_plan` → `createPlan`).
@@ -8197,4 +8257,5 @@ public let COMMANDS: [String: String] = [
     "export_worker_calendar": "exportWorkerCalendar",
     "import_fhir_referral": "importFhirReferral",
     "export_fhir": "exportFhir",
+    "copy_for_data_subject": "copyForDataSubject",
 ]

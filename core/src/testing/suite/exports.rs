@@ -646,7 +646,168 @@ fn a_referral_exported_as_a_service_request_and_imported_is_the_same_referral(t:
     assert_eq!(referrals(), before, "a refused import wrote a referral");
 }
 
+/// The client's own copy (`copy_for_data_subject`): everything of the file the client's
+/// reads show, and every line of their access log as an `AuditEvent` — in order, with
+/// its instant, requestor, purpose and outcome — of the kind its operation is; a
+/// guardian gets the same; nobody else gets one, and taking it discloses nothing.
+fn a_data_subjects_copy_holds_their_access_log_as_audit_events(t: Town) {
+    use crate::network::{Member, NewMembership};
+    use crate::org::Role;
+    t.plan_week();
+    t.clock.set(tallinn(2026, 11, 4, 20, 0));
+    t.record_two_visits(day(2026, 11, 2), "Care-domain detail");
+    let (from, to) = (day(2026, 11, 2), day(2026, 11, 8));
+    let hospital = ExportRecipient {
+        recipient: "Ida-Tallinna Keskhaigla".into(),
+        legal_basis: "TTKS § 4^1".into(),
+    };
+    t.engine
+        .export_fhir(&Actor::Worker(t.nurse), t.file, from, to, hospital)
+        .unwrap();
+    // A refused read is in the log too (a minute later: the log is in time order).
+    t.clock.set(tallinn(2026, 11, 4, 20, 1));
+    denied(
+        t.engine
+            .client_file(&Actor::Worker(t.other_care_worker), t.file),
+    );
+    let client = Actor::Person(t.client);
+    t.clock.set(tallinn(2026, 11, 4, 20, 2));
+    let copy = t
+        .engine
+        .copy_for_data_subject(&client, t.file, from, to)
+        .unwrap();
+    let log = t.engine.access_log(&client, t.file).unwrap();
+    // The log now ends with the copy itself, an access by the client, not a disclosure.
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.what.as_str(), last.kind, last.outcome.as_str()),
+        ("client_file.copy_fhir", AccessKind::Access, "allowed")
+    );
+    let shown = &log[..log.len() - 1];
+    let bundle: serde_json::Value = serde_json::from_str(&copy.bundle).unwrap();
+    let resources: Vec<&serde_json::Value> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .collect();
+    assert_eq!(copy.resources as usize, resources.len());
+    let events: Vec<&serde_json::Value> = resources
+        .iter()
+        .copied()
+        .filter(|r| r["resourceType"] == "AuditEvent")
+        .collect();
+    assert_eq!(copy.audit_events as usize, events.len());
+    assert_eq!(
+        events.len(),
+        shown.len(),
+        "one AuditEvent per line of the log"
+    );
+    let patient = format!("urn:uuid:{}", t.client.0);
+    // Which operations are queries, as the API description lists them.
+    let api = crate::engine::api_description();
+    let queries: Vec<&str> = api["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "query")
+        .filter_map(|c| c["audit_name"].as_str())
+        .collect();
+    assert!(queries.contains(&"access_log.read"));
+    for (line, event) in shown.iter().zip(&events) {
+        let at = chrono::DateTime::parse_from_rfc3339(event["recorded"].as_str().unwrap()).unwrap();
+        assert_eq!(at, line.at, "{event}");
+        assert_eq!(event["agent"][0]["who"]["display"], line.who.as_str());
+        assert_eq!(event["agent"][0]["requestor"], true);
+        assert_eq!(event["entity"][0]["what"]["reference"], patient.as_str());
+        assert_eq!(event["outcomeDesc"], line.outcome.as_str());
+        if !line.why.is_empty() {
+            assert_eq!(event["purposeOfEvent"][0]["text"], line.why.as_str());
+        }
+        // The kind of event, from the log line's own words (the oracle).
+        let (code, action, outcome) = match (line.kind, line.what.as_str()) {
+            (AccessKind::Disclosure, _) => ("110106", "R", "0"),
+            (AccessKind::Access, w) => (
+                "110110",
+                if queries.contains(&w) { "R" } else { "E" },
+                if line.outcome == "allowed" { "0" } else { "4" },
+            ),
+        };
+        assert_eq!(
+            (
+                event["type"]["code"].as_str(),
+                event["action"].as_str(),
+                event["outcome"].as_str()
+            ),
+            (Some(code), Some(action), Some(outcome)),
+            "{line:?}"
+        );
+        if line.kind == AccessKind::Access {
+            assert_eq!(event["subtype"][0]["code"], line.what.as_str());
+        } else {
+            assert_eq!(event["entity"][0]["description"], line.what.as_str());
+        }
+    }
+    for (what, outcome) in [("client_file.export_fhir", "0"), ("client_file.read", "4")] {
+        assert!(
+            events
+                .iter()
+                .any(|e| e["subtype"][0]["code"] == what && e["outcome"] == outcome),
+            "no {what} with outcome {outcome}"
+        );
+    }
+    // Redacted as the client's reads are: the care domain's detail is not theirs.
+    assert!(!copy.bundle.contains("Care-domain detail"));
+    assert!(resources.iter().any(|r| r["resourceType"] == "Patient"));
+    // A guardian gets the copy; the relative, a worker and a stranger do not.
+    let guardian = Actor::Person(t.stranger);
+    assert_eq!(
+        denied(t.engine.copy_for_data_subject(&guardian, t.file, from, to)),
+        DenyReason::NotInNetwork
+    );
+    t.engine
+        .add_member(
+            &Actor::Worker(t.social_worker),
+            NewMembership {
+                file: t.file,
+                member: Member::Person(t.stranger),
+                role: Some(Role::Guardian),
+                valid_from: day(2026, 11, 2),
+                valid_until: None,
+            },
+        )
+        .unwrap();
+    let theirs = t
+        .engine
+        .copy_for_data_subject(&guardian, t.file, from, to)
+        .unwrap();
+    assert!(theirs.audit_events > copy.audit_events);
+    for actor in [Actor::Person(t.relative), Actor::Worker(t.nurse)] {
+        assert!(matches!(
+            denied(t.engine.copy_for_data_subject(&actor, t.file, from, to)),
+            DenyReason::RoleNotPermitted { .. }
+        ));
+    }
+    // A reversed window is refused by name.
+    assert!(matches!(
+        t.engine.copy_for_data_subject(&client, t.file, to, from),
+        Err(TehoError::InvalidPeriod { what, .. }) if what == "window"
+    ));
+    let disclosures = t
+        .engine
+        .access_log(&client, t.file)
+        .unwrap()
+        .iter()
+        .filter(|l| l.kind == AccessKind::Disclosure)
+        .count();
+    assert_eq!(
+        disclosures, 1,
+        "a copy for the data subject is no disclosure"
+    );
+}
+
 crate::testing::tests![
+    a_data_subjects_copy_holds_their_access_log_as_audit_events,
     a_referral_exported_as_a_service_request_and_imported_is_the_same_referral,
     an_ics_export_holds_each_visit_at_its_tallinn_time_under_its_id,
     a_change_raises_the_sequence_under_the_same_uid_and_a_cancelled_visit_is_cancelled,

@@ -1190,6 +1190,36 @@ enum class DataCategory(val wire: String) {
     }
 }
 
+/** A data subject's own copy of their client file as a FHIR R4 Bundle. */
+data class DataSubjectCopy(
+    /** How many of them are `AuditEvent`s: one per line of the access log. */
+    val auditEvents: Long,
+    /** The Bundle (type `collection`) as FHIR JSON. */
+    val bundle: String,
+    /** How many resources it holds. */
+    val resources: Long,
+) {
+    fun toJson(): JsonElement = Wire.encodeObject(
+        "audit_events" to JsonPrimitive(auditEvents),
+        "bundle" to Wire.encodeString(bundle),
+        "resources" to JsonPrimitive(resources),
+    )
+
+    companion object {
+        /** Reads the JSON form of [DataSubjectCopy]; [WireException] names the path of what does not fit. */
+        fun fromJson(json: JsonElement): DataSubjectCopy = decode(json, JsonPath.ROOT)
+
+        internal fun decode(json: JsonElement, path: JsonPath): DataSubjectCopy {
+            val o = Wire.decodeObject(json, path)
+            return DataSubjectCopy(
+                auditEvents = Wire.decodeLong(Wire.field(o, "audit_events", path), path.dot("audit_events")),
+                bundle = Wire.decodeString(Wire.field(o, "bundle", path), path.dot("bundle")),
+                resources = Wire.decodeLong(Wire.field(o, "resources", path), path.dot("resources")),
+            )
+        }
+    }
+}
+
 /** Everything a death changed, with the state each change replaced. */
 data class DeathEffects(
     /** Concluded contracts terminated on the date. */
@@ -6639,6 +6669,25 @@ abstract class Commands {
         )
         return FhirExport.decode(call(actor, request), JsonPath.ROOT)
     }
+
+    /**
+     * Runs the engine's `copy_for_data_subject` (a query, audited as `client_file.copy_fhir`) as [actor]: authorized, audited, then done.
+     *
+     * @param actor who acts: the system, a worker, a person or a supervisor.
+     * @param file ClientFileId — the id of: a client file (klienditoimik); for home nursing it is the nursing history.
+     * @param from `LocalDate`.
+     * @param to `LocalDate`.
+     * @throws TehoException the engine's refusal: access denied, invalid input, not found, …
+     */
+    fun copyForDataSubject(actor: Actor, file: ClientFileId, from: LocalDate, to: LocalDate): DataSubjectCopy {
+        val request = Wire.request(
+            "copy_for_data_subject",
+            "file" to file.toJson(),
+            "from" to Wire.encodeDate(from),
+            "to" to Wire.encodeDate(to),
+        )
+        return DataSubjectCopy.decode(call(actor, request), JsonPath.ROOT)
+    }
 }
 
 /** The method name of each engine command (`create_plan` → `createPlan`). */
@@ -6726,4 +6775,5 @@ val COMMANDS: Map<String, String> = mapOf(
     "export_worker_calendar" to "exportWorkerCalendar",
     "import_fhir_referral" to "importFhirReferral",
     "export_fhir" to "exportFhir",
+    "copy_for_data_subject" to "copyForDataSubject",
 )
