@@ -99,7 +99,8 @@ pub fn companion_id(id: Uuid) -> Uuid {
 /// The Bundle.
 pub fn bundle(input: &FhirInput<'_>) -> Value {
     let mut entries: Vec<Value> = Vec::new();
-    let mut add = |id: String, resource: Value| {
+    let mut add = |id: String, mut resource: Value| {
+        resource["text"] = narrative(&resource);
         entries.push(json!({ "fullUrl": urn(&id), "resource": resource }));
     };
     let patient_id = input.view.file.client.0;
@@ -161,6 +162,52 @@ pub fn bundle(input: &FhirInput<'_>) -> Value {
         "timestamp": instant(input.at),
         "entry": entries,
     })
+}
+
+/// A resource's narrative (`text`, R4 `dom-6`): its type, then each free text it holds —
+/// names, addresses, actions, reasons, notes, the access log's words — one paragraph
+/// each, once, in the order of the resource's keys. Built from the resource alone, so it
+/// shows nothing the resource does not; a code's display is left out (it is the code
+/// system's, not the file's).
+fn narrative(resource: &Value) -> Value {
+    fn texts<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a str>) {
+        match v {
+            Value::String(s)
+                if ["text", "description", "display", "outcomeDesc", "name"].contains(&key)
+                    && !out.contains(&s.as_str()) =>
+            {
+                out.push(s);
+            }
+            Value::Array(items) => items.iter().for_each(|x| texts(x, key, out)),
+            Value::Object(map) => {
+                let coding = map.contains_key("system") && map.contains_key("code");
+                for (k, x) in map {
+                    if !(coding && k == "display") {
+                        texts(x, k, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    fn escaped(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+    let mut found = Vec::new();
+    texts(resource, "", &mut found);
+    let mut div = format!(
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p><b>{}</b></p>",
+        escaped(resource["resourceType"].as_str().unwrap_or("Resource"))
+    );
+    for t in found {
+        div.push_str("<p>");
+        div.push_str(&escaped(t));
+        div.push_str("</p>");
+    }
+    div.push_str("</div>");
+    json!({ "status": "generated", "div": div })
 }
 
 fn patient(input: &FhirInput<'_>) -> Value {
@@ -944,14 +991,43 @@ pub fn service_request(referral: &crate::case::Referral, patient: &crate::person
         "id": referral.provider.0.to_string(),
         "identifier": [{ "system": ID_SYSTEM, "value": referral.provider.0.to_string() }],
     });
-    json!({
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [
-            { "fullUrl": urn(request_id), "resource": request },
-            { "fullUrl": urn(patient_id), "resource": pat },
-            { "fullUrl": urn(doctor_id), "resource": doctor },
-            { "fullUrl": urn(referral.provider.0), "resource": organization },
-        ],
+    let entries: Vec<Value> = [
+        (urn(request_id), request),
+        (urn(patient_id), pat),
+        (urn(doctor_id), doctor),
+        (urn(referral.provider.0), organization),
+    ]
+    .into_iter()
+    .map(|(url, mut resource)| {
+        resource["text"] = narrative(&resource);
+        json!({ "fullUrl": url, "resource": resource })
     })
+    .collect();
+    json!({ "resourceType": "Bundle", "type": "collection", "entry": entries })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A narrative holds the resource's own free texts, markup in them escaped (a note
+    /// typed as `<img …>` stays text), and no code system's display.
+    #[test]
+    fn a_narrative_restates_the_resources_texts_with_markup_escaped() {
+        let resource = json!({
+            "resourceType": "Procedure",
+            "statusReason": {
+                "coding": [{ "system": "https://x", "code": "Other", "display": "Other reason" }],
+                "text": "Door locked <img src=x onerror=alert(1)> & dog",
+            },
+            "note": [{ "text": "Door locked <img src=x onerror=alert(1)> & dog" }, { "text": "Second" }],
+        });
+        let text = narrative(&resource);
+        assert_eq!(text["status"], "generated");
+        assert_eq!(
+            text["div"],
+            "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p><b>Procedure</b></p>\
+             <p>Door locked &lt;img src=x onerror=alert(1)&gt; &amp; dog</p><p>Second</p></div>"
+        );
+    }
 }

@@ -30,6 +30,15 @@ pub fn json_strings<'a>(v: &'a serde_json::Value, key: &'a str, out: &mut Vec<(&
 pub fn fhir_free_texts(bundle: &serde_json::Value) -> Vec<String> {
     fn walk<'a>(v: &'a serde_json::Value, key: &'a str, out: &mut Vec<&'a str>) {
         match v {
+            serde_json::Value::String(s) if key == "div" => {
+                // The narrative: each paragraph but the resource type's heading.
+                out.extend(
+                    s.split("<p>")
+                        .skip(1)
+                        .filter(|p| !p.starts_with("<b>"))
+                        .map(|p| p.split("</p>").next().unwrap_or_default()),
+                );
+            }
             serde_json::Value::String(s) => {
                 const KEYS: [&str; 8] = [
                     "text",
@@ -70,7 +79,11 @@ pub fn fhir_free_texts(bundle: &serde_json::Value) -> Vec<String> {
     all.into_iter()
         .filter(|value| !value.starts_with("https://") && !LABELS.contains(value))
         .map(|value| {
-            let value = value.rsplit(" only: ").next().unwrap_or(value);
+            let value = value
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            let value = value.rsplit(" only: ").next().unwrap_or(&value);
             value.split(" (").next().unwrap_or(value).to_string()
         })
         .collect()
