@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
-import { COMMANDS, Engine, InvalidInput, ReasonRequired } from '../js/node.mjs';
+import { AccessDenied, COMMANDS, Engine, InvalidInput, ReasonRequired } from '../js/node.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const API = JSON.parse(readFileSync(join(ROOT, 'schemas', 'api.json'), 'utf8'));
@@ -42,7 +42,7 @@ function town() {
     action: { code: 'HOOLD-01', text: 'Morning care' }, worker: cw.id, place: 'home',
     duration_minutes: 30, recurrence: 'FREQ=DAILY;BYHOUR=9', valid_from: '2026-11-02', valid_until: null,
   });
-  return { engine, file, cm, cw, added };
+  return { engine, file, cm, cw, added, client };
 }
 
 test('every command of the API description has its typed method, and only those', () => {
@@ -150,4 +150,19 @@ test('without a clock the engine runs on JavaScript\'s time with UUID v7 ids', (
   assert.throws(() => engine.setClock('2026-11-02T07:00:00Z'), (err) => err instanceof InvalidInput && err.field === 'clock');
   const again = Engine.load(engine.save());
   assert.equal(again.verifyAudit('System', null).first_break, null);
+});
+
+test("the client's own copy holds her access log as AuditEvents; a worker may not take it", () => {
+  const { engine, file, cm, client } = town();
+  engine.clientFile({ Worker: cm.id }, file.id);
+  const laine = { Person: client.id };
+  const copy = engine.copyForDataSubject(laine, file.id, '2026-11-02', '2026-11-08');
+  const types = JSON.parse(copy.bundle).entry.map((e) => e.resource.resourceType);
+  assert.equal(copy.resources, types.length);
+  assert.equal(copy.audit_events, types.filter((t) => t === 'AuditEvent').length);
+  const log = engine.accessLog(laine, file.id);
+  assert.equal(copy.audit_events, log.length - 1);
+  assert.ok(log.some((line) => line.what === 'client_file.read' && line.who === 'Kadri Kuusk'));
+  assert.throws(() => engine.copyForDataSubject({ Worker: cm.id }, file.id, '2026-11-02', '2026-11-08'),
+    AccessDenied);
 });

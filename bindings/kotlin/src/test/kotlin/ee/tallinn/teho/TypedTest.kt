@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Assumptions.assumeTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.assertThrows
 
 /** The typed surface on the demo town (demo/town.json, the same as `teho demo` and the
  * browser demo): typed results as each actor sees them, and every typed result reads
@@ -87,6 +88,24 @@ class TypedTest {
         sameJson(Actor.Person(PersonId(id("relative"))), "inbox", emptyMap()) { j -> JsonArray((j as JsonArray).map { Notification.fromJson(it).toJson() }) }
         sameJson(Actor.Person(PersonId(id("client"))), "access_log", mapOf("file" to file.value.toString())) { j -> JsonArray((j as JsonArray).map { AccessLogLine.fromJson(it).toJson() }) }
         sameJson(Actor.System, "verify_audit", mapOf("checkpoint" to null)) { VerifyReport.fromJson(it).toJson() }
+    }
+
+    @Test
+    fun `the client takes her own copy with her access log as AuditEvents, her relative may not`() {
+        val client = Actor.Person(PersonId(id("client")))
+        val copy = engine.copyForDataSubject(client, file, monday, monday.plusDays(6))
+        val entries = Json.parseToJsonElement(copy.bundle).let { (it as JsonObject)["entry"] as JsonArray }
+        val types = entries.map { ((it as JsonObject)["resource"] as JsonObject)["resourceType"]!!.jsonPrimitive.content }
+        assertEquals(copy.resources, types.size.toLong())
+        assertEquals(copy.auditEvents, types.count { it == "AuditEvent" }.toLong())
+        // One AuditEvent per line of the log before the copy, whose own line is now in it.
+        val log = engine.accessLog(client, file)
+        assertEquals(log.size - 1L, copy.auditEvents)
+        assertEquals(1, log.count { it.what == "client_file.copy_fhir" })
+        assertTrue("Patient" in types && "Appointment" in types, "$types")
+        assertThrows<TehoException.AccessDenied> {
+            engine.copyForDataSubject(Actor.Person(PersonId(id("relative"))), file, monday, monday.plusDays(6))
+        }
     }
 
     @Test
