@@ -56,13 +56,6 @@ pub enum AccessKind {
     Disclosure,
 }
 
-/// The outcome of an access-log line for an access that was allowed.
-pub const ALLOWED: &str = "allowed";
-
-/// How the outcome of an access-log line for a refused access begins (the reason
-/// follows).
-pub const REFUSED: &str = "refused: ";
-
 /// One line of the client's access log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AccessLogLine {
@@ -80,4 +73,30 @@ pub struct AccessLogLine {
     pub why: String,
     /// For accesses: whether it was allowed; for disclosures: to whom and how.
     pub outcome: String,
+}
+
+/// How an access-log line ended, as the engine knows it (the line says it in words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LogOutcome {
+    /// An access that was allowed and succeeded.
+    Allowed,
+    /// An access that was refused.
+    Refused,
+    /// An access that was allowed and then failed.
+    Failed,
+    /// A disclosure.
+    Disclosed,
+}
+
+/// A line of the access log with what a FHIR copy of it needs beyond the words: a stable
+/// id (the disclosure's, or one drawn from the audit entry's hash, so a second copy
+/// names the same events alike) and the outcome.
+#[derive(Clone, Debug)]
+pub(crate) struct LogRecord {
+    /// The line as the data subject reads it.
+    pub line: AccessLogLine,
+    /// The id of its `AuditEvent`.
+    pub id: uuid::Uuid,
+    /// How it ended.
+    pub outcome: LogOutcome,
 }

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::calendar::VisitStatus;
-use crate::disclosure::{ALLOWED, AccessKind, AccessLogLine, REFUSED};
+use crate::disclosure::{AccessKind, LogOutcome, LogRecord};
 use crate::engine::CalendarVisit;
 use crate::error::name_of;
 use crate::file::{ClientFileView, ContactKind};
@@ -49,7 +49,7 @@ pub fn code_system_url(name: &str) -> String {
 }
 
 /// What the export holds, each part as the engine's reads showed it to the actor.
-pub struct FhirInput<'a> {
+pub(crate) struct FhirInput<'a> {
     /// The export's id (the Bundle's).
     pub id: Uuid,
     /// When it was made.
@@ -66,10 +66,9 @@ pub struct FhirInput<'a> {
     pub organizations: &'a BTreeMap<OrganizationId, Option<String>>,
     /// Workers named in what is shown, with the name where a read shows it.
     pub workers: &'a BTreeMap<WorkerId, Option<String>>,
-    /// The access log as [`crate::ClientFiles::access_log`] shows it, each line with the
-    /// id of its `AuditEvent` — empty unless the actor is the data subject (or their
-    /// guardian) taking their own copy.
-    pub access_log: &'a [(Uuid, AccessLogLine)],
+    /// The access log as [`crate::ClientFiles::access_log`] shows it — empty unless the
+    /// actor is the data subject (or their guardian) taking their own copy.
+    pub access_log: &'a [LogRecord],
 }
 
 fn instant(at: DateTime<Utc>) -> String {
@@ -97,12 +96,9 @@ pub fn companion_id(id: Uuid) -> Uuid {
 }
 
 /// The Bundle.
-pub fn bundle(input: &FhirInput<'_>) -> Value {
+pub(crate) fn bundle(input: &FhirInput<'_>) -> Value {
     let mut entries: Vec<Value> = Vec::new();
-    let mut add = |id: String, mut resource: Value| {
-        resource["text"] = narrative(&resource);
-        entries.push(json!({ "fullUrl": urn(&id), "resource": resource }));
-    };
+    let mut add = |id: String, resource: Value| entries.push(entry(id, resource));
     let patient_id = input.view.file.client.0;
     add(patient_id.to_string(), patient(input));
     for (id, name) in input.organizations {
@@ -151,8 +147,8 @@ pub fn bundle(input: &FhirInput<'_>) -> Value {
     for e in input.log {
         add(e.id.0.to_string(), done(e, patient_id));
     }
-    for (id, line) in input.access_log {
-        add(id.to_string(), audit_event(*id, line, patient_id));
+    for record in input.access_log {
+        add(record.id.to_string(), audit_event(record, patient_id));
     }
     json!({
         "resourceType": "Bundle",
@@ -162,6 +158,12 @@ pub fn bundle(input: &FhirInput<'_>) -> Value {
         "timestamp": instant(input.at),
         "entry": entries,
     })
+}
+
+/// A Bundle entry: `resource` under `urn:uuid:{id}`, with its narrative.
+fn entry(id: impl std::fmt::Display, mut resource: Value) -> Value {
+    resource["text"] = narrative(&resource);
+    json!({ "fullUrl": urn(id), "resource": resource })
 }
 
 /// A resource's narrative (`text`, R4 `dom-6`): its type, then each free text it holds —
@@ -496,7 +498,8 @@ const DICOM_SYSTEM: &str = "http://dicom.nema.org/resources/ontology/DCM";
 /// command; a disclosure is DICOM `110106` Export. The requestor is the agent (by name,
 /// as the log shows it), the patient the entity, the purpose or legal basis
 /// `purposeOfEvent`, and the log's outcome text `outcomeDesc`. TEHO is the observer.
-fn audit_event(id: Uuid, line: &AccessLogLine, patient: Uuid) -> Value {
+fn audit_event(record: &LogRecord, patient: Uuid) -> Value {
+    let line = &record.line;
     let operation = crate::engine::Operation::ALL
         .iter()
         .find(|o| o.audit_name() == line.what);
@@ -513,14 +516,10 @@ fn audit_event(id: Uuid, line: &AccessLogLine, patient: Uuid) -> Value {
             "R",
         ),
     };
-    let outcome = if line.outcome == ALLOWED {
-        "0"
-    } else if line.outcome.starts_with(REFUSED) {
-        "4"
-    } else if line.kind == AccessKind::Disclosure {
-        "0"
-    } else {
-        "8"
+    let outcome = match record.outcome {
+        LogOutcome::Allowed | LogOutcome::Disclosed => "0",
+        LogOutcome::Refused => "4",
+        LogOutcome::Failed => "8",
     };
     let mut agents = vec![json!({ "who": { "display": line.who }, "requestor": true })];
     if let Some(o) = &line.organisation {
@@ -548,7 +547,7 @@ fn audit_event(id: Uuid, line: &AccessLogLine, patient: Uuid) -> Value {
     }
     let mut e = json!({
         "resourceType": "AuditEvent",
-        "id": id.to_string(),
+        "id": record.id.to_string(),
         "type": event,
         "action": action,
         "recorded": instant(line.at),
@@ -572,6 +571,21 @@ fn audit_event(id: Uuid, line: &AccessLogLine, patient: Uuid) -> Value {
 /// TEHO's CodeSystems: the enums' variants with the first sentence of their rustdoc,
 /// and the plans' action codes (defined by each provider: `content` `not-present`).
 pub fn code_systems() -> Vec<Value> {
+    /// A CodeSystem that lists every code: `teho-{name}` at its URL.
+    fn complete(name: &str, machine_name: &str, title: &str, concepts: Vec<Value>) -> Value {
+        json!({
+            "resourceType": "CodeSystem",
+            "id": format!("teho-{name}"),
+            "url": code_system_url(name),
+            "name": machine_name,
+            "title": title,
+            "status": "active",
+            "caseSensitive": true,
+            "content": "complete",
+            "count": concepts.len(),
+            "concept": concepts,
+        })
+    }
     fn enumerated<T: JsonSchema>(name: &str, title: &str) -> Value {
         let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
         let concepts: Vec<Value> = schema["oneOf"]
@@ -589,42 +603,23 @@ pub fn code_systems() -> Vec<Value> {
                 Some(json!({ "code": code, "display": display }))
             })
             .collect();
-        json!({
-            "resourceType": "CodeSystem",
-            "id": format!("teho-{name}"),
-            "url": code_system_url(name),
-            "name": title.replace(' ', ""),
-            "title": title,
-            "status": "active",
-            "caseSensitive": true,
-            "content": "complete",
-            "count": concepts.len(),
-            "concept": concepts,
-        })
+        complete(name, &title.replace(' ', ""), title, concepts)
     }
+    let operations = crate::engine::Operation::ALL
+        .iter()
+        .map(|o| json!({ "code": o.audit_name(), "display": o.name() }))
+        .collect();
     vec![
         enumerated::<Role>("role", "TEHO roles"),
         enumerated::<Domain>("domain", "TEHO domains"),
         enumerated::<NotDoneReason>("not-done-reason", "TEHO reasons a visit was not done"),
         enumerated::<VisitStatus>("visit-status", "TEHO visit statuses"),
-        {
-            let concepts: Vec<Value> = crate::engine::Operation::ALL
-                .iter()
-                .map(|o| json!({ "code": o.audit_name(), "display": o.name() }))
-                .collect();
-            json!({
-                "resourceType": "CodeSystem",
-                "id": "teho-operation",
-                "url": code_system_url("operation"),
-                "name": "TEHOOperations",
-                "title": "TEHO operations, as audit entries name them",
-                "status": "active",
-                "caseSensitive": true,
-                "content": "complete",
-                "count": concepts.len(),
-                "concept": concepts,
-            })
-        },
+        complete(
+            "operation",
+            "TEHOOperations",
+            "TEHO operations, as audit entries name them",
+            operations,
+        ),
         json!({
             "resourceType": "CodeSystem",
             "id": "teho-action",
@@ -991,19 +986,16 @@ pub fn service_request(referral: &crate::case::Referral, patient: &crate::person
         "id": referral.provider.0.to_string(),
         "identifier": [{ "system": ID_SYSTEM, "value": referral.provider.0.to_string() }],
     });
-    let entries: Vec<Value> = [
-        (urn(request_id), request),
-        (urn(patient_id), pat),
-        (urn(doctor_id), doctor),
-        (urn(referral.provider.0), organization),
-    ]
-    .into_iter()
-    .map(|(url, mut resource)| {
-        resource["text"] = narrative(&resource);
-        json!({ "fullUrl": url, "resource": resource })
+    json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            entry(request_id, request),
+            entry(patient_id, pat),
+            entry(doctor_id, doctor),
+            entry(referral.provider.0, organization),
+        ],
     })
-    .collect();
-    json!({ "resourceType": "Bundle", "type": "collection", "entry": entries })
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use crate::ClientFiles;
 use crate::access::{Action, Actor, Target};
 use crate::audit::AuditDecision;
-use crate::disclosure::{ALLOWED, AccessKind, AccessLogLine, Disclosure, NewDisclosure, REFUSED};
+use crate::disclosure::{
+    AccessKind, AccessLogLine, Disclosure, LogOutcome, LogRecord, NewDisclosure,
+};
 use crate::error::{TehoError, TehoResult};
 use crate::ids::{ClientFileId, DisclosureId, OrganizationId};
 
@@ -64,66 +66,86 @@ impl ClientFiles {
     pub fn access_log(&self, actor: &Actor, file: ClientFileId) -> TehoResult<Vec<AccessLogLine>> {
         self.door(actor, Operation::AccessLog, |c| {
             c.authorize_on_file(file, Action::ReadAccessLog)?;
-            c.access_log_lines(file)
+            Ok(c.access_log_records(file)?
+                .into_iter()
+                .map(|r| r.line)
+                .collect())
         })
     }
 }
 
 impl super::Ctx<'_> {
-    /// The access log's lines, oldest first, for an actor already allowed to read them.
-    pub(crate) fn access_log_lines(
-        &mut self,
-        file: ClientFileId,
-    ) -> TehoResult<Vec<AccessLogLine>> {
-        let c = self;
+    /// The access log's lines, oldest first, each with its outcome and a stable id — for
+    /// an actor already allowed to read them.
+    pub(crate) fn access_log_records(&mut self, file: ClientFileId) -> TehoResult<Vec<LogRecord>> {
         let mut orgs: HashMap<OrganizationId, Option<String>> = HashMap::new();
-        let mut lines = Vec::new();
-        for e in c.tx.audit_of_file(file)? {
+        let mut records = Vec::new();
+        for e in self.tx.audit_of_file(file)? {
             let organisation = match e.actor.organization {
                 None => None,
                 Some(o) => match orgs.get(&o) {
                     Some(n) => n.clone(),
                     None => {
-                        let n = c.tx.organization(o)?.map(|x| x.name);
+                        let n = self.tx.organization(o)?.map(|x| x.name);
                         orgs.insert(o, n.clone());
                         n
                     }
                 },
             };
-            let outcome = match &e.decision {
-                AuditDecision::Allowed(_) if e.outcome == "ok" => ALLOWED.to_string(),
-                AuditDecision::Denied(reason) => format!("{REFUSED}{reason}"),
-                _ => format!("failed: {}", e.outcome),
+            let (outcome, said) = match &e.decision {
+                AuditDecision::Allowed(_) if e.outcome == "ok" => {
+                    (LogOutcome::Allowed, "allowed".to_string())
+                }
+                AuditDecision::Denied(reason) => {
+                    (LogOutcome::Refused, format!("refused: {reason}"))
+                }
+                _ => (LogOutcome::Failed, format!("failed: {}", e.outcome)),
             };
-            lines.push(AccessLogLine {
-                at: e.at,
-                kind: AccessKind::Access,
-                who: e.actor.name,
-                organisation,
-                what: e.operation,
-                why: e.purpose,
+            records.push(LogRecord {
+                id: id_of_entry(&e),
                 outcome,
+                line: AccessLogLine {
+                    at: e.at,
+                    kind: AccessKind::Access,
+                    who: e.actor.name,
+                    organisation,
+                    what: e.operation,
+                    why: e.purpose,
+                    outcome: said,
+                },
             });
         }
-        for d in c.tx.disclosures_of_file(file)? {
-            let who = c.tx.worker(d.by)?;
+        for d in self.tx.disclosures_of_file(file)? {
+            let who = self.tx.worker(d.by)?;
             let organisation = match &who {
-                Some(w) => c.tx.organization(w.organization)?.map(|o| o.name),
+                Some(w) => self.tx.organization(w.organization)?.map(|o| o.name),
                 None => None,
             };
-            lines.push(AccessLogLine {
-                at: d.at,
-                kind: AccessKind::Disclosure,
-                who: who.map(|w| w.full_name()).unwrap_or_default(),
-                organisation,
-                what: d.what,
-                why: d.legal_basis,
-                outcome: format!("disclosed to {} by {}", d.recipient, d.method),
+            records.push(LogRecord {
+                id: d.id.0,
+                outcome: LogOutcome::Disclosed,
+                line: AccessLogLine {
+                    at: d.at,
+                    kind: AccessKind::Disclosure,
+                    who: who.map(|w| w.full_name()).unwrap_or_default(),
+                    organisation,
+                    what: d.what,
+                    why: d.legal_basis,
+                    outcome: format!("disclosed to {} by {}", d.recipient, d.method),
+                },
             });
         }
-        lines.sort_by_key(|l| l.at);
-        Ok(lines)
+        records.sort_by_key(|r| r.line.at);
+        Ok(records)
     }
+}
+
+/// A stable id for an audit entry: the first 128 bits of its chain hash, which no other
+/// entry shares (its sequence number should the stored hash not be hex, which the chain's
+/// verification reports).
+fn id_of_entry(e: &crate::audit::AuditEntry) -> uuid::Uuid {
+    let head = e.hash.get(..32).unwrap_or_default();
+    uuid::Uuid::from_u128(u128::from_str_radix(head, 16).unwrap_or(u128::from(e.seq)))
 }
 
 impl ClientFiles {

@@ -216,21 +216,16 @@ impl ClientFiles {
         to: NaiveDate,
     ) -> TehoResult<DataSubjectCopy> {
         self.door(actor, Operation::CopyForDataSubject, |c| {
-            c.authorize_on_file(file, Action::ReadAccessLog)?;
-            let (bundle, resources) = c.fhir_bundle(file, (from, to), true)?;
-            let audit_events = bundle["entry"].as_array().map_or(0, |entries| {
-                entries
-                    .iter()
-                    .filter(|e| e["resource"]["resourceType"] == "AuditEvent")
-                    .count()
-            });
             c.object(format!(
                 "client_file:{file} {from}..{to} as FHIR for the data subject"
             ));
+            c.authorize_on_file(file, Action::ReadAccessLog)?;
+            let log = c.access_log_records(file)?;
+            let (bundle, resources) = c.fhir_bundle(file, (from, to), &log)?;
             Ok(DataSubjectCopy {
                 bundle: pretty(&bundle)?,
                 resources,
-                audit_events: u32::try_from(audit_events).unwrap_or(u32::MAX),
+                audit_events: u32::try_from(log.len()).unwrap_or(u32::MAX),
             })
         })
     }
@@ -249,7 +244,7 @@ impl Ctx<'_> {
         (from, to): (NaiveDate, NaiveDate),
         recipient: &ExportRecipient,
     ) -> TehoResult<FhirExport> {
-        let (bundle, resources) = self.fhir_bundle(file, (from, to), false)?;
+        let (bundle, resources) = self.fhir_bundle(file, (from, to), &[])?;
         let what = format!(
             "client file as FHIR R4 ({resources} resources: the client, the network, the plans, \
              the visits and services of {from} to {to})"
@@ -271,14 +266,14 @@ impl Ctx<'_> {
         })
     }
 
-    /// The Bundle of `file` as the actor's own reads show it, and how many resources it
-    /// holds; with the access log as `AuditEvent`s when `access_log` (the caller has
-    /// checked that the actor may read it).
+    /// The Bundle of `file` as the actor's own reads show it, with `access_log` (read by
+    /// a caller that checked the actor may) as `AuditEvent`s, and how many resources it
+    /// holds.
     fn fhir_bundle(
         &mut self,
         file: ClientFileId,
         (from, to): (NaiveDate, NaiveDate),
-        access_log: bool,
+        access_log: &[crate::disclosure::LogRecord],
     ) -> TehoResult<(serde_json::Value, u32)> {
         use crate::access::DataCategory;
         use std::collections::BTreeMap;
@@ -350,15 +345,6 @@ impl Ctx<'_> {
             organizations.entry(plan.provider).or_insert(None);
         }
         let id = self.ids.next_id();
-        let access_log = if access_log {
-            let lines = self.access_log_lines(file)?;
-            lines
-                .into_iter()
-                .map(|line| (self.ids.next_id(), line))
-                .collect()
-        } else {
-            Vec::new()
-        };
         let bundle = crate::fhir::bundle(&crate::fhir::FhirInput {
             id,
             at: self.at,
@@ -368,7 +354,7 @@ impl Ctx<'_> {
             plans: &plans,
             organizations: &organizations,
             workers: &workers,
-            access_log: &access_log,
+            access_log,
         });
         let resources = bundle["entry"].as_array().map_or(0, Vec::len);
         Ok((bundle, u32::try_from(resources).unwrap_or(u32::MAX)))

@@ -782,6 +782,20 @@ fn a_data_subjects_copy_holds_their_access_log_as_audit_events(t: Town) {
         .copy_for_data_subject(&guardian, t.file, from, to)
         .unwrap();
     assert!(theirs.audit_events > copy.audit_events);
+    // A later copy names the events both hold alike (ids drawn from the log, not anew).
+    let event_ids = |bundle: &str| -> std::collections::BTreeSet<String> {
+        let b: serde_json::Value = serde_json::from_str(bundle).unwrap();
+        b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["resource"]["resourceType"] == "AuditEvent")
+            .map(|e| e["resource"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (first, later) = (event_ids(&copy.bundle), event_ids(&theirs.bundle));
+    assert_eq!(first.len(), copy.audit_events as usize, "an id twice");
+    assert!(first.is_subset(&later), "a second copy renamed its events");
     for actor in [Actor::Person(t.relative), Actor::Worker(t.nurse)] {
         assert!(matches!(
             denied(t.engine.copy_for_data_subject(&actor, t.file, from, to)),
