@@ -22,21 +22,56 @@ pub fn json_strings<'a>(v: &'a serde_json::Value, key: &'a str, out: &mut Vec<(&
     }
 }
 
+/// Everything `actor`'s own reads show of `file` over Tallinn days `from ..= to`, as one
+/// JSON text: the file, the client calendar, the service log, each visible visit opened
+/// with its plan (which must open), and the access log — a read the actor may not make
+/// is `null`. What an export by that actor may hold, at most.
+pub fn reads_shown(
+    engine: &teho_core::ClientFiles,
+    actor: &teho_core::access::Actor,
+    file: teho_core::ids::ClientFileId,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> String {
+    let calendar = engine.client_calendar(actor, file, from, to).ok();
+    let mut reads = vec![
+        serde_json::json!(engine.client_file(actor, file).ok()),
+        serde_json::json!(calendar),
+        serde_json::json!(engine.service_log(actor, file, from, to).ok()),
+        serde_json::json!(engine.access_log(actor, file).ok()),
+    ];
+    for v in calendar.iter().flatten() {
+        let opened = engine.visit_with_plan(actor, v.visit.id);
+        reads.push(serde_json::json!(opened.unwrap_or_else(|e| panic!(
+            "{actor:?} sees visit {} but cannot open it: {e}",
+            v.visit.id
+        ))));
+    }
+    serde_json::Value::Array(reads).to_string()
+}
+
 /// The free texts of a FHIR export — names, identifiers, contacts, notes, reasons, the
 /// actions, the access log's requestors, purposes and outcomes — that must each be in
 /// what the exporting actor's reads show; the texts the export writes itself (its labels,
 /// system URLs, the displays of codes, the parts added around a read's text) are left
 /// out.
 pub fn fhir_free_texts(bundle: &serde_json::Value) -> Vec<String> {
-    fn walk<'a>(v: &'a serde_json::Value, key: &'a str, out: &mut Vec<&'a str>) {
+    fn walk(v: &serde_json::Value, key: &str, out: &mut Vec<String>) {
         match v {
             serde_json::Value::String(s) if key == "div" => {
-                // The narrative: each paragraph but the resource type's heading.
+                // The narrative: each paragraph but the resource type's heading, unescaped.
                 out.extend(
                     s.split("<p>")
                         .skip(1)
                         .filter(|p| !p.starts_with("<b>"))
-                        .map(|p| p.split("</p>").next().unwrap_or_default()),
+                        .map(|p| {
+                            p.split("</p>")
+                                .next()
+                                .unwrap_or_default()
+                                .replace("&lt;", "<")
+                                .replace("&gt;", ">")
+                                .replace("&amp;", "&")
+                        }),
                 );
             }
             serde_json::Value::String(s) => {
@@ -51,7 +86,7 @@ pub fn fhir_free_texts(bundle: &serde_json::Value) -> Vec<String> {
                     "outcomeDesc",
                 ];
                 if KEYS.contains(&key) {
-                    out.push(s);
+                    out.push(s.clone());
                 }
             }
             serde_json::Value::Array(items) => items.iter().for_each(|x| walk(x, key, out)),
@@ -77,12 +112,8 @@ pub fn fhir_free_texts(bundle: &serde_json::Value) -> Vec<String> {
     let mut all = Vec::new();
     walk(bundle, "", &mut all);
     all.into_iter()
-        .filter(|value| !value.starts_with("https://") && !LABELS.contains(value))
+        .filter(|value| !value.starts_with("https://") && !LABELS.contains(&value.as_str()))
         .map(|value| {
-            let value = value
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&amp;", "&");
             let value = value.rsplit(" only: ").next().unwrap_or(&value);
             value.split(" (").next().unwrap_or(value).to_string()
         })

@@ -98,46 +98,25 @@ fn outcome() -> impl Strategy<Value = Outcome> {
     ]
 }
 
-fn town_spec() -> impl Strategy<Value = Spec> {
-    (
-        [end(), end(), end(), end(), end(), end()],
-        proptest::option::of((0u8..20, end())),
-        proptest::option::of((0u8..20, end())),
-        proptest::collection::vec(
-            (any::<bool>(), proptest::option::of(any::<bool>()), 0u8..5).prop_map(
-                |(nursing, worker, rule)| Item {
-                    nursing,
-                    worker,
-                    rule,
-                },
-            ),
+prop_compose! {
+    /// A random town, and who exports at what instant.
+    fn town_spec()(
+        ends in [end(), end(), end(), end(), end(), end()],
+        other_care_worker in proptest::option::of((0u8..20, end())),
+        guardian in proptest::option::of((0u8..20, end())),
+        items in proptest::collection::vec(
+            (any::<bool>(), proptest::option::of(any::<bool>()), 0u8..5)
+                .prop_map(|(nursing, worker, rule)| Item { nursing, worker, rule }),
             1..5,
         ),
-        proptest::collection::vec(outcome(), 0..14),
-        proptest::collection::vec((0u8..4, 0u8..4), 0..4),
-        (0usize..ACTORS, 0u8..45, 7u8..21),
-    )
-        .prop_map(
-            |(
-                ends,
-                other_care_worker,
-                guardian,
-                items,
-                outcomes,
-                entries,
-                (actor, export_day, export_hour),
-            )| Spec {
-                ends,
-                other_care_worker,
-                guardian,
-                items,
-                outcomes,
-                entries,
-                actor,
-                export_day,
-                export_hour,
-            },
-        )
+        outcomes in proptest::collection::vec(outcome(), 0..14),
+        entries in proptest::collection::vec((0u8..4, 0u8..4), 0..4),
+        actor in 0usize..ACTORS,
+        export_day in 0u8..45,
+        export_hour in 7u8..21,
+    ) -> Spec {
+        Spec { ends, other_care_worker, guardian, items, outcomes, entries, actor, export_day, export_hour }
+    }
 }
 
 fn start() -> NaiveDate {
@@ -428,20 +407,13 @@ fn foreign_domain_texts(text: &str, domain: Option<&str>) -> Vec<String> {
 }
 
 /// The texts of an iCalendar export's events that come from the file: summaries,
-/// places and descriptions, unfolded and unescaped, line by line.
+/// places and descriptions, unescaped, line by line.
 fn ics_texts(ics: &str) -> Vec<String> {
-    let unfolded = ics.replace("\r\n ", "");
     let mut out = Vec::new();
-    for line in unfolded.split("\r\n") {
-        for name in ["SUMMARY:", "LOCATION:", "DESCRIPTION:"] {
-            if let Some(value) = line.strip_prefix(name) {
-                let value = value
-                    .replace("\\n", "\n")
-                    .replace("\\,", ",")
-                    .replace("\\;", ";")
-                    .replace("\\\\", "\\");
-                out.extend(value.split('\n').map(str::to_string));
-            }
+    for event in teho_tests::ics_events(ics) {
+        for name in ["SUMMARY", "LOCATION", "DESCRIPTION"] {
+            let value = teho_tests::ics_unescaped(&event[name]);
+            out.extend(value.split('\n').map(str::to_string));
         }
     }
     out
@@ -497,24 +469,8 @@ fn exports_hold_only_what_was_shown(
     let domain = domain_of(s.actor);
 
     // The actor's reads, for the free-text oracle.
-    let calendar = t.engine.client_calendar(actor, t.file, from, to).ok();
-    let mut reads = vec![
-        t.engine
-            .client_file(actor, t.file)
-            .ok()
-            .map(|v| serde_json::json!(v))
-            .unwrap_or_default(),
-        serde_json::json!(calendar),
-        serde_json::json!(t.engine.service_log(actor, t.file, from, to).ok()),
-    ];
-    for v in calendar.iter().flatten() {
-        if let Ok(shown) = t.engine.visit_with_plan(actor, v.visit.id) {
-            reads.push(serde_json::json!(shown));
-        }
-    }
-    let access_log = t.engine.access_log(actor, t.file).ok();
-    reads.push(serde_json::json!(access_log));
-    let shown = serde_json::to_string(&reads).unwrap();
+    let shown = teho_tests::reads_shown(&t.engine, actor, t.file, from, to);
+    let reads_log = t.engine.access_log(actor, t.file).is_ok();
 
     let mut exported: Vec<(&str, String)> = Vec::new();
     match actor {
@@ -586,7 +542,7 @@ fn exports_hold_only_what_was_shown(
             );
             if let Ok(c) = copy {
                 prop_assert!(
-                    access_log.is_some(),
+                    reads_log,
                     "actor {} took a copy holding the access log they may not read",
                     s.actor
                 );

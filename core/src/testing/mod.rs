@@ -205,6 +205,24 @@ impl Town {
         );
     }
 
+    /// The social worker adds `person` to the client's network as their guardian, from 2
+    /// November 2026, open-ended.
+    pub fn add_guardian(&self, person: crate::ids::PersonId) {
+        ok(
+            "guardian",
+            self.engine.add_member(
+                &Actor::Worker(self.social_worker),
+                NewMembership {
+                    file: self.file,
+                    member: Member::Person(person),
+                    role: Some(Role::Guardian),
+                    valid_from: day(2026, 11, 2),
+                    valid_until: None,
+                },
+            ),
+        );
+    }
+
     /// The Tallinn day the clock stands on.
     pub fn clock_day(&self) -> NaiveDate {
         use crate::ports::Clock;
@@ -503,6 +521,58 @@ impl Town {
             file,
         }
     }
+}
+
+/// The events of an iCalendar text, each as its properties (name without parameters →
+/// value, after unfolding; values as written, escaped), checking on the way that lines
+/// end in CRLF and that no property stands twice in an event.
+pub fn ics_events(ics: &str) -> Vec<std::collections::HashMap<String, String>> {
+    assert!(ics.ends_with("END:VCALENDAR\r\n"), "{ics}");
+    let mut lines: Vec<String> = Vec::new();
+    for raw in ics.trim_end_matches("\r\n").split("\r\n") {
+        assert!(!raw.contains('\n'), "a bare LF in {raw:?}");
+        match raw.strip_prefix(' ') {
+            Some(rest) => lines.last_mut().unwrap().push_str(rest),
+            None => lines.push(raw.to_string()),
+        }
+    }
+    let mut out = Vec::new();
+    let mut current: Option<std::collections::HashMap<String, String>> = None;
+    for l in lines {
+        match l.as_str() {
+            "BEGIN:VEVENT" => current = Some(std::collections::HashMap::new()),
+            "END:VEVENT" => out.push(current.take().unwrap()),
+            _ => {
+                if let Some(e) = &mut current {
+                    let (head, value) = l.split_once(':').unwrap();
+                    let name = head.split(';').next().unwrap();
+                    assert!(
+                        e.insert(name.to_string(), value.to_string()).is_none(),
+                        "{name} twice in one event"
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An iCalendar TEXT value unescaped (RFC 5545 §3.3.11: `\\`, `\;`, `\,`, `\n`/`\N`).
+pub fn ics_unescaped(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n' | 'N') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// The reason of an `AccessDenied` result; any other result fails the test, naming it.

@@ -7,10 +7,9 @@ use crate::TehoError;
 use crate::access::{Actor, DenyReason};
 use crate::disclosure::{AccessKind, NewDisclosure};
 use crate::file::NewCard;
-use crate::network::{Member, NewMembership};
 use crate::org::Role;
 use crate::person::{NewPerson, PersonIdentity};
-use crate::testing::{Town, code, day, denied, tallinn};
+use crate::testing::{Town, code, denied, tallinn};
 
 fn disclosure(t: &Town) -> NewDisclosure {
     NewDisclosure {
@@ -189,18 +188,7 @@ fn only_the_client_or_a_guardian_reads_the_access_log(t: Town) {
         DenyReason::NotInNetwork
     );
     // A guardian may.
-    t.engine
-        .add_member(
-            &Actor::Worker(t.social_worker),
-            NewMembership {
-                file: t.file,
-                member: Member::Person(t.stranger),
-                role: Some(Role::Guardian),
-                valid_from: day(2026, 11, 2),
-                valid_until: None,
-            },
-        )
-        .unwrap();
+    t.add_guardian(t.stranger);
     assert!(
         !t.engine
             .access_log(&Actor::Person(t.stranger), t.file)

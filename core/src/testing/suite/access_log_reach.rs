@@ -234,18 +234,7 @@ fn guardian_of_the_town(t: &Town) -> PersonId {
         )
         .unwrap()
         .id;
-    t.engine
-        .add_member(
-            &sw,
-            NewMembership {
-                file: t.file,
-                member: Member::Person(g),
-                role: Some(Role::Guardian),
-                valid_from: day(2026, 11, 2),
-                valid_until: None,
-            },
-        )
-        .unwrap();
+    t.add_guardian(g);
     g
 }
 

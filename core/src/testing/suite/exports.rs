@@ -17,46 +17,13 @@ use crate::access::{Actor, DenyReason};
 use crate::disclosure::AccessKind;
 use crate::engine::{CalendarExport, CalendarVisit, ExportRecipient, ICALENDAR_METHOD};
 use crate::log::NotDoneReason;
-use crate::testing::{Town, day, denied, spec, tallinn};
+use crate::testing::{Town, day, denied, ics_events, spec, tallinn};
 
 fn to_phone() -> ExportRecipient {
     ExportRecipient {
         recipient: "the worker's phone calendar".into(),
         legal_basis: "SHS § 17: providing home care".into(),
     }
-}
-
-/// The events of an iCalendar text, each as its properties (name without parameters →
-/// value, after unfolding), and the whole text unfolded.
-fn events(ics: &str) -> Vec<HashMap<String, String>> {
-    assert!(ics.ends_with("END:VCALENDAR\r\n"), "{ics}");
-    let mut lines: Vec<String> = Vec::new();
-    for raw in ics.trim_end_matches("\r\n").split("\r\n") {
-        assert!(!raw.contains('\n'), "a bare LF in {raw:?}");
-        match raw.strip_prefix(' ') {
-            Some(rest) => lines.last_mut().unwrap().push_str(rest),
-            None => lines.push(raw.to_string()),
-        }
-    }
-    let mut out = Vec::new();
-    let mut current: Option<HashMap<String, String>> = None;
-    for l in lines {
-        match l.as_str() {
-            "BEGIN:VEVENT" => current = Some(HashMap::new()),
-            "END:VEVENT" => out.push(current.take().unwrap()),
-            _ => {
-                if let Some(e) = &mut current {
-                    let (head, value) = l.split_once(':').unwrap();
-                    let name = head.split(';').next().unwrap();
-                    assert!(
-                        e.insert(name.to_string(), value.to_string()).is_none(),
-                        "{name} twice in one event"
-                    );
-                }
-            }
-        }
-    }
-    out
 }
 
 /// The text with its folded lines joined again (RFC 5545 §3.1).
@@ -93,7 +60,7 @@ fn an_ics_export_holds_each_visit_at_its_tallinn_time_under_its_id(t: Town) {
         .engine
         .export_client_calendar(&nurse, t.file, from, to, to_phone())
         .unwrap();
-    let evs = events(&export.ics);
+    let evs = ics_events(&export.ics);
     assert_eq!(
         (evs.len(), export.visits as usize),
         (calendar.len(), calendar.len())
@@ -164,7 +131,7 @@ fn an_ics_export_holds_each_visit_at_its_tallinn_time_under_its_id(t: Town) {
         .engine
         .export_client_calendar(&nurse, t.file, from, to, to_phone())
         .unwrap();
-    let (a, b) = (events(&export.ics), events(&again.ics));
+    let (a, b) = (ics_events(&export.ics), ics_events(&again.ics));
     let uids =
         |e: &[HashMap<String, String>]| e.iter().map(|x| x["UID"].clone()).collect::<Vec<_>>();
     assert_eq!(uids(&a), uids(&b));
@@ -178,7 +145,7 @@ fn a_change_raises_the_sequence_under_the_same_uid_and_a_cancelled_visit_is_canc
         .engine
         .worker_calendar(&cw, t.care_worker, from, to)
         .unwrap();
-    let first = events(
+    let first = ics_events(
         &t.engine
             .export_worker_calendar(&cw, t.care_worker, from, to, to_phone())
             .unwrap()
@@ -195,7 +162,7 @@ fn a_change_raises_the_sequence_under_the_same_uid_and_a_cancelled_visit_is_canc
         .engine
         .export_worker_calendar(&cw, t.care_worker, from, to, to_phone())
         .unwrap();
-    let second = events(&export.ics);
+    let second = ics_events(&export.ics);
     let m = event(&second, &moved.id.to_string());
     assert_eq!(m["SEQUENCE"], "1");
     assert_ne!(
@@ -227,7 +194,7 @@ fn a_change_raises_the_sequence_under_the_same_uid_and_a_cancelled_visit_is_canc
         .change_plan_item(&cm, p.care.item.id, changed)
         .unwrap();
     assert!(!out.regeneration.removed.is_empty());
-    let third = events(
+    let third = ics_events(
         &t.engine
             .export_worker_calendar(&cw, t.care_worker, from, to, to_phone())
             .unwrap()
@@ -453,7 +420,7 @@ fn a_worker_calendar_export_is_a_disclosure_in_each_file_it_holds(t: Town) {
         )
         .unwrap();
     assert_eq!((none.visits, none.disclosures.len()), (0, 0));
-    assert_eq!(events(&none.ics).len(), 0);
+    assert_eq!(ics_events(&none.ics).len(), 0);
 }
 
 /// The referral `r` read back from its FHIR form, as a NewReferral would give it.
@@ -651,8 +618,6 @@ fn a_referral_exported_as_a_service_request_and_imported_is_the_same_referral(t:
 /// its instant, requestor, purpose and outcome — of the kind its operation is; a
 /// guardian gets the same; nobody else gets one, and taking it discloses nothing.
 fn a_data_subjects_copy_holds_their_access_log_as_audit_events(t: Town) {
-    use crate::network::{Member, NewMembership};
-    use crate::org::Role;
     t.plan_week();
     t.clock.set(tallinn(2026, 11, 4, 20, 0));
     t.record_two_visits(day(2026, 11, 2), "Care-domain detail");
@@ -765,18 +730,7 @@ fn a_data_subjects_copy_holds_their_access_log_as_audit_events(t: Town) {
         denied(t.engine.copy_for_data_subject(&guardian, t.file, from, to)),
         DenyReason::NotInNetwork
     );
-    t.engine
-        .add_member(
-            &Actor::Worker(t.social_worker),
-            NewMembership {
-                file: t.file,
-                member: Member::Person(t.stranger),
-                role: Some(Role::Guardian),
-                valid_from: day(2026, 11, 2),
-                valid_until: None,
-            },
-        )
-        .unwrap();
+    t.add_guardian(t.stranger);
     let theirs = t
         .engine
         .copy_for_data_subject(&guardian, t.file, from, to)
