@@ -380,7 +380,7 @@ impl Verifier {
     /// after it breaks at the first entry past it.
     pub fn resume(checkpoint: &Checkpoint) -> Self {
         Self {
-            expected_seq: checkpoint.entries + 1,
+            expected_seq: checkpoint.entries.saturating_add(1),
             prev_hash: if checkpoint.entries == 0 {
                 GENESIS_HASH.into()
             } else {
@@ -457,14 +457,30 @@ impl Verifier {
 /// Entries read per page while verifying: the chain streams through, whatever its length.
 pub const VERIFY_PAGE: usize = 10_000;
 
+/// The longest chain a store holds: sequence numbers are SQL `BIGINT`s in both
+/// databases, so a checkpoint counting more entries than this cannot be one of ours.
+pub const MAX_ENTRIES: u64 = i64::MAX as u64;
+
 /// Verifies the chain as `tx` sees it, page by page: whole, or from `since` on (see
 /// [`Verifier::resume`]); then against `checkpoint`, when given, which must lie after
-/// `since` (else [`TehoError::InvalidInput`] naming it).
+/// `since`. A checkpoint out of order, or counting more than [`MAX_ENTRIES`], is
+/// [`TehoError::InvalidInput`] naming it.
 pub fn verify_chain(
     tx: &mut dyn StoreTx,
     since: Option<&Checkpoint>,
     checkpoint: Option<&Checkpoint>,
 ) -> TehoResult<VerifyReport> {
+    if let Some(cp) = since
+        .into_iter()
+        .chain(checkpoint)
+        .find(|cp| cp.entries > MAX_ENTRIES)
+    {
+        return Err(TehoError::invalid(
+            "checkpoint",
+            cp.to_text(),
+            "more entries than a chain can hold (at most 2^63 - 1)",
+        ));
+    }
     if let (Some(s), Some(cp)) = (since, checkpoint)
         && cp.entries <= s.entries
     {

@@ -592,7 +592,9 @@ pub(crate) fn page(
     from: u64,
     limit: usize,
 ) -> StoreResult<Vec<AuditEntry>> {
-    let (from, limit) = (from as i64, limit as i64);
+    // Past the largest BIGINT there is nothing to read: clamp rather than wrap.
+    let from = i64::try_from(from).unwrap_or(i64::MAX);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     read(
         conn,
         texts,

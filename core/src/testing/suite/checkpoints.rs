@@ -201,6 +201,52 @@ fn a_policy_that_never_checkpoints_is_refused_naming_its_field(t: Town) {
     }
 }
 
+/// A checkpoint counts entries the way the stores number them (SQL `BIGINT`): one
+/// counting more is refused naming it, by each verification, not read as a wrapped
+/// sequence number; one merely past the head is a mismatch. (The fuzzer's
+/// `host_request` found `u64::MAX` overflowing.)
+fn a_checkpoint_beyond_any_chain_is_refused_and_one_past_the_head_is_a_mismatch(t: Town) {
+    let head = t.engine.chain_length().unwrap();
+    let hash = "ab".repeat(32);
+    for entries in [crate::audit::MAX_ENTRIES + 1, u64::MAX] {
+        let cp = Checkpoint {
+            entries,
+            head_hash: hash.clone(),
+        };
+        for (what, result) in [
+            ("since", t.engine.verify_audit_since(&Actor::System, &cp)),
+            ("against", t.engine.verify_audit(&Actor::System, Some(&cp))),
+            (
+                "deep",
+                t.engine.verify_audit_deep(&Actor::System, Some(&cp)),
+            ),
+        ] {
+            match result {
+                Err(TehoError::InvalidInput { field, value, .. }) => {
+                    assert_eq!(
+                        (field.as_str(), value),
+                        ("checkpoint", cp.to_text()),
+                        "{what}"
+                    );
+                }
+                other => panic!("{what} {entries}: {other:?}"),
+            }
+        }
+    }
+    let past = Checkpoint {
+        entries: crate::audit::MAX_ENTRIES,
+        head_hash: hash,
+    };
+    let report = t.engine.verify_audit_since(&Actor::System, &past).unwrap();
+    assert_eq!(
+        report.first_break.map(|b| (b.kind, b.seq)),
+        Some((BreakKind::CheckpointMismatch, crate::audit::MAX_ENTRIES))
+    );
+    assert_eq!(report.entries, 0, "nothing past it was read");
+    // Each refused verification is audited; one that finds a break gets no entry.
+    assert_eq!(t.engine.chain_length().unwrap(), head + 6);
+}
+
 crate::testing::tests![
     a_checkpoint_is_kept_every_n_entries_and_each_is_the_head_it_names,
     a_checkpoint_is_kept_when_its_time_has_come,
@@ -208,4 +254,5 @@ crate::testing::tests![
     a_failing_sink_fails_no_call_and_is_asked_again,
     a_chain_that_does_not_reach_the_latest_checkpoint_fails_and_gets_no_entry,
     a_policy_that_never_checkpoints_is_refused_naming_its_field,
+    a_checkpoint_beyond_any_chain_is_refused_and_one_past_the_head_is_a_mismatch,
 ];
