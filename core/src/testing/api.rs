@@ -18,6 +18,9 @@ pub enum Shape {
     Spoiled,
     /// The same as `Valid`, with every id one that exists nowhere.
     Unknown,
+    /// The same as `Valid`, with every optional value given and every list of one item:
+    /// each field the description has, present.
+    Full,
 }
 
 /// An id that exists nowhere.
@@ -49,10 +52,14 @@ pub fn instance(
         return c.clone();
     }
     if let Some(alts) = schema.get("anyOf").and_then(Value::as_array) {
-        if alts.iter().any(|a| a.get("type") == Some(&json!("null"))) {
+        let is_null = |a: &&Value| a.get("type") == Some(&json!("null"));
+        if shape != Shape::Full && alts.iter().any(|a| is_null(&a)) {
             return Value::Null;
         }
-        return instance(&alts[0], defs, hint, t, shape);
+        return alts
+            .iter()
+            .find(|a| !is_null(a))
+            .map_or(Value::Null, |a| instance(a, defs, hint, t, shape));
     }
     if let Some(alts) = schema.get("oneOf").and_then(Value::as_array) {
         // Spoiled: the last choice (often the one a command does not take); else the
@@ -67,8 +74,21 @@ pub fn instance(
     }
     let ty = match schema.get("type") {
         Some(Value::String(s)) => s.as_str(),
-        // ["string", "null"] and the like: an optional value, left empty
-        Some(Value::Array(_)) => return Value::Null,
+        // ["string", "null"] and the like: an optional value, given only when full
+        Some(Value::Array(types)) => {
+            let given = types
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|t| *t != "null");
+            match given {
+                Some(ty) if shape == Shape::Full => {
+                    let mut one = schema.clone();
+                    one["type"] = json!(ty);
+                    return instance(&one, defs, hint, t, shape);
+                }
+                _ => return Value::Null,
+            }
+        }
         _ => "object",
     };
     match ty {
@@ -105,18 +125,25 @@ pub fn instance(
                     .map(|i| instance(i, defs, hint, t, shape))
                     .collect(),
             ),
-            None => json!([]),
+            None => match (schema.get("items"), shape) {
+                (Some(item), Shape::Full) => json!([instance(item, defs, hint, t, shape)]),
+                _ => json!([]),
+            },
         },
         _ => {
             let mut out = Map::new();
             let props = schema.get("properties").and_then(Value::as_object);
-            for req in schema
-                .get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
+            let wanted: Vec<&str> = match (shape, props) {
+                (Shape::Full, Some(p)) => p.keys().map(String::as_str).collect(),
+                _ => schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect(),
+            };
+            for req in wanted {
                 let sub = props.and_then(|p| p.get(req)).cloned().unwrap_or(json!({}));
                 out.insert(req.into(), instance(&sub, defs, req, t, shape));
             }

@@ -612,6 +612,7 @@ pub const MODULES: &[(&str, &[SuiteTest])] = &[
     ("domain_only_reach", suite::domain_only_reach::TESTS),
     ("engine_rules", suite::engine_rules::TESTS),
     ("exports", suite::exports::TESTS),
+    ("input_edges", suite::input_edges::TESTS),
     ("notifications", suite::notifications::TESTS),
     ("records_bound", suite::records_bound::TESTS),
     ("reporting", suite::reporting::TESTS),
@@ -690,7 +691,7 @@ macro_rules! store_conformance_tests {
 
             $crate::store_conformance_tests!(@modules
                 access_log, access_log_reach, audit_per_call, authorize_first, batch, calendar_rules, case_rules, checkpoints, death,
-                departure, domain_only_reach, engine_rules, exports, notifications, records_bound, reporting, restrictions,
+                departure, domain_only_reach, engine_rules, exports, input_edges, notifications, records_bound, reporting, restrictions,
                 store_columns, store_port, views);
         }
     };

@@ -14,6 +14,7 @@ pub mod departure;
 pub mod domain_only_reach;
 pub mod engine_rules;
 pub mod exports;
+pub mod input_edges;
 pub mod notifications;
 pub mod records_bound;
 pub mod reporting;
