@@ -1,7 +1,7 @@
-//! Every integer of every command, at the edges of what JSON and its type hold, gets an
-//! answer or a typed error naming what was wrong — never a panic, never a storage or
-//! internal error — from every kind of actor, on every store; and the chain verifies
-//! afterwards. Derived from the API description like the audit tests, so a new command
+//! Every number of every command at the edges of what JSON and its type hold, and every
+//! text at the edges of what people type and databases keep, gets an answer or a typed
+//! error naming what was wrong — never a panic, never a storage or internal error — from
+//! every kind of actor, on every store; and the chain verifies afterwards. Derived from the API description like the audit tests, so a new command
 //! or a new number in one is covered without a line here. (The fuzzer's `host_request`
 //! found a checkpoint of `u64::MAX` entries overflowing; this finds such a value in any
 //! command on every run, not by the fuzzer's luck.)
@@ -32,25 +32,55 @@ fn edges() -> Vec<Value> {
     ]
 }
 
-/// The JSON pointer of every number in `v`.
-fn numbers(v: &Value, pointer: &str, out: &mut Vec<String>) {
+/// The texts each string is replaced by: empty, blank, a NUL (which PostgreSQL's `text`
+/// cannot hold), other control characters, combining and right-to-left marks, a
+/// character outside the Basic Multilingual Plane, and one long past 64 KiB.
+fn texts() -> Vec<Value> {
+    vec![
+        json!(""),
+        json!(" \t\r\n "),
+        json!("a\u{0}b"),
+        json!("\u{1b}[31m\u{7f}\u{85}"),
+        json!("O\u{303}u\u{308}\u{202e}\u{200b}"),
+        json!("\u{1f9d3}\u{1f3fd}"),
+        json!("Õ".repeat(40_000)),
+    ]
+}
+
+/// The JSON pointer of every value in `v` that `pick` takes.
+fn pointers(v: &Value, pointer: &str, pick: fn(&Value) -> bool, out: &mut Vec<String>) {
+    if pick(v) {
+        out.push(pointer.into());
+    }
     match v {
-        Value::Number(_) => out.push(pointer.into()),
         Value::Object(m) => {
             for (k, x) in m {
-                numbers(x, &format!("{pointer}/{k}"), out);
+                pointers(x, &format!("{pointer}/{k}"), pick, out);
             }
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                numbers(x, &format!("{pointer}/{i}"), out);
+                pointers(x, &format!("{pointer}/{i}"), pick, out);
             }
         }
         _ => {}
     }
 }
 
-fn every_number_at_its_edges_gets_an_answer_or_a_typed_error(t: Town) {
+/// What the sweep did.
+struct Swept {
+    /// Commands with at least one value replaced.
+    commands: usize,
+    /// Replaced values the request still read with (the others are refused while
+    /// reading: the host door answers `invalid_input`).
+    read: usize,
+    /// The calls that ended in something other than an answer or a typed error.
+    untyped: Vec<String>,
+}
+
+/// Replaces each value `pick` takes in every command's fullest request by each of
+/// `edges` in turn and calls the engine with it as each of seven actors.
+fn sweep(t: &Town, pick: fn(&Value) -> bool, edges: &[Value]) -> Swept {
     let actors = [
         Actor::Worker(crate::ids::WorkerId(Uuid::from_u128(0x5_7a4_6e4))),
         Actor::Worker(t.social_worker),
@@ -60,43 +90,82 @@ fn every_number_at_its_edges_gets_an_answer_or_a_typed_error(t: Town) {
         Actor::Worker(t.admin),
         Actor::System,
     ];
-    let (mut commands, mut read, mut called) = (0, 0, 0);
-    let mut untyped = Vec::new();
-    for (name, _, request) in requests(&t, Shape::Full) {
-        let valid = serde_json::to_value(&request).unwrap();
+    let mut swept = Swept {
+        commands: 0,
+        read: 0,
+        untyped: Vec::new(),
+    };
+    for (name, _, request) in requests(t, Shape::Full) {
+        let full = serde_json::to_value(&request).unwrap();
         let mut found = Vec::new();
-        numbers(&valid, "", &mut found);
-        commands += usize::from(!found.is_empty());
+        pointers(&full, "", pick, &mut found);
+        swept.commands += usize::from(!found.is_empty());
         for pointer in found {
-            for edge in edges() {
-                let mut spoilt = valid.clone();
+            for edge in edges {
+                let mut spoilt = full.clone();
                 *spoilt.pointer_mut(&pointer).unwrap() = edge.clone();
-                // A value its type cannot hold is refused while reading (the host door
-                // answers `invalid_input`); one it can hold goes to the engine.
                 let Ok(request) = serde_json::from_value::<Request>(spoilt) else {
                     continue;
                 };
-                read += 1;
+                swept.read += 1;
                 for actor in &actors {
-                    called += 1;
                     if let Err(e) = t.engine.execute(actor, request.clone())
                         && matches!(e.kind(), "storage" | "internal")
                     {
-                        untyped.push(format!("{name} {pointer} = {edge} as {actor:?}: {e:?}"));
+                        let edge = edge.to_string();
+                        let edge = edge.get(..40).unwrap_or(&edge);
+                        swept
+                            .untyped
+                            .push(format!("{name} {pointer} = {edge} as {actor:?}: {e:?}"));
                     }
                 }
             }
         }
     }
-    assert!(commands >= 5, "only {commands} commands carry a number");
-    assert!(read >= 20, "only {read} edge values were read as requests");
-    assert!(
-        untyped.is_empty(),
-        "{called} calls; not a typed error:\n{}",
-        untyped.join("\n")
-    );
     let report = t.engine.verify_audit(&Actor::System, None).unwrap();
     assert!(report.is_intact(), "{report:?}");
+    swept
 }
 
-crate::testing::tests![every_number_at_its_edges_gets_an_answer_or_a_typed_error];
+fn every_number_at_its_edges_gets_an_answer_or_a_typed_error(t: Town) {
+    let swept = sweep(&t, Value::is_number, &edges());
+    assert!(
+        swept.commands >= 10,
+        "only {} commands carry a number",
+        swept.commands
+    );
+    assert!(
+        swept.read >= 50,
+        "only {} edge values were read",
+        swept.read
+    );
+    assert!(
+        swept.untyped.is_empty(),
+        "not a typed error:\n{}",
+        swept.untyped.join("\n")
+    );
+}
+
+fn every_text_at_its_edges_gets_an_answer_or_a_typed_error(t: Town) {
+    let swept = sweep(&t, Value::is_string, &texts());
+    assert!(
+        swept.commands >= 30,
+        "only {} commands carry a text",
+        swept.commands
+    );
+    assert!(
+        swept.read >= 200,
+        "only {} edge texts were read",
+        swept.read
+    );
+    assert!(
+        swept.untyped.is_empty(),
+        "not a typed error:\n{}",
+        swept.untyped.join("\n")
+    );
+}
+
+crate::testing::tests![
+    every_number_at_its_edges_gets_an_answer_or_a_typed_error,
+    every_text_at_its_edges_gets_an_answer_or_a_typed_error,
+];
