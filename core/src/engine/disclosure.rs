@@ -76,11 +76,22 @@ impl ClientFiles {
 
 impl super::Ctx<'_> {
     /// The access log's lines, oldest first, each with its outcome and a stable id — for
-    /// an actor already allowed to read them.
+    /// an actor already allowed to read them. Lines of one instant keep the chain's
+    /// order, each disclosure right after the call that recorded it (the record its audit
+    /// entry bound); a disclosure no entry binds (recorded before records were bound)
+    /// follows its instant's accesses.
     pub(crate) fn access_log_records(&mut self, file: ClientFileId) -> TehoResult<Vec<LogRecord>> {
         let mut orgs: HashMap<OrganizationId, Option<String>> = HashMap::new();
-        let mut records = Vec::new();
+        // (the line, its place in the chain: the entry's seq, and 1 after it for what
+        // that entry disclosed)
+        let mut records: Vec<(LogRecord, (u64, u8))> = Vec::new();
+        let mut disclosed_by: HashMap<uuid::Uuid, u64> = HashMap::new();
         for e in self.tx.audit_of_file(file)? {
+            for w in e.writes.iter().flatten() {
+                if w.kind == crate::store::kinds::DISCLOSURES.name && w.digest.is_some() {
+                    disclosed_by.insert(w.id, e.seq);
+                }
+            }
             let organisation = match e.actor.organization {
                 None => None,
                 Some(o) => match orgs.get(&o) {
@@ -101,19 +112,23 @@ impl super::Ctx<'_> {
                 }
                 _ => (LogOutcome::Failed, format!("failed: {}", e.outcome)),
             };
-            records.push(LogRecord {
-                id: id_of_entry(&e),
-                outcome,
-                line: AccessLogLine {
-                    at: e.at,
-                    kind: AccessKind::Access,
-                    who: e.actor.name,
-                    organisation,
-                    what: e.operation,
-                    why: e.purpose,
-                    outcome: said,
+            let place = (e.seq, 0);
+            records.push((
+                LogRecord {
+                    id: id_of_entry(&e),
+                    outcome,
+                    line: AccessLogLine {
+                        at: e.at,
+                        kind: AccessKind::Access,
+                        who: e.actor.name,
+                        organisation,
+                        what: e.operation,
+                        why: e.purpose,
+                        outcome: said,
+                    },
                 },
-            });
+                place,
+            ));
         }
         for d in self.tx.disclosures_of_file(file)? {
             let who = self.tx.worker(d.by)?;
@@ -121,22 +136,26 @@ impl super::Ctx<'_> {
                 Some(w) => self.tx.organization(w.organization)?.map(|o| o.name),
                 None => None,
             };
-            records.push(LogRecord {
-                id: d.id.0,
-                outcome: LogOutcome::Disclosed,
-                line: AccessLogLine {
-                    at: d.at,
-                    kind: AccessKind::Disclosure,
-                    who: who.map(|w| w.full_name()).unwrap_or_default(),
-                    organisation,
-                    what: d.what,
-                    why: d.legal_basis,
-                    outcome: format!("disclosed to {} by {}", d.recipient, d.method),
+            let place = (disclosed_by.get(&d.id.0).copied().unwrap_or(u64::MAX), 1);
+            records.push((
+                LogRecord {
+                    id: d.id.0,
+                    outcome: LogOutcome::Disclosed,
+                    line: AccessLogLine {
+                        at: d.at,
+                        kind: AccessKind::Disclosure,
+                        who: who.map(|w| w.full_name()).unwrap_or_default(),
+                        organisation,
+                        what: d.what,
+                        why: d.legal_basis,
+                        outcome: format!("disclosed to {} by {}", d.recipient, d.method),
+                    },
                 },
-            });
+                place,
+            ));
         }
-        records.sort_by_key(|r| r.line.at);
-        Ok(records)
+        records.sort_by_key(|(r, place)| (r.line.at, *place));
+        Ok(records.into_iter().map(|(r, _)| r).collect())
     }
 }
 

@@ -212,7 +212,59 @@ fn a_lookup_by_personal_code_keeps_the_code_out_of_its_message(t: Town) {
     }
 }
 
+/// Under a clock that stands still (a fixed-clock host, a batch in one instant) the log
+/// keeps the order things happened in: each disclosure right after the call that
+/// recorded it, before what came next — not after every access of its instant.
+fn lines_of_one_instant_keep_the_order_they_happened_in(t: Town) {
+    let sw = Actor::Worker(t.social_worker);
+    let nurse = Actor::Worker(t.nurse);
+    t.clock.set(tallinn(2026, 11, 9, 9, 0));
+    t.engine.client_file(&nurse, t.file).unwrap();
+    let first = t.engine.record_disclosure(&sw, disclosure(&t)).unwrap();
+    t.engine
+        .client_file(&Actor::Worker(t.care_worker), t.file)
+        .unwrap();
+    let mut second = disclosure(&t);
+    second.recipient = "Perearst Dr. Mets".into();
+    t.engine.record_disclosure(&sw, second).unwrap();
+    t.engine.client_file(&nurse, t.file).unwrap();
+    let log = t
+        .engine
+        .access_log(&Actor::Person(t.client), t.file)
+        .unwrap();
+    let now: Vec<(AccessKind, &str, &str)> = log
+        .iter()
+        .filter(|l| l.at == first.at)
+        .map(|l| (l.kind, l.what.as_str(), l.who.as_str()))
+        .collect();
+    let (access, disclosed) = (AccessKind::Access, AccessKind::Disclosure);
+    let what = first.what.as_str();
+    assert_eq!(
+        now,
+        [
+            (access, "client_file.read", "Teisi Tallinn"),
+            (access, "disclosure.record", "Sirje Tallinn"),
+            (disclosed, what, "Sirje Tallinn"),
+            (access, "client_file.read", "Hille Tallinn"),
+            (access, "disclosure.record", "Sirje Tallinn"),
+            (disclosed, what, "Sirje Tallinn"),
+            (access, "client_file.read", "Teisi Tallinn"),
+        ]
+    );
+    let recipients: Vec<bool> = log
+        .iter()
+        .filter(|l| l.kind == disclosed)
+        .map(|l| l.outcome.contains("Dr. Mets"))
+        .collect();
+    assert_eq!(
+        recipients,
+        [false, true],
+        "the disclosures in their own order"
+    );
+}
+
 crate::testing::tests![
+    lines_of_one_instant_keep_the_order_they_happened_in,
     a_lookup_by_personal_code_keeps_the_code_out_of_its_message,
     every_disclosure_records_when_what_to_whom_basis_and_how,
     the_clients_access_log_shows_every_access_and_disclosure_of_their_file_only,
