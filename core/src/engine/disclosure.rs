@@ -94,14 +94,7 @@ impl super::Ctx<'_> {
             }
             let organisation = match e.actor.organization {
                 None => None,
-                Some(o) => match orgs.get(&o) {
-                    Some(n) => n.clone(),
-                    None => {
-                        let n = self.tx.organization(o)?.map(|x| x.name);
-                        orgs.insert(o, n.clone());
-                        n
-                    }
-                },
+                Some(o) => self.organisation_name(o, &mut orgs)?,
             };
             let (outcome, said) = match &e.decision {
                 AuditDecision::Allowed(_) if e.outcome == "ok" => {
@@ -133,7 +126,7 @@ impl super::Ctx<'_> {
         for d in self.tx.disclosures_of_file(file)? {
             let who = self.tx.worker(d.by)?;
             let organisation = match &who {
-                Some(w) => self.tx.organization(w.organization)?.map(|o| o.name),
+                Some(w) => self.organisation_name(w.organization, &mut orgs)?,
                 None => None,
             };
             let place = (disclosed_by.get(&d.id.0).copied().unwrap_or(u64::MAX), 1);
@@ -156,6 +149,20 @@ impl super::Ctx<'_> {
         }
         records.sort_by_key(|(r, place)| (r.line.at, *place));
         Ok(records.into_iter().map(|(r, _)| r).collect())
+    }
+
+    /// The name of organisation `id`, read once per log however many lines name it.
+    fn organisation_name(
+        &mut self,
+        id: OrganizationId,
+        known: &mut HashMap<OrganizationId, Option<String>>,
+    ) -> TehoResult<Option<String>> {
+        if let Some(name) = known.get(&id) {
+            return Ok(name.clone());
+        }
+        let name = self.tx.organization(id)?.map(|o| o.name);
+        known.insert(id, name.clone());
+        Ok(name)
     }
 }
 

@@ -174,6 +174,21 @@ pub fn id_for(hint: &str, t: &Town) -> Uuid {
     }
 }
 
+/// An actor of each kind a derived test calls as: a worker who exists nowhere, the
+/// social worker, the care manager, a care worker, a nurse, the admin and the operator.
+pub fn actors(t: &Town) -> [crate::access::Actor; 7] {
+    use crate::access::Actor;
+    [
+        Actor::Worker(crate::ids::WorkerId(NOWHERE)),
+        Actor::Worker(t.social_worker),
+        Actor::Worker(t.care_manager),
+        Actor::Worker(t.care_worker),
+        Actor::Worker(t.nurse),
+        Actor::Worker(t.admin),
+        Actor::System,
+    ]
+}
+
 /// Every command of the API description with a request of the shape asked for: its
 /// name, its audit name and the request.
 pub fn requests(t: &Town, shape: Shape) -> Vec<(String, String, Request)> {

@@ -2,31 +2,22 @@
 //! description declares for it — allowed, denied or failed (seed 002 §9: every entry and
 //! every query is logged). The calls are derived from the API description itself: each
 //! command's arguments are made from its JSON Schema (ids taken from the town by the
-//! argument's name), and each is called by an actor without standing, by three workers
-//! of different roles and by the operator. A new command is covered without a line here.
+//! argument's name), and each is called by an actor without standing, by five workers
+//! of different roles and by the operator (`api::actors`). A new command is covered without a line here.
 //! The one exception is declared by its result: a verification that finds the chain
 //! broken (or not matching a checkpoint) appends nothing to it (issue 17, item 6).
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use uuid::Uuid;
-
-use crate::access::Actor;
 use crate::engine::Operation;
 use crate::store::{Records, Unit};
 use crate::testing::Town;
-use crate::testing::api::{Shape, requests};
+use crate::testing::api::{Shape, actors, requests};
 
 fn every_command_writes_one_audit_entry_under_its_declared_name(t: Town) {
     let requests = requests(&t, Shape::Valid);
     assert_eq!(requests.len(), Operation::ALL.len());
-    let actors = [
-        Actor::Worker(crate::ids::WorkerId(Uuid::from_u128(0x5_7a4_6e4))),
-        Actor::Worker(t.social_worker),
-        Actor::Worker(t.care_manager),
-        Actor::Worker(t.admin),
-        Actor::System,
-    ];
+    let actors = actors(&t);
     let store = t.engine.store();
     for (name, audit_name, request) in requests {
         assert_eq!(request.operation().audit_name(), audit_name, "{name}");

@@ -9,12 +9,11 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::access::Actor;
 use crate::engine::Request;
 use crate::testing::Town;
-use crate::testing::api::{Shape, requests};
+use crate::testing::api::{Shape, actors, requests};
 
 /// The values each number is replaced by: zero, the signed and unsigned ends of the
 /// 32- and 64-bit integers, and one past the signed 64-bit end.
@@ -78,18 +77,32 @@ struct Swept {
     untyped: Vec<String>,
 }
 
+impl Swept {
+    /// Every call ended in an answer or a typed error, and the sweep reached at least
+    /// `commands` commands carrying a `what` and read at least `read` edge values.
+    fn assert_typed(&self, what: &str, commands: usize, read: usize) {
+        assert!(
+            self.commands >= commands,
+            "only {} commands carry a {what}",
+            self.commands
+        );
+        assert!(
+            self.read >= read,
+            "only {} edge values of a {what} were read",
+            self.read
+        );
+        assert!(
+            self.untyped.is_empty(),
+            "not a typed error:\n{}",
+            self.untyped.join("\n")
+        );
+    }
+}
+
 /// Replaces each value `pick` takes in every command's fullest request by each of
-/// `edges` in turn and calls the engine with it as each of seven actors.
+/// `edges` in turn and calls the engine with it as each of [`actors`].
 fn sweep(t: &Town, pick: fn(&Value) -> bool, edges: &[Value]) -> Swept {
-    let actors = [
-        Actor::Worker(crate::ids::WorkerId(Uuid::from_u128(0x5_7a4_6e4))),
-        Actor::Worker(t.social_worker),
-        Actor::Worker(t.care_manager),
-        Actor::Worker(t.care_worker),
-        Actor::Worker(t.nurse),
-        Actor::Worker(t.admin),
-        Actor::System,
-    ];
+    let actors = actors(t);
     let mut swept = Swept {
         commands: 0,
         read: 0,
@@ -128,41 +141,11 @@ fn sweep(t: &Town, pick: fn(&Value) -> bool, edges: &[Value]) -> Swept {
 }
 
 fn every_number_at_its_edges_gets_an_answer_or_a_typed_error(t: Town) {
-    let swept = sweep(&t, Value::is_number, &edges());
-    assert!(
-        swept.commands >= 10,
-        "only {} commands carry a number",
-        swept.commands
-    );
-    assert!(
-        swept.read >= 50,
-        "only {} edge values were read",
-        swept.read
-    );
-    assert!(
-        swept.untyped.is_empty(),
-        "not a typed error:\n{}",
-        swept.untyped.join("\n")
-    );
+    sweep(&t, Value::is_number, &edges()).assert_typed("number", 10, 50);
 }
 
 fn every_text_at_its_edges_gets_an_answer_or_a_typed_error(t: Town) {
-    let swept = sweep(&t, Value::is_string, &texts());
-    assert!(
-        swept.commands >= 30,
-        "only {} commands carry a text",
-        swept.commands
-    );
-    assert!(
-        swept.read >= 200,
-        "only {} edge texts were read",
-        swept.read
-    );
-    assert!(
-        swept.untyped.is_empty(),
-        "not a typed error:\n{}",
-        swept.untyped.join("\n")
-    );
+    sweep(&t, Value::is_string, &texts()).assert_typed("text", 30, 200);
 }
 
 crate::testing::tests![
